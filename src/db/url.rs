@@ -1,0 +1,127 @@
+//! Database URLs: which engine they name, and a display form that never shows the password.
+
+use crate::{Dialect, Error, Result};
+use std::fmt;
+
+/// A validated database URL. `Display` and `Debug` redact the password.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    url: url::Url,
+    dialect: Dialect,
+}
+
+impl DatabaseUrl {
+    /// Parse and validate a URL (`postgres://`, `postgresql://`, `mysql://`, `mariadb://`).
+    ///
+    /// # Errors
+    /// [`Error::Url`] with the reason; the message never contains the password.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let url = url::Url::parse(raw.trim()).map_err(|e| {
+            Error::Url(format!("`{}` is not a URL ({e}); expected e.g. postgres://user@host/db", redact_raw(raw)))
+        })?;
+        let dialect = match url.scheme() {
+            "postgres" | "postgresql" => Dialect::Postgres,
+            "mysql" => Dialect::Mysql,
+            "mariadb" => Dialect::Mariadb,
+            other => {
+                return Err(Error::Url(format!(
+                    "unsupported scheme `{other}://`; use postgres://, mysql:// or mariadb://"
+                )))
+            }
+        };
+        if url.path().trim_start_matches('/').is_empty() {
+            return Err(Error::Url(format!("{} names no database; add one, e.g. /app", redacted(&url))));
+        }
+        Ok(DatabaseUrl { url, dialect })
+    }
+
+    /// The dialect of the server the URL names (MySQL for `mysql://`, even if the server
+    /// turns out to be MariaDB).
+    #[must_use]
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The database name.
+    #[must_use]
+    pub fn database(&self) -> &str {
+        self.url.path().trim_start_matches('/')
+    }
+
+    /// The URL with its password, for the driver only. Never log this.
+    #[must_use]
+    pub fn expose(&self) -> String {
+        let mut url = self.url.clone();
+        if self.dialect == Dialect::Mariadb {
+            let _ = url.set_scheme("mysql");
+        }
+        url.to_string()
+    }
+}
+
+fn redacted(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    if shown.password().is_some() {
+        let _ = shown.set_password(Some("***"));
+    }
+    shown.to_string()
+}
+
+/// Best-effort redaction of a string that failed to parse as a URL.
+fn redact_raw(raw: &str) -> String {
+    match (raw.find("://"), raw.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &raw[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &raw[..scheme_end + 3], &raw[at..]),
+                None => raw.to_string(),
+            }
+        }
+        _ => raw.to_string(),
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redacted(&self.url))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// Remove the password of any URL found in a message (driver errors can echo them).
+#[must_use]
+pub fn redact_message(message: &str, url: &DatabaseUrl) -> String {
+    match url.url.password() {
+        Some(p) if !p.is_empty() => message.replace(p, "***"),
+        _ => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_never_shown() {
+        let u = DatabaseUrl::parse("postgres://app:s3cret@db:5432/app").unwrap();
+        assert_eq!(u.to_string(), "postgres://app:***@db:5432/app");
+        assert!(!format!("{u:?}").contains("s3cret"));
+        assert!(u.expose().contains("s3cret"));
+        assert_eq!(redact_message("auth failed for s3cret", &u), "auth failed for ***");
+        let e = DatabaseUrl::parse("postgres://app:s3cret@db:notaport/app").unwrap_err().to_string();
+        assert!(!e.contains("s3cret"), "{e}");
+    }
+
+    #[test]
+    fn schemes_and_database_are_checked() {
+        assert_eq!(DatabaseUrl::parse("mariadb://root@h/db").unwrap().dialect(), Dialect::Mariadb);
+        assert!(DatabaseUrl::parse("mariadb://root@h/db").unwrap().expose().starts_with("mysql://"));
+        assert!(DatabaseUrl::parse("sqlite://x.db").unwrap_err().to_string().contains("unsupported scheme"));
+        assert!(DatabaseUrl::parse("postgres://h").unwrap_err().to_string().contains("names no database"));
+    }
+}

@@ -1,0 +1,1 @@
+//! The phase runner: expand, contract, abort and plan, with the rules of order (DESIGN §3).

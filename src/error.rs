@@ -1,0 +1,169 @@
+//! The library's one error type. Variants carry what a caller acts on; the CLI renders them
+//! for humans and maps them to exit codes.
+
+use std::time::Duration;
+
+/// Everything that can go wrong in bellows.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Configuration or flags are invalid.
+    #[error("configuration: {0}")]
+    Config(String),
+
+    /// A file or folder could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A migration file is malformed.
+    #[error("{file}{}: {message}", .line.map(|l| format!(":{l}")).unwrap_or_default())]
+    MigrationFile {
+        /// The file.
+        file: String,
+        /// The line, where the problem has one.
+        line: Option<usize>,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+
+    /// Two migration files have the same version.
+    #[error("version {version} is used twice: {first} and {second}; give one of them a new version")]
+    DuplicateVersion {
+        /// The version.
+        version: i64,
+        /// The first file.
+        first: String,
+        /// The second file.
+        second: String,
+    },
+
+    /// The database URL is not usable (the password is never part of the message).
+    #[error("database URL: {0}")]
+    Url(String),
+
+    /// The database could not be reached or refused the login.
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        /// The URL, password redacted.
+        url: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// A query of bellows' own failed.
+    #[error("{context}: {source}")]
+    Database {
+        /// What bellows was doing.
+        context: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// A statement of a migration failed; nothing of its step was kept.
+    #[error("{file}:{line}: {phase} phase of migration {version} failed: {source}")]
+    Statement {
+        /// The migration version.
+        version: i64,
+        /// The phase.
+        phase: crate::PhaseKind,
+        /// The file.
+        file: String,
+        /// The statement's first line.
+        line: usize,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// Another runner holds the migration lock.
+    #[error("another bellows run holds the migration lock{}; waited {waited:?}; retry later or pass --lock-wait", .holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    LockBusy {
+        /// Who holds it, where the database says.
+        holder: Option<String>,
+        /// How long this run waited.
+        waited: Duration,
+    },
+
+    /// A statement kept hitting the lock timeout.
+    #[error("{file}:{line}: gave up after {attempts} attempts: the lock was not granted within {lock_timeout:?} each time{}", .blocker.as_ref().map(|b| format!("; blocked by {b}")).unwrap_or_default())]
+    LockTimeout {
+        /// The file.
+        file: String,
+        /// The statement's first line.
+        line: usize,
+        /// Attempts made.
+        attempts: u32,
+        /// The lock timeout in force.
+        lock_timeout: Duration,
+        /// The session that blocked the last attempt, where known.
+        blocker: Option<String>,
+    },
+
+    /// An applied phase changed on disk since it ran.
+    #[error("migration {version} ({name}): the {phase} phase changed since it was applied (checksum drift)\n{diff}\nrestore the file, or pass --allow-drift if the change is intended")]
+    Drift {
+        /// The version.
+        version: i64,
+        /// The name.
+        name: String,
+        /// The phase that changed.
+        phase: crate::PhaseKind,
+        /// A line diff: applied → on disk.
+        diff: String,
+    },
+
+    /// The command was refused: the state or the gate does not allow it.
+    #[error("{0}")]
+    Refused(String),
+
+    /// No migration with this version.
+    #[error("no migration with version {0} in the migrations folder")]
+    UnknownVersion(i64),
+
+    /// The state tables were written by a newer bellows.
+    #[error("the bellows state in this database has schema version {found}, newer than this binary supports ({supported}); upgrade bellows")]
+    StateTooNew {
+        /// Version found in the database.
+        found: i64,
+        /// Newest version this binary knows.
+        supported: i64,
+    },
+}
+
+impl Error {
+    /// Exit code for the CLI: 1 when bellows refused (state, drift, gate), 2 when it could
+    /// not work (input, connection, database errors).
+    #[must_use]
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Refused(_) | Error::Drift { .. } | Error::UnknownVersion(_) => 1,
+            _ => 2,
+        }
+    }
+
+    /// The file and line the error points at, when it has one.
+    #[must_use]
+    pub fn location(&self) -> Option<(&str, Option<usize>)> {
+        match self {
+            Error::MigrationFile { file, line, .. } => Some((file, *line)),
+            Error::Statement { file, line, .. } | Error::LockTimeout { file, line, .. } => Some((file, Some(*line))),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Database { context, source }
+    }
+}
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

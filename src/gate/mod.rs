@@ -1,0 +1,1 @@
+//! The rollout gate: may a contract phase run now?

@@ -1,0 +1,23 @@
+//! # bellows
+//!
+//! Zero-downtime schema migrations for PostgreSQL and MySQL/MariaDB. Every change is three
+//! phases that two app versions can live through: **expand** (additive DDL), **migrate**
+//! (batched backfills) and **contract** (destructive DDL, allowed only once the rollout gate
+//! says no running app still needs the old schema).
+//!
+//! The crate is the engine behind the `bellows` command; the same API serves applications
+//! that apply expand phases at startup. Parsing, splitting and linting are pure (no database,
+//! no async); everything that talks to a database goes through [`db`].
+
+pub mod config;
+pub mod db;
+pub mod engine;
+mod error;
+pub mod gate;
+pub mod lint;
+pub mod migration;
+pub mod sql;
+
+pub use error::{Error, Result};
+pub use migration::{Migration, Phase, PhaseKind};
+pub use sql::Dialect;

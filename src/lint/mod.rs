@@ -1,0 +1,1 @@
+//! The dry-run linter (DESIGN §5).

@@ -1,0 +1,223 @@
+//! Phases of a migration and the `key=value` directives their markers carry.
+
+use crate::sql::Statement;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::str::FromStr;
+
+/// The four kinds of section a migration file can have, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PhaseKind {
+    /// Additive, backward-compatible DDL.
+    Expand,
+    /// A batched data copy/transform.
+    Backfill,
+    /// Destructive DDL, gated on the rollout.
+    Contract,
+    /// Undoes the expand phase (`bellows abort`).
+    Down,
+}
+
+impl PhaseKind {
+    /// All kinds, in file order.
+    pub const ALL: [PhaseKind; 4] = [PhaseKind::Expand, PhaseKind::Backfill, PhaseKind::Contract, PhaseKind::Down];
+
+    /// The marker name, as in `-- bellows:expand`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhaseKind::Expand => "expand",
+            PhaseKind::Backfill => "backfill",
+            PhaseKind::Contract => "contract",
+            PhaseKind::Down => "down",
+        }
+    }
+
+    /// Directive keys this phase accepts.
+    fn allowed_keys(self) -> &'static [&'static str] {
+        match self {
+            PhaseKind::Expand | PhaseKind::Down => &[],
+            PhaseKind::Backfill => &["table", "key", "batch", "target", "max-rows-per-sec", "min-batch", "max-batch"],
+            PhaseKind::Contract => &["requires-app"],
+        }
+    }
+}
+
+impl fmt::Display for PhaseKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PhaseKind {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        PhaseKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or(())
+    }
+}
+
+/// The directives of a phase marker, validated for the phase kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Directives {
+    /// `key=value` pairs in the order written.
+    pub pairs: Vec<(String, String)>,
+    /// `requires-app` of a contract phase, parsed as a semver range.
+    #[serde(skip)]
+    pub requires_app: Option<semver::VersionReq>,
+}
+
+impl Directives {
+    /// Parse `key=value key2="quoted value"` for a phase of `kind`.
+    ///
+    /// # Errors
+    /// A message saying which directive is wrong and what is accepted.
+    pub fn parse(kind: PhaseKind, text: &str) -> Result<Self, String> {
+        let mut pairs = Vec::new();
+        let mut rest = text.trim();
+        while !rest.is_empty() {
+            let (key, after) = rest
+                .split_once('=')
+                .ok_or_else(|| format!("directive `{}` is not of the form key=value", first_word(rest)))?;
+            let key = key.trim();
+            if key.is_empty() || key.contains(char::is_whitespace) {
+                return Err(format!("directive `{}` is not of the form key=value", first_word(rest)));
+            }
+            let after = after.trim_start();
+            let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
+                let end = quoted.find('"').ok_or_else(|| format!("directive `{key}`: the quote is never closed"))?;
+                (&quoted[..end], &quoted[end + 1..])
+            } else {
+                let end = after.find(char::is_whitespace).unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            };
+            if !kind.allowed_keys().contains(&key) {
+                let allowed = kind.allowed_keys();
+                return Err(if allowed.is_empty() {
+                    format!("`-- bellows:{kind}` takes no directives, found `{key}`")
+                } else {
+                    format!("unknown directive `{key}` for `-- bellows:{kind}` (accepted: {})", allowed.join(", "))
+                });
+            }
+            if pairs.iter().any(|(k, _): &(String, String)| k == key) {
+                return Err(format!("directive `{key}` is given twice"));
+            }
+            pairs.push((key.to_string(), value.to_string()));
+            rest = remaining.trim_start();
+        }
+        let mut directives = Directives { pairs, requires_app: None };
+        directives.validate(kind)?;
+        Ok(directives)
+    }
+
+    /// The value of `key`, if given.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    fn validate(&mut self, kind: PhaseKind) -> Result<(), String> {
+        if let Some(req) = self.get("requires-app") {
+            let parsed = semver::VersionReq::parse(req)
+                .map_err(|e| format!("requires-app=\"{req}\" is not a semver range ({e}); e.g. requires-app=\">=2.4.0\""))?;
+            self.requires_app = Some(parsed);
+        }
+        if kind == PhaseKind::Backfill && self.get("table").is_none() {
+            return Err("`-- bellows:backfill` needs `table=<name>` (and optionally key=<column>)".into());
+        }
+        for key in ["batch", "max-rows-per-sec", "min-batch", "max-batch"] {
+            if let Some(v) = self.get(key) {
+                if !(key == "batch" && v == "auto") && v.parse::<u64>().map_or(true, |n| n == 0) {
+                    return Err(format!("{key}={v} must be a positive whole number{}", if key == "batch" { " or auto" } else { "" }));
+                }
+            }
+        }
+        if let Some(v) = self.get("target") {
+            humantime::parse_duration(v).map_err(|e| format!("target={v} is not a duration like 200ms ({e})"))?;
+        }
+        Ok(())
+    }
+}
+
+fn first_word(s: &str) -> &str {
+    s.split_whitespace().next().unwrap_or(s)
+}
+
+/// One section of a migration file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Phase {
+    /// Which section this is.
+    pub kind: PhaseKind,
+    /// Directives from its marker line.
+    pub directives: Directives,
+    /// The line of the marker (`None` for a file without markers or a sqlx `.down.sql`).
+    pub marker_line: Option<usize>,
+    /// The section body, as written.
+    #[serde(skip)]
+    pub text: String,
+    /// The section's first body line in its file.
+    pub first_line: usize,
+    /// The statements, split.
+    #[serde(skip)]
+    pub statements: Vec<Statement>,
+    /// SHA-256 of the statements (comments between statements and blank lines don't count).
+    pub checksum: String,
+}
+
+impl Phase {
+    /// The statements' text joined, the way it is checksummed and stored.
+    #[must_use]
+    pub fn normalized_sql(&self) -> String {
+        normalized_sql(&self.statements)
+    }
+}
+
+/// Statements joined as `stmt;\n`, each line's trailing white space removed.
+#[must_use]
+pub fn normalized_sql(statements: &[Statement]) -> String {
+    let mut out = String::new();
+    for s in statements {
+        for line in s.sql.lines() {
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out.pop();
+        out.push_str(";\n");
+    }
+    out
+}
+
+/// Hex SHA-256 of text.
+#[must_use]
+pub fn checksum(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_quoted_and_plain_values() {
+        let d = Directives::parse(PhaseKind::Backfill, "table=users key=id batch=auto").unwrap();
+        assert_eq!(d.get("table"), Some("users"));
+        let d = Directives::parse(PhaseKind::Contract, "requires-app=\">=2.4.0, <3\"").unwrap();
+        assert!(d.requires_app.unwrap().matches(&semver::Version::new(2, 5, 0)));
+    }
+
+    #[test]
+    fn rejects_bad_directives_with_a_reason() {
+        let e = Directives::parse(PhaseKind::Contract, "requires-app=banana").unwrap_err();
+        assert!(e.contains("not a semver range"), "{e}");
+        let e = Directives::parse(PhaseKind::Expand, "fast=yes").unwrap_err();
+        assert!(e.contains("takes no directives"), "{e}");
+        let e = Directives::parse(PhaseKind::Backfill, "key=id").unwrap_err();
+        assert!(e.contains("needs `table="), "{e}");
+        let e = Directives::parse(PhaseKind::Backfill, "table=t batch=0").unwrap_err();
+        assert!(e.contains("positive"), "{e}");
+        let e = Directives::parse(PhaseKind::Contract, "requires-app").unwrap_err();
+        assert!(e.contains("key=value"), "{e}");
+    }
+}

@@ -1,0 +1,112 @@
+//! The SQL dialects bellows understands, and what differs between them for splitting,
+//! quoting and parsing.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A database dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL.
+    Mysql,
+    /// MariaDB (MySQL-compatible, with its own version numbers and a few extensions).
+    Mariadb,
+}
+
+impl Dialect {
+    /// True for MySQL and MariaDB.
+    #[must_use]
+    pub fn is_mysql_family(self) -> bool {
+        matches!(self, Dialect::Mysql | Dialect::Mariadb)
+    }
+
+    /// The sqlparser dialect used to parse statements of this dialect.
+    #[must_use]
+    pub fn parser_dialect(self) -> Box<dyn sqlparser::dialect::Dialect> {
+        match self {
+            Dialect::Postgres => Box::new(sqlparser::dialect::PostgreSqlDialect {}),
+            Dialect::Mysql | Dialect::Mariadb => Box::new(sqlparser::dialect::MySqlDialect {}),
+        }
+    }
+
+    /// Quote an identifier for this dialect (`"name"` or `` `name` ``), doubling any quote
+    /// character inside it so the result is always one identifier.
+    #[must_use]
+    pub fn quote_ident(self, ident: &str) -> String {
+        let q = if self.is_mysql_family() { '`' } else { '"' };
+        let mut out = String::with_capacity(ident.len() + 2);
+        out.push(q);
+        for c in ident.chars() {
+            if c == q {
+                out.push(q);
+            }
+            out.push(c);
+        }
+        out.push(q);
+        out
+    }
+
+    /// Quote a string literal for this dialect.
+    #[must_use]
+    pub fn quote_literal(self, value: &str) -> String {
+        let mut out = String::with_capacity(value.len() + 2);
+        out.push('\'');
+        for c in value.chars() {
+            match c {
+                '\'' => out.push_str("''"),
+                '\\' if self.is_mysql_family() => out.push_str("\\\\"),
+                _ => out.push(c),
+            }
+        }
+        out.push('\'');
+        out
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dialect::Postgres => "postgres",
+            Dialect::Mysql => "mysql",
+            Dialect::Mariadb => "mariadb",
+        })
+    }
+}
+
+impl FromStr for Dialect {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" | "pg" => Ok(Dialect::Postgres),
+            "mysql" => Ok(Dialect::Mysql),
+            "mariadb" => Ok(Dialect::Mariadb),
+            other => Err(format!(
+                "unknown dialect `{other}` (expected postgres, mysql or mariadb)"
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_doubles_the_quote_character() {
+        assert_eq!(Dialect::Postgres.quote_ident("we\"ird"), "\"we\"\"ird\"");
+        assert_eq!(Dialect::Mysql.quote_ident("we`ird"), "`we``ird`");
+        assert_eq!(Dialect::Mysql.quote_literal("a'b\\"), "'a''b\\\\'");
+        assert_eq!(Dialect::Postgres.quote_literal("a'b\\"), "'a''b\\'");
+    }
+
+    #[test]
+    fn parses_names() {
+        assert_eq!("PostgreSQL".parse::<Dialect>(), Ok(Dialect::Postgres));
+        assert!("oracle".parse::<Dialect>().is_err());
+    }
+}

@@ -1,0 +1,2 @@
+//! One integration test binary (links once): runner tests against real PostgreSQL and
+//! MariaDB, and linter snapshot tests.
