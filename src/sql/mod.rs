@@ -6,7 +6,7 @@ mod dialect;
 mod position;
 mod split;
 
-pub use classify::{classify, StatementKind};
+pub use classify::{classify, leading_words, StatementKind};
 pub use dialect::Dialect;
 pub use position::{LineIndex, Pos};
 pub use split::{split, SplitError, Statement};
