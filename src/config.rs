@@ -27,6 +27,8 @@ pub const FILE_NAME: &str = "bellows.toml";
 pub struct FileConfig {
     /// Name of the environment variable holding the database URL (default `DATABASE_URL`).
     pub database_url_env: Option<String>,
+    /// The database URL itself, for local setups without a password (prefer the env var).
+    pub database_url: Option<String>,
     /// The migrations folder (default `migrations`), relative to the config file.
     pub migrations: Option<PathBuf>,
     /// Lock timeout for each DDL statement, e.g. `"2s"`.

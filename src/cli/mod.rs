@@ -1,41 +1,151 @@
 //! Command-line interface: clap arguments turned into settings once, commands dispatched,
 //! results rendered for humans (or JSON), errors mapped to exit codes.
 
+/// `println!` that treats a closed stdout (`bellows status | head`) as the end, not an error.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
+mod commands;
 mod lint;
+mod render;
+mod settings;
 
 use bellows::config::FileConfig;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use settings::DbArgs;
 use std::path::PathBuf;
 
-/// Zero-downtime schema migrations for PostgreSQL and MySQL/MariaDB.
+/// Zero-downtime schema migrations for PostgreSQL and MySQL/MariaDB: expand, migrate, contract.
 #[derive(Debug, Parser)]
 #[command(name = "bellows", version, about, long_about = None)]
 struct Cli {
     /// Config file (default: ./bellows.toml when present).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Only warnings and errors on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Output format of the database commands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    #[default]
+    Human,
+    /// For scripts.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Lint migration files for unsafe SQL (no database needed).
     Lint(lint::LintArgs),
+    /// Apply every pending expand phase, in version order.
+    Expand {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Run contract phases in version order (up to VERSION), when ready and the gate passes.
+    Contract {
+        /// Contract up to and including this version.
+        version: Option<i64>,
+        /// Skip the rollout gate (recorded in the events log). Never skips readiness.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Undo the expand phase of VERSION with its down section, and mark it aborted.
+    Abort {
+        /// The migration to abort.
+        version: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Show each migration's state, when it got there, and what comes next.
+    Status {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Dry run: the statements each pending phase would run (no database: every phase).
+    Plan {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Rollout state for the gate.
+    #[command(subcommand)]
+    Rollout(RolloutCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RolloutCommand {
+    /// Record that the app finished rolling out at this version (run it from the pipeline).
+    Record {
+        /// The app version now running everywhere (semver).
+        #[arg(long, value_name = "VERSION")]
+        app_version: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    init_logging(cli.quiet);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let file = match FileConfig::load(cli.config.as_deref(), &cwd) {
-        Ok((file, _)) => file,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
+    let (file, config_path) = match FileConfig::load(cli.config.as_deref(), &cwd) {
+        Ok(loaded) => loaded,
+        Err(e) => return render::error(&e, None),
     };
-    match &cli.command {
-        Command::Lint(args) => lint::run(args, &file),
+    let ctx = commands::Context { file, config_path };
+    match cli.command {
+        Command::Lint(args) => lint::run(&args, &ctx.file),
+        Command::Expand { db, format } => ctx.run(&db, |runner| Box::pin(commands::expand(runner, format))),
+        Command::Contract { version, force, db, format } => {
+            ctx.run(&db, move |runner| Box::pin(commands::contract(runner, version, force, format)))
+        }
+        Command::Abort { version, db } => ctx.run(&db, move |runner| Box::pin(commands::abort(runner, version))),
+        Command::Status { db, format } => ctx.run(&db, move |runner| Box::pin(commands::status(runner, format))),
+        Command::Plan { db, format } => ctx.plan(&db, format),
+        Command::Rollout(RolloutCommand::Record { app_version, db }) => {
+            ctx.run_without_migrations(&db, move |runner| Box::pin(commands::rollout_record(runner, app_version)))
+        }
     }
+}
+
+fn init_logging(quiet: bool) {
+    let default = if quiet { "warn" } else { "info" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BELLOWS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("bellows={default}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }

@@ -1,1 +1,125 @@
-//! The phase runner: expand, contract, abort and plan, with the rules of order (DESIGN §3).
+//! The phase runner (DESIGN §3, §4): expand, contract, abort, plan and status over a loaded
+//! migrations folder and one database, under the migration lock, with drift checks.
+
+mod abort;
+mod contract;
+mod drift;
+mod expand;
+mod plan;
+mod retry;
+mod status;
+mod steps;
+
+pub use contract::{ContractOutcome, ContractRefusal};
+pub use expand::Applied;
+pub use plan::{plan_offline, PlannedPhase, PlannedStatement};
+pub use retry::backoff;
+pub use status::{MigrationStatus, Next};
+pub use steps::{plan_steps, StepPlan};
+
+use crate::db::{self, Backend, Record};
+use crate::{Migration, Result};
+use std::time::Duration;
+
+/// How the runner behaves; built once by the CLI or the application.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Lock timeout for each DDL step (default 2 s).
+    pub lock_timeout: Duration,
+    /// Attempts per step when the lock timeout hits (default 10).
+    pub lock_retries: u32,
+    /// How long to wait for another runner's migration lock (default: fail at once).
+    pub lock_wait: Duration,
+    /// Run even though applied phases changed on disk.
+    pub allow_drift: bool,
+    /// Who runs (recorded with each phase and event).
+    pub actor: String,
+    /// Which host runs.
+    pub host: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            lock_timeout: Duration::from_secs(2),
+            lock_retries: 10,
+            lock_wait: Duration::ZERO,
+            allow_drift: false,
+            actor: "bellows".into(),
+            host: gethostname::gethostname().to_string_lossy().into_owned(),
+        }
+    }
+}
+
+/// Migrations and a database, ready to run commands.
+pub struct Runner {
+    db: Box<dyn Backend>,
+    migrations: Vec<Migration>,
+    settings: Settings,
+}
+
+impl Runner {
+    /// A runner over `migrations` (sorted by version) on `db`.
+    #[must_use]
+    pub fn new(db: Box<dyn Backend>, migrations: Vec<Migration>, settings: Settings) -> Self {
+        Runner { db, migrations, settings }
+    }
+
+    /// The database connection.
+    pub fn backend(&mut self) -> &mut dyn Backend {
+        self.db.as_mut()
+    }
+
+    /// The loaded migrations.
+    #[must_use]
+    pub fn migrations(&self) -> &[Migration] {
+        &self.migrations
+    }
+
+    /// Take the migration lock, make sure the state tables exist, and read the records.
+    async fn lock(&mut self) -> Result<Vec<Record>> {
+        self.db.acquire_lock(self.settings.lock_wait).await?;
+        let prepared = async {
+            db::ensure_state(self.db.as_mut()).await?;
+            let records = self.db.records().await?;
+            drift::check(&self.migrations, &records, self.db.dialect(), self.settings.allow_drift)?;
+            Ok(records)
+        }
+        .await;
+        if prepared.is_err() {
+            let _ = self.db.release_lock().await;
+        }
+        prepared
+    }
+
+    /// Release the lock whatever `result` is; a failed release is reported only when the
+    /// work itself succeeded.
+    async fn unlock<T>(&mut self, result: Result<T>) -> Result<T> {
+        let released = self.db.release_lock().await;
+        let value = result?;
+        released?;
+        Ok(value)
+    }
+
+    /// Record a finished rollout of the app (the pipeline source of the gate).
+    ///
+    /// # Errors
+    /// Database errors; an `app_version` that is not semver.
+    pub async fn record_rollout(&mut self, app_version: &str) -> Result<()> {
+        semver::Version::parse(app_version)
+            .map_err(|e| crate::Error::Config(format!("--app-version {app_version} is not a semver version ({e}), e.g. 2.4.0")))?;
+        self.lock().await?;
+        let result = async {
+            self.db.record_rollout(app_version, &self.settings.actor).await?;
+            let detail = serde_json::json!({ "app_version": app_version });
+            self.db.record_event(&db::Event { kind: "rollout", version: None, actor: &self.settings.actor, detail }).await
+        }
+        .await;
+        self.unlock(result).await
+    }
+}
+
+/// The record of `version`, if any.
+fn record_of(records: &[Record], version: i64) -> Option<&Record> {
+    records.iter().find(|r| r.version == version)
+}

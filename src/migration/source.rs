@@ -43,7 +43,16 @@ pub fn parse_file_name(file_name: &str) -> Option<FileName> {
 /// The folder or a file cannot be read, a `.sql` file name has no version, a file is
 /// malformed, two files share a version, or a `.down.sql` has no `.up.sql`.
 pub fn load_dir(dir: &Path, dialect: Dialect) -> Result<Vec<Migration>, Error> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.display().to_string(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            Error::Config(format!(
+                "migrations folder `{}` not found; pass --migrations DIR or set `migrations` in bellows.toml",
+                dir.display()
+            ))
+        } else {
+            Error::Io { path: dir.display().to_string(), source }
+        }
+    })?;
     let mut paths: Vec<_> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())

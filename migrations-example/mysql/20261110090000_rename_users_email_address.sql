@@ -1,0 +1,34 @@
+-- Rename users.email_address to primary_email without downtime.
+-- bellows:expand
+ALTER TABLE users ADD COLUMN primary_email varchar(255), ALGORITHM=INSTANT;
+
+CREATE TRIGGER users_sync_primary_email_ins BEFORE INSERT ON users FOR EACH ROW
+BEGIN
+    IF NEW.primary_email IS NULL THEN
+        SET NEW.primary_email = NEW.email_address;
+    ELSEIF NEW.email_address IS NULL OR NEW.email_address <> NEW.primary_email THEN
+        SET NEW.email_address = NEW.primary_email;
+    END IF;
+END;
+
+CREATE TRIGGER users_sync_primary_email_upd BEFORE UPDATE ON users FOR EACH ROW
+BEGIN
+    IF NOT (NEW.email_address <=> OLD.email_address) THEN
+        SET NEW.primary_email = NEW.email_address;
+    ELSEIF NOT (NEW.primary_email <=> OLD.primary_email) THEN
+        SET NEW.email_address = NEW.primary_email;
+    END IF;
+END;
+
+-- bellows:backfill table=users key=id
+UPDATE users SET primary_email = email_address WHERE primary_email IS NULL;
+
+-- bellows:contract requires-app=">=2.4.0"
+DROP TRIGGER users_sync_primary_email_ins;
+DROP TRIGGER users_sync_primary_email_upd;
+ALTER TABLE users DROP COLUMN email_address;
+
+-- bellows:down
+DROP TRIGGER users_sync_primary_email_ins;
+DROP TRIGGER users_sync_primary_email_upd;
+ALTER TABLE users DROP COLUMN primary_email;

@@ -1,0 +1,132 @@
+//! Rendering outcomes and errors for people (aligned text) and scripts (JSON). Every error
+//! passes through password redaction before it is printed.
+
+use super::Format;
+use bellows::db::{redact_message, DatabaseUrl};
+use bellows::engine::{Applied, ContractOutcome, MigrationStatus, Next, PlannedPhase};
+use bellows::Error;
+
+/// Print an error (with the source line when it points into a file); returns its exit code.
+pub fn error(e: &Error, url: Option<&DatabaseUrl>) -> i32 {
+    let mut message = format!("error: {e}");
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(&format!("\n  caused by: {text}"));
+        }
+        source = cause.source();
+    }
+    if let Some((file, Some(line))) = e.location() {
+        if let Some(text) = std::fs::read_to_string(file).ok().and_then(|t| t.lines().nth(line.saturating_sub(1)).map(str::to_string)) {
+            message.push_str(&format!("\n  {line:>4} | {text}"));
+        }
+    }
+    if let Some(url) = url {
+        message = redact_message(&message, url);
+    }
+    eprintln!("{message}");
+    e.exit_code()
+}
+
+/// "1 statement", "3 statements".
+pub fn statements(n: usize) -> String {
+    format!("{n} statement{}", if n == 1 { "" } else { "s" })
+}
+
+fn json(value: &impl serde::Serialize) {
+    outln!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+/// Phases applied by `expand`.
+pub fn applied(applied: &[Applied], format: Format, phase: &str, total: usize) {
+    if format == Format::Json {
+        return json(&serde_json::json!({ "applied": applied }));
+    }
+    if applied.is_empty() {
+        outln!("nothing to {phase}: all {total} migrations are past their {phase} phase");
+    }
+    for a in applied {
+        outln!("{phase}ed {} {} ({}, {:.1?})", a.version, a.name, statements(a.statements), a.duration);
+    }
+}
+
+/// What `contract` did; exit 1 when a contract was refused.
+pub fn contract(outcome: &ContractOutcome, format: Format) -> i32 {
+    let code = i32::from(outcome.refused.is_some());
+    if format == Format::Json {
+        json(outcome);
+        return code;
+    }
+    for a in &outcome.applied {
+        let forced = if outcome.forced.contains(&a.version) { " [gate overridden by --force]" } else { "" };
+        outln!("contracted {} {} ({}, {:.1?}){forced}", a.version, a.name, statements(a.statements), a.duration);
+    }
+    match &outcome.refused {
+        Some(r) => eprintln!("refused: contract of {} {}: {}", r.version, r.name, r.reason),
+        None if outcome.applied.is_empty() => outln!("nothing to contract"),
+        None => {}
+    }
+    code
+}
+
+/// `status` as a table or JSON.
+pub fn status(rows: &[MigrationStatus], format: Format) {
+    if format == Format::Json {
+        return json(&serde_json::json!({ "migrations": rows }));
+    }
+    if rows.is_empty() {
+        outln!("no migrations");
+        return;
+    }
+    let name_width = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    outln!("{:<16} {:<name_width$} {:<12} {:<20} NEXT", "VERSION", "NAME", "STATE", "WHEN");
+    for r in rows {
+        let when = r.at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "-".into());
+        outln!("{:<16} {:<name_width$} {:<12} {:<20} {}", r.version, r.name, r.state.as_str(), when, next(&r.next, r.version));
+    }
+}
+
+fn next(next: &Next, version: i64) -> String {
+    match next {
+        Next::Expand => "run `bellows expand`".into(),
+        Next::ResumeExpand { statement } => format!("run `bellows expand` (resumes at statement {statement})"),
+        Next::Backfill => "backfill its rows (backfill section)".into(),
+        Next::Contract { requires_app: Some(req) } => format!("`bellows contract {version}` once app {req} is rolled out"),
+        Next::Contract { requires_app: None } => format!("`bellows contract {version}`"),
+        Next::ResumeContract => format!("run `bellows contract {version}` (resumes)"),
+        Next::ResumeAbort => format!("run `bellows abort {version}` (resumes)"),
+        Next::Done => "done".into(),
+        Next::Aborted => "aborted; give the file a new version to apply it again".into(),
+        Next::FileMissing => "its file is missing from the migrations folder".into(),
+    }
+}
+
+/// The plan; returns 0.
+pub fn plan(plan: &[PlannedPhase], format: Format, note: Option<&str>) -> i32 {
+    if format == Format::Json {
+        json(&serde_json::json!({ "phases": plan, "note": note }));
+        return 0;
+    }
+    if let Some(note) = note {
+        outln!("# {note}");
+    }
+    if plan.is_empty() {
+        outln!("nothing to do: every phase has run");
+    }
+    for p in plan {
+        let gate = p.requires_app.as_ref().map(|r| format!(" (gate: requires app {r})")).unwrap_or_default();
+        let resume = if p.resume_from > 0 { format!(", resuming after statement {}", p.resume_from) } else { String::new() };
+        outln!("== {} {} — {}{gate}{resume}", p.version, p.name, p.phase);
+        for s in &p.statements {
+            let how = match (s.in_transaction, s.lock_timeout) {
+                (true, _) => format!("step {} in transaction", s.step),
+                (false, true) => format!("step {} alone, no transaction", s.step),
+                (false, false) => format!("step {} alone, no transaction, no lock timeout", s.step),
+            };
+            outln!("-- {}:{} [{how}]", p.file, s.line);
+            outln!("{};", s.sql);
+        }
+    }
+    0
+}

@@ -1,0 +1,86 @@
+//! Turning flags, environment variables and `bellows.toml` into one validated set of
+//! settings, once; the library never reads the environment itself.
+
+use bellows::config::{parse_duration, FileConfig};
+use bellows::db::DatabaseUrl;
+use bellows::engine::Settings;
+use bellows::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// Flags shared by every command that talks to a database.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DbArgs {
+    /// Database URL (else $DATABASE_URL, else bellows.toml). postgres://, mysql:// or mariadb://
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Migrations folder (else bellows.toml, else ./migrations).
+    #[arg(long, value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
+    /// Lock timeout for each DDL statement, e.g. 2s or 300ms (default 2s).
+    #[arg(long, value_name = "DURATION")]
+    pub lock_timeout: Option<String>,
+    /// Attempts per statement when the lock timeout hits (default 10).
+    #[arg(long, value_name = "N")]
+    pub lock_retries: Option<u32>,
+    /// Wait this long for another bellows run to release the migration lock (default: fail at once).
+    #[arg(long, value_name = "DURATION")]
+    pub lock_wait: Option<String>,
+    /// Run even though applied phases changed on disk (checksum drift).
+    #[arg(long)]
+    pub allow_drift: bool,
+}
+
+/// Everything a database command needs, validated.
+pub struct Resolved {
+    pub url: DatabaseUrl,
+    pub migrations_dir: PathBuf,
+    pub settings: Settings,
+}
+
+/// The URL from the flag, the environment, or the config file.
+pub fn database_url(args: &DbArgs, file: &FileConfig) -> Result<DatabaseUrl> {
+    let var = file.database_url_env.clone().unwrap_or_else(|| "DATABASE_URL".into());
+    let raw = args
+        .database_url
+        .clone()
+        .or_else(|| std::env::var(&var).ok().filter(|v| !v.trim().is_empty()))
+        .or_else(|| file.database_url.clone())
+        .ok_or_else(|| Error::Config(format!("no database URL: pass --database-url, set {var}, or set database_url_env in bellows.toml")))?;
+    DatabaseUrl::parse(&raw)
+}
+
+/// The migrations folder: flag, then config (relative to the config file), then ./migrations.
+pub fn migrations_dir(flag: Option<&Path>, file: &FileConfig, config_path: Option<&Path>) -> PathBuf {
+    if let Some(dir) = flag {
+        return dir.to_path_buf();
+    }
+    match (&file.migrations, config_path.and_then(Path::parent)) {
+        (Some(dir), Some(base)) => base.join(dir),
+        (Some(dir), None) => dir.clone(),
+        (None, _) => PathBuf::from("migrations"),
+    }
+}
+
+/// Resolve everything for a database command.
+pub fn resolve(args: &DbArgs, file: &FileConfig, config_path: Option<&Path>) -> Result<Resolved> {
+    let url = database_url(args, file)?;
+    let mut settings = Settings::default();
+    if let Some(v) = args.lock_timeout.as_deref().or(file.lock_timeout.as_deref()) {
+        settings.lock_timeout = parse_duration("lock timeout", v)?;
+        if settings.lock_timeout.is_zero() {
+            return Err(Error::Config("lock timeout must be above zero: without one, a DDL can stall the app".into()));
+        }
+    }
+    if let Some(n) = args.lock_retries.or(file.lock_retries) {
+        if n == 0 {
+            return Err(Error::Config("lock retries must be at least 1".into()));
+        }
+        settings.lock_retries = n;
+    }
+    if let Some(v) = args.lock_wait.as_deref().or(file.lock_wait.as_deref()) {
+        settings.lock_wait = parse_duration("lock wait", v)?;
+    }
+    settings.allow_drift = args.allow_drift;
+    settings.actor = std::env::var("BELLOWS_ACTOR").or_else(|_| std::env::var("USER")).or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+    Ok(Resolved { url, migrations_dir: migrations_dir(args.migrations.as_deref(), file, config_path), settings })
+}

@@ -1,0 +1,271 @@
+//! MySQL and MariaDB: `GET_LOCK` for the migration lock, `lock_wait_timeout` for DDL, and
+//! per-statement progress (DDL commits implicitly, so a failed phase resumes at the
+//! statement that failed). DML steps commit together with their progress.
+
+use super::probe::{probe_delay, while_probing};
+use super::types::{Event, IndexState, Progress, Record, Rollout, Step, StepError};
+use super::{state, step_error, Backend, DatabaseUrl};
+use crate::{Dialect, Error, Result};
+use async_trait::async_trait;
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use sqlx::{Connection, Executor, Row};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+/// A MySQL/MariaDB connection (plus a second one, opened on demand, to find blockers).
+pub struct MySqlBackend {
+    conn: MySqlConnection,
+    probe: Option<MySqlConnection>,
+    options: MySqlConnectOptions,
+    url: String,
+    id: u64,
+    version: String,
+    dialect: Dialect,
+    lock_name: String,
+}
+
+impl MySqlBackend {
+    /// Connect.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
+        let connect_err = |source| Error::Connect { url: url.to_string(), source };
+        let options = MySqlConnectOptions::from_str(&url.expose()).map_err(connect_err)?;
+        let mut conn = MySqlConnection::connect_with(&options).await.map_err(connect_err)?;
+        conn.execute("SET time_zone = '+00:00'").await.map_err(connect_err)?;
+        let row = conn.fetch_one("SELECT CONNECTION_ID(), VERSION(), DATABASE()").await.map_err(connect_err)?;
+        let version: String = row.get(1);
+        let database: String = row.get(2);
+        let dialect = if version.to_ascii_lowercase().contains("mariadb") { Dialect::Mariadb } else { Dialect::Mysql };
+        let mut lock_name = format!("bellows:{database}");
+        lock_name.truncate(64);
+        Ok(MySqlBackend { conn, probe: None, options, url: url.to_string(), id: row.get(0), version, dialect, lock_name })
+    }
+
+    async fn lock_holder(&mut self) -> Option<String> {
+        let holder: Option<u64> =
+            sqlx::query_scalar("SELECT IS_USED_LOCK(?)").bind(&self.lock_name).fetch_one(&mut self.conn).await.ok()?;
+        let id = holder?;
+        let row = sqlx::query("SELECT USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = ?")
+            .bind(id)
+            .fetch_optional(&mut self.conn)
+            .await
+            .ok()
+            .flatten();
+        Some(match row {
+            Some(r) => {
+                let (user, host, time): (String, String, i64) = (r.get(0), r.get(1), r.get(2));
+                format!("held by connection {id}, user {user}, from {host}, busy {time}s")
+            }
+            None => format!("held by connection {id}"),
+        })
+    }
+
+    async fn set_timeouts(&mut self, timeout: Option<Duration>) -> Result<(), StepError> {
+        let secs = timeout.map_or(31_536_000, |t| t.as_secs_f64().ceil().max(1.0) as u64);
+        let sql = format!("SET SESSION lock_wait_timeout = {secs}, SESSION innodb_lock_wait_timeout = {}", secs.min(1_073_741_824));
+        self.conn.execute(sql.as_str()).await.map_err(|e| StepError::Internal(Error::db("setting lock_wait_timeout")(e)))?;
+        Ok(())
+    }
+
+    async fn run(&mut self, step: &Step<'_>, progress: &Progress<'_>) -> Result<(), StepError> {
+        self.set_timeouts(step.lock_timeout).await?;
+        if step.in_transaction {
+            let mut tx = self.conn.begin().await.map_err(|e| StepError::Internal(Error::db("BEGIN")(e)))?;
+            for (i, s) in step.statements.iter().enumerate() {
+                tx.execute(s.sql.as_str()).await.map_err(|e| step_error(i, e, None))?;
+            }
+            bind_progress(sqlx::query(&state::upsert_progress(self.dialect, progress.phase)), progress)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StepError::Internal(Error::db("recording progress")(e)))?;
+            return tx.commit().await.map_err(|e| step_error(0, e, None));
+        }
+        for (i, s) in step.statements.iter().enumerate() {
+            self.conn.execute(s.sql.as_str()).await.map_err(|e| step_error(i, e, None))?;
+        }
+        self.write_progress(progress).await.map_err(StepError::Internal)
+    }
+}
+
+/// Bind a progress write's values in the order of [`state::upsert_progress`].
+fn bind_progress<'q>(
+    q: sqlx::query::Query<'q, sqlx::MySql, sqlx::mysql::MySqlArguments>,
+    p: &'q Progress<'q>,
+) -> sqlx::query::Query<'q, sqlx::MySql, sqlx::mysql::MySqlArguments> {
+    q.bind(p.version)
+        .bind(p.name)
+        .bind(state::progress_state(p).as_str())
+        .bind(i32::try_from(p.statements_done).unwrap_or(i32::MAX))
+        .bind(p.checksum)
+        .bind(p.sql)
+        .bind(p.finished)
+        .bind(p.actor)
+        .bind(p.host)
+}
+
+#[async_trait]
+impl Backend for MySqlBackend {
+    fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    fn server_version(&self) -> &str {
+        &self.version
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<()> {
+        self.conn.execute(sql).await.map_err(Error::db(format!("running `{sql}`")))?;
+        Ok(())
+    }
+
+    async fn acquire_lock(&mut self, wait: Duration) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
+                .bind(&self.lock_name)
+                .fetch_one(&mut self.conn)
+                .await
+                .map_err(Error::db("taking the migration lock"))?;
+            if got == Some(1) {
+                return Ok(());
+            }
+            if started.elapsed() >= wait {
+                let holder = self.lock_holder().await;
+                return Err(Error::LockBusy { holder, waited: started.elapsed() });
+            }
+            tokio::time::sleep(Duration::from_millis(200).min(wait.saturating_sub(started.elapsed()))).await;
+        }
+    }
+
+    async fn release_lock(&mut self) -> Result<()> {
+        sqlx::query("SELECT RELEASE_LOCK(?)")
+            .bind(&self.lock_name)
+            .execute(&mut self.conn)
+            .await
+            .map_err(Error::db("releasing the migration lock"))?;
+        Ok(())
+    }
+
+    async fn state_version(&mut self) -> Result<Option<i64>> {
+        let exists: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'bellows_meta'",
+        )
+        .fetch_one(&mut self.conn)
+        .await
+        .map_err(Error::db("looking for the state tables"))?;
+        if exists == 0 {
+            return Ok(None);
+        }
+        let v: Option<String> = sqlx::query_scalar("SELECT v FROM bellows_meta WHERE k = 'schema_version'")
+            .fetch_optional(&mut self.conn)
+            .await
+            .map_err(Error::db("reading the state-schema version"))?;
+        Ok(Some(v.and_then(|v| v.parse().ok()).unwrap_or(0)))
+    }
+
+    async fn set_state_version(&mut self, version: i64) -> Result<()> {
+        sqlx::query("INSERT INTO bellows_meta (k, v) VALUES ('schema_version', ?) ON DUPLICATE KEY UPDATE v = VALUES(v)")
+            .bind(version.to_string())
+            .execute(&mut self.conn)
+            .await
+            .map_err(Error::db("writing the state-schema version"))?;
+        Ok(())
+    }
+
+    async fn records(&mut self) -> Result<Vec<Record>> {
+        if self.state_version().await?.unwrap_or(0) == 0 {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&state::select_records(self.dialect))
+            .fetch_all(&mut self.conn)
+            .await
+            .map_err(Error::db("reading migration state"))?;
+        rows.iter().map(|r| state::record_from_row(r).map_err(Error::db("reading migration state"))).collect()
+    }
+
+    async fn write_progress(&mut self, progress: &Progress<'_>) -> Result<()> {
+        bind_progress(sqlx::query(&state::upsert_progress(self.dialect, progress.phase)), progress)
+            .execute(&mut self.conn)
+            .await
+            .map_err(Error::db("recording progress"))?;
+        Ok(())
+    }
+
+    async fn run_step(&mut self, step: &Step<'_>, progress: &Progress<'_>) -> Result<(), StepError> {
+        let Some(timeout) = step.lock_timeout else { return self.run(step, progress).await };
+        if self.probe.is_none() {
+            let conn = MySqlConnection::connect_with(&self.options)
+                .await
+                .map_err(|source| StepError::Internal(Error::Connect { url: self.url.clone(), source }))?;
+            self.probe = Some(conn);
+        }
+        let mut probe = self.probe.take();
+        let id = self.id;
+        let wait = Duration::from_secs_f64(timeout.as_secs_f64().ceil().max(1.0));
+        let (result, blocker) = while_probing(self.run(step, progress), probe_delay(wait), blockers(probe.as_mut(), id)).await;
+        self.probe = probe;
+        match result {
+            Err(StepError::LockTimeout { .. }) => Err(StepError::LockTimeout { blocker }),
+            other => other,
+        }
+    }
+
+    async fn index_state(&mut self, _name: &str) -> Result<IndexState> {
+        Ok(IndexState::Missing)
+    }
+
+    async fn record_event(&mut self, event: &Event<'_>) -> Result<()> {
+        sqlx::query(&state::insert_event(self.dialect))
+            .bind(event.kind)
+            .bind(event.version)
+            .bind(event.actor)
+            .bind(event.detail.to_string())
+            .execute(&mut self.conn)
+            .await
+            .map_err(Error::db("recording an event"))?;
+        Ok(())
+    }
+
+    async fn record_rollout(&mut self, app_version: &str, actor: &str) -> Result<()> {
+        sqlx::query(&state::insert_rollout(self.dialect))
+            .bind(app_version)
+            .bind(actor)
+            .execute(&mut self.conn)
+            .await
+            .map_err(Error::db("recording the rollout"))?;
+        Ok(())
+    }
+
+    async fn latest_rollout(&mut self) -> Result<Option<Rollout>> {
+        if self.state_version().await?.unwrap_or(0) == 0 {
+            return Ok(None);
+        }
+        let row = sqlx::query(&state::select_latest_rollout(self.dialect))
+            .fetch_optional(&mut self.conn)
+            .await
+            .map_err(Error::db("reading rollouts"))?;
+        row.map(|r| state::rollout_from_row(&r)).transpose().map_err(Error::db("reading rollouts"))
+    }
+}
+
+/// Describe sessions with open transactions other than `id` (the likely holders of the
+/// metadata lock a DDL waits for).
+async fn blockers(conn: Option<&mut MySqlConnection>, id: u64) -> Option<String> {
+    let rows = sqlx::query(
+        "SELECT p.ID, p.USER, p.HOST, CAST(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS SIGNED), \
+         COALESCE(LEFT(p.INFO, 80), '') FROM information_schema.INNODB_TRX t \
+         JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.ID <> ?",
+    )
+    .bind(id)
+    .fetch_all(conn?)
+    .await
+    .ok()?;
+    let described: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let (pid, user, host, age, query): (u64, String, String, i64, String) =
+                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+            format!("connection {pid} ({user}@{host}, transaction open {age}s{})", if query.is_empty() { String::new() } else { format!(", running: {query}") })
+        })
+        .collect();
+    (!described.is_empty()).then(|| described.join("; "))
+}

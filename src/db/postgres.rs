@@ -1,0 +1,301 @@
+//! PostgreSQL: session advisory lock, `lock_timeout`, transactional steps that commit with
+//! their progress, `pg_blocking_pids` for the blocker, and index validity for concurrent
+//! builds.
+
+use super::probe::{probe_delay, while_probing};
+use super::types::{Event, IndexState, Progress, Record, Rollout, Step, StepError};
+use super::{state, step_error, Backend, DatabaseUrl};
+use crate::{Dialect, Error, Result};
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{Connection, Executor, Row};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+/// First key of the two-key advisory lock: "bell" in ASCII.
+const LOCK_CLASS: i32 = 0x6265_6c6c;
+
+/// A PostgreSQL connection (plus a second one, opened on demand, to find blockers).
+pub struct PgBackend {
+    conn: PgConnection,
+    probe: Option<PgConnection>,
+    options: PgConnectOptions,
+    url: String,
+    pid: i32,
+    version: String,
+}
+
+impl PgBackend {
+    /// Connect.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
+        let connect_err = |source| Error::Connect { url: url.to_string(), source };
+        let options = PgConnectOptions::from_str(&url.expose()).map_err(connect_err)?.application_name("bellows");
+        let mut conn = PgConnection::connect_with(&options).await.map_err(connect_err)?;
+        let row = conn
+            .fetch_one("SELECT pg_backend_pid(), current_setting('server_version')")
+            .await
+            .map_err(connect_err)?;
+        Ok(PgBackend { conn, probe: None, options, url: url.to_string(), pid: row.get(0), version: row.get(1) })
+    }
+
+    async fn probe_conn(&mut self) -> Result<&mut PgConnection> {
+        if self.probe.is_none() {
+            let conn = PgConnection::connect_with(&self.options)
+                .await
+                .map_err(|source| Error::Connect { url: self.url.clone(), source })?;
+            self.probe = Some(conn);
+        }
+        Ok(self.probe.as_mut().expect("just opened"))
+    }
+
+    async fn lock_holder(&mut self) -> Option<String> {
+        let row = sqlx::query(
+            "SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''), \
+             coalesce(host(a.client_addr), 'local'), CAST(EXTRACT(EPOCH FROM now() - a.backend_start) AS bigint) \
+             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2",
+        )
+        .bind(i64::from(LOCK_CLASS))
+        .bind(i64::from(self.lock_object().await.ok()?))
+        .fetch_optional(&mut self.conn)
+        .await
+        .ok()??;
+        let (pid, user, app, addr, age): (i32, String, String, String, i64) =
+            (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+        Some(format!("held by pid {pid}, user {user}, application '{app}', from {addr}, connected {age}s ago"))
+    }
+
+    async fn lock_object(&mut self) -> Result<i32> {
+        sqlx::query_scalar("SELECT hashtext('bellows:' || current_database())")
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(Error::db("computing the lock key"))
+    }
+
+    async fn run_in_transaction(&mut self, step: &Step<'_>, progress: &Progress<'_>) -> Result<(), StepError> {
+        let mut tx = self.conn.begin().await.map_err(|e| StepError::Internal(Error::db("BEGIN")(e)))?;
+        if let Some(timeout) = step.lock_timeout {
+            let set = format!("SET LOCAL lock_timeout = '{}ms'", timeout.as_millis());
+            tx.execute(set.as_str()).await.map_err(|e| StepError::Internal(Error::db("setting lock_timeout")(e)))?;
+        }
+        for (i, s) in step.statements.iter().enumerate() {
+            tx.execute(s.sql.as_str()).await.map_err(|e| step_error(i, e, None))?;
+        }
+        bind_progress(sqlx::query(&state::upsert_progress(Dialect::Postgres, progress.phase)), progress)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StepError::Internal(Error::db("recording progress")(e)))?;
+        tx.commit().await.map_err(|e| step_error(step.statements.len().saturating_sub(1), e, None))
+    }
+
+    async fn run_alone(&mut self, step: &Step<'_>, progress: &Progress<'_>) -> Result<(), StepError> {
+        let timeout = step.lock_timeout.map_or("0".to_string(), |t| format!("{}ms", t.as_millis()));
+        self.conn
+            .execute(format!("SET lock_timeout = '{timeout}'").as_str())
+            .await
+            .map_err(|e| StepError::Internal(Error::db("setting lock_timeout")(e)))?;
+        for (i, s) in step.statements.iter().enumerate() {
+            self.conn.execute(s.sql.as_str()).await.map_err(|e| step_error(i, e, None))?;
+        }
+        self.write_progress(progress).await.map_err(StepError::Internal)
+    }
+}
+
+/// Bind a progress write's values in the order of [`state::upsert_progress`].
+fn bind_progress<'q>(
+    q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    p: &'q Progress<'q>,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    q.bind(p.version)
+        .bind(p.name)
+        .bind(state::progress_state(p).as_str())
+        .bind(i32::try_from(p.statements_done).unwrap_or(i32::MAX))
+        .bind(p.checksum)
+        .bind(p.sql)
+        .bind(p.finished)
+        .bind(p.actor)
+        .bind(p.host)
+}
+
+#[async_trait]
+impl Backend for PgBackend {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn server_version(&self) -> &str {
+        &self.version
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<()> {
+        self.conn.execute(sql).await.map_err(Error::db(format!("running `{sql}`")))?;
+        Ok(())
+    }
+
+    async fn acquire_lock(&mut self, wait: Duration) -> Result<()> {
+        let started = Instant::now();
+        let object = self.lock_object().await?;
+        loop {
+            let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+                .bind(LOCK_CLASS)
+                .bind(object)
+                .fetch_one(&mut self.conn)
+                .await
+                .map_err(Error::db("taking the migration lock"))?;
+            if got {
+                return Ok(());
+            }
+            if started.elapsed() >= wait {
+                let holder = self.lock_holder().await;
+                return Err(Error::LockBusy { holder, waited: started.elapsed() });
+            }
+            tokio::time::sleep(Duration::from_millis(200).min(wait.saturating_sub(started.elapsed()))).await;
+        }
+    }
+
+    async fn release_lock(&mut self) -> Result<()> {
+        let object = self.lock_object().await?;
+        sqlx::query("SELECT pg_advisory_unlock($1, $2)")
+            .bind(LOCK_CLASS)
+            .bind(object)
+            .execute(&mut self.conn)
+            .await
+            .map_err(Error::db("releasing the migration lock"))?;
+        Ok(())
+    }
+
+    async fn state_version(&mut self) -> Result<Option<i64>> {
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass('bellows.meta') IS NOT NULL")
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(Error::db("looking for the state tables"))?;
+        if !exists {
+            return Ok(None);
+        }
+        let v: Option<String> = sqlx::query_scalar("SELECT v FROM bellows.meta WHERE k = 'schema_version'")
+            .fetch_optional(&mut self.conn)
+            .await
+            .map_err(Error::db("reading the state-schema version"))?;
+        Ok(Some(v.and_then(|v| v.parse().ok()).unwrap_or(0)))
+    }
+
+    async fn set_state_version(&mut self, version: i64) -> Result<()> {
+        sqlx::query("INSERT INTO bellows.meta (k, v) VALUES ('schema_version', $1) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v")
+            .bind(version.to_string())
+            .execute(&mut self.conn)
+            .await
+            .map_err(Error::db("writing the state-schema version"))?;
+        Ok(())
+    }
+
+    async fn records(&mut self) -> Result<Vec<Record>> {
+        if self.state_version().await?.unwrap_or(0) == 0 {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&state::select_records(Dialect::Postgres))
+            .fetch_all(&mut self.conn)
+            .await
+            .map_err(Error::db("reading migration state"))?;
+        rows.iter().map(|r| state::record_from_row(r).map_err(Error::db("reading migration state"))).collect()
+    }
+
+    async fn write_progress(&mut self, progress: &Progress<'_>) -> Result<()> {
+        bind_progress(sqlx::query(&state::upsert_progress(Dialect::Postgres, progress.phase)), progress)
+            .execute(&mut self.conn)
+            .await
+            .map_err(Error::db("recording progress"))?;
+        Ok(())
+    }
+
+    async fn run_step(&mut self, step: &Step<'_>, progress: &Progress<'_>) -> Result<(), StepError> {
+        let Some(timeout) = step.lock_timeout else {
+            return if step.in_transaction { self.run_in_transaction(step, progress).await } else { self.run_alone(step, progress).await };
+        };
+        let pid = self.pid;
+        self.probe_conn().await.map_err(StepError::Internal)?;
+        let mut probe = self.probe.take();
+        let (result, blocker) = {
+            let work = async {
+                if step.in_transaction {
+                    self.run_in_transaction(step, progress).await
+                } else {
+                    self.run_alone(step, progress).await
+                }
+            };
+            while_probing(work, probe_delay(timeout), blockers(probe.as_mut(), pid)).await
+        };
+        self.probe = probe;
+        match result {
+            Err(StepError::LockTimeout { .. }) => Err(StepError::LockTimeout { blocker }),
+            other => other,
+        }
+    }
+
+    async fn index_state(&mut self, name: &str) -> Result<IndexState> {
+        let valid: Option<bool> = sqlx::query_scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)")
+            .bind(Dialect::Postgres.quote_ident(name))
+            .fetch_optional(&mut self.conn)
+            .await
+            .map_err(Error::db("checking index validity"))?;
+        Ok(match valid {
+            None => IndexState::Missing,
+            Some(true) => IndexState::Valid,
+            Some(false) => IndexState::Invalid,
+        })
+    }
+
+    async fn record_event(&mut self, event: &Event<'_>) -> Result<()> {
+        sqlx::query(&state::insert_event(Dialect::Postgres))
+            .bind(event.kind)
+            .bind(event.version)
+            .bind(event.actor)
+            .bind(event.detail.to_string())
+            .execute(&mut self.conn)
+            .await
+            .map_err(Error::db("recording an event"))?;
+        Ok(())
+    }
+
+    async fn record_rollout(&mut self, app_version: &str, actor: &str) -> Result<()> {
+        sqlx::query(&state::insert_rollout(Dialect::Postgres))
+            .bind(app_version)
+            .bind(actor)
+            .execute(&mut self.conn)
+            .await
+            .map_err(Error::db("recording the rollout"))?;
+        Ok(())
+    }
+
+    async fn latest_rollout(&mut self) -> Result<Option<Rollout>> {
+        if self.state_version().await?.unwrap_or(0) == 0 {
+            return Ok(None);
+        }
+        let row = sqlx::query(&state::select_latest_rollout(Dialect::Postgres))
+            .fetch_optional(&mut self.conn)
+            .await
+            .map_err(Error::db("reading rollouts"))?;
+        row.map(|r| state::rollout_from_row(&r)).transpose().map_err(Error::db("reading rollouts"))
+    }
+}
+
+/// Describe the sessions blocking `pid`.
+async fn blockers(conn: Option<&mut PgConnection>, pid: i32) -> Option<String> {
+    let rows = sqlx::query(
+        "SELECT pid, coalesce(usename, ''), coalesce(application_name, ''), coalesce(state, ''), \
+         coalesce(CAST(EXTRACT(EPOCH FROM now() - xact_start) AS bigint), 0), left(coalesce(query, ''), 80) \
+         FROM pg_stat_activity WHERE pid = ANY(pg_blocking_pids($1))",
+    )
+    .bind(pid)
+    .fetch_all(conn?)
+    .await
+    .ok()?;
+    let described: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let (pid, user, app, st, age, query): (i32, String, String, String, i64, String) =
+                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+            format!("pid {pid} (user {user}, application '{app}', {st}, transaction open {age}s, last query: {query})")
+        })
+        .collect();
+    (!described.is_empty()).then(|| described.join("; "))
+}

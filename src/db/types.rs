@@ -1,0 +1,230 @@
+//! The state bellows keeps per migration, and the values passed between the engine and a
+//! [`Backend`](super::Backend).
+
+use crate::sql::Statement;
+use crate::PhaseKind;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::fmt;
+use std::time::Duration;
+
+/// Where a migration stands (DESIGN §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Not started.
+    Pending,
+    /// Expand phase started, not finished (a failed or interrupted run).
+    Expanding,
+    /// Expand phase done.
+    Expanded,
+    /// Backfill started, not finished.
+    Backfilling,
+    /// Backfill done.
+    Backfilled,
+    /// Contract phase started, not finished.
+    Contracting,
+    /// Contract phase done.
+    Contracted,
+    /// Down phase started, not finished.
+    Aborting,
+    /// Down phase done: the expand was undone.
+    Aborted,
+}
+
+impl State {
+    /// The stored name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Expanding => "expanding",
+            State::Expanded => "expanded",
+            State::Backfilling => "backfilling",
+            State::Backfilled => "backfilled",
+            State::Contracting => "contracting",
+            State::Contracted => "contracted",
+            State::Aborting => "aborting",
+            State::Aborted => "aborted",
+        }
+    }
+
+    /// Parse a stored name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<State> {
+        [
+            State::Pending,
+            State::Expanding,
+            State::Expanded,
+            State::Backfilling,
+            State::Backfilled,
+            State::Contracting,
+            State::Contracted,
+            State::Aborting,
+            State::Aborted,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+
+    /// The state while `phase` runs.
+    #[must_use]
+    pub fn running(phase: PhaseKind) -> State {
+        match phase {
+            PhaseKind::Expand => State::Expanding,
+            PhaseKind::Backfill => State::Backfilling,
+            PhaseKind::Contract => State::Contracting,
+            PhaseKind::Down => State::Aborting,
+        }
+    }
+
+    /// The state once `phase` is done.
+    #[must_use]
+    pub fn done(phase: PhaseKind) -> State {
+        match phase {
+            PhaseKind::Expand => State::Expanded,
+            PhaseKind::Backfill => State::Backfilled,
+            PhaseKind::Contract => State::Contracted,
+            PhaseKind::Down => State::Aborted,
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A phase that has run (or started), as recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppliedPhase {
+    /// Checksum of the statements that ran.
+    pub checksum: String,
+    /// The statements that ran (for drift diffs).
+    #[serde(skip)]
+    pub sql: String,
+    /// When it finished (`None` while it is still running or failed half way).
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// One row of the `migrations` state table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    /// Version.
+    pub version: i64,
+    /// Name.
+    pub name: String,
+    /// Current state.
+    pub state: State,
+    /// Statements of the running phase already done (resume point).
+    pub statements_done: usize,
+    /// Phases that ran or started, with their checksums.
+    pub phases: Vec<(PhaseKind, AppliedPhase)>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Who ran the last phase.
+    pub applied_by: String,
+    /// On which host.
+    pub applied_host: String,
+}
+
+impl Record {
+    /// The recorded run of `kind`, if any.
+    #[must_use]
+    pub fn phase(&self, kind: PhaseKind) -> Option<&AppliedPhase> {
+        self.phases.iter().find(|(k, _)| *k == kind).map(|(_, p)| p)
+    }
+}
+
+/// A progress write: `statements_done` statements of `phase` are done; when `finished`,
+/// the migration moves to the phase's done state.
+#[derive(Debug, Clone)]
+pub struct Progress<'a> {
+    /// Version.
+    pub version: i64,
+    /// Name.
+    pub name: &'a str,
+    /// The phase.
+    pub phase: PhaseKind,
+    /// Statements done so far.
+    pub statements_done: usize,
+    /// The phase is complete.
+    pub finished: bool,
+    /// Checksum of the phase.
+    pub checksum: &'a str,
+    /// The phase's statements, normalized.
+    pub sql: &'a str,
+    /// Who runs it.
+    pub actor: &'a str,
+    /// Which host.
+    pub host: &'a str,
+}
+
+/// A group of statements run together: in one transaction, or alone outside one.
+#[derive(Debug, Clone)]
+pub struct Step<'a> {
+    /// The statements.
+    pub statements: &'a [Statement],
+    /// Run them in a transaction together with the progress write.
+    pub in_transaction: bool,
+    /// Lock timeout for the step, `None` for statements that take no blocking lock
+    /// (concurrent index builds).
+    pub lock_timeout: Option<Duration>,
+}
+
+/// Why a step failed. Nothing of the step was kept.
+#[derive(Debug)]
+pub enum StepError {
+    /// The lock timeout hit; worth retrying.
+    LockTimeout {
+        /// The session that held the lock, where the database said.
+        blocker: Option<String>,
+    },
+    /// A deadlock or serialization failure; worth retrying.
+    Transient(sqlx::Error),
+    /// Statement `index` of the step failed.
+    Failed {
+        /// Index of the failing statement within the step.
+        index: usize,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
+    /// Bellows' own bookkeeping failed.
+    Internal(crate::Error),
+}
+
+/// The state of an index a concurrent build creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexState {
+    /// No such index.
+    Missing,
+    /// Built and valid.
+    Valid,
+    /// Left INVALID by a failed concurrent build.
+    Invalid,
+}
+
+/// A rollout recorded by the release pipeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rollout {
+    /// The app version that finished rolling out.
+    pub app_version: String,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// Who recorded it.
+    pub recorded_by: String,
+}
+
+/// An entry of the append-only events log.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    /// What happened (`phase`, `gate`, `force`, `rollout`, ...).
+    pub kind: &'a str,
+    /// The migration concerned.
+    pub version: Option<i64>,
+    /// Who.
+    pub actor: &'a str,
+    /// Details, as JSON.
+    pub detail: serde_json::Value,
+}

@@ -1,0 +1,62 @@
+//! `expand`: every pending expand phase in version order, resuming a phase that stopped half
+//! way at the statement where it stopped.
+
+use super::{record_of, Runner};
+use crate::db::{Event, State};
+use crate::{PhaseKind, Result};
+use serde::Serialize;
+use std::time::Duration;
+
+/// A phase the run applied.
+#[derive(Debug, Clone, Serialize)]
+pub struct Applied {
+    /// Version.
+    pub version: i64,
+    /// Name.
+    pub name: String,
+    /// The phase.
+    pub phase: PhaseKind,
+    /// Statements run (after a resume point, only those).
+    pub statements: usize,
+    /// Time taken.
+    #[serde(serialize_with = "as_millis")]
+    pub duration: Duration,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl Runner {
+    /// Apply every pending expand phase, in version order, under the migration lock.
+    /// Returns what was applied (empty when everything was already expanded).
+    ///
+    /// # Errors
+    /// Lock busy, drift, a failing statement (everything before it stays applied and
+    /// recorded; the next run resumes there).
+    pub async fn expand(&mut self) -> Result<Vec<Applied>> {
+        let records = self.lock().await?;
+        let result = self.expand_locked(&records).await;
+        self.unlock(result).await
+    }
+
+    async fn expand_locked(&mut self, records: &[crate::db::Record]) -> Result<Vec<Applied>> {
+        let mut applied = Vec::new();
+        let migrations = self.migrations.clone();
+        for migration in &migrations {
+            let resume_from = match record_of(records, migration.version) {
+                None => 0,
+                Some(r) if r.state == State::Pending => 0,
+                Some(r) if r.state == State::Expanding => r.statements_done,
+                Some(_) => continue,
+            };
+            let statements = migration.phase(PhaseKind::Expand).map_or(0, |p| p.statements.len()).saturating_sub(resume_from);
+            tracing::debug!("{} {}: expand ({statements} statements)", migration.version, migration.name);
+            let duration = self.run_phase(migration, PhaseKind::Expand, resume_from).await?;
+            let detail = serde_json::json!({ "phase": "expand", "statements": statements, "duration_ms": duration.as_millis() as u64 });
+            self.db.record_event(&Event { kind: "phase", version: Some(migration.version), actor: &self.settings.actor, detail }).await?;
+            applied.push(Applied { version: migration.version, name: migration.name.clone(), phase: PhaseKind::Expand, statements, duration });
+        }
+        Ok(applied)
+    }
+}

@@ -1,0 +1,104 @@
+//! `plan`: the statements each pending phase would run, in order, with how each runs
+//! (transaction or alone, lock timeout or none). Reads state, changes nothing.
+
+use super::steps::plan_steps;
+use super::{record_of, Runner};
+use crate::db::{Record, State};
+use crate::{Dialect, Migration, PhaseKind, Result};
+use serde::Serialize;
+
+/// One statement of a planned phase.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedStatement {
+    /// Line in the file.
+    pub line: usize,
+    /// The SQL.
+    pub sql: String,
+    /// Runs inside a transaction (with its neighbours in the same step).
+    pub in_transaction: bool,
+    /// Runs under the lock timeout.
+    pub lock_timeout: bool,
+    /// Step number within the phase (statements of one step commit together).
+    pub step: usize,
+}
+
+/// A phase that would run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedPhase {
+    /// Version.
+    pub version: i64,
+    /// Name.
+    pub name: String,
+    /// Which phase.
+    pub phase: PhaseKind,
+    /// The file.
+    pub file: String,
+    /// Statements already done (a resumed phase).
+    pub resume_from: usize,
+    /// The gate requirement of a contract phase.
+    pub requires_app: Option<String>,
+    /// The statements still to run.
+    pub statements: Vec<PlannedStatement>,
+}
+
+/// Plan every pending phase of `migrations` given `records` (empty: nothing applied).
+///
+/// # Errors
+/// Transaction control inside a phase.
+pub fn plan_offline(migrations: &[Migration], records: &[Record], dialect: Dialect) -> Result<Vec<PlannedPhase>> {
+    let mut out = Vec::new();
+    for m in migrations {
+        let record = record_of(records, m.version);
+        let state = record.map_or(State::Pending, |r| r.state);
+        let done = record.map_or(0, |r| r.statements_done);
+        let pending: &[(PhaseKind, usize)] = match state {
+            State::Pending => &[(PhaseKind::Expand, 0), (PhaseKind::Backfill, 0), (PhaseKind::Contract, 0)],
+            State::Expanding => &[(PhaseKind::Expand, done), (PhaseKind::Backfill, 0), (PhaseKind::Contract, 0)],
+            State::Expanded => &[(PhaseKind::Backfill, 0), (PhaseKind::Contract, 0)],
+            State::Backfilling => &[(PhaseKind::Backfill, done), (PhaseKind::Contract, 0)],
+            State::Backfilled => &[(PhaseKind::Contract, 0)],
+            State::Contracting => &[(PhaseKind::Contract, done)],
+            State::Aborting => &[(PhaseKind::Down, done)],
+            State::Contracted | State::Aborted => &[],
+        };
+        for &(kind, resume_from) in pending {
+            let Some(phase) = m.runnable_phase(kind) else { continue };
+            let mut statements = Vec::new();
+            for (n, step) in plan_steps(m, phase, dialect)?.iter().enumerate() {
+                for i in step.range.clone().filter(|i| *i >= resume_from) {
+                    let s = &phase.statements[i];
+                    statements.push(PlannedStatement {
+                        line: s.start.line,
+                        sql: s.sql.clone(),
+                        in_transaction: step.in_transaction,
+                        lock_timeout: !step.no_lock_timeout,
+                        step: n + 1,
+                    });
+                }
+            }
+            out.push(PlannedPhase {
+                version: m.version,
+                name: m.name.clone(),
+                phase: kind,
+                file: m.file_of(kind).to_string(),
+                resume_from,
+                requires_app: phase.directives.get("requires-app").map(str::to_string),
+                statements,
+            });
+        }
+    }
+    Ok(out)
+}
+
+impl Runner {
+    /// The plan against this database's state (no lock taken, nothing written).
+    ///
+    /// # Errors
+    /// Database errors, drift, transaction control inside a phase.
+    pub async fn plan(&mut self) -> Result<Vec<PlannedPhase>> {
+        let records = self.db.records().await?;
+        super::drift::check(&self.migrations, &records, self.db.dialect(), self.settings.allow_drift)?;
+        plan_offline(&self.migrations, &records, self.db.dialect())
+    }
+}
+
