@@ -2,7 +2,7 @@
 
 use super::{render, settings, Format};
 use bellows::config::FileConfig;
-use bellows::engine::{plan_offline, Runner};
+use bellows::engine::{plan_offline, validate, Runner};
 use bellows::migration::load_dir;
 use bellows::{Dialect, Result};
 use settings::DbArgs;
@@ -48,8 +48,9 @@ impl Context {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
         let result = runtime.block_on(async {
             let migrations = if load_migrations { load_dir(&resolved.migrations_dir, url.dialect())? } else { Vec::new() };
+            validate(&migrations, url.dialect())?;
             let db = bellows::db::connect(&url).await?;
-            let mut runner = Runner::new(db, migrations, resolved.settings);
+            let mut runner = Runner::new(db, migrations, resolved.settings)?;
             work(&mut runner).await
         });
         match result {

@@ -18,7 +18,7 @@ pub struct MySqlBackend {
     probe: Option<MySqlConnection>,
     options: MySqlConnectOptions,
     url: String,
-    id: u64,
+    id: i64,
     version: String,
     dialect: Dialect,
     lock_name: String,
@@ -31,30 +31,34 @@ impl MySqlBackend {
         let options = MySqlConnectOptions::from_str(&url.expose()).map_err(connect_err)?;
         let mut conn = MySqlConnection::connect_with(&options).await.map_err(connect_err)?;
         conn.execute("SET time_zone = '+00:00'").await.map_err(connect_err)?;
-        let row = conn.fetch_one("SELECT CONNECTION_ID(), VERSION(), DATABASE()").await.map_err(connect_err)?;
-        let version: String = row.get(1);
-        let database: String = row.get(2);
+        let row = conn.fetch_one("SELECT CAST(CONNECTION_ID() AS SIGNED), VERSION(), DATABASE()").await.map_err(connect_err)?;
+        let id: i64 = row.try_get(0).map_err(connect_err)?;
+        let version: String = row.try_get(1).map_err(connect_err)?;
+        let database: String = row.try_get(2).map_err(connect_err)?;
         let dialect = if version.to_ascii_lowercase().contains("mariadb") { Dialect::Mariadb } else { Dialect::Mysql };
         let mut lock_name = format!("bellows:{database}");
         lock_name.truncate(64);
-        Ok(MySqlBackend { conn, probe: None, options, url: url.to_string(), id: row.get(0), version, dialect, lock_name })
+        Ok(MySqlBackend { conn, probe: None, options, url: url.to_string(), id, version, dialect, lock_name })
     }
 
     async fn lock_holder(&mut self) -> Option<String> {
-        let holder: Option<u64> =
-            sqlx::query_scalar("SELECT IS_USED_LOCK(?)").bind(&self.lock_name).fetch_one(&mut self.conn).await.ok()?;
+        let holder: Option<i64> = sqlx::query_scalar("SELECT CAST(IS_USED_LOCK(?) AS SIGNED)")
+            .bind(&self.lock_name)
+            .fetch_one(&mut self.conn)
+            .await
+            .ok()?;
         let id = holder?;
-        let row = sqlx::query("SELECT USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = ?")
+        let row = sqlx::query("SELECT USER, HOST, CAST(TIME AS SIGNED) FROM information_schema.PROCESSLIST WHERE ID = ?")
             .bind(id)
             .fetch_optional(&mut self.conn)
             .await
             .ok()
             .flatten();
         Some(match row {
-            Some(r) => {
-                let (user, host, time): (String, String, i64) = (r.get(0), r.get(1), r.get(2));
-                format!("held by connection {id}, user {user}, from {host}, busy {time}s")
-            }
+            Some(r) => match (r.try_get::<String, _>(0), r.try_get::<String, _>(1), r.try_get::<i64, _>(2)) {
+                (Ok(user), Ok(host), Ok(time)) => format!("held by connection {id}, user {user}, from {host}, busy {time}s"),
+                _ => format!("held by connection {id}"),
+            },
             None => format!("held by connection {id}"),
         })
     }
@@ -249,9 +253,9 @@ impl Backend for MySqlBackend {
 
 /// Describe sessions with open transactions other than `id` (the likely holders of the
 /// metadata lock a DDL waits for).
-async fn blockers(conn: Option<&mut MySqlConnection>, id: u64) -> Option<String> {
+async fn blockers(conn: Option<&mut MySqlConnection>, id: i64) -> Option<String> {
     let rows = sqlx::query(
-        "SELECT p.ID, p.USER, p.HOST, CAST(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS SIGNED), \
+        "SELECT CAST(p.ID AS SIGNED), p.USER, p.HOST, CAST(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS SIGNED), \
          COALESCE(LEFT(p.INFO, 80), '') FROM information_schema.INNODB_TRX t \
          JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.ID <> ?",
     )
@@ -261,10 +265,10 @@ async fn blockers(conn: Option<&mut MySqlConnection>, id: u64) -> Option<String>
     .ok()?;
     let described: Vec<String> = rows
         .iter()
-        .map(|r| {
-            let (pid, user, host, age, query): (u64, String, String, i64, String) =
-                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
-            format!("connection {pid} ({user}@{host}, transaction open {age}s{})", if query.is_empty() { String::new() } else { format!(", running: {query}") })
+        .filter_map(|r| {
+            let (pid, user, host, age, query): (i64, String, String, i64, String) =
+                (r.try_get(0).ok()?, r.try_get(1).ok()?, r.try_get(2).ok()?, r.try_get(3).ok()?, r.try_get(4).ok()?);
+            Some(format!("connection {pid} ({user}@{host}, transaction open {age}s{})", if query.is_empty() { String::new() } else { format!(", running: {query}") }))
         })
         .collect();
     (!described.is_empty()).then(|| described.join("; "))

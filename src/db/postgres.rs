@@ -35,7 +35,9 @@ impl PgBackend {
             .fetch_one("SELECT pg_backend_pid(), current_setting('server_version')")
             .await
             .map_err(connect_err)?;
-        Ok(PgBackend { conn, probe: None, options, url: url.to_string(), pid: row.get(0), version: row.get(1) })
+        let pid = row.try_get(0).map_err(connect_err)?;
+        let version = row.try_get(1).map_err(connect_err)?;
+        Ok(PgBackend { conn, probe: None, options, url: url.to_string(), pid, version })
     }
 
     async fn probe_conn(&mut self) -> Result<&mut PgConnection> {
@@ -61,7 +63,7 @@ impl PgBackend {
         .await
         .ok()??;
         let (pid, user, app, addr, age): (i32, String, String, String, i64) =
-            (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+            (row.try_get(0).ok()?, row.try_get(1).ok()?, row.try_get(2).ok()?, row.try_get(3).ok()?, row.try_get(4).ok()?);
         Some(format!("held by pid {pid}, user {user}, application '{app}', from {addr}, connected {age}s ago"))
     }
 
@@ -291,10 +293,10 @@ async fn blockers(conn: Option<&mut PgConnection>, pid: i32) -> Option<String> {
     .ok()?;
     let described: Vec<String> = rows
         .iter()
-        .map(|r| {
+        .filter_map(|r| {
             let (pid, user, app, st, age, query): (i32, String, String, String, i64, String) =
-                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
-            format!("pid {pid} (user {user}, application '{app}', {st}, transaction open {age}s, last query: {query})")
+                (r.try_get(0).ok()?, r.try_get(1).ok()?, r.try_get(2).ok()?, r.try_get(3).ok()?, r.try_get(4).ok()?, r.try_get(5).ok()?);
+            Some(format!("pid {pid} (user {user}, application '{app}', {st}, transaction open {age}s, last query: {query})"))
         })
         .collect();
     (!described.is_empty()).then(|| described.join("; "))

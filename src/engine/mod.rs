@@ -59,10 +59,14 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// A runner over `migrations` (sorted by version) on `db`.
-    #[must_use]
-    pub fn new(db: Box<dyn Backend>, migrations: Vec<Migration>, settings: Settings) -> Self {
-        Runner { db, migrations, settings }
+    /// A runner over `migrations` (sorted by version) on `db`. Every phase is checked
+    /// before anything runs, so bad input never reaches the database.
+    ///
+    /// # Errors
+    /// [`crate::Error::MigrationFile`] for a phase bellows cannot run (transaction control).
+    pub fn new(db: Box<dyn Backend>, migrations: Vec<Migration>, settings: Settings) -> Result<Self> {
+        validate(&migrations, db.dialect())?;
+        Ok(Runner { db, migrations, settings })
     }
 
     /// The database connection.
@@ -117,6 +121,19 @@ impl Runner {
         .await;
         self.unlock(result).await
     }
+}
+
+/// Check that every phase of `migrations` can be run on `dialect`.
+///
+/// # Errors
+/// The first phase bellows cannot run (transaction control inside it).
+pub fn validate(migrations: &[Migration], dialect: crate::Dialect) -> Result<()> {
+    for m in migrations {
+        for phase in &m.phases {
+            plan_steps(m, phase, dialect)?;
+        }
+    }
+    Ok(())
 }
 
 /// The record of `version`, if any.

@@ -1,2 +1,5 @@
 //! One integration test binary (links once): runner tests against real PostgreSQL and
 //! MariaDB, and linter snapshot tests.
+
+mod common;
+mod runner;
