@@ -76,9 +76,12 @@ impl FileConfig {
                 p
             }
         };
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
-        let config: FileConfig =
-            toml::from_str(&text).map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message())))?;
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let config: FileConfig = toml::from_str(&text)
+            .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message())))?;
         Ok((config, Some(path)))
     }
 }
@@ -88,8 +91,11 @@ impl FileConfig {
 /// # Errors
 /// [`Error::Config`] naming the setting.
 pub fn parse_duration(setting: &str, value: &str) -> Result<Duration> {
-    humantime::parse_duration(value.trim())
-        .map_err(|e| Error::Config(format!("{setting} = \"{value}\" is not a duration like 2s or 300ms ({e})")))
+    humantime::parse_duration(value.trim()).map_err(|e| {
+        Error::Config(format!(
+            "{setting} = \"{value}\" is not a duration like 2s or 300ms ({e})"
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -104,7 +110,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.database_url_env.as_deref(), Some("APP_DB"));
         assert_eq!(c.lint.dialect, Some(Dialect::Mysql));
-        assert_eq!(parse_duration("lock_timeout", c.lock_timeout.as_deref().unwrap()).unwrap(), Duration::from_millis(300));
+        assert_eq!(
+            parse_duration("lock_timeout", c.lock_timeout.as_deref().unwrap()).unwrap(),
+            Duration::from_millis(300)
+        );
     }
 
     #[test]

@@ -33,7 +33,9 @@ pub enum Error {
     },
 
     /// Two migration files have the same version.
-    #[error("version {version} is used twice: {first} and {second}; give one of them a new version")]
+    #[error(
+        "version {version} is used twice: {first} and {second}; give one of them a new version"
+    )]
     DuplicateVersion {
         /// The version.
         version: i64,
@@ -154,7 +156,9 @@ impl Error {
     pub fn location(&self) -> Option<(&str, Option<usize>)> {
         match self {
             Error::MigrationFile { file, line, .. } => Some((file, *line)),
-            Error::Statement { file, line, .. } | Error::LockTimeout { file, line, .. } => Some((file, Some(*line))),
+            Error::Statement { file, line, .. } | Error::LockTimeout { file, line, .. } => {
+                Some((file, Some(*line)))
+            }
             _ => None,
         }
     }

@@ -45,9 +45,16 @@ impl Context {
             Err(e) => return render::error(&e, None),
         };
         let url = resolved.url.clone();
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
         let result = runtime.block_on(async {
-            let migrations = if load_migrations { load_dir(&resolved.migrations_dir, url.dialect())? } else { Vec::new() };
+            let migrations = if load_migrations {
+                load_dir(&resolved.migrations_dir, url.dialect())?
+            } else {
+                Vec::new()
+            };
             validate(&migrations, url.dialect())?;
             let db = bellows::db::connect(&url).await?;
             let mut runner = Runner::new(db, migrations, resolved.settings)?;
@@ -69,11 +76,19 @@ impl Context {
                 })
             });
         }
-        let dir = settings::migrations_dir(args.migrations.as_deref(), &self.file, self.config_path.as_deref());
+        let dir = settings::migrations_dir(
+            args.migrations.as_deref(),
+            &self.file,
+            self.config_path.as_deref(),
+        );
         let dialect = self.file.lint.dialect.unwrap_or(Dialect::Postgres);
         let planned = load_dir(&dir, dialect).and_then(|m| plan_offline(&m, &[], dialect));
         match planned {
-            Ok(plan) => render::plan(&plan, format, Some("no database configured: showing every phase of every migration")),
+            Ok(plan) => render::plan(
+                &plan,
+                format,
+                Some("no database configured: showing every phase of every migration"),
+            ),
             Err(e) => render::error(&e, None),
         }
     }
@@ -87,7 +102,12 @@ pub async fn expand(runner: &mut Runner, format: Format) -> Result<i32> {
 }
 
 /// `bellows contract`.
-pub async fn contract(runner: &mut Runner, version: Option<i64>, force: bool, format: Format) -> Result<i32> {
+pub async fn contract(
+    runner: &mut Runner,
+    version: Option<i64>,
+    force: bool,
+    format: Format,
+) -> Result<i32> {
     let outcome = runner.contract(version, force).await?;
     Ok(render::contract(&outcome, format))
 }
@@ -95,7 +115,13 @@ pub async fn contract(runner: &mut Runner, version: Option<i64>, force: bool, fo
 /// `bellows abort`.
 pub async fn abort(runner: &mut Runner, version: i64) -> Result<i32> {
     let applied = runner.abort(version).await?;
-    outln!("aborted {} {}: down phase ran ({}, {:.1?})", applied.version, applied.name, render::statements(applied.statements), applied.duration);
+    outln!(
+        "aborted {} {}: down phase ran ({}, {:.1?})",
+        applied.version,
+        applied.name,
+        render::statements(applied.statements),
+        applied.duration
+    );
     Ok(0)
 }
 

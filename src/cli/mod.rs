@@ -124,16 +124,28 @@ pub fn main() -> i32 {
     let ctx = commands::Context { file, config_path };
     match cli.command {
         Command::Lint(args) => lint::run(&args, &ctx.file),
-        Command::Expand { db, format } => ctx.run(&db, |runner| Box::pin(commands::expand(runner, format))),
-        Command::Contract { version, force, db, format } => {
-            ctx.run(&db, move |runner| Box::pin(commands::contract(runner, version, force, format)))
+        Command::Expand { db, format } => {
+            ctx.run(&db, |runner| Box::pin(commands::expand(runner, format)))
         }
-        Command::Abort { version, db } => ctx.run(&db, move |runner| Box::pin(commands::abort(runner, version))),
-        Command::Status { db, format } => ctx.run(&db, move |runner| Box::pin(commands::status(runner, format))),
+        Command::Contract {
+            version,
+            force,
+            db,
+            format,
+        } => ctx.run(&db, move |runner| {
+            Box::pin(commands::contract(runner, version, force, format))
+        }),
+        Command::Abort { version, db } => ctx.run(&db, move |runner| {
+            Box::pin(commands::abort(runner, version))
+        }),
+        Command::Status { db, format } => ctx.run(&db, move |runner| {
+            Box::pin(commands::status(runner, format))
+        }),
         Command::Plan { db, format } => ctx.plan(&db, format),
-        Command::Rollout(RolloutCommand::Record { app_version, db }) => {
-            ctx.run_without_migrations(&db, move |runner| Box::pin(commands::rollout_record(runner, app_version)))
-        }
+        Command::Rollout(RolloutCommand::Record { app_version, db }) => ctx
+            .run_without_migrations(&db, move |runner| {
+                Box::pin(commands::rollout_record(runner, app_version))
+            }),
     }
 }
 

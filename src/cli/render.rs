@@ -18,7 +18,10 @@ pub fn error(e: &Error, url: Option<&DatabaseUrl>) -> i32 {
         source = cause.source();
     }
     if let Some((file, Some(line))) = e.location() {
-        if let Some(text) = std::fs::read_to_string(file).ok().and_then(|t| t.lines().nth(line.saturating_sub(1)).map(str::to_string)) {
+        if let Some(text) = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|t| t.lines().nth(line.saturating_sub(1)).map(str::to_string))
+        {
             message.push_str(&format!("\n  {line:>4} | {text}"));
         }
     }
@@ -35,7 +38,10 @@ pub fn statements(n: usize) -> String {
 }
 
 fn json(value: &impl serde::Serialize) {
-    outln!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    outln!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
 }
 
 /// Phases applied by `expand`.
@@ -47,7 +53,13 @@ pub fn applied(applied: &[Applied], format: Format, phase: &str, total: usize) {
         outln!("nothing to {phase}: all {total} migrations are past their {phase} phase");
     }
     for a in applied {
-        outln!("{phase}ed {} {} ({}, {:.1?})", a.version, a.name, statements(a.statements), a.duration);
+        outln!(
+            "{phase}ed {} {} ({}, {:.1?})",
+            a.version,
+            a.name,
+            statements(a.statements),
+            a.duration
+        );
     }
 }
 
@@ -59,11 +71,24 @@ pub fn contract(outcome: &ContractOutcome, format: Format) -> i32 {
         return code;
     }
     for a in &outcome.applied {
-        let forced = if outcome.forced.contains(&a.version) { " [gate overridden by --force]" } else { "" };
-        outln!("contracted {} {} ({}, {:.1?}){forced}", a.version, a.name, statements(a.statements), a.duration);
+        let forced = if outcome.forced.contains(&a.version) {
+            " [gate overridden by --force]"
+        } else {
+            ""
+        };
+        outln!(
+            "contracted {} {} ({}, {:.1?}){forced}",
+            a.version,
+            a.name,
+            statements(a.statements),
+            a.duration
+        );
     }
     match &outcome.refused {
-        Some(r) => eprintln!("refused: contract of {} {}: {}", r.version, r.name, r.reason),
+        Some(r) => eprintln!(
+            "refused: contract of {} {}: {}",
+            r.version, r.name, r.reason
+        ),
         None if outcome.applied.is_empty() => outln!("nothing to contract"),
         None => {}
     }
@@ -80,19 +105,38 @@ pub fn status(rows: &[MigrationStatus], format: Format) {
         return;
     }
     let name_width = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
-    outln!("{:<16} {:<name_width$} {:<12} {:<20} NEXT", "VERSION", "NAME", "STATE", "WHEN");
+    outln!(
+        "{:<16} {:<name_width$} {:<12} {:<20} NEXT",
+        "VERSION",
+        "NAME",
+        "STATE",
+        "WHEN"
+    );
     for r in rows {
-        let when = r.at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "-".into());
-        outln!("{:<16} {:<name_width$} {:<12} {:<20} {}", r.version, r.name, r.state.as_str(), when, next(&r.next, r.version));
+        let when =
+            r.at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_else(|| "-".into());
+        outln!(
+            "{:<16} {:<name_width$} {:<12} {:<20} {}",
+            r.version,
+            r.name,
+            r.state.as_str(),
+            when,
+            next(&r.next, r.version)
+        );
     }
 }
 
 fn next(next: &Next, version: i64) -> String {
     match next {
         Next::Expand => "run `bellows expand`".into(),
-        Next::ResumeExpand { statement } => format!("run `bellows expand` (resumes at statement {statement})"),
+        Next::ResumeExpand { statement } => {
+            format!("run `bellows expand` (resumes at statement {statement})")
+        }
         Next::Backfill => "backfill its rows (backfill section)".into(),
-        Next::Contract { requires_app: Some(req) } => format!("`bellows contract {version}` once app {req} is rolled out"),
+        Next::Contract {
+            requires_app: Some(req),
+        } => format!("`bellows contract {version}` once app {req} is rolled out"),
         Next::Contract { requires_app: None } => format!("`bellows contract {version}`"),
         Next::ResumeContract => format!("run `bellows contract {version}` (resumes)"),
         Next::ResumeAbort => format!("run `bellows abort {version}` (resumes)"),
@@ -115,8 +159,16 @@ pub fn plan(plan: &[PlannedPhase], format: Format, note: Option<&str>) -> i32 {
         outln!("nothing to do: every phase has run");
     }
     for p in plan {
-        let gate = p.requires_app.as_ref().map(|r| format!(" (gate: requires app {r})")).unwrap_or_default();
-        let resume = if p.resume_from > 0 { format!(", resuming after statement {}", p.resume_from) } else { String::new() };
+        let gate = p
+            .requires_app
+            .as_ref()
+            .map(|r| format!(" (gate: requires app {r})"))
+            .unwrap_or_default();
+        let resume = if p.resume_from > 0 {
+            format!(", resuming after statement {}", p.resume_from)
+        } else {
+            String::new()
+        };
         outln!("== {} {} — {}{gate}{resume}", p.version, p.name, p.phase);
         for s in &p.statements {
             let how = match (s.in_transaction, s.lock_timeout) {

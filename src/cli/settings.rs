@@ -39,7 +39,10 @@ pub struct Resolved {
 
 /// The URL from the flag, the environment, or the config file.
 pub fn database_url(args: &DbArgs, file: &FileConfig) -> Result<DatabaseUrl> {
-    let var = file.database_url_env.clone().unwrap_or_else(|| "DATABASE_URL".into());
+    let var = file
+        .database_url_env
+        .clone()
+        .unwrap_or_else(|| "DATABASE_URL".into());
     let raw = args
         .database_url
         .clone()
@@ -50,7 +53,11 @@ pub fn database_url(args: &DbArgs, file: &FileConfig) -> Result<DatabaseUrl> {
 }
 
 /// The migrations folder: flag, then config (relative to the config file), then ./migrations.
-pub fn migrations_dir(flag: Option<&Path>, file: &FileConfig, config_path: Option<&Path>) -> PathBuf {
+pub fn migrations_dir(
+    flag: Option<&Path>,
+    file: &FileConfig,
+    config_path: Option<&Path>,
+) -> PathBuf {
     if let Some(dir) = flag {
         return dir.to_path_buf();
     }
@@ -65,10 +72,16 @@ pub fn migrations_dir(flag: Option<&Path>, file: &FileConfig, config_path: Optio
 pub fn resolve(args: &DbArgs, file: &FileConfig, config_path: Option<&Path>) -> Result<Resolved> {
     let url = database_url(args, file)?;
     let mut settings = Settings::default();
-    if let Some(v) = args.lock_timeout.as_deref().or(file.lock_timeout.as_deref()) {
+    if let Some(v) = args
+        .lock_timeout
+        .as_deref()
+        .or(file.lock_timeout.as_deref())
+    {
         settings.lock_timeout = parse_duration("lock timeout", v)?;
         if settings.lock_timeout.is_zero() {
-            return Err(Error::Config("lock timeout must be above zero: without one, a DDL can stall the app".into()));
+            return Err(Error::Config(
+                "lock timeout must be above zero: without one, a DDL can stall the app".into(),
+            ));
         }
     }
     if let Some(n) = args.lock_retries.or(file.lock_retries) {
@@ -81,6 +94,13 @@ pub fn resolve(args: &DbArgs, file: &FileConfig, config_path: Option<&Path>) -> 
         settings.lock_wait = parse_duration("lock wait", v)?;
     }
     settings.allow_drift = args.allow_drift;
-    settings.actor = std::env::var("BELLOWS_ACTOR").or_else(|_| std::env::var("USER")).or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
-    Ok(Resolved { url, migrations_dir: migrations_dir(args.migrations.as_deref(), file, config_path), settings })
+    settings.actor = std::env::var("BELLOWS_ACTOR")
+        .or_else(|_| std::env::var("USER"))
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    Ok(Resolved {
+        url,
+        migrations_dir: migrations_dir(args.migrations.as_deref(), file, config_path),
+        settings,
+    })
 }

@@ -11,7 +11,9 @@ pub mod state;
 mod types;
 mod url;
 
-pub use types::{AppliedPhase, Event, IndexState, Progress, Record, Rollout, State, Step, StepError};
+pub use types::{
+    AppliedPhase, Event, IndexState, Progress, Record, Rollout, State, Step, StepError,
+};
 pub use url::{redact_message, DatabaseUrl};
 
 use crate::{Dialect, Error, Result};
@@ -44,7 +46,8 @@ pub trait Backend: Send {
     async fn write_progress(&mut self, progress: &Progress<'_>) -> Result<()>;
     /// Run a step under its lock timeout and write `progress` with it (in the same
     /// transaction where the step is transactional).
-    async fn run_step(&mut self, step: &Step<'_>, progress: &Progress<'_>) -> Result<(), StepError>;
+    async fn run_step(&mut self, step: &Step<'_>, progress: &Progress<'_>)
+        -> Result<(), StepError>;
     /// The state of an index by name (PostgreSQL concurrent builds).
     async fn index_state(&mut self, name: &str) -> Result<IndexState>;
     /// Append to the events log.
@@ -63,16 +66,25 @@ pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Backend>> {
     let connecting = async {
         match url.dialect() {
             #[cfg(feature = "postgres")]
-            Dialect::Postgres => Ok(Box::new(postgres::PgBackend::connect(url).await?) as Box<dyn Backend>),
+            Dialect::Postgres => {
+                Ok(Box::new(postgres::PgBackend::connect(url).await?) as Box<dyn Backend>)
+            }
             #[cfg(feature = "mysql")]
-            Dialect::Mysql | Dialect::Mariadb => Ok(Box::new(mysql::MySqlBackend::connect(url).await?) as Box<dyn Backend>),
+            Dialect::Mysql | Dialect::Mariadb => {
+                Ok(Box::new(mysql::MySqlBackend::connect(url).await?) as Box<dyn Backend>)
+            }
             #[allow(unreachable_patterns)]
-            other => Err(Error::Url(format!("this build of bellows has no {other} support (cargo feature)"))),
+            other => Err(Error::Url(format!(
+                "this build of bellows has no {other} support (cargo feature)"
+            ))),
         }
     };
     tokio::time::timeout(CONNECT_TIMEOUT, connecting)
         .await
-        .map_err(|_| Error::Connect { url: url.to_string(), source: sqlx::Error::PoolTimedOut })?
+        .map_err(|_| Error::Connect {
+            url: url.to_string(),
+            source: sqlx::Error::PoolTimedOut,
+        })?
 }
 
 /// Create or upgrade the state tables to [`state::SCHEMA_VERSION`]. Call under the
@@ -92,14 +104,22 @@ pub async fn ensure_state(db: &mut dyn Backend) -> Result<()> {
         }
     };
     if found > state::SCHEMA_VERSION {
-        return Err(Error::StateTooNew { found, supported: state::SCHEMA_VERSION });
+        return Err(Error::StateTooNew {
+            found,
+            supported: state::SCHEMA_VERSION,
+        });
     }
     let upgrades = state::upgrades(dialect);
-    for (from, statements) in upgrades.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+    for (from, statements) in upgrades
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
         for sql in statements {
             db.execute(sql).await?;
         }
-        db.set_state_version(i64::try_from(from).unwrap_or(0) + 1).await?;
+        db.set_state_version(i64::try_from(from).unwrap_or(0) + 1)
+            .await?;
     }
     Ok(())
 }
@@ -111,7 +131,9 @@ pub(crate) fn step_error(index: usize, source: sqlx::Error, blocker: Option<Stri
     };
     let code = db.code().unwrap_or_default().to_string();
     #[cfg(feature = "mysql")]
-    let number = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(sqlx::mysql::MySqlDatabaseError::number);
+    let number = db
+        .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+        .map(sqlx::mysql::MySqlDatabaseError::number);
     #[cfg(not(feature = "mysql"))]
     let number: Option<u16> = None;
     match (code.as_str(), number) {

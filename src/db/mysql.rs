@@ -27,18 +27,41 @@ pub struct MySqlBackend {
 impl MySqlBackend {
     /// Connect.
     pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
-        let connect_err = |source| Error::Connect { url: url.to_string(), source };
+        let connect_err = |source| Error::Connect {
+            url: url.to_string(),
+            source,
+        };
         let options = MySqlConnectOptions::from_str(&url.expose()).map_err(connect_err)?;
-        let mut conn = MySqlConnection::connect_with(&options).await.map_err(connect_err)?;
-        conn.execute("SET time_zone = '+00:00'").await.map_err(connect_err)?;
-        let row = conn.fetch_one("SELECT CAST(CONNECTION_ID() AS SIGNED), VERSION(), DATABASE()").await.map_err(connect_err)?;
+        let mut conn = MySqlConnection::connect_with(&options)
+            .await
+            .map_err(connect_err)?;
+        conn.execute("SET time_zone = '+00:00'")
+            .await
+            .map_err(connect_err)?;
+        let row = conn
+            .fetch_one("SELECT CAST(CONNECTION_ID() AS SIGNED), VERSION(), DATABASE()")
+            .await
+            .map_err(connect_err)?;
         let id: i64 = row.try_get(0).map_err(connect_err)?;
         let version: String = row.try_get(1).map_err(connect_err)?;
         let database: String = row.try_get(2).map_err(connect_err)?;
-        let dialect = if version.to_ascii_lowercase().contains("mariadb") { Dialect::Mariadb } else { Dialect::Mysql };
+        let dialect = if version.to_ascii_lowercase().contains("mariadb") {
+            Dialect::Mariadb
+        } else {
+            Dialect::Mysql
+        };
         let mut lock_name = format!("bellows:{database}");
         lock_name.truncate(64);
-        Ok(MySqlBackend { conn, probe: None, options, url: url.to_string(), id, version, dialect, lock_name })
+        Ok(MySqlBackend {
+            conn,
+            probe: None,
+            options,
+            url: url.to_string(),
+            id,
+            version,
+            dialect,
+            lock_name,
+        })
     }
 
     async fn lock_holder(&mut self) -> Option<String> {
@@ -55,8 +78,14 @@ impl MySqlBackend {
             .ok()
             .flatten();
         Some(match row {
-            Some(r) => match (r.try_get::<String, _>(0), r.try_get::<String, _>(1), r.try_get::<i64, _>(2)) {
-                (Ok(user), Ok(host), Ok(time)) => format!("held by connection {id}, user {user}, from {host}, busy {time}s"),
+            Some(r) => match (
+                r.try_get::<String, _>(0),
+                r.try_get::<String, _>(1),
+                r.try_get::<i64, _>(2),
+            ) {
+                (Ok(user), Ok(host), Ok(time)) => {
+                    format!("held by connection {id}, user {user}, from {host}, busy {time}s")
+                }
                 _ => format!("held by connection {id}"),
             },
             None => format!("held by connection {id}"),
@@ -65,28 +94,48 @@ impl MySqlBackend {
 
     async fn set_timeouts(&mut self, timeout: Option<Duration>) -> Result<(), StepError> {
         let secs = timeout.map_or(31_536_000, |t| t.as_secs_f64().ceil().max(1.0) as u64);
-        let sql = format!("SET SESSION lock_wait_timeout = {secs}, SESSION innodb_lock_wait_timeout = {}", secs.min(1_073_741_824));
-        self.conn.execute(sql.as_str()).await.map_err(|e| StepError::Internal(Error::db("setting lock_wait_timeout")(e)))?;
+        let sql = format!(
+            "SET SESSION lock_wait_timeout = {secs}, SESSION innodb_lock_wait_timeout = {}",
+            secs.min(1_073_741_824)
+        );
+        self.conn
+            .execute(sql.as_str())
+            .await
+            .map_err(|e| StepError::Internal(Error::db("setting lock_wait_timeout")(e)))?;
         Ok(())
     }
 
     async fn run(&mut self, step: &Step<'_>, progress: &Progress<'_>) -> Result<(), StepError> {
         self.set_timeouts(step.lock_timeout).await?;
         if step.in_transaction {
-            let mut tx = self.conn.begin().await.map_err(|e| StepError::Internal(Error::db("BEGIN")(e)))?;
-            for (i, s) in step.statements.iter().enumerate() {
-                tx.execute(s.sql.as_str()).await.map_err(|e| step_error(i, e, None))?;
-            }
-            bind_progress(sqlx::query(&state::upsert_progress(self.dialect, progress.phase)), progress)
-                .execute(&mut *tx)
+            let mut tx = self
+                .conn
+                .begin()
                 .await
-                .map_err(|e| StepError::Internal(Error::db("recording progress")(e)))?;
+                .map_err(|e| StepError::Internal(Error::db("BEGIN")(e)))?;
+            for (i, s) in step.statements.iter().enumerate() {
+                tx.execute(s.sql.as_str())
+                    .await
+                    .map_err(|e| step_error(i, e, None))?;
+            }
+            bind_progress(
+                sqlx::query(&state::upsert_progress(self.dialect, progress.phase)),
+                progress,
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StepError::Internal(Error::db("recording progress")(e)))?;
             return tx.commit().await.map_err(|e| step_error(0, e, None));
         }
         for (i, s) in step.statements.iter().enumerate() {
-            self.conn.execute(s.sql.as_str()).await.map_err(|e| step_error(i, e, None))?;
+            self.conn
+                .execute(s.sql.as_str())
+                .await
+                .map_err(|e| step_error(i, e, None))?;
         }
-        self.write_progress(progress).await.map_err(StepError::Internal)
+        self.write_progress(progress)
+            .await
+            .map_err(StepError::Internal)
     }
 }
 
@@ -117,7 +166,10 @@ impl Backend for MySqlBackend {
     }
 
     async fn execute(&mut self, sql: &str) -> Result<()> {
-        self.conn.execute(sql).await.map_err(Error::db(format!("running `{sql}`")))?;
+        self.conn
+            .execute(sql)
+            .await
+            .map_err(Error::db(format!("running `{sql}`")))?;
         Ok(())
     }
 
@@ -134,9 +186,15 @@ impl Backend for MySqlBackend {
             }
             if started.elapsed() >= wait {
                 let holder = self.lock_holder().await;
-                return Err(Error::LockBusy { holder, waited: started.elapsed() });
+                return Err(Error::LockBusy {
+                    holder,
+                    waited: started.elapsed(),
+                });
             }
-            tokio::time::sleep(Duration::from_millis(200).min(wait.saturating_sub(started.elapsed()))).await;
+            tokio::time::sleep(
+                Duration::from_millis(200).min(wait.saturating_sub(started.elapsed())),
+            )
+            .await;
         }
     }
 
@@ -159,10 +217,11 @@ impl Backend for MySqlBackend {
         if exists == 0 {
             return Ok(None);
         }
-        let v: Option<String> = sqlx::query_scalar("SELECT v FROM bellows_meta WHERE k = 'schema_version'")
-            .fetch_optional(&mut self.conn)
-            .await
-            .map_err(Error::db("reading the state-schema version"))?;
+        let v: Option<String> =
+            sqlx::query_scalar("SELECT v FROM bellows_meta WHERE k = 'schema_version'")
+                .fetch_optional(&mut self.conn)
+                .await
+                .map_err(Error::db("reading the state-schema version"))?;
         Ok(Some(v.and_then(|v| v.parse().ok()).unwrap_or(0)))
     }
 
@@ -183,29 +242,50 @@ impl Backend for MySqlBackend {
             .fetch_all(&mut self.conn)
             .await
             .map_err(Error::db("reading migration state"))?;
-        rows.iter().map(|r| state::record_from_row(r).map_err(Error::db("reading migration state"))).collect()
+        rows.iter()
+            .map(|r| state::record_from_row(r).map_err(Error::db("reading migration state")))
+            .collect()
     }
 
     async fn write_progress(&mut self, progress: &Progress<'_>) -> Result<()> {
-        bind_progress(sqlx::query(&state::upsert_progress(self.dialect, progress.phase)), progress)
-            .execute(&mut self.conn)
-            .await
-            .map_err(Error::db("recording progress"))?;
+        bind_progress(
+            sqlx::query(&state::upsert_progress(self.dialect, progress.phase)),
+            progress,
+        )
+        .execute(&mut self.conn)
+        .await
+        .map_err(Error::db("recording progress"))?;
         Ok(())
     }
 
-    async fn run_step(&mut self, step: &Step<'_>, progress: &Progress<'_>) -> Result<(), StepError> {
-        let Some(timeout) = step.lock_timeout else { return self.run(step, progress).await };
+    async fn run_step(
+        &mut self,
+        step: &Step<'_>,
+        progress: &Progress<'_>,
+    ) -> Result<(), StepError> {
+        let Some(timeout) = step.lock_timeout else {
+            return self.run(step, progress).await;
+        };
         if self.probe.is_none() {
             let conn = MySqlConnection::connect_with(&self.options)
                 .await
-                .map_err(|source| StepError::Internal(Error::Connect { url: self.url.clone(), source }))?;
+                .map_err(|source| {
+                    StepError::Internal(Error::Connect {
+                        url: self.url.clone(),
+                        source,
+                    })
+                })?;
             self.probe = Some(conn);
         }
         let mut probe = self.probe.take();
         let id = self.id;
         let wait = Duration::from_secs_f64(timeout.as_secs_f64().ceil().max(1.0));
-        let (result, blocker) = while_probing(self.run(step, progress), probe_delay(wait), blockers(probe.as_mut(), id)).await;
+        let (result, blocker) = while_probing(
+            self.run(step, progress),
+            probe_delay(wait),
+            blockers(probe.as_mut(), id),
+        )
+        .await;
         self.probe = probe;
         match result {
             Err(StepError::LockTimeout { .. }) => Err(StepError::LockTimeout { blocker }),
@@ -247,7 +327,9 @@ impl Backend for MySqlBackend {
             .fetch_optional(&mut self.conn)
             .await
             .map_err(Error::db("reading rollouts"))?;
-        row.map(|r| state::rollout_from_row(&r)).transpose().map_err(Error::db("reading rollouts"))
+        row.map(|r| state::rollout_from_row(&r))
+            .transpose()
+            .map_err(Error::db("reading rollouts"))
     }
 }
 
@@ -266,9 +348,21 @@ async fn blockers(conn: Option<&mut MySqlConnection>, id: i64) -> Option<String>
     let described: Vec<String> = rows
         .iter()
         .filter_map(|r| {
-            let (pid, user, host, age, query): (i64, String, String, i64, String) =
-                (r.try_get(0).ok()?, r.try_get(1).ok()?, r.try_get(2).ok()?, r.try_get(3).ok()?, r.try_get(4).ok()?);
-            Some(format!("connection {pid} ({user}@{host}, transaction open {age}s{})", if query.is_empty() { String::new() } else { format!(", running: {query}") }))
+            let (pid, user, host, age, query): (i64, String, String, i64, String) = (
+                r.try_get(0).ok()?,
+                r.try_get(1).ok()?,
+                r.try_get(2).ok()?,
+                r.try_get(3).ok()?,
+                r.try_get(4).ok()?,
+            );
+            Some(format!(
+                "connection {pid} ({user}@{host}, transaction open {age}s{})",
+                if query.is_empty() {
+                    String::new()
+                } else {
+                    format!(", running: {query}")
+                }
+            ))
         })
         .collect();
     (!described.is_empty()).then(|| described.join("; "))

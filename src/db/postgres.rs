@@ -28,23 +28,40 @@ pub struct PgBackend {
 impl PgBackend {
     /// Connect.
     pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
-        let connect_err = |source| Error::Connect { url: url.to_string(), source };
-        let options = PgConnectOptions::from_str(&url.expose()).map_err(connect_err)?.application_name("bellows");
-        let mut conn = PgConnection::connect_with(&options).await.map_err(connect_err)?;
+        let connect_err = |source| Error::Connect {
+            url: url.to_string(),
+            source,
+        };
+        let options = PgConnectOptions::from_str(&url.expose())
+            .map_err(connect_err)?
+            .application_name("bellows");
+        let mut conn = PgConnection::connect_with(&options)
+            .await
+            .map_err(connect_err)?;
         let row = conn
             .fetch_one("SELECT pg_backend_pid(), current_setting('server_version')")
             .await
             .map_err(connect_err)?;
         let pid = row.try_get(0).map_err(connect_err)?;
         let version = row.try_get(1).map_err(connect_err)?;
-        Ok(PgBackend { conn, probe: None, options, url: url.to_string(), pid, version })
+        Ok(PgBackend {
+            conn,
+            probe: None,
+            options,
+            url: url.to_string(),
+            pid,
+            version,
+        })
     }
 
     async fn probe_conn(&mut self) -> Result<&mut PgConnection> {
         if self.probe.is_none() {
             let conn = PgConnection::connect_with(&self.options)
                 .await
-                .map_err(|source| Error::Connect { url: self.url.clone(), source })?;
+                .map_err(|source| Error::Connect {
+                    url: self.url.clone(),
+                    source,
+                })?;
             self.probe = Some(conn);
         }
         Ok(self.probe.as_mut().expect("just opened"))
@@ -62,8 +79,13 @@ impl PgBackend {
         .fetch_optional(&mut self.conn)
         .await
         .ok()??;
-        let (pid, user, app, addr, age): (i32, String, String, String, i64) =
-            (row.try_get(0).ok()?, row.try_get(1).ok()?, row.try_get(2).ok()?, row.try_get(3).ok()?, row.try_get(4).ok()?);
+        let (pid, user, app, addr, age): (i32, String, String, String, i64) = (
+            row.try_get(0).ok()?,
+            row.try_get(1).ok()?,
+            row.try_get(2).ok()?,
+            row.try_get(3).ok()?,
+            row.try_get(4).ok()?,
+        );
         Some(format!("held by pid {pid}, user {user}, application '{app}', from {addr}, connected {age}s ago"))
     }
 
@@ -74,32 +96,60 @@ impl PgBackend {
             .map_err(Error::db("computing the lock key"))
     }
 
-    async fn run_in_transaction(&mut self, step: &Step<'_>, progress: &Progress<'_>) -> Result<(), StepError> {
-        let mut tx = self.conn.begin().await.map_err(|e| StepError::Internal(Error::db("BEGIN")(e)))?;
+    async fn run_in_transaction(
+        &mut self,
+        step: &Step<'_>,
+        progress: &Progress<'_>,
+    ) -> Result<(), StepError> {
+        let mut tx = self
+            .conn
+            .begin()
+            .await
+            .map_err(|e| StepError::Internal(Error::db("BEGIN")(e)))?;
         if let Some(timeout) = step.lock_timeout {
             let set = format!("SET LOCAL lock_timeout = '{}ms'", timeout.as_millis());
-            tx.execute(set.as_str()).await.map_err(|e| StepError::Internal(Error::db("setting lock_timeout")(e)))?;
+            tx.execute(set.as_str())
+                .await
+                .map_err(|e| StepError::Internal(Error::db("setting lock_timeout")(e)))?;
         }
         for (i, s) in step.statements.iter().enumerate() {
-            tx.execute(s.sql.as_str()).await.map_err(|e| step_error(i, e, None))?;
+            tx.execute(s.sql.as_str())
+                .await
+                .map_err(|e| step_error(i, e, None))?;
         }
-        bind_progress(sqlx::query(&state::upsert_progress(Dialect::Postgres, progress.phase)), progress)
-            .execute(&mut *tx)
+        bind_progress(
+            sqlx::query(&state::upsert_progress(Dialect::Postgres, progress.phase)),
+            progress,
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StepError::Internal(Error::db("recording progress")(e)))?;
+        tx.commit()
             .await
-            .map_err(|e| StepError::Internal(Error::db("recording progress")(e)))?;
-        tx.commit().await.map_err(|e| step_error(step.statements.len().saturating_sub(1), e, None))
+            .map_err(|e| step_error(step.statements.len().saturating_sub(1), e, None))
     }
 
-    async fn run_alone(&mut self, step: &Step<'_>, progress: &Progress<'_>) -> Result<(), StepError> {
-        let timeout = step.lock_timeout.map_or("0".to_string(), |t| format!("{}ms", t.as_millis()));
+    async fn run_alone(
+        &mut self,
+        step: &Step<'_>,
+        progress: &Progress<'_>,
+    ) -> Result<(), StepError> {
+        let timeout = step
+            .lock_timeout
+            .map_or("0".to_string(), |t| format!("{}ms", t.as_millis()));
         self.conn
             .execute(format!("SET lock_timeout = '{timeout}'").as_str())
             .await
             .map_err(|e| StepError::Internal(Error::db("setting lock_timeout")(e)))?;
         for (i, s) in step.statements.iter().enumerate() {
-            self.conn.execute(s.sql.as_str()).await.map_err(|e| step_error(i, e, None))?;
+            self.conn
+                .execute(s.sql.as_str())
+                .await
+                .map_err(|e| step_error(i, e, None))?;
         }
-        self.write_progress(progress).await.map_err(StepError::Internal)
+        self.write_progress(progress)
+            .await
+            .map_err(StepError::Internal)
     }
 }
 
@@ -130,7 +180,10 @@ impl Backend for PgBackend {
     }
 
     async fn execute(&mut self, sql: &str) -> Result<()> {
-        self.conn.execute(sql).await.map_err(Error::db(format!("running `{sql}`")))?;
+        self.conn
+            .execute(sql)
+            .await
+            .map_err(Error::db(format!("running `{sql}`")))?;
         Ok(())
     }
 
@@ -149,9 +202,15 @@ impl Backend for PgBackend {
             }
             if started.elapsed() >= wait {
                 let holder = self.lock_holder().await;
-                return Err(Error::LockBusy { holder, waited: started.elapsed() });
+                return Err(Error::LockBusy {
+                    holder,
+                    waited: started.elapsed(),
+                });
             }
-            tokio::time::sleep(Duration::from_millis(200).min(wait.saturating_sub(started.elapsed()))).await;
+            tokio::time::sleep(
+                Duration::from_millis(200).min(wait.saturating_sub(started.elapsed())),
+            )
+            .await;
         }
     }
 
@@ -174,10 +233,11 @@ impl Backend for PgBackend {
         if !exists {
             return Ok(None);
         }
-        let v: Option<String> = sqlx::query_scalar("SELECT v FROM bellows.meta WHERE k = 'schema_version'")
-            .fetch_optional(&mut self.conn)
-            .await
-            .map_err(Error::db("reading the state-schema version"))?;
+        let v: Option<String> =
+            sqlx::query_scalar("SELECT v FROM bellows.meta WHERE k = 'schema_version'")
+                .fetch_optional(&mut self.conn)
+                .await
+                .map_err(Error::db("reading the state-schema version"))?;
         Ok(Some(v.and_then(|v| v.parse().ok()).unwrap_or(0)))
     }
 
@@ -198,20 +258,33 @@ impl Backend for PgBackend {
             .fetch_all(&mut self.conn)
             .await
             .map_err(Error::db("reading migration state"))?;
-        rows.iter().map(|r| state::record_from_row(r).map_err(Error::db("reading migration state"))).collect()
+        rows.iter()
+            .map(|r| state::record_from_row(r).map_err(Error::db("reading migration state")))
+            .collect()
     }
 
     async fn write_progress(&mut self, progress: &Progress<'_>) -> Result<()> {
-        bind_progress(sqlx::query(&state::upsert_progress(Dialect::Postgres, progress.phase)), progress)
-            .execute(&mut self.conn)
-            .await
-            .map_err(Error::db("recording progress"))?;
+        bind_progress(
+            sqlx::query(&state::upsert_progress(Dialect::Postgres, progress.phase)),
+            progress,
+        )
+        .execute(&mut self.conn)
+        .await
+        .map_err(Error::db("recording progress"))?;
         Ok(())
     }
 
-    async fn run_step(&mut self, step: &Step<'_>, progress: &Progress<'_>) -> Result<(), StepError> {
+    async fn run_step(
+        &mut self,
+        step: &Step<'_>,
+        progress: &Progress<'_>,
+    ) -> Result<(), StepError> {
         let Some(timeout) = step.lock_timeout else {
-            return if step.in_transaction { self.run_in_transaction(step, progress).await } else { self.run_alone(step, progress).await };
+            return if step.in_transaction {
+                self.run_in_transaction(step, progress).await
+            } else {
+                self.run_alone(step, progress).await
+            };
         };
         let pid = self.pid;
         self.probe_conn().await.map_err(StepError::Internal)?;
@@ -234,11 +307,13 @@ impl Backend for PgBackend {
     }
 
     async fn index_state(&mut self, name: &str) -> Result<IndexState> {
-        let valid: Option<bool> = sqlx::query_scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)")
-            .bind(Dialect::Postgres.quote_ident(name))
-            .fetch_optional(&mut self.conn)
-            .await
-            .map_err(Error::db("checking index validity"))?;
+        let valid: Option<bool> = sqlx::query_scalar(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)",
+        )
+        .bind(Dialect::Postgres.quote_ident(name))
+        .fetch_optional(&mut self.conn)
+        .await
+        .map_err(Error::db("checking index validity"))?;
         Ok(match valid {
             None => IndexState::Missing,
             Some(true) => IndexState::Valid,
@@ -276,7 +351,9 @@ impl Backend for PgBackend {
             .fetch_optional(&mut self.conn)
             .await
             .map_err(Error::db("reading rollouts"))?;
-        row.map(|r| state::rollout_from_row(&r)).transpose().map_err(Error::db("reading rollouts"))
+        row.map(|r| state::rollout_from_row(&r))
+            .transpose()
+            .map_err(Error::db("reading rollouts"))
     }
 }
 

@@ -30,7 +30,10 @@ pub fn bootstrap(dialect: Dialect) -> Vec<String> {
             "CREATE TABLE IF NOT EXISTS bellows.meta (k text PRIMARY KEY, v text NOT NULL)".into(),
         ]
     } else {
-        vec!["CREATE TABLE IF NOT EXISTS bellows_meta (k varchar(64) PRIMARY KEY, v text NOT NULL)".into()]
+        vec![
+            "CREATE TABLE IF NOT EXISTS bellows_meta (k varchar(64) PRIMARY KEY, v text NOT NULL)"
+                .into(),
+        ]
     }
 }
 
@@ -41,12 +44,23 @@ pub fn upgrades(dialect: Dialect) -> Vec<Vec<String>> {
     let (ts, text, key, serial) = if pg {
         ("timestamptz", "text", "text", "bigserial")
     } else {
-        ("datetime(6)", "text", "varchar(255)", "bigint AUTO_INCREMENT")
+        (
+            "datetime(6)",
+            "text",
+            "varchar(255)",
+            "bigint AUTO_INCREMENT",
+        )
     };
     let t = |n: &str| table(dialect, n);
     let phase_cols: String = PhaseKind::ALL
         .iter()
-        .map(|k| format!("{p}_checksum {key}, {p}_sql {text}, {done} {ts}, ", p = k.as_str(), done = done_column(*k)))
+        .map(|k| {
+            format!(
+                "{p}_checksum {key}, {p}_sql {text}, {done} {ts}, ",
+                p = k.as_str(),
+                done = done_column(*k)
+            )
+        })
         .collect();
     vec![vec![
         format!(
@@ -140,7 +154,8 @@ where
     for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
 {
     let state: String = row.try_get(2)?;
-    let state = State::parse(&state).ok_or_else(|| sqlx::Error::Decode(format!("unknown state `{state}`").into()))?;
+    let state = State::parse(&state)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown state `{state}`").into()))?;
     let mut phases = Vec::new();
     for (i, kind) in PhaseKind::ALL.into_iter().enumerate() {
         let base = 4 + i * 3;
@@ -148,7 +163,14 @@ where
         if let Some(checksum) = checksum {
             let sql: Option<String> = row.try_get(base + 1)?;
             let finished: Option<i64> = row.try_get(base + 2)?;
-            phases.push((kind, AppliedPhase { checksum, sql: sql.unwrap_or_default(), finished_at: finished.map(from_ms) }));
+            phases.push((
+                kind,
+                AppliedPhase {
+                    checksum,
+                    sql: sql.unwrap_or_default(),
+                    finished_at: finished.map(from_ms),
+                },
+            ));
         }
     }
     let done: i32 = row.try_get(3)?;
@@ -179,16 +201,48 @@ pub fn upsert_progress(dialect: Dialect, phase: PhaseKind) -> String {
     let v = |n| ph(dialect, n);
     let values = format!(
         "{}, {}, {}, {}, {}, {}, CASE WHEN {} THEN {now} END, {now}, {}, {}",
-        v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), v(9)
+        v(1),
+        v(2),
+        v(3),
+        v(4),
+        v(5),
+        v(6),
+        v(7),
+        v(8),
+        v(9)
     );
-    let updated = ["name", "state", "statements_done", &format!("{p}_checksum"), &format!("{p}_sql"), done, "updated_at", "applied_by", "applied_host"];
+    let updated = [
+        "name",
+        "state",
+        "statements_done",
+        &format!("{p}_checksum"),
+        &format!("{p}_sql"),
+        done,
+        "updated_at",
+        "applied_by",
+        "applied_host",
+    ];
     let set: Vec<String> = if dialect == Dialect::Postgres {
-        updated.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect()
+        updated
+            .iter()
+            .map(|c| format!("{c} = EXCLUDED.{c}"))
+            .collect()
     } else {
-        updated.iter().map(|c| format!("{c} = VALUES({c})")).collect()
+        updated
+            .iter()
+            .map(|c| format!("{c} = VALUES({c})"))
+            .collect()
     };
-    let conflict = if dialect == Dialect::Postgres { "ON CONFLICT (version) DO UPDATE SET" } else { "ON DUPLICATE KEY UPDATE" };
-    format!("INSERT INTO {} ({cols}) VALUES ({values}) {conflict} {}", table(dialect, "migrations"), set.join(", "))
+    let conflict = if dialect == Dialect::Postgres {
+        "ON CONFLICT (version) DO UPDATE SET"
+    } else {
+        "ON DUPLICATE KEY UPDATE"
+    };
+    format!(
+        "INSERT INTO {} ({cols}) VALUES ({values}) {conflict} {}",
+        table(dialect, "migrations"),
+        set.join(", ")
+    )
 }
 
 /// The state a progress write leaves the migration in.
@@ -248,5 +302,9 @@ where
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
 {
-    Ok(super::Rollout { app_version: row.try_get(0)?, recorded_at: from_ms(row.try_get(1)?), recorded_by: row.try_get(2)? })
+    Ok(super::Rollout {
+        app_version: row.try_get(0)?,
+        recorded_at: from_ms(row.try_get(1)?),
+        recorded_by: row.try_get(2)?,
+    })
 }

@@ -17,7 +17,10 @@ impl DatabaseUrl {
     /// [`Error::Url`] with the reason; the message never contains the password.
     pub fn parse(raw: &str) -> Result<Self> {
         let url = url::Url::parse(raw.trim()).map_err(|e| {
-            Error::Url(format!("`{}` is not a URL ({e}); expected e.g. postgres://user@host/db", redact_raw(raw)))
+            Error::Url(format!(
+                "`{}` is not a URL ({e}); expected e.g. postgres://user@host/db",
+                redact_raw(raw)
+            ))
         })?;
         let dialect = match url.scheme() {
             "postgres" | "postgresql" => Dialect::Postgres,
@@ -30,7 +33,10 @@ impl DatabaseUrl {
             }
         };
         if url.path().trim_start_matches('/').is_empty() {
-            return Err(Error::Url(format!("{} names no database; add one, e.g. /app", redacted(&url))));
+            return Err(Error::Url(format!(
+                "{} names no database; add one, e.g. /app",
+                redacted(&url)
+            )));
         }
         Ok(DatabaseUrl { url, dialect })
     }
@@ -112,16 +118,33 @@ mod tests {
         assert_eq!(u.to_string(), "postgres://app:***@db:5432/app");
         assert!(!format!("{u:?}").contains("s3cret"));
         assert!(u.expose().contains("s3cret"));
-        assert_eq!(redact_message("auth failed for s3cret", &u), "auth failed for ***");
-        let e = DatabaseUrl::parse("postgres://app:s3cret@db:notaport/app").unwrap_err().to_string();
+        assert_eq!(
+            redact_message("auth failed for s3cret", &u),
+            "auth failed for ***"
+        );
+        let e = DatabaseUrl::parse("postgres://app:s3cret@db:notaport/app")
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("s3cret"), "{e}");
     }
 
     #[test]
     fn schemes_and_database_are_checked() {
-        assert_eq!(DatabaseUrl::parse("mariadb://root@h/db").unwrap().dialect(), Dialect::Mariadb);
-        assert!(DatabaseUrl::parse("mariadb://root@h/db").unwrap().expose().starts_with("mysql://"));
-        assert!(DatabaseUrl::parse("sqlite://x.db").unwrap_err().to_string().contains("unsupported scheme"));
-        assert!(DatabaseUrl::parse("postgres://h").unwrap_err().to_string().contains("names no database"));
+        assert_eq!(
+            DatabaseUrl::parse("mariadb://root@h/db").unwrap().dialect(),
+            Dialect::Mariadb
+        );
+        assert!(DatabaseUrl::parse("mariadb://root@h/db")
+            .unwrap()
+            .expose()
+            .starts_with("mysql://"));
+        assert!(DatabaseUrl::parse("sqlite://x.db")
+            .unwrap_err()
+            .to_string()
+            .contains("unsupported scheme"));
+        assert!(DatabaseUrl::parse("postgres://h")
+            .unwrap_err()
+            .to_string()
+            .contains("names no database"));
     }
 }

@@ -13,7 +13,12 @@ impl Runner {
     /// [`Error::UnknownVersion`]; [`Error::Refused`] when it has no down section or its state
     /// does not allow it (not expanded, already contracted or aborted).
     pub async fn abort(&mut self, version: i64) -> Result<Applied> {
-        let migration = self.migrations.iter().find(|m| m.version == version).cloned().ok_or(Error::UnknownVersion(version))?;
+        let migration = self
+            .migrations
+            .iter()
+            .find(|m| m.version == version)
+            .cloned()
+            .ok_or(Error::UnknownVersion(version))?;
         if migration.runnable_phase(PhaseKind::Down).is_none() {
             return Err(Error::Refused(format!(
                 "migration {version} ({}) has no `-- bellows:down` section to undo its expand phase",

@@ -37,9 +37,16 @@ impl Runner {
     /// [`Error::UnknownVersion`] for a target not on disk; lock, drift and statement errors.
     pub async fn contract(&mut self, target: Option<i64>, force: bool) -> Result<ContractOutcome> {
         if let Some(v) = target {
-            let m = self.migrations.iter().find(|m| m.version == v).ok_or(Error::UnknownVersion(v))?;
+            let m = self
+                .migrations
+                .iter()
+                .find(|m| m.version == v)
+                .ok_or(Error::UnknownVersion(v))?;
             if m.runnable_phase(PhaseKind::Contract).is_none() {
-                return Err(Error::Refused(format!("migration {v} ({}) has no contract phase", m.name)));
+                return Err(Error::Refused(format!(
+                    "migration {v} ({}) has no contract phase",
+                    m.name
+                )));
             }
         }
         let records = self.lock().await?;
@@ -47,43 +54,106 @@ impl Runner {
         self.unlock(result).await
     }
 
-    async fn contract_locked(&mut self, records: &[Record], target: Option<i64>, force: bool) -> Result<ContractOutcome> {
+    async fn contract_locked(
+        &mut self,
+        records: &[Record],
+        target: Option<i64>,
+        force: bool,
+    ) -> Result<ContractOutcome> {
         let mut outcome = ContractOutcome::default();
-        let migrations: Vec<Migration> =
-            self.migrations.iter().filter(|m| target.is_none_or(|t| m.version <= t)).cloned().collect();
+        let migrations: Vec<Migration> = self
+            .migrations
+            .iter()
+            .filter(|m| target.is_none_or(|t| m.version <= t))
+            .cloned()
+            .collect();
         for migration in &migrations {
             let record = record_of(records, migration.version);
             let state = record.map_or(State::Pending, |r| r.state);
-            if matches!(state, State::Contracted | State::Aborted) || migration.runnable_phase(PhaseKind::Contract).is_none() {
+            if matches!(state, State::Contracted | State::Aborted)
+                || migration.runnable_phase(PhaseKind::Contract).is_none()
+            {
                 continue;
             }
-            let refuse = |reason: String| ContractRefusal { version: migration.version, name: migration.name.clone(), reason };
+            let refuse = |reason: String| ContractRefusal {
+                version: migration.version,
+                name: migration.name.clone(),
+                reason,
+            };
             if let Some(reason) = not_ready(migration, state) {
                 outcome.refused = Some(refuse(reason));
                 break;
             }
-            let requires = migration.phase(PhaseKind::Contract).and_then(|p| p.directives.requires_app.as_ref());
+            let requires = migration
+                .phase(PhaseKind::Contract)
+                .and_then(|p| p.directives.requires_app.as_ref());
             let latest = self.db.latest_rollout().await?;
             let decision = gate::decide(requires, latest.as_ref());
             let detail = serde_json::to_value(&decision).unwrap_or_default();
-            self.db.record_event(&Event { kind: "gate", version: Some(migration.version), actor: &self.settings.actor, detail }).await?;
+            self.db
+                .record_event(&Event {
+                    kind: "gate",
+                    version: Some(migration.version),
+                    actor: &self.settings.actor,
+                    detail,
+                })
+                .await?;
             if !decision.open {
                 if !force {
                     outcome.refused = Some(refuse(format!("gate closed: {}", decision.reason)));
                     break;
                 }
-                tracing::warn!("{} {}: gate closed ({}); contracting anyway (--force)", migration.version, migration.name, decision.reason);
-                let detail = serde_json::json!({ "overrode": decision.reason, "host": self.settings.host });
-                self.db.record_event(&Event { kind: "force", version: Some(migration.version), actor: &self.settings.actor, detail }).await?;
+                tracing::warn!(
+                    "{} {}: gate closed ({}); contracting anyway (--force)",
+                    migration.version,
+                    migration.name,
+                    decision.reason
+                );
+                let detail =
+                    serde_json::json!({ "overrode": decision.reason, "host": self.settings.host });
+                self.db
+                    .record_event(&Event {
+                        kind: "force",
+                        version: Some(migration.version),
+                        actor: &self.settings.actor,
+                        detail,
+                    })
+                    .await?;
                 outcome.forced.push(migration.version);
             }
-            let resume_from = if state == State::Contracting { record.map_or(0, |r| r.statements_done) } else { 0 };
-            let statements = migration.phase(PhaseKind::Contract).map_or(0, |p| p.statements.len()).saturating_sub(resume_from);
-            tracing::debug!("{} {}: contract ({statements} statements)", migration.version, migration.name);
-            let duration = self.run_phase(migration, PhaseKind::Contract, resume_from).await?;
+            let resume_from = if state == State::Contracting {
+                record.map_or(0, |r| r.statements_done)
+            } else {
+                0
+            };
+            let statements = migration
+                .phase(PhaseKind::Contract)
+                .map_or(0, |p| p.statements.len())
+                .saturating_sub(resume_from);
+            tracing::debug!(
+                "{} {}: contract ({statements} statements)",
+                migration.version,
+                migration.name
+            );
+            let duration = self
+                .run_phase(migration, PhaseKind::Contract, resume_from)
+                .await?;
             let detail = serde_json::json!({ "phase": "contract", "statements": statements, "duration_ms": duration.as_millis() as u64 });
-            self.db.record_event(&Event { kind: "phase", version: Some(migration.version), actor: &self.settings.actor, detail }).await?;
-            outcome.applied.push(Applied { version: migration.version, name: migration.name.clone(), phase: PhaseKind::Contract, statements, duration });
+            self.db
+                .record_event(&Event {
+                    kind: "phase",
+                    version: Some(migration.version),
+                    actor: &self.settings.actor,
+                    detail,
+                })
+                .await?;
+            outcome.applied.push(Applied {
+                version: migration.version,
+                name: migration.name.clone(),
+                phase: PhaseKind::Contract,
+                statements,
+                duration,
+            });
         }
         Ok(outcome)
     }
@@ -93,11 +163,14 @@ impl Runner {
 fn not_ready(migration: &Migration, state: State) -> Option<String> {
     let has_backfill = migration.runnable_phase(PhaseKind::Backfill).is_some();
     match state {
-        State::Pending | State::Expanding => Some("its expand phase has not completed; run `bellows expand` first".into()),
-        State::Aborting => Some("it is being aborted; finish with `bellows abort`".into()),
-        State::Expanded | State::Backfilling if has_backfill => {
-            Some("its backfill has not completed; the contract waits until every row is backfilled".into())
+        State::Pending | State::Expanding => {
+            Some("its expand phase has not completed; run `bellows expand` first".into())
         }
+        State::Aborting => Some("it is being aborted; finish with `bellows abort`".into()),
+        State::Expanded | State::Backfilling if has_backfill => Some(
+            "its backfill has not completed; the contract waits until every row is backfilled"
+                .into(),
+        ),
         _ => None,
     }
 }

@@ -11,15 +11,28 @@ use crate::{Dialect, Error, Migration, Result};
 ///
 /// # Errors
 /// [`Error::Drift`] for the first changed phase, unless `allow` (then it is logged).
-pub fn check(migrations: &[Migration], records: &[Record], dialect: Dialect, allow: bool) -> Result<()> {
+pub fn check(
+    migrations: &[Migration],
+    records: &[Record],
+    dialect: Dialect,
+    allow: bool,
+) -> Result<()> {
     for record in records {
-        let Some(migration) = migrations.iter().find(|m| m.version == record.version) else { continue };
+        let Some(migration) = migrations.iter().find(|m| m.version == record.version) else {
+            continue;
+        };
         for (kind, applied) in &record.phases {
-            let on_disk = migration.phase(*kind).map(|p| p.statements.clone()).unwrap_or_default();
+            let on_disk = migration
+                .phase(*kind)
+                .map(|p| p.statements.clone())
+                .unwrap_or_default();
             let (applied_sql, sql) = if record.state == State::running(*kind) {
                 let ran = split(&applied.sql, dialect, 1).unwrap_or_default();
                 let n = record.statements_done.min(ran.len());
-                (normalized_sql(&ran[..n]), normalized_sql(&on_disk[..n.min(on_disk.len())]))
+                (
+                    normalized_sql(&ran[..n]),
+                    normalized_sql(&on_disk[..n.min(on_disk.len())]),
+                )
             } else {
                 (applied.sql.clone(), normalized_sql(&on_disk))
             };
@@ -27,7 +40,11 @@ pub fn check(migrations: &[Migration], records: &[Record], dialect: Dialect, all
                 continue;
             }
             if allow {
-                tracing::warn!("{} {}: the {kind} phase changed since it was applied (--allow-drift)", migration.version, migration.name);
+                tracing::warn!(
+                    "{} {}: the {kind} phase changed since it was applied (--allow-drift)",
+                    migration.version,
+                    migration.name
+                );
                 continue;
             }
             return Err(Error::Drift {

@@ -64,9 +64,17 @@ impl Runner {
     ///
     /// # Errors
     /// [`crate::Error::MigrationFile`] for a phase bellows cannot run (transaction control).
-    pub fn new(db: Box<dyn Backend>, migrations: Vec<Migration>, settings: Settings) -> Result<Self> {
+    pub fn new(
+        db: Box<dyn Backend>,
+        migrations: Vec<Migration>,
+        settings: Settings,
+    ) -> Result<Self> {
         validate(&migrations, db.dialect())?;
-        Ok(Runner { db, migrations, settings })
+        Ok(Runner {
+            db,
+            migrations,
+            settings,
+        })
     }
 
     /// The database connection.
@@ -86,7 +94,12 @@ impl Runner {
         let prepared = async {
             db::ensure_state(self.db.as_mut()).await?;
             let records = self.db.records().await?;
-            drift::check(&self.migrations, &records, self.db.dialect(), self.settings.allow_drift)?;
+            drift::check(
+                &self.migrations,
+                &records,
+                self.db.dialect(),
+                self.settings.allow_drift,
+            )?;
             Ok(records)
         }
         .await;
@@ -110,13 +123,25 @@ impl Runner {
     /// # Errors
     /// Database errors; an `app_version` that is not semver.
     pub async fn record_rollout(&mut self, app_version: &str) -> Result<()> {
-        semver::Version::parse(app_version)
-            .map_err(|e| crate::Error::Config(format!("--app-version {app_version} is not a semver version ({e}), e.g. 2.4.0")))?;
+        semver::Version::parse(app_version).map_err(|e| {
+            crate::Error::Config(format!(
+                "--app-version {app_version} is not a semver version ({e}), e.g. 2.4.0"
+            ))
+        })?;
         self.lock().await?;
         let result = async {
-            self.db.record_rollout(app_version, &self.settings.actor).await?;
+            self.db
+                .record_rollout(app_version, &self.settings.actor)
+                .await?;
             let detail = serde_json::json!({ "app_version": app_version });
-            self.db.record_event(&db::Event { kind: "rollout", version: None, actor: &self.settings.actor, detail }).await
+            self.db
+                .record_event(&db::Event {
+                    kind: "rollout",
+                    version: None,
+                    actor: &self.settings.actor,
+                    detail,
+                })
+                .await
         }
         .await;
         self.unlock(result).await

@@ -45,15 +45,27 @@ pub struct PlannedPhase {
 ///
 /// # Errors
 /// Transaction control inside a phase.
-pub fn plan_offline(migrations: &[Migration], records: &[Record], dialect: Dialect) -> Result<Vec<PlannedPhase>> {
+pub fn plan_offline(
+    migrations: &[Migration],
+    records: &[Record],
+    dialect: Dialect,
+) -> Result<Vec<PlannedPhase>> {
     let mut out = Vec::new();
     for m in migrations {
         let record = record_of(records, m.version);
         let state = record.map_or(State::Pending, |r| r.state);
         let done = record.map_or(0, |r| r.statements_done);
         let pending: &[(PhaseKind, usize)] = match state {
-            State::Pending => &[(PhaseKind::Expand, 0), (PhaseKind::Backfill, 0), (PhaseKind::Contract, 0)],
-            State::Expanding => &[(PhaseKind::Expand, done), (PhaseKind::Backfill, 0), (PhaseKind::Contract, 0)],
+            State::Pending => &[
+                (PhaseKind::Expand, 0),
+                (PhaseKind::Backfill, 0),
+                (PhaseKind::Contract, 0),
+            ],
+            State::Expanding => &[
+                (PhaseKind::Expand, done),
+                (PhaseKind::Backfill, 0),
+                (PhaseKind::Contract, 0),
+            ],
             State::Expanded => &[(PhaseKind::Backfill, 0), (PhaseKind::Contract, 0)],
             State::Backfilling => &[(PhaseKind::Backfill, done), (PhaseKind::Contract, 0)],
             State::Backfilled => &[(PhaseKind::Contract, 0)],
@@ -62,7 +74,9 @@ pub fn plan_offline(migrations: &[Migration], records: &[Record], dialect: Diale
             State::Contracted | State::Aborted => &[],
         };
         for &(kind, resume_from) in pending {
-            let Some(phase) = m.runnable_phase(kind) else { continue };
+            let Some(phase) = m.runnable_phase(kind) else {
+                continue;
+            };
             let mut statements = Vec::new();
             for (n, step) in plan_steps(m, phase, dialect)?.iter().enumerate() {
                 for i in step.range.clone().filter(|i| *i >= resume_from) {
@@ -97,8 +111,12 @@ impl Runner {
     /// Database errors, drift, transaction control inside a phase.
     pub async fn plan(&mut self) -> Result<Vec<PlannedPhase>> {
         let records = self.db.records().await?;
-        super::drift::check(&self.migrations, &records, self.db.dialect(), self.settings.allow_drift)?;
+        super::drift::check(
+            &self.migrations,
+            &records,
+            self.db.dialect(),
+            self.settings.allow_drift,
+        )?;
         plan_offline(&self.migrations, &records, self.db.dialect())
     }
 }
-

@@ -16,14 +16,21 @@ const BASE_BACKOFF: Duration = Duration::from_millis(200);
 /// The pause before attempt `attempt + 1`: exponential, capped, with jitter in [50%, 100%].
 #[must_use]
 pub fn backoff(attempt: u32) -> Duration {
-    let exp = BASE_BACKOFF.saturating_mul(1u32 << attempt.min(16).saturating_sub(1)).min(MAX_BACKOFF);
+    let exp = BASE_BACKOFF
+        .saturating_mul(1u32 << attempt.min(16).saturating_sub(1))
+        .min(MAX_BACKOFF);
     exp.mul_f64(rand::thread_rng().gen_range(0.5..=1.0))
 }
 
 impl Runner {
     /// Run `kind` of `migration` from statement `resume_from` on; records progress after each
     /// step and the done state at the end. Returns the time it took.
-    pub(super) async fn run_phase(&mut self, migration: &Migration, kind: PhaseKind, resume_from: usize) -> Result<Duration> {
+    pub(super) async fn run_phase(
+        &mut self,
+        migration: &Migration,
+        kind: PhaseKind,
+        resume_from: usize,
+    ) -> Result<Duration> {
         let started = Instant::now();
         let dialect = self.db.dialect();
         let Some(phase) = migration.phase(kind) else {
@@ -62,12 +69,18 @@ impl Runner {
             return Ok(started.elapsed());
         }
         if resume_from > 0 {
-            tracing::info!("{} {}: resuming the {kind} phase at statement {} of {total}", migration.version, migration.name, resume_from + 1);
+            tracing::info!(
+                "{} {}: resuming the {kind} phase at statement {} of {total}",
+                migration.version,
+                migration.name,
+                resume_from + 1
+            );
         }
         for step in steps.iter().filter(|s| s.range.end > resume_from) {
             let statements = &phase.statements[step.range.start.max(resume_from)..step.range.end];
             let p = progress(step.range.end, step.range.end == total);
-            self.run_step_with_retries(migration, kind, step, statements, &p, resume_from > 0).await?;
+            self.run_step_with_retries(migration, kind, step, statements, &p, resume_from > 0)
+                .await?;
         }
         Ok(started.elapsed())
     }
@@ -83,11 +96,18 @@ impl Runner {
     ) -> Result<()> {
         let file = migration.file_of(kind).to_string();
         let first_line = statements.first().map_or(0, |s| s.start.line);
-        let step = Step { statements, in_transaction: plan.in_transaction, lock_timeout: step_lock_timeout(plan, self.settings.lock_timeout) };
+        let step = Step {
+            statements,
+            in_transaction: plan.in_transaction,
+            lock_timeout: step_lock_timeout(plan, self.settings.lock_timeout),
+        };
         let attempts = self.settings.lock_retries.max(1);
         for attempt in 1..=attempts {
             if let Some(index) = &plan.concurrent_index {
-                if self.prepare_concurrent_index(index, resumed || attempt > 1).await? {
+                if self
+                    .prepare_concurrent_index(index, resumed || attempt > 1)
+                    .await?
+                {
                     tracing::info!("{file}:{first_line}: index {index} already built by an earlier run; skipping");
                     return self.db.write_progress(progress).await;
                 }
@@ -96,22 +116,42 @@ impl Runner {
                 Ok(()) => return Ok(()),
                 Err(StepError::Failed { index, source }) => {
                     let line = statements.get(index).map_or(first_line, |s| s.start.line);
-                    return Err(Error::Statement { version: migration.version, phase: kind, file, line, source });
+                    return Err(Error::Statement {
+                        version: migration.version,
+                        phase: kind,
+                        file,
+                        line,
+                        source,
+                    });
                 }
                 Err(StepError::Internal(e)) => return Err(e),
                 Err(StepError::LockTimeout { blocker }) => {
                     if attempt == attempts {
-                        return Err(Error::LockTimeout { file, line: first_line, attempts, lock_timeout: self.settings.lock_timeout, blocker });
+                        return Err(Error::LockTimeout {
+                            file,
+                            line: first_line,
+                            attempts,
+                            lock_timeout: self.settings.lock_timeout,
+                            blocker,
+                        });
                     }
                     format!(
                         "lock not granted within {:?}{}",
                         self.settings.lock_timeout,
-                        blocker.map(|b| format!(", blocked by {b}")).unwrap_or_default()
+                        blocker
+                            .map(|b| format!(", blocked by {b}"))
+                            .unwrap_or_default()
                     )
                 }
                 Err(StepError::Transient(e)) => {
                     if attempt == attempts {
-                        return Err(Error::Statement { version: migration.version, phase: kind, file, line: first_line, source: e });
+                        return Err(Error::Statement {
+                            version: migration.version,
+                            phase: kind,
+                            file,
+                            line: first_line,
+                            source: e,
+                        });
                     }
                     e.to_string()
                 }
@@ -132,7 +172,10 @@ impl Runner {
             IndexState::Valid => Ok(may_skip),
             IndexState::Invalid => {
                 tracing::warn!("index {index} is INVALID (left by a failed concurrent build); dropping it to rebuild");
-                let sql = format!("DROP INDEX CONCURRENTLY IF EXISTS {}", self.db.dialect().quote_ident(index));
+                let sql = format!(
+                    "DROP INDEX CONCURRENTLY IF EXISTS {}",
+                    self.db.dialect().quote_ident(index)
+                );
                 self.db.execute(&sql).await?;
                 Ok(false)
             }

@@ -68,13 +68,24 @@ impl Runner {
                 let state = record.map_or(State::Pending, |r| r.state);
                 let has = |k| m.runnable_phase(k).is_some();
                 let contract = Next::Contract {
-                    requires_app: m.phase(PhaseKind::Contract).and_then(|p| p.directives.get("requires-app")).map(str::to_string),
+                    requires_app: m
+                        .phase(PhaseKind::Contract)
+                        .and_then(|p| p.directives.get("requires-app"))
+                        .map(str::to_string),
                 };
                 let next = match state {
                     State::Pending => Next::Expand,
-                    State::Expanding => Next::ResumeExpand { statement: record.map_or(0, |r| r.statements_done) + 1 },
-                    State::Expanded | State::Backfilling if has(PhaseKind::Backfill) => Next::Backfill,
-                    State::Expanded | State::Backfilling | State::Backfilled if has(PhaseKind::Contract) => contract,
+                    State::Expanding => Next::ResumeExpand {
+                        statement: record.map_or(0, |r| r.statements_done) + 1,
+                    },
+                    State::Expanded | State::Backfilling if has(PhaseKind::Backfill) => {
+                        Next::Backfill
+                    }
+                    State::Expanded | State::Backfilling | State::Backfilled
+                        if has(PhaseKind::Contract) =>
+                    {
+                        contract
+                    }
                     State::Contracting => Next::ResumeContract,
                     State::Aborting => Next::ResumeAbort,
                     State::Aborted => Next::Aborted,
@@ -90,7 +101,10 @@ impl Runner {
                 }
             })
             .collect();
-        for r in records.iter().filter(|r| !self.migrations.iter().any(|m| m.version == r.version)) {
+        for r in records
+            .iter()
+            .filter(|r| !self.migrations.iter().any(|m| m.version == r.version))
+        {
             out.push(MigrationStatus {
                 version: r.version,
                 name: r.name.clone(),

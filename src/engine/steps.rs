@@ -38,8 +38,15 @@ pub fn plan_steps(migration: &Migration, phase: &Phase, dialect: Dialect) -> Res
             });
         }
         let alone = dialect.is_mysql_family() || kind.no_transaction;
-        let in_transaction = if dialect.is_mysql_family() { !kind.ddl && !is_session_statement(statement) } else { !kind.no_transaction };
-        let joins_previous = !alone && steps.last().is_some_and(|s| s.in_transaction && s.range.end == i);
+        let in_transaction = if dialect.is_mysql_family() {
+            !kind.ddl && !is_session_statement(statement)
+        } else {
+            !kind.no_transaction
+        };
+        let joins_previous = !alone
+            && steps
+                .last()
+                .is_some_and(|s| s.in_transaction && s.range.end == i);
         if joins_previous {
             if let Some(last) = steps.last_mut() {
                 last.range.end = i + 1;
@@ -58,7 +65,10 @@ pub fn plan_steps(migration: &Migration, phase: &Phase, dialect: Dialect) -> Res
 
 /// `SET ...`, `USE ...`: session statements, run outside a transaction on MySQL.
 fn is_session_statement(statement: &Statement) -> bool {
-    matches!(leading_words(&statement.sql, 1).first().map(String::as_str), Some("SET" | "USE"))
+    matches!(
+        leading_words(&statement.sql, 1).first().map(String::as_str),
+        Some("SET" | "USE")
+    )
 }
 
 /// Concurrent index builds and drops, concurrent reindex/detach and VACUUM take only locks
@@ -108,7 +118,12 @@ mod tests {
 
     #[test]
     fn transaction_control_is_refused_with_its_line() {
-        let m = Migration::parse("1_x.sql", "BEGIN;\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;", Dialect::Postgres).unwrap();
+        let m = Migration::parse(
+            "1_x.sql",
+            "BEGIN;\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;",
+            Dialect::Postgres,
+        )
+        .unwrap();
         let err = plan_steps(&m, &m.phases[0], Dialect::Postgres).unwrap_err();
         assert_eq!(err.location(), Some(("1_x.sql", Some(1))));
     }

@@ -20,7 +20,11 @@ pub struct Decision {
 #[must_use]
 pub fn decide(requires: Option<&VersionReq>, latest: Option<&Rollout>) -> Decision {
     let Some(req) = requires else {
-        return Decision { open: true, requires_app: None, reason: "the contract states no requires-app: no gate".into() };
+        return Decision {
+            open: true,
+            requires_app: None,
+            reason: "the contract states no requires-app: no gate".into(),
+        };
     };
     let requires_app = Some(req.to_string());
     let Some(rollout) = latest else {
@@ -39,9 +43,21 @@ pub fn decide(requires: Option<&VersionReq>, latest: Option<&Rollout>) -> Decisi
         rollout.recorded_by
     );
     match Version::parse(&rollout.app_version) {
-        Ok(v) if req.matches(&v) => Decision { open: true, requires_app, reason: format!("requires app {req}; {seen}") },
-        Ok(_) => Decision { open: false, requires_app, reason: format!("requires app {req}, not met: {seen}") },
-        Err(e) => Decision { open: false, requires_app, reason: format!("requires app {req}; {seen} is not semver ({e})") },
+        Ok(v) if req.matches(&v) => Decision {
+            open: true,
+            requires_app,
+            reason: format!("requires app {req}; {seen}"),
+        },
+        Ok(_) => Decision {
+            open: false,
+            requires_app,
+            reason: format!("requires app {req}, not met: {seen}"),
+        },
+        Err(e) => Decision {
+            open: false,
+            requires_app,
+            reason: format!("requires app {req}; {seen} is not semver ({e})"),
+        },
     }
 }
 
@@ -51,7 +67,11 @@ mod tests {
     use chrono::Utc;
 
     fn rollout(v: &str) -> Rollout {
-        Rollout { app_version: v.into(), recorded_at: Utc::now(), recorded_by: "ci".into() }
+        Rollout {
+            app_version: v.into(),
+            recorded_at: Utc::now(),
+            recorded_by: "ci".into(),
+        }
     }
 
     #[test]

@@ -50,7 +50,10 @@ impl Migration {
             line: e.line,
             message: e.message,
         })?;
-        let no_transaction = text.lines().next().is_some_and(|l| l.trim() == "-- no-transaction");
+        let no_transaction = text
+            .lines()
+            .next()
+            .is_some_and(|l| l.trim() == "-- no-transaction");
         Ok(Migration {
             version: parsed.version,
             name: parsed.name,

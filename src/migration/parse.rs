@@ -15,7 +15,10 @@ pub struct FormatError {
 
 impl FormatError {
     fn at(line: usize, message: impl Into<String>) -> Self {
-        FormatError { line: Some(line), message: message.into() }
+        FormatError {
+            line: Some(line),
+            message: message.into(),
+        }
     }
 }
 
@@ -30,7 +33,10 @@ fn marker(line: &str) -> Option<Marker<'_>> {
     let body = line.trim_start().strip_prefix("--")?.trim_start();
     let after = body.strip_prefix("bellows:")?;
     let end = after.find(char::is_whitespace).unwrap_or(after.len());
-    Some(Marker { word: &after[..end], rest: &after[end..] })
+    Some(Marker {
+        word: &after[..end],
+        rest: &after[end..],
+    })
 }
 
 /// Marker words that are not phases but are valid (the linter reads them).
@@ -61,9 +67,13 @@ pub fn parse_phases(text: &str, dialect: Dialect) -> Result<Vec<Phase>, FormatEr
             )
         })?;
         if sections.iter().any(|s| s.0 == kind) {
-            return Err(FormatError::at(line_no, format!("a second `-- bellows:{kind}` section; each phase may appear once")));
+            return Err(FormatError::at(
+                line_no,
+                format!("a second `-- bellows:{kind}` section; each phase may appear once"),
+            ));
         }
-        let directives = Directives::parse(kind, m.rest).map_err(|e| FormatError::at(line_no, e))?;
+        let directives =
+            Directives::parse(kind, m.rest).map_err(|e| FormatError::at(line_no, e))?;
         if let Some(last) = sections.last_mut() {
             last.4 = start;
         } else {
@@ -72,10 +82,20 @@ pub fn parse_phases(text: &str, dialect: Dialect) -> Result<Vec<Phase>, FormatEr
         sections.push((kind, directives, Some(line_no), offset, text.len()));
     }
     if sections.is_empty() {
-        return Ok(vec![build(PhaseKind::Expand, Directives::default(), None, text, 1, dialect)?]);
+        return Ok(vec![build(
+            PhaseKind::Expand,
+            Directives::default(),
+            None,
+            text,
+            1,
+            dialect,
+        )?]);
     }
     let preamble = &text[..preamble_end.unwrap_or(0)];
-    if let Some(stmt) = split(preamble, dialect, 1).map_err(|e| FormatError::at(e.pos.line, e.to_string()))?.first() {
+    if let Some(stmt) = split(preamble, dialect, 1)
+        .map_err(|e| FormatError::at(e.pos.line, e.to_string()))?
+        .first()
+    {
         return Err(FormatError::at(
             stmt.start.line,
             "statement before the first `-- bellows:` marker; put it in a section (e.g. `-- bellows:expand`)",
@@ -85,7 +105,14 @@ pub fn parse_phases(text: &str, dialect: Dialect) -> Result<Vec<Phase>, FormatEr
         .into_iter()
         .map(|(kind, directives, marker_line, start, end)| {
             let first_line = marker_line.map_or(1, |l| l + 1);
-            build(kind, directives, marker_line, &text[start..end], first_line, dialect)
+            build(
+                kind,
+                directives,
+                marker_line,
+                &text[start..end],
+                first_line,
+                dialect,
+            )
         })
         .collect()
 }
@@ -99,9 +126,18 @@ pub(super) fn build(
     first_line: usize,
     dialect: Dialect,
 ) -> Result<Phase, FormatError> {
-    let statements = split(body, dialect, first_line).map_err(|e| FormatError::at(e.pos.line, e.to_string()))?;
+    let statements =
+        split(body, dialect, first_line).map_err(|e| FormatError::at(e.pos.line, e.to_string()))?;
     let checksum = checksum(&normalized_sql(&statements));
-    Ok(Phase { kind, directives, marker_line, text: body.to_string(), first_line, statements, checksum })
+    Ok(Phase {
+        kind,
+        directives,
+        marker_line,
+        text: body.to_string(),
+        first_line,
+        statements,
+        checksum,
+    })
 }
 
 #[cfg(test)]
@@ -123,7 +159,11 @@ mod tests {
 
     #[test]
     fn a_file_without_markers_is_one_expand_phase() {
-        let phases = parse_phases("CREATE TABLE t (id int);\nCREATE INDEX ON t (id);", Dialect::Postgres).unwrap();
+        let phases = parse_phases(
+            "CREATE TABLE t (id int);\nCREATE INDEX ON t (id);",
+            Dialect::Postgres,
+        )
+        .unwrap();
         assert_eq!(phases.len(), 1);
         assert_eq!(phases[0].kind, PhaseKind::Expand);
         assert_eq!(phases[0].statements.len(), 2);
@@ -143,11 +183,17 @@ mod tests {
         let e = parse_phases("-- bellows:expnad\nSELECT 1;", Dialect::Postgres).unwrap_err();
         assert_eq!(e.line, Some(1));
         assert!(e.message.contains("unknown marker"));
-        let e = parse_phases("SELECT 1;\n-- bellows:expand\nSELECT 2;", Dialect::Postgres).unwrap_err();
+        let e =
+            parse_phases("SELECT 1;\n-- bellows:expand\nSELECT 2;", Dialect::Postgres).unwrap_err();
         assert_eq!(e.line, Some(1));
-        let e = parse_phases("-- bellows:expand\nSELECT 1;\n-- bellows:expand\n", Dialect::Postgres).unwrap_err();
+        let e = parse_phases(
+            "-- bellows:expand\nSELECT 1;\n-- bellows:expand\n",
+            Dialect::Postgres,
+        )
+        .unwrap_err();
         assert_eq!(e.line, Some(3));
-        let e = parse_phases("-- bellows:contract requires-app=soon\n", Dialect::Postgres).unwrap_err();
+        let e =
+            parse_phases("-- bellows:contract requires-app=soon\n", Dialect::Postgres).unwrap_err();
         assert!(e.message.contains("semver"));
         let e = parse_phases("-- bellows:expand\nSELECT 'x;\n", Dialect::Postgres).unwrap_err();
         assert_eq!(e.line, Some(2));

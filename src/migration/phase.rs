@@ -22,7 +22,12 @@ pub enum PhaseKind {
 
 impl PhaseKind {
     /// All kinds, in file order.
-    pub const ALL: [PhaseKind; 4] = [PhaseKind::Expand, PhaseKind::Backfill, PhaseKind::Contract, PhaseKind::Down];
+    pub const ALL: [PhaseKind; 4] = [
+        PhaseKind::Expand,
+        PhaseKind::Backfill,
+        PhaseKind::Contract,
+        PhaseKind::Down,
+    ];
 
     /// The marker name, as in `-- bellows:expand`.
     #[must_use]
@@ -39,7 +44,15 @@ impl PhaseKind {
     fn allowed_keys(self) -> &'static [&'static str] {
         match self {
             PhaseKind::Expand | PhaseKind::Down => &[],
-            PhaseKind::Backfill => &["table", "key", "batch", "target", "max-rows-per-sec", "min-batch", "max-batch"],
+            PhaseKind::Backfill => &[
+                "table",
+                "key",
+                "batch",
+                "target",
+                "max-rows-per-sec",
+                "min-batch",
+                "max-batch",
+            ],
             PhaseKind::Contract => &["requires-app"],
         }
     }
@@ -55,7 +68,10 @@ impl FromStr for PhaseKind {
     type Err = ();
 
     fn from_str(s: &str) -> Result<Self, ()> {
-        PhaseKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or(())
+        PhaseKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or(())
     }
 }
 
@@ -78,16 +94,24 @@ impl Directives {
         let mut pairs = Vec::new();
         let mut rest = text.trim();
         while !rest.is_empty() {
-            let (key, after) = rest
-                .split_once('=')
-                .ok_or_else(|| format!("directive `{}` is not of the form key=value", first_word(rest)))?;
+            let (key, after) = rest.split_once('=').ok_or_else(|| {
+                format!(
+                    "directive `{}` is not of the form key=value",
+                    first_word(rest)
+                )
+            })?;
             let key = key.trim();
             if key.is_empty() || key.contains(char::is_whitespace) {
-                return Err(format!("directive `{}` is not of the form key=value", first_word(rest)));
+                return Err(format!(
+                    "directive `{}` is not of the form key=value",
+                    first_word(rest)
+                ));
             }
             let after = after.trim_start();
             let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
-                let end = quoted.find('"').ok_or_else(|| format!("directive `{key}`: the quote is never closed"))?;
+                let end = quoted
+                    .find('"')
+                    .ok_or_else(|| format!("directive `{key}`: the quote is never closed"))?;
                 (&quoted[..end], &quoted[end + 1..])
             } else {
                 let end = after.find(char::is_whitespace).unwrap_or(after.len());
@@ -98,7 +122,10 @@ impl Directives {
                 return Err(if allowed.is_empty() {
                     format!("`-- bellows:{kind}` takes no directives, found `{key}`")
                 } else {
-                    format!("unknown directive `{key}` for `-- bellows:{kind}` (accepted: {})", allowed.join(", "))
+                    format!(
+                        "unknown directive `{key}` for `-- bellows:{kind}` (accepted: {})",
+                        allowed.join(", ")
+                    )
                 });
             }
             if pairs.iter().any(|(k, _): &(String, String)| k == key) {
@@ -107,7 +134,10 @@ impl Directives {
             pairs.push((key.to_string(), value.to_string()));
             rest = remaining.trim_start();
         }
-        let mut directives = Directives { pairs, requires_app: None };
+        let mut directives = Directives {
+            pairs,
+            requires_app: None,
+        };
         directives.validate(kind)?;
         Ok(directives)
     }
@@ -115,7 +145,10 @@ impl Directives {
     /// The value of `key`, if given.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     fn validate(&mut self, kind: PhaseKind) -> Result<(), String> {
@@ -125,17 +158,23 @@ impl Directives {
             self.requires_app = Some(parsed);
         }
         if kind == PhaseKind::Backfill && self.get("table").is_none() {
-            return Err("`-- bellows:backfill` needs `table=<name>` (and optionally key=<column>)".into());
+            return Err(
+                "`-- bellows:backfill` needs `table=<name>` (and optionally key=<column>)".into(),
+            );
         }
         for key in ["batch", "max-rows-per-sec", "min-batch", "max-batch"] {
             if let Some(v) = self.get(key) {
                 if !(key == "batch" && v == "auto") && v.parse::<u64>().map_or(true, |n| n == 0) {
-                    return Err(format!("{key}={v} must be a positive whole number{}", if key == "batch" { " or auto" } else { "" }));
+                    return Err(format!(
+                        "{key}={v} must be a positive whole number{}",
+                        if key == "batch" { " or auto" } else { "" }
+                    ));
                 }
             }
         }
         if let Some(v) = self.get("target") {
-            humantime::parse_duration(v).map_err(|e| format!("target={v} is not a duration like 200ms ({e})"))?;
+            humantime::parse_duration(v)
+                .map_err(|e| format!("target={v} is not a duration like 200ms ({e})"))?;
         }
         Ok(())
     }
@@ -204,7 +243,10 @@ mod tests {
         let d = Directives::parse(PhaseKind::Backfill, "table=users key=id batch=auto").unwrap();
         assert_eq!(d.get("table"), Some("users"));
         let d = Directives::parse(PhaseKind::Contract, "requires-app=\">=2.4.0, <3\"").unwrap();
-        assert!(d.requires_app.unwrap().matches(&semver::Version::new(2, 5, 0)));
+        assert!(d
+            .requires_app
+            .unwrap()
+            .matches(&semver::Version::new(2, 5, 0)));
     }
 
     #[test]

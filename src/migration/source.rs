@@ -34,7 +34,11 @@ pub fn parse_file_name(file_name: &str) -> Option<FileName> {
     if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some(FileName { version: version.parse().ok()?, name: name.to_string(), up })
+    Some(FileName {
+        version: version.parse().ok()?,
+        name: name.to_string(),
+        up,
+    })
 }
 
 /// Load every migration in `dir`, sorted by version. Files not ending in `.sql` are ignored.
@@ -63,15 +67,25 @@ pub fn load_dir(dir: &Path, dialect: Dialect) -> Result<Vec<Migration>, Error> {
     let mut downs = Vec::new();
     for path in paths {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path: shown.clone(), source })?;
-        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if parse_file_name(&file_name).is_some_and(|f| f.up == Some(false)) {
             downs.push((shown, text));
             continue;
         }
         let migration = Migration::parse(&shown, &text, dialect)?;
         if let Some(first) = by_version.get(&migration.version) {
-            return Err(Error::DuplicateVersion { version: migration.version, first: first.path.clone(), second: shown });
+            return Err(Error::DuplicateVersion {
+                version: migration.version,
+                first: first.path.clone(),
+                second: shown,
+            });
         }
         by_version.insert(migration.version, migration);
     }
@@ -82,18 +96,43 @@ pub fn load_dir(dir: &Path, dialect: Dialect) -> Result<Vec<Migration>, Error> {
 }
 
 /// Attach a sqlx `.down.sql` file as the down phase of its `.up.sql` migration.
-fn attach_down(by_version: &mut BTreeMap<i64, Migration>, path: &str, text: &str, dialect: Dialect) -> Result<(), Error> {
-    let file_error = |message: String| Error::MigrationFile { file: path.to_string(), line: None, message };
+fn attach_down(
+    by_version: &mut BTreeMap<i64, Migration>,
+    path: &str,
+    text: &str,
+    dialect: Dialect,
+) -> Result<(), Error> {
+    let file_error = |message: String| Error::MigrationFile {
+        file: path.to_string(),
+        line: None,
+        message,
+    };
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
     let version = parse_file_name(name).map(|f| f.version).unwrap_or_default();
-    let migration = by_version
-        .get_mut(&version)
-        .ok_or_else(|| file_error(format!("down file without a matching up file for version {version}")))?;
+    let migration = by_version.get_mut(&version).ok_or_else(|| {
+        file_error(format!(
+            "down file without a matching up file for version {version}"
+        ))
+    })?;
     if migration.phase(PhaseKind::Down).is_some() {
-        return Err(file_error(format!("{} already has a `-- bellows:down` section", migration.path)));
+        return Err(file_error(format!(
+            "{} already has a `-- bellows:down` section",
+            migration.path
+        )));
     }
-    let phase = build(PhaseKind::Down, Directives::default(), None, text, 1, dialect)
-        .map_err(|e| Error::MigrationFile { file: path.to_string(), line: e.line, message: e.message })?;
+    let phase = build(
+        PhaseKind::Down,
+        Directives::default(),
+        None,
+        text,
+        1,
+        dialect,
+    )
+    .map_err(|e| Error::MigrationFile {
+        file: path.to_string(),
+        line: e.line,
+        message: e.message,
+    })?;
     migration.phases.push(phase);
     migration.down_path = Some(path.to_string());
     Ok(())
@@ -107,7 +146,11 @@ mod tests {
     fn file_names() {
         assert_eq!(
             parse_file_name("20261122093000_add_email.sql"),
-            Some(FileName { version: 20_261_122_093_000, name: "add_email".into(), up: None })
+            Some(FileName {
+                version: 20_261_122_093_000,
+                name: "add_email".into(),
+                up: None
+            })
         );
         assert_eq!(parse_file_name("3_x.up.sql").unwrap().up, Some(true));
         assert_eq!(parse_file_name("3_x.down.sql").unwrap().up, Some(false));

@@ -29,8 +29,18 @@ pub fn classify(sql: &str, dialect: Dialect) -> StatementKind {
             || (w(0) == "START" && w(1) == "TRANSACTION"),
         ddl: matches!(
             w(0),
-            "CREATE" | "ALTER" | "DROP" | "RENAME" | "TRUNCATE" | "COMMENT" | "GRANT" | "REVOKE"
-                | "REINDEX" | "CLUSTER" | "VACUUM" | "LOCK"
+            "CREATE"
+                | "ALTER"
+                | "DROP"
+                | "RENAME"
+                | "TRUNCATE"
+                | "COMMENT"
+                | "GRANT"
+                | "REVOKE"
+                | "REINDEX"
+                | "CLUSTER"
+                | "VACUUM"
+                | "LOCK"
         ),
         ..StatementKind::default()
     };
@@ -61,7 +71,9 @@ pub fn classify(sql: &str, dialect: Dialect) -> StatementKind {
 /// The index name of `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON ...`.
 fn concurrent_index_name(sql: &str) -> Option<String> {
     let tokens = raw_words(sql);
-    let pos = tokens.iter().position(|t| t.eq_ignore_ascii_case("CONCURRENTLY"))?;
+    let pos = tokens
+        .iter()
+        .position(|t| t.eq_ignore_ascii_case("CONCURRENTLY"))?;
     let mut rest = tokens[pos + 1..].iter();
     let mut name = rest.next()?;
     if name.eq_ignore_ascii_case("IF") {
@@ -108,12 +120,16 @@ fn raw_words(sql: &str) -> Vec<&str> {
         } else if b == b'\'' {
             i = sql[i + 1..].find('\'').map_or(bytes.len(), |n| i + n + 2);
         } else if b == b'"' || b == b'`' {
-            let end = sql[i + 1..].find(b as char).map_or(bytes.len(), |n| i + n + 2);
+            let end = sql[i + 1..]
+                .find(b as char)
+                .map_or(bytes.len(), |n| i + n + 2);
             out.push(&sql[i..end]);
             i = end;
         } else if b.is_ascii_alphabetic() || b == b'_' {
             let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$') {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
+            {
                 i += 1;
             }
             out.push(&sql[start..i]);
@@ -130,10 +146,16 @@ mod tests {
 
     #[test]
     fn concurrent_index_builds_run_alone() {
-        let k = classify("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"Users_Email\" ON users (email)", Dialect::Postgres);
+        let k = classify(
+            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"Users_Email\" ON users (email)",
+            Dialect::Postgres,
+        );
         assert!(k.no_transaction);
         assert_eq!(k.concurrent_index.as_deref(), Some("Users_Email"));
-        let k = classify("create index concurrently users_x_idx on users (x)", Dialect::Postgres);
+        let k = classify(
+            "create index concurrently users_x_idx on users (x)",
+            Dialect::Postgres,
+        );
         assert_eq!(k.concurrent_index.as_deref(), Some("users_x_idx"));
         assert!(classify("DROP INDEX CONCURRENTLY i", Dialect::Postgres).no_transaction);
         assert!(!classify("CREATE INDEX i ON t (a)", Dialect::Postgres).no_transaction);
@@ -148,6 +170,9 @@ mod tests {
 
     #[test]
     fn leading_words_skip_comments_and_strings() {
-        assert_eq!(leading_words("/* x */ -- y\n alter 'q' table", 5), vec!["ALTER", "TABLE"]);
+        assert_eq!(
+            leading_words("/* x */ -- y\n alter 'q' table", 5),
+            vec!["ALTER", "TABLE"]
+        );
     }
 }

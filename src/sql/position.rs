@@ -25,7 +25,11 @@ impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str, first_line: usize) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, line_starts, first_line }
+        LineIndex {
+            text,
+            line_starts,
+            first_line,
+        }
     }
 
     /// The position of byte offset `offset`.
@@ -34,7 +38,14 @@ impl<'a> LineIndex<'a> {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
-        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
-        Pos { line: line + self.first_line, column }
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
+        Pos {
+            line: line + self.first_line,
+            column,
+        }
     }
 }

@@ -34,9 +34,18 @@ pub struct SplitError {
 ///
 /// # Errors
 /// A [`SplitError`] when a quote, block comment or dollar-quoted body is never closed.
-pub fn split(text: &str, dialect: Dialect, first_line: usize) -> Result<Vec<Statement>, SplitError> {
+pub fn split(
+    text: &str,
+    dialect: Dialect,
+    first_line: usize,
+) -> Result<Vec<Statement>, SplitError> {
     let index = LineIndex::new(text, first_line);
-    let mut lexer = Lexer { text, bytes: text.as_bytes(), dialect, pos: 0 };
+    let mut lexer = Lexer {
+        text,
+        bytes: text.as_bytes(),
+        dialect,
+        pos: 0,
+    };
     let mut out = Vec::new();
     let mut current = Current::default();
     let mut delimiter = String::from(";");
@@ -50,7 +59,9 @@ pub fn split(text: &str, dialect: Dialect, first_line: usize) -> Result<Vec<Stat
                 continue;
             }
         }
-        if lexer.text[i..].starts_with(delimiter.as_str()) && (delimiter != ";" || current.depth == 0) {
+        if lexer.text[i..].starts_with(delimiter.as_str())
+            && (delimiter != ";" || current.depth == 0)
+        {
             current.finish(text, &index, &mut out);
             lexer.pos += delimiter.len();
             continue;
@@ -59,11 +70,17 @@ pub fn split(text: &str, dialect: Dialect, first_line: usize) -> Result<Vec<Stat
             lexer.pos += 1;
             continue;
         }
-        if lexer.skip_comment(i).map_err(|what| SplitError { what, pos: index.pos(i) })? {
+        if lexer.skip_comment(i).map_err(|what| SplitError {
+            what,
+            pos: index.pos(i),
+        })? {
             continue;
         }
         current.start.get_or_insert(i);
-        if let Some(what) = lexer.skip_quoted(i).map_err(|what| SplitError { what, pos: index.pos(i) })? {
+        if let Some(what) = lexer.skip_quoted(i).map_err(|what| SplitError {
+            what,
+            pos: index.pos(i),
+        })? {
             let _ = what;
             current.end = lexer.pos;
             continue;
@@ -99,7 +116,10 @@ impl Current {
         if self.head.len() < 8 {
             self.head.push(upper.clone());
             if self.head[0] == "CREATE"
-                && matches!(upper.as_str(), "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT")
+                && matches!(
+                    upper.as_str(),
+                    "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT"
+                )
             {
                 self.routine = true;
             }
@@ -143,7 +163,10 @@ struct Lexer<'a> {
 
 impl Lexer<'_> {
     fn at_line_start(&self, i: usize) -> bool {
-        self.text[..i].rsplit('\n').next().is_none_or(|before| before.trim().is_empty())
+        self.text[..i]
+            .rsplit('\n')
+            .next()
+            .is_none_or(|before| before.trim().is_empty())
     }
 
     /// A MySQL client `DELIMITER x` line: consumes it and returns the new delimiter.
@@ -161,9 +184,12 @@ impl Lexer<'_> {
     /// Skips a comment at `i`; `Ok(false)` when there is none.
     fn skip_comment(&mut self, i: usize) -> Result<bool, &'static str> {
         let rest = &self.bytes[i..];
-        let line_comment = rest.starts_with(b"--") || (self.dialect.is_mysql_family() && rest[0] == b'#');
+        let line_comment =
+            rest.starts_with(b"--") || (self.dialect.is_mysql_family() && rest[0] == b'#');
         if line_comment {
-            self.pos = self.text[i..].find('\n').map_or(self.bytes.len(), |n| i + n);
+            self.pos = self.text[i..]
+                .find('\n')
+                .map_or(self.bytes.len(), |n| i + n);
             return Ok(true);
         }
         if !rest.starts_with(b"/*") {
@@ -197,15 +223,21 @@ impl Lexer<'_> {
         match b {
             b'\'' => {
                 let escapes = mysql || self.is_escape_string_prefix(i);
-                self.pos = self.closing_quote(i + 1, b'\'', escapes).ok_or("string literal")?;
+                self.pos = self
+                    .closing_quote(i + 1, b'\'', escapes)
+                    .ok_or("string literal")?;
                 Ok(Some("string literal"))
             }
             b'"' => {
-                self.pos = self.closing_quote(i + 1, b'"', mysql).ok_or("quoted identifier")?;
+                self.pos = self
+                    .closing_quote(i + 1, b'"', mysql)
+                    .ok_or("quoted identifier")?;
                 Ok(Some("quoted identifier"))
             }
             b'`' if mysql => {
-                self.pos = self.closing_quote(i + 1, b'`', false).ok_or("quoted identifier")?;
+                self.pos = self
+                    .closing_quote(i + 1, b'`', false)
+                    .ok_or("quoted identifier")?;
                 Ok(Some("quoted identifier"))
             }
             b'$' if !mysql => match self.dollar_tag(i) {
@@ -256,7 +288,10 @@ impl Lexer<'_> {
         let end = rest.find('$')?;
         let tag = &rest[..end];
         let valid = tag.is_empty()
-            || (tag.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+            || (tag
+                .bytes()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
                 && tag.bytes().all(is_word_byte));
         valid.then(|| &self.text[i..i + end + 2])
     }
@@ -300,12 +335,17 @@ mod tests {
     use super::*;
 
     fn sqls(text: &str, dialect: Dialect) -> Vec<String> {
-        split(text, dialect, 1).unwrap().into_iter().map(|s| s.sql).collect()
+        split(text, dialect, 1)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.sql)
+            .collect()
     }
 
     #[test]
     fn splits_on_semicolons_outside_quotes_and_comments() {
-        let text = "SELECT ';' AS a; -- a comment; still comment\nSELECT \"x;y\" /* ; */ FROM t;\n\n";
+        let text =
+            "SELECT ';' AS a; -- a comment; still comment\nSELECT \"x;y\" /* ; */ FROM t;\n\n";
         assert_eq!(
             sqls(text, Dialect::Postgres),
             vec!["SELECT ';' AS a", "SELECT \"x;y\" /* ; */ FROM t"]
@@ -332,9 +372,13 @@ mod tests {
 
     #[test]
     fn honours_the_delimiter_command() {
-        let text = "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; END//\nDELIMITER ;\nSELECT 2;";
+        let text =
+            "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; END//\nDELIMITER ;\nSELECT 2;";
         let out = sqls(text, Dialect::Mariadb);
-        assert_eq!(out, vec!["CREATE PROCEDURE p() BEGIN SELECT 1; END", "SELECT 2"]);
+        assert_eq!(
+            out,
+            vec!["CREATE PROCEDURE p() BEGIN SELECT 1; END", "SELECT 2"]
+        );
     }
 
     #[test]
@@ -347,7 +391,13 @@ mod tests {
     fn reports_positions_in_the_file() {
         let text = "\n  -- lead\n  ALTER TABLE t\n    ADD COLUMN x int;";
         let out = split(text, Dialect::Postgres, 10).unwrap();
-        assert_eq!(out[0].start, Pos { line: 12, column: 3 });
+        assert_eq!(
+            out[0].start,
+            Pos {
+                line: 12,
+                column: 3
+            }
+        );
         assert_eq!(out[0].end.line, 13);
     }
 
@@ -360,11 +410,17 @@ mod tests {
 
     #[test]
     fn nested_block_comments_in_postgres() {
-        assert_eq!(sqls("/* a /* b */ ; */ SELECT 1", Dialect::Postgres), vec!["SELECT 1"]);
+        assert_eq!(
+            sqls("/* a /* b */ ; */ SELECT 1", Dialect::Postgres),
+            vec!["SELECT 1"]
+        );
     }
 
     #[test]
     fn escape_strings_take_backslashes() {
-        assert_eq!(sqls("SELECT E'a\\';b';", Dialect::Postgres), vec!["SELECT E'a\\';b'"]);
+        assert_eq!(
+            sqls("SELECT E'a\\';b';", Dialect::Postgres),
+            vec!["SELECT E'a\\';b'"]
+        );
     }
 }

@@ -12,8 +12,10 @@ use std::time::Duration;
 /// Server base URLs (override with env vars to point the suite elsewhere).
 pub fn server_url(engine: Engine) -> String {
     match engine {
-        Engine::Postgres => std::env::var("BELLOWS_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into()),
-        Engine::Mysql => std::env::var("BELLOWS_TEST_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into()),
+        Engine::Postgres => std::env::var("BELLOWS_TEST_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into()),
+        Engine::Mysql => std::env::var("BELLOWS_TEST_MYSQL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into()),
     }
 }
 
@@ -25,7 +27,6 @@ pub enum Engine {
 }
 
 impl Engine {
-
     pub fn dialect(self) -> Dialect {
         match self {
             Engine::Postgres => Dialect::Postgres,
@@ -69,12 +70,17 @@ impl TestDb {
         match self.engine {
             Engine::Postgres => {
                 let client = pg_client(&self.url).await;
-                client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                client
+                    .batch_execute(sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
             }
             Engine::Mysql => {
                 use mysql_async::prelude::Queryable;
                 let mut conn = mysql_async::Conn::from_url(&self.url).await.unwrap();
-                conn.query_drop(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                conn.query_drop(sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
                 conn.disconnect().await.unwrap();
             }
         }
@@ -85,16 +91,24 @@ impl TestDb {
         match self.engine {
             Engine::Postgres => {
                 let client = pg_client(&self.url).await;
-                let rows = client.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                let rows = client
+                    .simple_query(sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
                 rows.into_iter().find_map(|m| match m {
-                    tokio_postgres::SimpleQueryMessage::Row(r) => Some(r.get(0).map(str::to_string)),
+                    tokio_postgres::SimpleQueryMessage::Row(r) => {
+                        Some(r.get(0).map(str::to_string))
+                    }
                     _ => None,
                 })?
             }
             Engine::Mysql => {
                 use mysql_async::prelude::Queryable;
                 let mut conn = mysql_async::Conn::from_url(&self.url).await.unwrap();
-                let v: Option<Option<String>> = conn.query_first(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                let v: Option<Option<String>> = conn
+                    .query_first(sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
                 conn.disconnect().await.unwrap();
                 v.flatten()
             }
@@ -106,7 +120,10 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         let (engine, name) = (self.engine, self.name.clone());
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 let sql = match engine {
                     Engine::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
@@ -124,12 +141,19 @@ async fn admin(engine: Engine, sql: &str) {
     match engine {
         Engine::Postgres => {
             let client = pg_client(&format!("{}/postgres", server_url(engine))).await;
-            client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            client
+                .batch_execute(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
         Engine::Mysql => {
             use mysql_async::prelude::Queryable;
-            let mut conn = mysql_async::Conn::from_url(format!("{}/mysql", server_url(engine))).await.unwrap();
-            conn.query_drop(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let mut conn = mysql_async::Conn::from_url(format!("{}/mysql", server_url(engine)))
+                .await
+                .unwrap();
+            conn.query_drop(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
             conn.disconnect().await.unwrap();
         }
     }
@@ -137,7 +161,9 @@ async fn admin(engine: Engine, sql: &str) {
 
 /// A tokio-postgres client whose connection task runs in the background.
 pub async fn pg_client(url: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap_or_else(|e| panic!("{url}: {e}"));
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
     tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -155,7 +181,12 @@ pub fn migrations(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 /// Settings for tests: short lock timeout, quick retries.
 pub fn settings() -> Settings {
-    Settings { lock_timeout: Duration::from_millis(500), lock_retries: 3, actor: "test".into(), ..Settings::default() }
+    Settings {
+        lock_timeout: Duration::from_millis(500),
+        lock_retries: 3,
+        actor: "test".into(),
+        ..Settings::default()
+    }
 }
 
 /// Run the `bellows` binary; returns (exit code, stdout, stderr).
@@ -167,5 +198,9 @@ pub fn bellows(args: &[&str], cwd: &Path) -> (i32, String, String) {
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

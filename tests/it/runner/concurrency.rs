@@ -10,7 +10,10 @@ fn slow_migration(engine: Engine) -> tempfile::TempDir {
         Engine::Postgres => "SELECT pg_sleep(1.5);",
         Engine::Mysql => "DO SLEEP(1.5);",
     };
-    migrations(&[("1_once.sql", &format!("CREATE TABLE once_only (id int);\n{sleep}\n"))])
+    migrations(&[(
+        "1_once.sql",
+        &format!("CREATE TABLE once_only (id int);\n{sleep}\n"),
+    )])
 }
 
 async fn second_runner_fails_fast(engine: Engine) {
@@ -22,7 +25,11 @@ async fn second_runner_fails_fast(engine: Engine) {
         tokio::time::sleep(Duration::from_millis(400)).await;
         second.expand().await
     });
-    assert_eq!(a.unwrap().len(), 1, "the first runner applied the migration");
+    assert_eq!(
+        a.unwrap().len(),
+        1,
+        "the first runner applied the migration"
+    );
     match b {
         Err(Error::LockBusy { holder, .. }) => {
             let holder = holder.expect("the holder is named");
@@ -73,8 +80,14 @@ async fn the_lock_is_released_after_an_error() {
     let db = TestDb::new(Engine::Postgres, "unlock").await;
     let dir = migrations(&[("1_a.sql", "ALTER TABLE nope ADD COLUMN x int;")]);
     let mut runner = db.runner(dir.path(), settings()).await;
-    assert!(matches!(runner.expand().await, Err(Error::Statement { .. })));
+    assert!(matches!(
+        runner.expand().await,
+        Err(Error::Statement { .. })
+    ));
     let mut other = db.runner(dir.path(), settings()).await;
     let again = other.expand().await;
-    assert!(matches!(again, Err(Error::Statement { .. })), "not LockBusy: the failed run released the lock: {again:?}");
+    assert!(
+        matches!(again, Err(Error::Statement { .. })),
+        "not LockBusy: the failed run released the lock: {again:?}"
+    );
 }

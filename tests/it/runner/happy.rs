@@ -19,13 +19,21 @@ async fn happy_path(engine: Engine) {
     let cwd = std::env::temp_dir();
     let run = |args: &[&str]| {
         let mut all: Vec<&str> = args.to_vec();
-        all.extend(["--database-url", &db.url, "--migrations", dir.to_str().unwrap()]);
+        all.extend([
+            "--database-url",
+            &db.url,
+            "--migrations",
+            dir.to_str().unwrap(),
+        ]);
         bellows(&all, &cwd)
     };
 
     let (code, out, err) = run(&["expand"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("expanded 20261110090000 rename_users_email_address"), "{out}");
+    assert!(
+        out.contains("expanded 20261110090000 rename_users_email_address"),
+        "{out}"
+    );
     assert!(column_exists(&db, "users", "primary_email").await);
 
     let (code, out, _) = run(&["expand"]);
@@ -43,21 +51,39 @@ async fn happy_path(engine: Engine) {
     assert_eq!(rows[4]["next"]["action"], "backfill");
 
     let (code, _, err) = run(&["contract"]);
-    assert_eq!(code, 1, "a contract with no recorded rollout is refused: {err}");
-    assert!(err.contains("gate closed") && err.contains(">=2.3.0") && err.contains("no rollout"), "{err}");
-    assert!(column_exists(&db, "users", "nickname").await, "nothing was dropped");
+    assert_eq!(
+        code, 1,
+        "a contract with no recorded rollout is refused: {err}"
+    );
+    assert!(
+        err.contains("gate closed") && err.contains(">=2.3.0") && err.contains("no rollout"),
+        "{err}"
+    );
+    assert!(
+        column_exists(&db, "users", "nickname").await,
+        "nothing was dropped"
+    );
 
     let (code, _, err) = run(&["rollout", "record", "--app-version", "2.2.9"]);
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = run(&["contract", "20261108090000"]);
     assert_eq!(code, 1);
-    assert!(err.contains("not met") && err.contains("2.2.9"), "the refusal names what was seen: {err}");
+    assert!(
+        err.contains("not met") && err.contains("2.2.9"),
+        "the refusal names what was seen: {err}"
+    );
 
     let (code, _, err) = run(&["rollout", "record", "--app-version", "2.3.0"]);
     assert_eq!(code, 0, "{err}");
     let (code, out, err) = run(&["contract"]);
-    assert_eq!(code, 1, "the rename still waits for its backfill: {out}{err}");
-    assert!(out.contains("contracted 20261108090000 retire_users_nickname"), "{out}");
+    assert_eq!(
+        code, 1,
+        "the rename still waits for its backfill: {out}{err}"
+    );
+    assert!(
+        out.contains("contracted 20261108090000 retire_users_nickname"),
+        "{out}"
+    );
     assert!(err.contains("backfill"), "{err}");
     assert!(!column_exists(&db, "users", "nickname").await);
 
@@ -73,8 +99,16 @@ async fn happy_path(engine: Engine) {
 
     let (code, out, _) = run(&["status"]);
     assert_eq!(code, 0);
-    assert!(out.lines().any(|l| l.starts_with("20261108090000") && l.contains("contracted")), "{out}");
-    assert!(out.lines().any(|l| l.starts_with("20261110090000") && l.contains("aborted")), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("20261108090000") && l.contains("contracted")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("20261110090000") && l.contains("aborted")),
+        "{out}"
+    );
 
     let (code, out, _) = run(&["plan"]);
     assert_eq!(code, 0);
@@ -95,10 +129,28 @@ async fn happy_path_mariadb() {
 async fn plan_marks_statements_that_run_outside_a_transaction() {
     let db = TestDb::new(Engine::Postgres, "plan").await;
     let dir = example_dir(Engine::Postgres);
-    let (code, out, err) = bellows(&["plan", "--database-url", &db.url, "--migrations", dir.to_str().unwrap()], &std::env::temp_dir());
+    let (code, out, err) = bellows(
+        &[
+            "plan",
+            "--database-url",
+            &db.url,
+            "--migrations",
+            dir.to_str().unwrap(),
+        ],
+        &std::env::temp_dir(),
+    );
     assert_eq!(code, 0, "{err}");
-    let concurrent = out.lines().position(|l| l.starts_with("CREATE INDEX CONCURRENTLY")).unwrap();
-    assert!(out.lines().nth(concurrent - 1).unwrap().contains("alone, no transaction"), "{out}");
+    let concurrent = out
+        .lines()
+        .position(|l| l.starts_with("CREATE INDEX CONCURRENTLY"))
+        .unwrap();
+    assert!(
+        out.lines()
+            .nth(concurrent - 1)
+            .unwrap()
+            .contains("alone, no transaction"),
+        "{out}"
+    );
     assert!(out.contains("(gate: requires app >=2.4.0)"), "{out}");
     assert!(!super::state_exists(&db).await, "plan writes nothing");
 }

@@ -20,7 +20,10 @@ async fn reader(engine: Engine, url: String, stop: Arc<AtomicBool>) -> Duration 
             let client = pg_client(&url).await;
             while !stop.load(Ordering::SeqCst) {
                 let t = Instant::now();
-                client.simple_query("SELECT v FROM t WHERE id = 1").await.unwrap();
+                client
+                    .simple_query("SELECT v FROM t WHERE id = 1")
+                    .await
+                    .unwrap();
                 worst = worst.max(t.elapsed());
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -29,7 +32,10 @@ async fn reader(engine: Engine, url: String, stop: Arc<AtomicBool>) -> Duration 
             let mut conn = mysql_async::Conn::from_url(url.as_str()).await.unwrap();
             while !stop.load(Ordering::SeqCst) {
                 let t = Instant::now();
-                let _: Option<i64> = conn.query_first("SELECT v FROM t WHERE id = 1").await.unwrap();
+                let _: Option<i64> = conn
+                    .query_first("SELECT v FROM t WHERE id = 1")
+                    .await
+                    .unwrap();
                 worst = worst.max(t.elapsed());
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -39,12 +45,23 @@ async fn reader(engine: Engine, url: String, stop: Arc<AtomicBool>) -> Duration 
 }
 
 /// Open a transaction that reads `t`, keep it `LONG_TX`, commit. Returns its session id.
-async fn long_transaction(engine: Engine, url: String, started: tokio::sync::oneshot::Sender<String>) {
+async fn long_transaction(
+    engine: Engine,
+    url: String,
+    started: tokio::sync::oneshot::Sender<String>,
+) {
     match engine {
         Engine::Postgres => {
             let client = pg_client(&url).await;
-            client.batch_execute("BEGIN; SELECT count(*) FROM t;").await.unwrap();
-            let pid: i32 = client.query_one("SELECT pg_backend_pid()", &[]).await.unwrap().get(0);
+            client
+                .batch_execute("BEGIN; SELECT count(*) FROM t;")
+                .await
+                .unwrap();
+            let pid: i32 = client
+                .query_one("SELECT pg_backend_pid()", &[])
+                .await
+                .unwrap()
+                .get(0);
             let _ = started.send(pid.to_string());
             tokio::time::sleep(LONG_TX).await;
             client.batch_execute("COMMIT").await.unwrap();
@@ -93,32 +110,63 @@ async fn lock_queue(engine: Engine, lock_timeout: &str) {
     let timeout = lock_timeout.to_string();
     let (worst, took, (code, err), session) = scenario(&db, || async move {
         let run = move || {
-            let args = ["expand", "--database-url", &url, "--migrations", &path, "--lock-timeout", &timeout, "--lock-retries", "60"];
+            let args = [
+                "expand",
+                "--database-url",
+                &url,
+                "--migrations",
+                &path,
+                "--lock-timeout",
+                &timeout,
+                "--lock-retries",
+                "60",
+            ];
             let (code, _, err) = bellows(&args, std::path::Path::new("/"));
             (code, err)
         };
         tokio::task::spawn_blocking(run).await.unwrap()
     })
     .await;
-    assert_eq!(code, 0, "bellows applied the change once the long transaction ended: {err}");
-    assert!(took >= LONG_TX - Duration::from_millis(600), "it could only apply after the long transaction: {took:?}");
-    assert!(worst < Duration::from_secs(2), "the app was never blocked much longer than the lock timeout: worst {worst:?}\n{err}");
-    assert!(err.contains("retrying") && err.contains(&session), "the log names the blocking session {session}:\n{err}");
+    assert_eq!(
+        code, 0,
+        "bellows applied the change once the long transaction ended: {err}"
+    );
+    assert!(
+        took >= LONG_TX - Duration::from_millis(600),
+        "it could only apply after the long transaction: {took:?}"
+    );
+    assert!(
+        worst < Duration::from_secs(2),
+        "the app was never blocked much longer than the lock timeout: worst {worst:?}\n{err}"
+    );
+    assert!(
+        err.contains("retrying") && err.contains(&session),
+        "the log names the blocking session {session}:\n{err}"
+    );
     assert!(super::column_exists(&db, "t", "c").await);
 
     // The same change without a lock timeout blocks the app for the whole transaction.
     let url = db.url.clone();
     let (worst_plain, _, (), _) = scenario(&db, || async move {
         match engine {
-            Engine::Postgres => pg_client(&url).await.batch_execute("ALTER TABLE t ADD COLUMN d int").await.unwrap(),
+            Engine::Postgres => pg_client(&url)
+                .await
+                .batch_execute("ALTER TABLE t ADD COLUMN d int")
+                .await
+                .unwrap(),
             Engine::Mysql => {
                 let mut conn = mysql_async::Conn::from_url(url.as_str()).await.unwrap();
-                conn.query_drop("ALTER TABLE t ADD COLUMN d int").await.unwrap();
+                conn.query_drop("ALTER TABLE t ADD COLUMN d int")
+                    .await
+                    .unwrap();
             }
         }
     })
     .await;
-    assert!(worst_plain > Duration::from_secs(3), "a plain ALTER queues every reader behind the long transaction: {worst_plain:?}");
+    assert!(
+        worst_plain > Duration::from_secs(3),
+        "a plain ALTER queues every reader behind the long transaction: {worst_plain:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

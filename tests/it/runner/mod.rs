@@ -17,7 +17,11 @@ pub async fn column_exists(db: &TestDb, table: &str, column: &str) -> bool {
     let sql = format!(
         "SELECT CAST(COUNT(*) AS CHAR(10)) FROM information_schema.columns WHERE table_schema = {schema} AND table_name = '{table}' AND column_name = '{column}'"
     );
-    let sql = if db.engine == Engine::Postgres { sql.replace("CHAR(10)", "text") } else { sql };
+    let sql = if db.engine == Engine::Postgres {
+        sql.replace("CHAR(10)", "text")
+    } else {
+        sql
+    };
     db.scalar(&sql).await.as_deref() == Some("1")
 }
 
@@ -34,7 +38,10 @@ pub async fn table_exists(db: &TestDb, table: &str) -> bool {
 /// Have bellows' state tables been created?
 pub async fn state_exists(db: &TestDb) -> bool {
     match db.engine {
-        Engine::Postgres => db.scalar("SELECT to_regclass('bellows.meta')::text").await.is_some(),
+        Engine::Postgres => db
+            .scalar("SELECT to_regclass('bellows.meta')::text")
+            .await
+            .is_some(),
         Engine::Mysql => table_exists(db, "bellows_meta").await,
     }
 }

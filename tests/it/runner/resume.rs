@@ -14,19 +14,42 @@ async fn a_failed_mysql_phase_resumes_at_the_failed_statement() {
     let (code, _, err) = bellows(&args, dir.path());
     assert_eq!(code, 2);
     assert!(err.contains("1_a.sql:2:"), "{err}");
-    assert!(table_exists(&db, "a").await, "statement 1 stays applied (MySQL DDL commits)");
-    let (_, out, _) = bellows(&["status", "--database-url", &db.url, "--migrations", path], dir.path());
-    assert!(out.contains("expanding") && out.contains("resumes at statement 2"), "{out}");
+    assert!(
+        table_exists(&db, "a").await,
+        "statement 1 stays applied (MySQL DDL commits)"
+    );
+    let (_, out, _) = bellows(
+        &["status", "--database-url", &db.url, "--migrations", path],
+        dir.path(),
+    );
+    assert!(
+        out.contains("expanding") && out.contains("resumes at statement 2"),
+        "{out}"
+    );
 
     // Fixing the statement that failed is not drift: it never ran.
-    std::fs::write(dir.path().join("1_a.sql"), file.replace("ALTER TABLE b", "ALTER TABLE a")).unwrap();
+    std::fs::write(
+        dir.path().join("1_a.sql"),
+        file.replace("ALTER TABLE b", "ALTER TABLE a"),
+    )
+    .unwrap();
     let (code, out, err) = bellows(&args, dir.path());
-    assert_eq!(code, 0, "re-running CREATE TABLE a would fail, so this proves the resume: {out}{err}");
+    assert_eq!(
+        code, 0,
+        "re-running CREATE TABLE a would fail, so this proves the resume: {out}{err}"
+    );
     assert!(column_exists(&db, "a", "x").await);
     assert!(table_exists(&db, "c").await);
 
     // Changing a statement that did run is drift.
-    std::fs::write(dir.path().join("1_a.sql"), file.replace("id int PRIMARY KEY);\nALTER", "id bigint PRIMARY KEY);\nALTER")).unwrap();
+    std::fs::write(
+        dir.path().join("1_a.sql"),
+        file.replace(
+            "id int PRIMARY KEY);\nALTER",
+            "id bigint PRIMARY KEY);\nALTER",
+        ),
+    )
+    .unwrap();
     let (code, _, err) = bellows(&args, dir.path());
     assert_eq!(code, 1, "{err}");
 }
@@ -34,22 +57,49 @@ async fn a_failed_mysql_phase_resumes_at_the_failed_statement() {
 #[tokio::test]
 async fn an_invalid_index_from_a_failed_concurrent_build_is_rebuilt() {
     let db = TestDb::new(Engine::Postgres, "invalid").await;
-    db.sql("CREATE TABLE t (a int); INSERT INTO t VALUES (1), (1), (2);").await;
+    db.sql("CREATE TABLE t (a int); INSERT INTO t VALUES (1), (1), (2);")
+        .await;
     let dir = migrations(&[(
         "1_a.sql",
         "ALTER TABLE t ADD COLUMN b int;\nCREATE UNIQUE INDEX CONCURRENTLY t_a_key ON t (a);\nALTER TABLE t ADD COLUMN c int;\n",
     )]);
-    let args = ["expand", "--database-url", &db.url, "--migrations", dir.path().to_str().unwrap()];
+    let args = [
+        "expand",
+        "--database-url",
+        &db.url,
+        "--migrations",
+        dir.path().to_str().unwrap(),
+    ];
     let (code, _, err) = bellows(&args, dir.path());
     assert_eq!(code, 2);
-    assert!(err.contains("1_a.sql:2:") && err.contains("could not create unique index"), "{err}");
-    assert_eq!(db.scalar("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 't_a_key'::regclass").await.as_deref(), Some("false"));
-    assert!(column_exists(&db, "t", "b").await, "the step before the concurrent build committed");
+    assert!(
+        err.contains("1_a.sql:2:") && err.contains("could not create unique index"),
+        "{err}"
+    );
+    assert_eq!(
+        db.scalar("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 't_a_key'::regclass")
+            .await
+            .as_deref(),
+        Some("false")
+    );
+    assert!(
+        column_exists(&db, "t", "b").await,
+        "the step before the concurrent build committed"
+    );
 
-    db.sql("DELETE FROM t WHERE a = 1; INSERT INTO t (a) VALUES (1);").await;
+    db.sql("DELETE FROM t WHERE a = 1; INSERT INTO t (a) VALUES (1);")
+        .await;
     let (code, _, err) = bellows(&args, dir.path());
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("INVALID") && err.contains("dropping it to rebuild"), "{err}");
-    assert_eq!(db.scalar("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 't_a_key'::regclass").await.as_deref(), Some("true"));
+    assert!(
+        err.contains("INVALID") && err.contains("dropping it to rebuild"),
+        "{err}"
+    );
+    assert_eq!(
+        db.scalar("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 't_a_key'::regclass")
+            .await
+            .as_deref(),
+        Some("true")
+    );
     assert!(column_exists(&db, "t", "c").await);
 }
