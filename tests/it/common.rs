@@ -191,11 +191,17 @@ pub fn settings() -> Settings {
 
 /// Run the `bellows` binary; returns (exit code, stdout, stderr).
 pub fn bellows(args: &[&str], cwd: &Path) -> (i32, String, String) {
+    bellows_env(args, cwd, &[])
+}
+
+/// Run the `bellows` binary with extra environment variables.
+pub fn bellows_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> (i32, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_bellows"))
         .args(args)
         .current_dir(cwd)
         .env_remove("DATABASE_URL")
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     (

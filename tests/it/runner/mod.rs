@@ -1,6 +1,7 @@
 //! The runner against real PostgreSQL and MariaDB.
 
 mod concurrency;
+mod config;
 mod errors;
 mod happy;
 mod lock_queue;
