@@ -7,6 +7,7 @@ mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod probe;
+mod queries;
 pub mod state;
 mod types;
 mod url;

@@ -4,7 +4,7 @@
 
 use super::probe::{probe_delay, while_probing};
 use super::types::{Event, IndexState, Progress, Record, Rollout, Step, StepError};
-use super::{state, step_error, Backend, DatabaseUrl};
+use super::{queries, step_error, Backend, DatabaseUrl};
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
@@ -118,13 +118,9 @@ impl MySqlBackend {
                     .await
                     .map_err(|e| step_error(i, e, None))?;
             }
-            bind_progress(
-                sqlx::query(&state::upsert_progress(self.dialect, progress.phase)),
-                progress,
-            )
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StepError::Internal(Error::db("recording progress")(e)))?;
+            queries::write_progress(&mut *tx, self.dialect, progress)
+                .await
+                .map_err(|e| StepError::Internal(Error::db("recording progress")(e)))?;
             return tx.commit().await.map_err(|e| step_error(0, e, None));
         }
         for (i, s) in step.statements.iter().enumerate() {
@@ -137,22 +133,6 @@ impl MySqlBackend {
             .await
             .map_err(StepError::Internal)
     }
-}
-
-/// Bind a progress write's values in the order of [`state::upsert_progress`].
-fn bind_progress<'q>(
-    q: sqlx::query::Query<'q, sqlx::MySql, sqlx::mysql::MySqlArguments>,
-    p: &'q Progress<'q>,
-) -> sqlx::query::Query<'q, sqlx::MySql, sqlx::mysql::MySqlArguments> {
-    q.bind(p.version)
-        .bind(p.name)
-        .bind(state::progress_state(p).as_str())
-        .bind(i32::try_from(p.statements_done).unwrap_or(i32::MAX))
-        .bind(p.checksum)
-        .bind(p.sql)
-        .bind(p.finished)
-        .bind(p.actor)
-        .bind(p.host)
 }
 
 #[async_trait]
@@ -238,24 +218,13 @@ impl Backend for MySqlBackend {
         if self.state_version().await?.unwrap_or(0) == 0 {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(&state::select_records(self.dialect))
-            .fetch_all(&mut self.conn)
-            .await
-            .map_err(Error::db("reading migration state"))?;
-        rows.iter()
-            .map(|r| state::record_from_row(r).map_err(Error::db("reading migration state")))
-            .collect()
+        queries::records(&mut self.conn, self.dialect).await
     }
 
     async fn write_progress(&mut self, progress: &Progress<'_>) -> Result<()> {
-        bind_progress(
-            sqlx::query(&state::upsert_progress(self.dialect, progress.phase)),
-            progress,
-        )
-        .execute(&mut self.conn)
-        .await
-        .map_err(Error::db("recording progress"))?;
-        Ok(())
+        queries::write_progress(&mut self.conn, self.dialect, progress)
+            .await
+            .map_err(Error::db("recording progress"))
     }
 
     async fn run_step(
@@ -298,38 +267,18 @@ impl Backend for MySqlBackend {
     }
 
     async fn record_event(&mut self, event: &Event<'_>) -> Result<()> {
-        sqlx::query(&state::insert_event(self.dialect))
-            .bind(event.kind)
-            .bind(event.version)
-            .bind(event.actor)
-            .bind(event.detail.to_string())
-            .execute(&mut self.conn)
-            .await
-            .map_err(Error::db("recording an event"))?;
-        Ok(())
+        queries::record_event(&mut self.conn, self.dialect, event).await
     }
 
     async fn record_rollout(&mut self, app_version: &str, actor: &str) -> Result<()> {
-        sqlx::query(&state::insert_rollout(self.dialect))
-            .bind(app_version)
-            .bind(actor)
-            .execute(&mut self.conn)
-            .await
-            .map_err(Error::db("recording the rollout"))?;
-        Ok(())
+        queries::record_rollout(&mut self.conn, self.dialect, app_version, actor).await
     }
 
     async fn latest_rollout(&mut self) -> Result<Option<Rollout>> {
         if self.state_version().await?.unwrap_or(0) == 0 {
             return Ok(None);
         }
-        let row = sqlx::query(&state::select_latest_rollout(self.dialect))
-            .fetch_optional(&mut self.conn)
-            .await
-            .map_err(Error::db("reading rollouts"))?;
-        row.map(|r| state::rollout_from_row(&r))
-            .transpose()
-            .map_err(Error::db("reading rollouts"))
+        queries::latest_rollout(&mut self.conn, self.dialect).await
     }
 }
 

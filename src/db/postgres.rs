@@ -4,7 +4,7 @@
 
 use super::probe::{probe_delay, while_probing};
 use super::types::{Event, IndexState, Progress, Record, Rollout, Step, StepError};
-use super::{state, step_error, Backend, DatabaseUrl};
+use super::{queries, step_error, Backend, DatabaseUrl};
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
@@ -72,10 +72,10 @@ impl PgBackend {
             "SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''), \
              coalesce(host(a.client_addr), 'local'), CAST(EXTRACT(EPOCH FROM now() - a.backend_start) AS bigint) \
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-             WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2",
+             WHERE l.locktype = 'advisory' AND l.granted AND l.classid = CAST(CAST($1 AS int4) AS oid) AND l.objid = CAST(CAST($2 AS int4) AS oid) AND l.objsubid = 2",
         )
-        .bind(i64::from(LOCK_CLASS))
-        .bind(i64::from(self.lock_object().await.ok()?))
+        .bind(LOCK_CLASS)
+        .bind(self.lock_object().await.ok()?)
         .fetch_optional(&mut self.conn)
         .await
         .ok()??;
@@ -117,13 +117,9 @@ impl PgBackend {
                 .await
                 .map_err(|e| step_error(i, e, None))?;
         }
-        bind_progress(
-            sqlx::query(&state::upsert_progress(Dialect::Postgres, progress.phase)),
-            progress,
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StepError::Internal(Error::db("recording progress")(e)))?;
+        queries::write_progress(&mut *tx, Dialect::Postgres, progress)
+            .await
+            .map_err(|e| StepError::Internal(Error::db("recording progress")(e)))?;
         tx.commit()
             .await
             .map_err(|e| step_error(step.statements.len().saturating_sub(1), e, None))
@@ -151,22 +147,6 @@ impl PgBackend {
             .await
             .map_err(StepError::Internal)
     }
-}
-
-/// Bind a progress write's values in the order of [`state::upsert_progress`].
-fn bind_progress<'q>(
-    q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
-    p: &'q Progress<'q>,
-) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
-    q.bind(p.version)
-        .bind(p.name)
-        .bind(state::progress_state(p).as_str())
-        .bind(i32::try_from(p.statements_done).unwrap_or(i32::MAX))
-        .bind(p.checksum)
-        .bind(p.sql)
-        .bind(p.finished)
-        .bind(p.actor)
-        .bind(p.host)
 }
 
 #[async_trait]
@@ -254,24 +234,13 @@ impl Backend for PgBackend {
         if self.state_version().await?.unwrap_or(0) == 0 {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(&state::select_records(Dialect::Postgres))
-            .fetch_all(&mut self.conn)
-            .await
-            .map_err(Error::db("reading migration state"))?;
-        rows.iter()
-            .map(|r| state::record_from_row(r).map_err(Error::db("reading migration state")))
-            .collect()
+        queries::records(&mut self.conn, Dialect::Postgres).await
     }
 
     async fn write_progress(&mut self, progress: &Progress<'_>) -> Result<()> {
-        bind_progress(
-            sqlx::query(&state::upsert_progress(Dialect::Postgres, progress.phase)),
-            progress,
-        )
-        .execute(&mut self.conn)
-        .await
-        .map_err(Error::db("recording progress"))?;
-        Ok(())
+        queries::write_progress(&mut self.conn, Dialect::Postgres, progress)
+            .await
+            .map_err(Error::db("recording progress"))
     }
 
     async fn run_step(
@@ -322,38 +291,18 @@ impl Backend for PgBackend {
     }
 
     async fn record_event(&mut self, event: &Event<'_>) -> Result<()> {
-        sqlx::query(&state::insert_event(Dialect::Postgres))
-            .bind(event.kind)
-            .bind(event.version)
-            .bind(event.actor)
-            .bind(event.detail.to_string())
-            .execute(&mut self.conn)
-            .await
-            .map_err(Error::db("recording an event"))?;
-        Ok(())
+        queries::record_event(&mut self.conn, Dialect::Postgres, event).await
     }
 
     async fn record_rollout(&mut self, app_version: &str, actor: &str) -> Result<()> {
-        sqlx::query(&state::insert_rollout(Dialect::Postgres))
-            .bind(app_version)
-            .bind(actor)
-            .execute(&mut self.conn)
-            .await
-            .map_err(Error::db("recording the rollout"))?;
-        Ok(())
+        queries::record_rollout(&mut self.conn, Dialect::Postgres, app_version, actor).await
     }
 
     async fn latest_rollout(&mut self) -> Result<Option<Rollout>> {
         if self.state_version().await?.unwrap_or(0) == 0 {
             return Ok(None);
         }
-        let row = sqlx::query(&state::select_latest_rollout(Dialect::Postgres))
-            .fetch_optional(&mut self.conn)
-            .await
-            .map_err(Error::db("reading rollouts"))?;
-        row.map(|r| state::rollout_from_row(&r))
-            .transpose()
-            .map_err(Error::db("reading rollouts"))
+        queries::latest_rollout(&mut self.conn, Dialect::Postgres).await
     }
 }
 

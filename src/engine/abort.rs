@@ -3,7 +3,7 @@
 
 use super::expand::Applied;
 use super::{record_of, Runner};
-use crate::db::{Event, Record, State};
+use crate::db::{Record, State};
 use crate::{Error, PhaseKind, Result};
 
 impl Runner {
@@ -40,12 +40,7 @@ impl Runner {
                 }
                 State::Aborted => return Err(Error::Refused(format!("migration {version} is already aborted"))),
             };
-            let statements = migration.phase(PhaseKind::Down).map_or(0, |p| p.statements.len()).saturating_sub(resume_from);
-            tracing::debug!("{} {}: down ({statements} statements)", migration.version, migration.name);
-            let duration = self.run_phase(&migration, PhaseKind::Down, resume_from).await?;
-            let detail = serde_json::json!({ "phase": "down", "statements": statements, "duration_ms": duration.as_millis() as u64 });
-            self.db.record_event(&Event { kind: "abort", version: Some(version), actor: &self.settings.actor, detail }).await?;
-            Ok(Applied { version, name: migration.name.clone(), phase: PhaseKind::Down, statements, duration })
+            self.run_phase(&migration, PhaseKind::Down, resume_from).await
         }
         .await;
         self.unlock(result).await

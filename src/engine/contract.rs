@@ -126,34 +126,10 @@ impl Runner {
             } else {
                 0
             };
-            let statements = migration
-                .phase(PhaseKind::Contract)
-                .map_or(0, |p| p.statements.len())
-                .saturating_sub(resume_from);
-            tracing::debug!(
-                "{} {}: contract ({statements} statements)",
-                migration.version,
-                migration.name
+            outcome.applied.push(
+                self.run_phase(migration, PhaseKind::Contract, resume_from)
+                    .await?,
             );
-            let duration = self
-                .run_phase(migration, PhaseKind::Contract, resume_from)
-                .await?;
-            let detail = serde_json::json!({ "phase": "contract", "statements": statements, "duration_ms": duration.as_millis() as u64 });
-            self.db
-                .record_event(&Event {
-                    kind: "phase",
-                    version: Some(migration.version),
-                    actor: &self.settings.actor,
-                    detail,
-                })
-                .await?;
-            outcome.applied.push(Applied {
-                version: migration.version,
-                name: migration.name.clone(),
-                phase: PhaseKind::Contract,
-                statements,
-                duration,
-            });
         }
         Ok(outcome)
     }

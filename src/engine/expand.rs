@@ -2,7 +2,7 @@
 //! way at the statement where it stopped.
 
 use super::{record_of, Runner};
-use crate::db::{Event, State};
+use crate::db::State;
 use crate::{PhaseKind, Result};
 use serde::Serialize;
 use std::time::Duration;
@@ -50,34 +50,10 @@ impl Runner {
                 Some(r) if r.state == State::Expanding => r.statements_done,
                 Some(_) => continue,
             };
-            let statements = migration
-                .phase(PhaseKind::Expand)
-                .map_or(0, |p| p.statements.len())
-                .saturating_sub(resume_from);
-            tracing::debug!(
-                "{} {}: expand ({statements} statements)",
-                migration.version,
-                migration.name
+            applied.push(
+                self.run_phase(migration, PhaseKind::Expand, resume_from)
+                    .await?,
             );
-            let duration = self
-                .run_phase(migration, PhaseKind::Expand, resume_from)
-                .await?;
-            let detail = serde_json::json!({ "phase": "expand", "statements": statements, "duration_ms": duration.as_millis() as u64 });
-            self.db
-                .record_event(&Event {
-                    kind: "phase",
-                    version: Some(migration.version),
-                    actor: &self.settings.actor,
-                    detail,
-                })
-                .await?;
-            applied.push(Applied {
-                version: migration.version,
-                name: migration.name.clone(),
-                phase: PhaseKind::Expand,
-                statements,
-                duration,
-            });
         }
         Ok(applied)
     }

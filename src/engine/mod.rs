@@ -18,7 +18,7 @@ pub use status::{MigrationStatus, Next};
 pub use steps::{plan_steps, StepPlan};
 
 use crate::db::{self, Backend, Record};
-use crate::{Migration, Result};
+use crate::{Migration, PhaseKind, Result};
 use std::time::Duration;
 
 /// How the runner behaves; built once by the CLI or the application.
@@ -116,6 +116,43 @@ impl Runner {
         let value = result?;
         released?;
         Ok(value)
+    }
+
+    /// Run `kind` of `migration` from statement `resume_from`, record the run in the events
+    /// log, and say what ran.
+    async fn run_phase(
+        &mut self,
+        migration: &Migration,
+        kind: PhaseKind,
+        resume_from: usize,
+    ) -> Result<Applied> {
+        let statements = migration
+            .phase(kind)
+            .map_or(0, |p| p.statements.len())
+            .saturating_sub(resume_from);
+        tracing::debug!(
+            "{} {}: {kind} ({statements} statements)",
+            migration.version,
+            migration.name
+        );
+        let duration = self.run_steps(migration, kind, resume_from).await?;
+        let millis = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+        let detail =
+            serde_json::json!({ "phase": kind, "statements": statements, "duration_ms": millis });
+        let event = db::Event {
+            kind: "phase",
+            version: Some(migration.version),
+            actor: &self.settings.actor,
+            detail,
+        };
+        self.db.record_event(&event).await?;
+        Ok(Applied {
+            version: migration.version,
+            name: migration.name.clone(),
+            phase: kind,
+            statements,
+            duration,
+        })
     }
 
     /// Record a finished rollout of the app (the pipeline source of the gate).

@@ -25,7 +25,7 @@ pub fn backoff(attempt: u32) -> Duration {
 impl Runner {
     /// Run `kind` of `migration` from statement `resume_from` on; records progress after each
     /// step and the done state at the end. Returns the time it took.
-    pub(super) async fn run_phase(
+    pub(super) async fn run_steps(
         &mut self,
         migration: &Migration,
         kind: PhaseKind,

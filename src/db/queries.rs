@@ -1,0 +1,144 @@
+//! Reads and writes of the state tables that are the same on every backend, written once
+//! over sqlx's generic executor (each backend passes its connection or transaction).
+
+use super::state::{
+    insert_event, insert_rollout, progress_state, record_from_row, rollout_from_row,
+    select_latest_rollout, select_records, upsert_progress,
+};
+use super::types::{Event, Progress, Record, Rollout};
+use crate::{Dialect, Error, Result};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
+
+/// Append an event.
+///
+/// # Errors
+/// Database errors.
+pub async fn record_event<'c, DB, E>(exec: E, dialect: Dialect, event: &Event<'_>) -> Result<()>
+where
+    DB: Database,
+    E: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+{
+    let sql = insert_event(dialect);
+    sqlx::query::<DB>(&sql)
+        .bind(event.kind)
+        .bind(event.version)
+        .bind(event.actor)
+        .bind(event.detail.to_string())
+        .execute(exec)
+        .await
+        .map_err(Error::db("recording an event"))?;
+    Ok(())
+}
+
+/// Write a progress row (insert or update).
+///
+/// # Errors
+/// Database errors.
+pub async fn write_progress<'c, DB, E>(
+    exec: E,
+    dialect: Dialect,
+    p: &Progress<'_>,
+) -> Result<(), sqlx::Error>
+where
+    DB: Database,
+    E: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> i32: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+{
+    let sql = upsert_progress(dialect, p.phase);
+    sqlx::query::<DB>(&sql)
+        .bind(p.version)
+        .bind(p.name)
+        .bind(progress_state(p).as_str())
+        .bind(i32::try_from(p.statements_done).unwrap_or(i32::MAX))
+        .bind(p.checksum)
+        .bind(p.sql)
+        .bind(p.finished)
+        .bind(p.actor)
+        .bind(p.host)
+        .execute(exec)
+        .await?;
+    Ok(())
+}
+
+/// Record a rollout.
+///
+/// # Errors
+/// Database errors.
+pub async fn record_rollout<'c, DB, E>(
+    exec: E,
+    dialect: Dialect,
+    app_version: &str,
+    actor: &str,
+) -> Result<()>
+where
+    DB: Database,
+    E: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+{
+    let sql = insert_rollout(dialect);
+    sqlx::query::<DB>(&sql)
+        .bind(app_version)
+        .bind(actor)
+        .execute(exec)
+        .await
+        .map_err(Error::db("recording the rollout"))?;
+    Ok(())
+}
+
+/// The latest rollout.
+///
+/// # Errors
+/// Database errors.
+pub async fn latest_rollout<'c, DB, E>(exec: E, dialect: Dialect) -> Result<Option<Rollout>>
+where
+    DB: Database,
+    E: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    for<'r> i64: Decode<'r, DB> + Type<DB>,
+{
+    let sql = select_latest_rollout(dialect);
+    let row = sqlx::query::<DB>(&sql)
+        .fetch_optional(exec)
+        .await
+        .map_err(Error::db("reading rollouts"))?;
+    row.map(|r| rollout_from_row(&r))
+        .transpose()
+        .map_err(Error::db("reading rollouts"))
+}
+
+/// Every migration record.
+///
+/// # Errors
+/// Database errors.
+pub async fn records<'c, DB, E>(exec: E, dialect: Dialect) -> Result<Vec<Record>>
+where
+    DB: Database,
+    E: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    for<'r> Option<String>: Decode<'r, DB> + Type<DB>,
+    for<'r> i64: Decode<'r, DB> + Type<DB>,
+    for<'r> i32: Decode<'r, DB> + Type<DB>,
+    for<'r> Option<i64>: Decode<'r, DB> + Type<DB>,
+{
+    let sql = select_records(dialect);
+    let rows = sqlx::query::<DB>(&sql)
+        .fetch_all(exec)
+        .await
+        .map_err(Error::db("reading migration state"))?;
+    rows.iter()
+        .map(|r| record_from_row(r).map_err(Error::db("reading migration state")))
+        .collect()
+}
