@@ -40,6 +40,52 @@ pub struct FileConfig {
     /// Linter settings.
     #[serde(default)]
     pub lint: LintFileConfig,
+    /// Rollout gate settings.
+    #[serde(default)]
+    pub gate: GateFileConfig,
+}
+
+/// The `[gate]` table of `bellows.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct GateFileConfig {
+    /// Sources asked: `heartbeat`, `pipeline`, `command` (default heartbeat and pipeline).
+    pub sources: Option<Vec<String>>,
+    /// Heartbeat TTL, e.g. `"60s"`.
+    pub ttl: Option<String>,
+    /// Shell command printing the running app versions.
+    pub command: Option<String>,
+    /// How long the command may run, e.g. `"30s"`.
+    pub command_timeout: Option<String>,
+}
+
+impl GateFileConfig {
+    /// The gate configuration these settings describe.
+    ///
+    /// # Errors
+    /// Unknown sources, bad durations, a command source without a command.
+    pub fn resolve(&self) -> Result<crate::gate::GateConfig> {
+        let mut gate = crate::gate::GateConfig::default();
+        if let Some(sources) = &self.sources {
+            gate.sources = sources.iter().map(|s| s.parse()).collect::<Result<_>>()?;
+        }
+        if let Some(ttl) = &self.ttl {
+            gate.ttl = parse_duration("[gate] ttl", ttl)?;
+        }
+        if let Some(t) = &self.command_timeout {
+            gate.command_timeout = parse_duration("[gate] command-timeout", t)?;
+        }
+        gate.command.clone_from(&self.command);
+        if gate.command.is_some() && self.sources.is_none() {
+            gate.sources.push(crate::gate::SourceKind::Command);
+        }
+        if gate.sources.contains(&crate::gate::SourceKind::Command) && gate.command.is_none() {
+            return Err(Error::Config(
+                "[gate] lists the `command` source but sets no `command`".into(),
+            ));
+        }
+        Ok(gate)
+    }
 }
 
 /// The `[lint]` table of `bellows.toml`.

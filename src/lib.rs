@@ -9,6 +9,7 @@
 //! that apply expand phases at startup. Parsing, splitting and linting are pure (no database,
 //! no async); everything that talks to a database goes through [`db`].
 
+mod app;
 pub mod config;
 pub mod db;
 pub mod engine;
@@ -18,6 +19,7 @@ pub mod lint;
 pub mod migration;
 pub mod sql;
 
+pub use app::{Bellows, InstanceHandle};
 pub use error::{Error, Result};
 pub use migration::{Migration, Phase, PhaseKind};
 pub use sql::Dialect;

@@ -1,7 +1,7 @@
 //! The database commands: connect, build a runner, run, render the outcome.
 
 use super::{render, settings, Format};
-use bellows::config::FileConfig;
+use bellows::config::{parse_duration, FileConfig};
 use bellows::engine::{plan_offline, validate, Runner};
 use bellows::migration::load_dir;
 use bellows::{Dialect, Result};
@@ -101,15 +101,56 @@ pub async fn expand(runner: &mut Runner, format: Format) -> Result<i32> {
     Ok(0)
 }
 
-/// `bellows contract`.
+/// `bellows contract`; with `--wait`, polls a closed gate (lock released in between).
 pub async fn contract(
     runner: &mut Runner,
     version: Option<i64>,
     force: bool,
+    wait: Option<String>,
     format: Format,
 ) -> Result<i32> {
-    let outcome = runner.contract(version, force).await?;
+    let wait = wait
+        .map(|w| parse_duration("--wait", &w))
+        .transpose()?
+        .unwrap_or_default();
+    let deadline = std::time::Instant::now() + wait;
+    let mut outcome = runner.contract(version, force).await?;
+    while outcome.refused.as_ref().is_some_and(|r| r.gate_closed)
+        && std::time::Instant::now() < deadline
+    {
+        if let Some(r) = &outcome.refused {
+            tracing::info!(
+                "gate closed for {} {}: {}; asking again in {POLL:?}",
+                r.version,
+                r.name,
+                r.reason
+            );
+        }
+        tokio::time::sleep(POLL.min(deadline.saturating_duration_since(std::time::Instant::now())))
+            .await;
+        let next = runner.contract(version, force).await?;
+        outcome.applied.extend(next.applied);
+        outcome.forced.extend(next.forced);
+        outcome.refused = next.refused;
+    }
     Ok(render::contract(&outcome, format))
+}
+
+/// How often `contract --wait` asks the gate again.
+const POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// `bellows gate check`.
+pub async fn gate_check(runner: &mut Runner, version: Option<i64>, format: Format) -> Result<i32> {
+    let checked = runner.gate_check(version).await?;
+    Ok(render::gate(checked.as_ref(), format))
+}
+
+/// `bellows instances`.
+pub async fn instances(runner: &mut Runner, prune: Option<String>, format: Format) -> Result<i32> {
+    let prune = prune.map(|p| parse_duration("--prune", &p)).transpose()?;
+    let instances = runner.instances(prune).await?;
+    render::instances(&instances, format);
+    Ok(0)
 }
 
 /// `bellows abort`.

@@ -66,6 +66,9 @@ enum Command {
         /// Skip the rollout gate (recorded in the events log). Never skips readiness.
         #[arg(long)]
         force: bool,
+        /// While the gate is closed, poll it for up to this long (e.g. 30m), then exit 1.
+        #[arg(long, value_name = "DURATION")]
+        wait: Option<String>,
         #[command(flatten)]
         db: DbArgs,
         /// Output format.
@@ -98,6 +101,34 @@ enum Command {
     /// Rollout state for the gate.
     #[command(subcommand)]
     Rollout(RolloutCommand),
+    /// The rollout gate.
+    #[command(subcommand)]
+    Gate(GateCommand),
+    /// List the app instances registered through the library.
+    Instances {
+        /// First delete instances silent for longer than this (e.g. 24h).
+        #[arg(long, value_name = "DURATION")]
+        prune: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum GateCommand {
+    /// Print the gate's decision and its evidence for a contract (exit 0 open, 1 closed).
+    Check {
+        /// The migration (default: the first whose contract has not run).
+        version: Option<i64>,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,11 +161,23 @@ pub fn main() -> i32 {
         Command::Contract {
             version,
             force,
+            wait,
             db,
             format,
         } => ctx.run(&db, move |runner| {
-            Box::pin(commands::contract(runner, version, force, format))
+            Box::pin(commands::contract(runner, version, force, wait, format))
         }),
+        Command::Gate(GateCommand::Check {
+            version,
+            db,
+            format,
+        }) => ctx.run(&db, move |runner| {
+            Box::pin(commands::gate_check(runner, version, format))
+        }),
+        Command::Instances { prune, db, format } => ctx
+            .run_without_migrations(&db, move |runner| {
+                Box::pin(commands::instances(runner, prune, format))
+            }),
         Command::Abort { version, db } => ctx.run(&db, move |runner| {
             Box::pin(commands::abort(runner, version))
         }),

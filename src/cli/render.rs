@@ -2,8 +2,10 @@
 //! passes through password redaction before it is printed.
 
 use super::Format;
+use bellows::db::Instance;
 use bellows::db::{redact_message, DatabaseUrl};
 use bellows::engine::{Applied, ContractOutcome, MigrationStatus, Next, PlannedPhase};
+use bellows::gate::{Decision, Verdict};
 use bellows::Error;
 
 /// Print an error (with the source line when it points into a file); returns its exit code.
@@ -181,4 +183,67 @@ pub fn plan(plan: &[PlannedPhase], format: Format, note: Option<&str>) -> i32 {
         }
     }
     0
+}
+
+/// The gate's decision with each source's evidence; exit 0 open, 1 closed.
+pub fn gate(checked: Option<&(i64, String, Decision)>, format: Format) -> i32 {
+    let Some((version, name, decision)) = checked else {
+        if format == Format::Json {
+            json(&serde_json::json!({ "pending": null }));
+        } else {
+            outln!("no contract is pending");
+        }
+        return 0;
+    };
+    let code = i32::from(!decision.open);
+    if format == Format::Json {
+        json(&serde_json::json!({ "version": version, "name": name, "decision": decision }));
+        return code;
+    }
+    let verdict = if decision.open { "OPEN" } else { "CLOSED" };
+    outln!("gate for {version} {name}: {verdict}");
+    outln!("  {}", decision.reason);
+    for source in &decision.sources {
+        let mark = match source.verdict {
+            Verdict::Supports => "supports",
+            Verdict::Contradicts => "blocks",
+            Verdict::NoEvidence => "no evidence",
+        };
+        outln!("  {:?} ({mark}): {}", source.source, source.summary);
+        for line in &source.evidence {
+            outln!("    - {line}");
+        }
+    }
+    code
+}
+
+/// Registered instances.
+pub fn instances(instances: &[Instance], format: Format) {
+    if format == Format::Json {
+        return json(&serde_json::json!({ "instances": instances }));
+    }
+    if instances.is_empty() {
+        outln!("no app instances registered");
+        return;
+    }
+    outln!(
+        "{:<40} {:<16} {:<12} {:<20} LAST HEARTBEAT",
+        "INSTANCE",
+        "APP",
+        "VERSION",
+        "HOST"
+    );
+    for i in instances {
+        let last = match i.stopped_at {
+            Some(t) => format!("stopped {}", t.format("%Y-%m-%d %H:%M:%S")),
+            None => format!("{:.0}s ago", i.heartbeat_age.as_secs_f64()),
+        };
+        outln!(
+            "{:<40} {:<16} {:<12} {:<20} {last}",
+            i.id,
+            i.app_name,
+            i.app_version,
+            i.host
+        );
+    }
 }

@@ -94,6 +94,7 @@ pub fn resolve(args: &DbArgs, file: &FileConfig, config_path: Option<&Path>) -> 
         settings.lock_wait = parse_duration("lock wait", v)?;
     }
     settings.allow_drift = args.allow_drift;
+    settings.gate = file.gate.resolve()?;
     settings.actor = std::env::var("BELLOWS_ACTOR")
         .or_else(|_| std::env::var("USER"))
         .or_else(|_| std::env::var("LOGNAME"))

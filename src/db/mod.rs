@@ -13,7 +13,8 @@ mod types;
 mod url;
 
 pub use types::{
-    AppliedPhase, Event, IndexState, Progress, Record, Rollout, State, Step, StepError,
+    AppliedPhase, Event, IndexState, Instance, InstanceChange, Progress, Record, Rollout, State,
+    Step, StepError,
 };
 pub use url::{redact_message, DatabaseUrl};
 
@@ -57,6 +58,68 @@ pub trait Backend: Send {
     async fn record_rollout(&mut self, app_version: &str, actor: &str) -> Result<()>;
     /// The latest recorded rollout.
     async fn latest_rollout(&mut self) -> Result<Option<Rollout>>;
+    /// Register, heartbeat, deregister or prune app instances.
+    async fn change_instance(&mut self, change: InstanceChange<'_>) -> Result<()>;
+    /// Every registered instance (empty when there is no state yet).
+    async fn instances(&mut self) -> Result<Vec<Instance>>;
+}
+
+/// Where to connect: a URL, or the options of an application's existing sqlx pool.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Target {
+    /// A database URL.
+    Url(DatabaseUrl),
+    /// The connect options of a PostgreSQL pool.
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::postgres::PgConnectOptions),
+    /// The connect options of a MySQL/MariaDB pool.
+    #[cfg(feature = "mysql")]
+    Mysql(sqlx::mysql::MySqlConnectOptions),
+}
+
+impl Target {
+    /// The dialect of the target (MySQL for a MySQL pool, even on MariaDB).
+    #[must_use]
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Target::Url(url) => url.dialect(),
+            #[cfg(feature = "postgres")]
+            Target::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
+            Target::Mysql(_) => Dialect::Mysql,
+        }
+    }
+}
+
+/// Connect to a [`Target`].
+///
+/// # Errors
+/// [`Error::Connect`] when it cannot be reached or refuses the login (within 10 s).
+pub async fn connect_target(target: &Target) -> Result<Box<dyn Backend>> {
+    match target {
+        Target::Url(url) => connect(url).await,
+        #[cfg(feature = "postgres")]
+        Target::Postgres(options) => {
+            let shown = format!(
+                "the pool's PostgreSQL database {}",
+                options.get_database().unwrap_or_default()
+            );
+            Ok(Box::new(
+                postgres::PgBackend::connect_with(options.clone(), shown).await?,
+            ))
+        }
+        #[cfg(feature = "mysql")]
+        Target::Mysql(options) => {
+            let shown = format!(
+                "the pool's MySQL database {}",
+                options.get_database().unwrap_or_default()
+            );
+            Ok(Box::new(
+                mysql::MySqlBackend::connect_with(options.clone(), shown).await?,
+            ))
+        }
+    }
 }
 
 /// Connect to the database a URL names.

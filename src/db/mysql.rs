@@ -3,7 +3,9 @@
 //! statement that failed). DML steps commit together with their progress.
 
 use super::probe::{probe_delay, while_probing};
-use super::types::{Event, IndexState, Progress, Record, Rollout, Step, StepError};
+use super::types::{
+    Event, IndexState, Instance, InstanceChange, Progress, Record, Rollout, Step, StepError,
+};
 use super::{queries, step_error, Backend, DatabaseUrl};
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;
@@ -27,11 +29,22 @@ pub struct MySqlBackend {
 impl MySqlBackend {
     /// Connect.
     pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
+        let options =
+            MySqlConnectOptions::from_str(&url.expose()).map_err(|source| Error::Connect {
+                url: url.to_string(),
+                source,
+            })?;
+        Self::connect_with(options, url.to_string()).await
+    }
+
+    /// Connect with ready-made options (e.g. an application's pool's); `shown` names the
+    /// database in messages.
+    pub async fn connect_with(options: MySqlConnectOptions, shown: String) -> Result<Self> {
+        let url = shown;
         let connect_err = |source| Error::Connect {
-            url: url.to_string(),
+            url: url.clone(),
             source,
         };
-        let options = MySqlConnectOptions::from_str(&url.expose()).map_err(connect_err)?;
         let mut conn = MySqlConnection::connect_with(&options)
             .await
             .map_err(connect_err)?;
@@ -272,6 +285,17 @@ impl Backend for MySqlBackend {
 
     async fn record_rollout(&mut self, app_version: &str, actor: &str) -> Result<()> {
         queries::record_rollout(&mut self.conn, self.dialect, app_version, actor).await
+    }
+
+    async fn change_instance(&mut self, change: InstanceChange<'_>) -> Result<()> {
+        queries::change_instance(&mut self.conn, self.dialect, change).await
+    }
+
+    async fn instances(&mut self) -> Result<Vec<Instance>> {
+        if self.state_version().await?.unwrap_or(0) < 2 {
+            return Ok(Vec::new());
+        }
+        queries::instances(&mut self.conn, self.dialect).await
     }
 
     async fn latest_rollout(&mut self) -> Result<Option<Rollout>> {

@@ -3,7 +3,9 @@
 //! builds.
 
 use super::probe::{probe_delay, while_probing};
-use super::types::{Event, IndexState, Progress, Record, Rollout, Step, StepError};
+use super::types::{
+    Event, IndexState, Instance, InstanceChange, Progress, Record, Rollout, Step, StepError,
+};
 use super::{queries, step_error, Backend, DatabaseUrl};
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;
@@ -28,13 +30,23 @@ pub struct PgBackend {
 impl PgBackend {
     /// Connect.
     pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
+        let options =
+            PgConnectOptions::from_str(&url.expose()).map_err(|source| Error::Connect {
+                url: url.to_string(),
+                source,
+            })?;
+        Self::connect_with(options, url.to_string()).await
+    }
+
+    /// Connect with ready-made options (e.g. an application's pool's); `shown` names the
+    /// database in messages.
+    pub async fn connect_with(options: PgConnectOptions, shown: String) -> Result<Self> {
+        let url = shown;
         let connect_err = |source| Error::Connect {
-            url: url.to_string(),
+            url: url.clone(),
             source,
         };
-        let options = PgConnectOptions::from_str(&url.expose())
-            .map_err(connect_err)?
-            .application_name("bellows");
+        let options = options.application_name("bellows");
         let mut conn = PgConnection::connect_with(&options)
             .await
             .map_err(connect_err)?;
@@ -48,7 +60,7 @@ impl PgBackend {
             conn,
             probe: None,
             options,
-            url: url.to_string(),
+            url: url.clone(),
             pid,
             version,
         })
@@ -296,6 +308,17 @@ impl Backend for PgBackend {
 
     async fn record_rollout(&mut self, app_version: &str, actor: &str) -> Result<()> {
         queries::record_rollout(&mut self.conn, Dialect::Postgres, app_version, actor).await
+    }
+
+    async fn change_instance(&mut self, change: InstanceChange<'_>) -> Result<()> {
+        queries::change_instance(&mut self.conn, Dialect::Postgres, change).await
+    }
+
+    async fn instances(&mut self) -> Result<Vec<Instance>> {
+        if self.state_version().await?.unwrap_or(0) < 2 {
+            return Ok(Vec::new());
+        }
+        queries::instances(&mut self.conn, Dialect::Postgres).await
     }
 
     async fn latest_rollout(&mut self) -> Result<Option<Rollout>> {

@@ -2,10 +2,11 @@
 //! over sqlx's generic executor (each backend passes its connection or transaction).
 
 use super::state::{
-    insert_event, insert_rollout, progress_state, record_from_row, rollout_from_row,
-    select_latest_rollout, select_records, upsert_progress,
+    insert_event, insert_instance, insert_rollout, instance_from_row, progress_state,
+    prune_instances, record_from_row, rollout_from_row, select_instances, select_latest_rollout,
+    select_records, stop_instance, touch_instance, upsert_progress,
 };
-use super::types::{Event, Progress, Record, Rollout};
+use super::types::{Event, Instance, InstanceChange, Progress, Record, Rollout};
 use crate::{Dialect, Error, Result};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
 
@@ -140,5 +141,65 @@ where
         .map_err(Error::db("reading migration state"))?;
     rows.iter()
         .map(|r| record_from_row(r).map_err(Error::db("reading migration state")))
+        .collect()
+}
+
+/// Apply a change to the app instances table.
+///
+/// # Errors
+/// Database errors.
+pub async fn change_instance<'c, DB, E>(
+    exec: E,
+    dialect: Dialect,
+    change: InstanceChange<'_>,
+) -> Result<()>
+where
+    DB: Database,
+    E: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Type<DB>,
+{
+    let (sql, context) = match change {
+        InstanceChange::Register(_) => (insert_instance(dialect), "registering the app instance"),
+        InstanceChange::Heartbeat(_) => (touch_instance(dialect), "recording a heartbeat"),
+        InstanceChange::Deregister(_) => (stop_instance(dialect), "deregistering the app instance"),
+        InstanceChange::Prune(_) => (prune_instances(dialect), "pruning stale instances"),
+    };
+    let query = sqlx::query::<DB>(&sql);
+    let query = match change {
+        InstanceChange::Register(i) => query
+            .bind(i.id.as_str())
+            .bind(i.app_name.as_str())
+            .bind(i.app_version.as_str())
+            .bind(i.host.as_str()),
+        InstanceChange::Heartbeat(id) | InstanceChange::Deregister(id) => query.bind(id),
+        InstanceChange::Prune(grace) => query.bind(grace.as_secs_f64()),
+    };
+    query.execute(exec).await.map_err(Error::db(context))?;
+    Ok(())
+}
+
+/// Every registered instance.
+///
+/// # Errors
+/// Database errors.
+pub async fn instances<'c, DB, E>(exec: E, dialect: Dialect) -> Result<Vec<Instance>>
+where
+    DB: Database,
+    E: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    for<'r> i64: Decode<'r, DB> + Type<DB>,
+    for<'r> Option<i64>: Decode<'r, DB> + Type<DB>,
+{
+    let sql = select_instances(dialect);
+    let rows = sqlx::query::<DB>(&sql)
+        .fetch_all(exec)
+        .await
+        .map_err(Error::db("reading app instances"))?;
+    rows.iter()
+        .map(|r| instance_from_row(r).map_err(Error::db("reading app instances")))
         .collect()
 }

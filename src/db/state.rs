@@ -9,7 +9,7 @@ use sqlx::{ColumnIndex, Decode, Row, Type};
 
 /// The newest state-schema version this build writes. Each entry of [`upgrades`] moves the
 /// schema one version up; a database at an older version is upgraded in place.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// A state table's qualified name.
 #[must_use]
@@ -62,7 +62,8 @@ pub fn upgrades(dialect: Dialect) -> Vec<Vec<String>> {
             )
         })
         .collect();
-    vec![vec![
+    vec![
+        vec![
         format!(
             "CREATE TABLE {} (version bigint PRIMARY KEY, name {key} NOT NULL, state {key} NOT NULL, \
              statements_done integer NOT NULL DEFAULT 0, {phase_cols}updated_at {ts} NOT NULL, \
@@ -79,7 +80,12 @@ pub fn upgrades(dialect: Dialect) -> Vec<Vec<String>> {
              recorded_by {key} NOT NULL)",
             t("rollouts")
         ),
-    ]]
+    ],
+    vec![format!(
+        "CREATE TABLE {} (id {key} PRIMARY KEY, app_name {key} NOT NULL, app_version {key} NOT NULL, \
+         host {key} NOT NULL, started_at {ts} NOT NULL, heartbeat_at {ts} NOT NULL, stopped_at {ts})",
+        t("app_instances")
+    )]]
 }
 
 /// The column holding when `kind` finished.
@@ -295,16 +301,107 @@ pub fn select_latest_rollout(dialect: Dialect) -> String {
 ///
 /// # Errors
 /// A decode error.
-pub fn rollout_from_row<R>(row: &R) -> Result<super::Rollout, sqlx::Error>
+pub fn rollout_from_row<R>(row: &R) -> Result<super::types::Rollout, sqlx::Error>
 where
     R: Row,
     usize: ColumnIndex<R>,
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
 {
-    Ok(super::Rollout {
+    Ok(super::types::Rollout {
         app_version: row.try_get(0)?,
         recorded_at: from_ms(row.try_get(1)?),
         recorded_by: row.try_get(2)?,
+    })
+}
+
+/// Insert of an app instance; binds id, app_name, app_version, host.
+#[must_use]
+pub fn insert_instance(dialect: Dialect) -> String {
+    let now = now(dialect);
+    format!(
+        "INSERT INTO {} (id, app_name, app_version, host, started_at, heartbeat_at) VALUES ({}, {}, {}, {}, {now}, {now})",
+        table(dialect, "app_instances"),
+        ph(dialect, 1),
+        ph(dialect, 2),
+        ph(dialect, 3),
+        ph(dialect, 4)
+    )
+}
+
+/// Heartbeat of a running instance; binds id.
+#[must_use]
+pub fn touch_instance(dialect: Dialect) -> String {
+    format!(
+        "UPDATE {} SET heartbeat_at = {} WHERE id = {} AND stopped_at IS NULL",
+        table(dialect, "app_instances"),
+        now(dialect),
+        ph(dialect, 1)
+    )
+}
+
+/// Mark an instance stopped; binds id.
+#[must_use]
+pub fn stop_instance(dialect: Dialect) -> String {
+    format!(
+        "UPDATE {} SET stopped_at = {} WHERE id = {}",
+        table(dialect, "app_instances"),
+        now(dialect),
+        ph(dialect, 1)
+    )
+}
+
+/// Every instance with its times as epoch ms and the server's now (so ages use one clock).
+#[must_use]
+pub fn select_instances(dialect: Dialect) -> String {
+    format!(
+        "SELECT id, app_name, app_version, host, {}, {}, {}, {} FROM {} ORDER BY started_at",
+        epoch_ms(dialect, "started_at"),
+        epoch_ms(dialect, "heartbeat_at"),
+        epoch_ms(dialect, "stopped_at"),
+        epoch_ms(dialect, now(dialect)),
+        table(dialect, "app_instances")
+    )
+}
+
+/// Delete instances silent for longer than a grace period; binds the grace in seconds.
+#[must_use]
+pub fn prune_instances(dialect: Dialect) -> String {
+    let cutoff = if dialect == Dialect::Postgres {
+        "now() - make_interval(secs => $1)".to_string()
+    } else {
+        "UTC_TIMESTAMP(6) - INTERVAL ? SECOND".to_string()
+    };
+    format!(
+        "DELETE FROM {} WHERE heartbeat_at < {cutoff}",
+        table(dialect, "app_instances")
+    )
+}
+
+/// Decode a row of [`select_instances`].
+///
+/// # Errors
+/// A decode error.
+pub fn instance_from_row<R>(row: &R) -> Result<super::types::Instance, sqlx::Error>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let heartbeat: i64 = row.try_get(5)?;
+    let now: i64 = row.try_get(7)?;
+    Ok(super::types::Instance {
+        id: row.try_get(0)?,
+        app_name: row.try_get(1)?,
+        app_version: row.try_get(2)?,
+        host: row.try_get(3)?,
+        started_at: from_ms(row.try_get(4)?),
+        heartbeat_at: from_ms(heartbeat),
+        stopped_at: row.try_get::<Option<i64>, _>(6)?.map(from_ms),
+        heartbeat_age: std::time::Duration::from_millis(
+            u64::try_from(now - heartbeat).unwrap_or(0),
+        ),
     })
 }

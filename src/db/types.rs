@@ -228,3 +228,50 @@ pub struct Event<'a> {
     /// Details, as JSON.
     pub detail: serde_json::Value,
 }
+
+/// A running (or stopped) instance of the application, as registered through the library.
+#[derive(Debug, Clone, Serialize)]
+pub struct Instance {
+    /// Unique id of the instance.
+    pub id: String,
+    /// The application's name.
+    pub app_name: String,
+    /// The version it runs.
+    pub app_version: String,
+    /// Its host.
+    pub host: String,
+    /// When it registered.
+    pub started_at: DateTime<Utc>,
+    /// Its last heartbeat.
+    pub heartbeat_at: DateTime<Utc>,
+    /// When it deregistered (clean shutdown).
+    pub stopped_at: Option<DateTime<Utc>>,
+    /// Time since the last heartbeat, by the database's clock.
+    #[serde(serialize_with = "duration_ms")]
+    pub heartbeat_age: Duration,
+}
+
+impl Instance {
+    /// Live: not stopped and heard from within `ttl`.
+    #[must_use]
+    pub fn is_live(&self, ttl: Duration) -> bool {
+        self.stopped_at.is_none() && self.heartbeat_age < ttl
+    }
+}
+
+fn duration_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// A change to the app instances table.
+#[derive(Debug, Clone, Copy)]
+pub enum InstanceChange<'a> {
+    /// Register a new instance.
+    Register(&'a Instance),
+    /// Refresh its heartbeat.
+    Heartbeat(&'a str),
+    /// Mark it stopped (clean shutdown).
+    Deregister(&'a str),
+    /// Delete instances silent for longer than this.
+    Prune(Duration),
+}

@@ -17,6 +17,8 @@ pub struct ContractRefusal {
     pub name: String,
     /// The reason, naming the requirement and what was seen.
     pub reason: String,
+    /// Refused by the gate (as opposed to readiness): waiting may help.
+    pub gate_closed: bool,
 }
 
 /// What `contract` did.
@@ -75,20 +77,20 @@ impl Runner {
             {
                 continue;
             }
-            let refuse = |reason: String| ContractRefusal {
+            let refuse = |reason: String, gate_closed: bool| ContractRefusal {
                 version: migration.version,
                 name: migration.name.clone(),
                 reason,
+                gate_closed,
             };
             if let Some(reason) = not_ready(migration, state) {
-                outcome.refused = Some(refuse(reason));
+                outcome.refused = Some(refuse(reason, false));
                 break;
             }
             let requires = migration
                 .phase(PhaseKind::Contract)
                 .and_then(|p| p.directives.requires_app.as_ref());
-            let latest = self.db.latest_rollout().await?;
-            let decision = gate::decide(requires, latest.as_ref());
+            let decision = gate::evaluate(self.db.as_mut(), requires, &self.settings.gate).await?;
             let detail = serde_json::to_value(&decision).unwrap_or_default();
             self.db
                 .record_event(&Event {
@@ -100,7 +102,8 @@ impl Runner {
                 .await?;
             if !decision.open {
                 if !force {
-                    outcome.refused = Some(refuse(format!("gate closed: {}", decision.reason)));
+                    outcome.refused =
+                        Some(refuse(format!("gate closed: {}", decision.reason), true));
                     break;
                 }
                 tracing::warn!(
@@ -148,5 +151,38 @@ fn not_ready(migration: &Migration, state: State) -> Option<String> {
                 .into(),
         ),
         _ => None,
+    }
+}
+
+impl Runner {
+    /// The gate's decision for the contract of `version`, or of the first migration whose
+    /// contract has not run. `None` when no contract is pending.
+    ///
+    /// # Errors
+    /// [`Error::UnknownVersion`]; database errors.
+    pub async fn gate_check(
+        &mut self,
+        version: Option<i64>,
+    ) -> Result<Option<(i64, String, gate::Decision)>> {
+        let records = self.db.records().await?;
+        let pending = self.migrations.iter().find(|m| {
+            let state = record_of(&records, m.version).map_or(State::Pending, |r| r.state);
+            m.runnable_phase(PhaseKind::Contract).is_some()
+                && !matches!(state, State::Contracted | State::Aborted)
+                && version.is_none_or(|v| v == m.version)
+        });
+        let Some(migration) = pending.cloned() else {
+            return match version {
+                Some(v) if !self.migrations.iter().any(|m| m.version == v) => {
+                    Err(Error::UnknownVersion(v))
+                }
+                _ => Ok(None),
+            };
+        };
+        let requires = migration
+            .phase(PhaseKind::Contract)
+            .and_then(|p| p.directives.requires_app.as_ref());
+        let decision = gate::evaluate(self.db.as_mut(), requires, &self.settings.gate).await?;
+        Ok(Some((migration.version, migration.name, decision)))
     }
 }

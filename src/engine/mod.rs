@@ -36,6 +36,10 @@ pub struct Settings {
     pub actor: String,
     /// Which host runs.
     pub host: String,
+    /// The rollout gate's sources.
+    pub gate: crate::gate::GateConfig,
+    /// How often a registered app instance refreshes its heartbeat.
+    pub heartbeat_every: Duration,
 }
 
 impl Default for Settings {
@@ -47,6 +51,8 @@ impl Default for Settings {
             allow_drift: false,
             actor: "bellows".into(),
             host: gethostname::gethostname().to_string_lossy().into_owned(),
+            gate: crate::gate::GateConfig::default(),
+            heartbeat_every: Duration::from_secs(15),
         }
     }
 }
@@ -86,6 +92,16 @@ impl Runner {
     #[must_use]
     pub fn migrations(&self) -> &[Migration] {
         &self.migrations
+    }
+
+    /// Create or upgrade the state tables (under the migration lock).
+    ///
+    /// # Errors
+    /// Lock wait exceeded; database errors.
+    pub async fn prepare_state(&mut self) -> Result<()> {
+        self.db.acquire_lock(self.settings.lock_wait).await?;
+        let result = db::ensure_state(self.db.as_mut()).await;
+        self.unlock(result).await
     }
 
     /// Take the migration lock, make sure the state tables exist, and read the records.
@@ -153,6 +169,21 @@ impl Runner {
             statements,
             duration,
         })
+    }
+
+    /// Registered app instances; with `prune`, first delete those silent for longer.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn instances(&mut self, prune: Option<Duration>) -> Result<Vec<db::Instance>> {
+        if let Some(grace) = prune {
+            if self.db.state_version().await?.unwrap_or(0) >= 2 {
+                self.db
+                    .change_instance(db::InstanceChange::Prune(grace))
+                    .await?;
+            }
+        }
+        self.db.instances().await
     }
 
     /// Record a finished rollout of the app (the pipeline source of the gate).

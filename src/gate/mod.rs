@@ -1,9 +1,94 @@
-//! The rollout gate (DESIGN §7): may a contract phase run now? This release reads one
-//! source, the rollouts the release pipeline records (`bellows rollout record`).
+//! The rollout gate (DESIGN §7): may a contract phase run now? Sources of rollout state —
+//! live app instances (heartbeats), rollouts the pipeline recorded, a user command — each give
+//! a verdict; the gate is closed when any source shows a running version outside the range,
+//! open when at least one shows the rollout done and none contradicts, and closed for lack of
+//! evidence otherwise.
 
-use crate::db::Rollout;
-use semver::{Version, VersionReq};
+mod command;
+mod heartbeat;
+mod pipeline;
+
+use crate::db::Backend;
+use crate::{Error, Result};
+use semver::VersionReq;
 use serde::Serialize;
+use std::time::Duration;
+
+/// A source of rollout state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Live app instances registered through the library.
+    Heartbeat,
+    /// Rollouts recorded with `bellows rollout record`.
+    Pipeline,
+    /// A user command printing the running versions.
+    Command,
+}
+
+impl std::str::FromStr for SourceKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "heartbeat" => Ok(SourceKind::Heartbeat),
+            "pipeline" => Ok(SourceKind::Pipeline),
+            "command" => Ok(SourceKind::Command),
+            other => Err(Error::Config(format!(
+                "unknown gate source `{other}` (expected heartbeat, pipeline or command)"
+            ))),
+        }
+    }
+}
+
+/// Which sources the gate asks, and how.
+#[derive(Debug, Clone)]
+pub struct GateConfig {
+    /// The sources, in the order they are asked.
+    pub sources: Vec<SourceKind>,
+    /// An instance whose last heartbeat is older than this is gone.
+    pub ttl: Duration,
+    /// The shell command of the command source.
+    pub command: Option<String>,
+    /// How long the command may run.
+    pub command_timeout: Duration,
+}
+
+impl Default for GateConfig {
+    fn default() -> Self {
+        GateConfig {
+            sources: vec![SourceKind::Heartbeat, SourceKind::Pipeline],
+            ttl: Duration::from_secs(60),
+            command: None,
+            command_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What one source says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The rollout is done as far as this source can see.
+    Supports,
+    /// A version outside the range is running (or the source failed): the gate stays closed.
+    Contradicts,
+    /// This source has nothing to say.
+    NoEvidence,
+}
+
+/// One source's verdict with its evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceReport {
+    /// The source.
+    pub source: SourceKind,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// One line saying why.
+    pub summary: String,
+    /// What it saw, a line each (instances, versions...).
+    pub evidence: Vec<String>,
+}
 
 /// The gate's answer, with the evidence for it.
 #[derive(Debug, Clone, Serialize)]
@@ -12,79 +97,153 @@ pub struct Decision {
     pub open: bool,
     /// The requirement checked (`None`: the contract states none).
     pub requires_app: Option<String>,
-    /// What the gate saw and why it decided so.
+    /// Why, in one line.
     pub reason: String,
+    /// Each source's verdict.
+    pub sources: Vec<SourceReport>,
 }
 
-/// Decide for a contract phase requiring `requires` from the latest recorded rollout.
-#[must_use]
-pub fn decide(requires: Option<&VersionReq>, latest: Option<&Rollout>) -> Decision {
+/// Ask every configured source and decide.
+///
+/// # Errors
+/// Database errors; a command source without a command.
+pub async fn evaluate(
+    db: &mut dyn Backend,
+    requires: Option<&VersionReq>,
+    config: &GateConfig,
+) -> Result<Decision> {
     let Some(req) = requires else {
-        return Decision {
+        return Ok(Decision {
             open: true,
             requires_app: None,
             reason: "the contract states no requires-app: no gate".into(),
-        };
+            sources: Vec::new(),
+        });
     };
+    let mut reports = Vec::new();
+    for source in &config.sources {
+        reports.push(match source {
+            SourceKind::Heartbeat => heartbeat::report(&db.instances().await?, req, config.ttl),
+            SourceKind::Pipeline => pipeline::report(db.latest_rollout().await?.as_ref(), req),
+            SourceKind::Command => {
+                let cmd = config.command.as_deref().ok_or_else(|| {
+                    Error::Config(
+                        "gate source `command` needs `command = \"...\"` in [gate]".into(),
+                    )
+                })?;
+                command::report(cmd, config.command_timeout, req).await
+            }
+        });
+    }
+    Ok(combine(req, reports))
+}
+
+/// Combine verdicts: any contradiction closes; otherwise any support opens.
+#[must_use]
+pub fn combine(req: &VersionReq, sources: Vec<SourceReport>) -> Decision {
     let requires_app = Some(req.to_string());
-    let Some(rollout) = latest else {
+    let name = |r: &SourceReport| format!("{:?}", r.source).to_lowercase();
+    if let Some(blocking) = sources.iter().find(|r| r.verdict == Verdict::Contradicts) {
+        let reason = format!(
+            "requires app {req}; {}: {}",
+            name(blocking),
+            blocking.summary
+        );
         return Decision {
             open: false,
             requires_app,
-            reason: format!(
-                "requires app {req}, but no rollout has been recorded; after deploying, run `bellows rollout record --app-version <version>`"
-            ),
+            reason,
+            sources,
         };
-    };
-    let seen = format!(
-        "latest recorded rollout: {} (at {}, by {})",
-        rollout.app_version,
-        rollout.recorded_at.format("%Y-%m-%d %H:%M:%S UTC"),
-        rollout.recorded_by
-    );
-    match Version::parse(&rollout.app_version) {
-        Ok(v) if req.matches(&v) => Decision {
+    }
+    if let Some(support) = sources.iter().find(|r| r.verdict == Verdict::Supports) {
+        let reason = format!("requires app {req}; {}: {}", name(support), support.summary);
+        return Decision {
             open: true,
             requires_app,
-            reason: format!("requires app {req}; {seen}"),
-        },
-        Ok(_) => Decision {
-            open: false,
-            requires_app,
-            reason: format!("requires app {req}, not met: {seen}"),
-        },
-        Err(e) => Decision {
-            open: false,
-            requires_app,
-            reason: format!("requires app {req}; {seen} is not semver ({e})"),
-        },
+            reason,
+            sources,
+        };
     }
+    let seen: Vec<String> = sources
+        .iter()
+        .map(|r| format!("{}: {}", name(r), r.summary))
+        .collect();
+    let reason = format!(
+        "requires app {req}, but no source shows the rollout done ({})",
+        seen.join("; ")
+    );
+    Decision {
+        open: false,
+        requires_app,
+        reason,
+        sources,
+    }
+}
+
+/// Parse `v` as semver, leniently: a leading `v` and missing minor/patch are accepted.
+#[must_use]
+pub fn parse_version(v: &str) -> Option<semver::Version> {
+    let v = v.trim().trim_start_matches('v');
+    semver::Version::parse(v).ok().or_else(|| {
+        let parts: Vec<&str> = v.split('.').collect();
+        match parts.as_slice() {
+            [major] => semver::Version::parse(&format!("{major}.0.0")).ok(),
+            [major, minor] => semver::Version::parse(&format!("{major}.{minor}.0")).ok(),
+            _ => None,
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
 
-    fn rollout(v: &str) -> Rollout {
-        Rollout {
-            app_version: v.into(),
-            recorded_at: Utc::now(),
-            recorded_by: "ci".into(),
+    fn report(source: SourceKind, verdict: Verdict) -> SourceReport {
+        SourceReport {
+            source,
+            verdict,
+            summary: format!("{verdict:?}"),
+            evidence: vec![],
         }
     }
 
     #[test]
-    fn decides_from_the_latest_rollout() {
-        let req = VersionReq::parse(">=2.4.0").unwrap();
-        assert!(decide(Some(&req), Some(&rollout("2.4.0"))).open);
-        assert!(decide(Some(&req), Some(&rollout("2.10.1"))).open);
-        let closed = decide(Some(&req), Some(&rollout("2.3.9")));
-        assert!(!closed.open);
-        assert!(closed.reason.contains("2.3.9"), "{}", closed.reason);
-        let none = decide(Some(&req), None);
-        assert!(!none.open && none.reason.contains("rollout record"));
-        assert!(decide(None, None).open);
-        assert!(!decide(Some(&req), Some(&rollout("banana"))).open);
+    fn contradiction_closes_support_opens_silence_closes() {
+        let req = VersionReq::parse(">=2.0.0").unwrap();
+        let d = combine(
+            &req,
+            vec![
+                report(SourceKind::Pipeline, Verdict::Supports),
+                report(SourceKind::Heartbeat, Verdict::Contradicts),
+            ],
+        );
+        assert!(!d.open && d.reason.contains("heartbeat"), "{}", d.reason);
+        assert!(
+            combine(
+                &req,
+                vec![
+                    report(SourceKind::Heartbeat, Verdict::NoEvidence),
+                    report(SourceKind::Pipeline, Verdict::Supports)
+                ]
+            )
+            .open
+        );
+        let d = combine(
+            &req,
+            vec![report(SourceKind::Heartbeat, Verdict::NoEvidence)],
+        );
+        assert!(
+            !d.open && d.reason.contains("no source shows"),
+            "{}",
+            d.reason
+        );
+    }
+
+    #[test]
+    fn lenient_versions() {
+        assert_eq!(parse_version("v2.4"), Some(semver::Version::new(2, 4, 0)));
+        assert_eq!(parse_version("3"), Some(semver::Version::new(3, 0, 0)));
+        assert_eq!(parse_version("latest"), None);
     }
 }

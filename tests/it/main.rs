@@ -2,4 +2,5 @@
 //! MariaDB, and linter snapshot tests.
 
 mod common;
+mod gate;
 mod runner;

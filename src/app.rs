@@ -1,0 +1,221 @@
+//! The entry point for applications: apply pending expand phases at startup (never backfills,
+//! never contracts), register the running instance for the rollout gate, read status.
+//!
+//! ```no_run
+//! # async fn startup() -> bellows::Result<()> {
+//! use bellows::{Bellows, Dialect};
+//! let migrations = bellows::migration::load_dir("migrations".as_ref(), Dialect::Postgres)?;
+//! let bellows = Bellows::connect("postgres://app@db/app", migrations)?;
+//! bellows.apply_expand().await?;            // safe when 20 replicas start at once
+//! let instance = bellows.register_instance("shop", "2.4.0").await?;
+//! // ... serve ...
+//! instance.deregister().await?;             // clean shutdown: the gate stops counting it
+//! # Ok(()) }
+//! ```
+
+use crate::db::{self, Instance, InstanceChange, Target};
+use crate::engine::{Applied, MigrationStatus, Runner, Settings};
+use crate::{Migration, Result};
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How long `apply_expand` waits for another instance's migration lock by default.
+const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(120);
+
+/// bellows inside an application.
+#[derive(Debug, Clone)]
+pub struct Bellows {
+    target: Target,
+    migrations: Vec<Migration>,
+    settings: Settings,
+}
+
+impl Bellows {
+    /// Use the database a URL names.
+    ///
+    /// # Errors
+    /// A bad URL; a migration bellows cannot run on that dialect.
+    pub fn connect(url: &str, migrations: Vec<Migration>) -> Result<Self> {
+        Self::new(Target::Url(db::DatabaseUrl::parse(url)?), migrations)
+    }
+
+    /// Use the database of an existing PostgreSQL pool (bellows opens its own connections
+    /// with the pool's options: its session lock must not go back into the pool).
+    ///
+    /// # Errors
+    /// A migration bellows cannot run on PostgreSQL.
+    #[cfg(feature = "postgres")]
+    pub fn from_pg_pool(pool: &sqlx::PgPool, migrations: Vec<Migration>) -> Result<Self> {
+        Self::new(
+            Target::Postgres((*pool.connect_options()).clone()),
+            migrations,
+        )
+    }
+
+    /// Use the database of an existing MySQL/MariaDB pool.
+    ///
+    /// # Errors
+    /// A migration bellows cannot run on MySQL.
+    #[cfg(feature = "mysql")]
+    pub fn from_mysql_pool(pool: &sqlx::MySqlPool, migrations: Vec<Migration>) -> Result<Self> {
+        Self::new(Target::Mysql((*pool.connect_options()).clone()), migrations)
+    }
+
+    fn new(target: Target, migrations: Vec<Migration>) -> Result<Self> {
+        crate::engine::validate(&migrations, target.dialect())?;
+        let settings = Settings {
+            lock_wait: DEFAULT_LOCK_WAIT,
+            ..Settings::default()
+        };
+        Ok(Bellows {
+            target,
+            migrations,
+            settings,
+        })
+    }
+
+    /// Replace the settings (lock timeout, retries, lock wait, actor, heartbeat interval).
+    #[must_use]
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    async fn runner(&self) -> Result<Runner> {
+        let db = db::connect_target(&self.target).await?;
+        Runner::new(db, self.migrations.clone(), self.settings.clone())
+    }
+
+    /// Apply every pending expand phase. When several instances start at once, one does the
+    /// work under the migration lock; the others wait (up to the lock wait, 2 minutes by
+    /// default) and then find nothing left to do.
+    ///
+    /// # Errors
+    /// Lock wait exceeded, drift, a failing statement.
+    pub async fn apply_expand(&self) -> Result<Vec<Applied>> {
+        self.runner().await?.expand().await
+    }
+
+    /// Every migration's state and what comes next (for health endpoints).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn status(&self) -> Result<Vec<MigrationStatus>> {
+        self.runner().await?.status().await
+    }
+
+    /// Record this running instance of the app and keep its heartbeat fresh from a
+    /// background task until [`InstanceHandle::deregister`] (or, if the process dies, until
+    /// the gate's TTL passes).
+    ///
+    /// # Errors
+    /// The app version is not semver; database errors.
+    pub async fn register_instance(
+        &self,
+        app_name: &str,
+        app_version: &str,
+    ) -> Result<InstanceHandle> {
+        semver::Version::parse(app_version).map_err(|e| {
+            crate::Error::Config(format!("app version `{app_version}` is not semver ({e})"))
+        })?;
+        let mut runner = self.runner().await?;
+        runner.prepare_state().await?;
+        let instance = Instance {
+            id: new_instance_id(&self.settings.host),
+            app_name: app_name.to_string(),
+            app_version: app_version.to_string(),
+            host: self.settings.host.clone(),
+            started_at: chrono::Utc::now(),
+            heartbeat_at: chrono::Utc::now(),
+            stopped_at: None,
+            heartbeat_age: Duration::ZERO,
+        };
+        runner
+            .backend()
+            .change_instance(InstanceChange::Register(&instance))
+            .await?;
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(heartbeat(
+            runner,
+            instance.id.clone(),
+            self.settings.heartbeat_every,
+            stopped,
+        ));
+        Ok(InstanceHandle {
+            id: instance.id,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A registered instance. Dropping it stops the heartbeat without deregistering (as a crash
+/// would); call [`InstanceHandle::deregister`] on a clean shutdown.
+#[derive(Debug)]
+pub struct InstanceHandle {
+    id: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<()>>>,
+}
+
+impl InstanceHandle {
+    /// The instance id recorded in the database.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Stop the heartbeat and mark the instance stopped, so the gate no longer counts it.
+    ///
+    /// # Errors
+    /// Database errors while deregistering.
+    pub async fn deregister(mut self) -> Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.unwrap_or(Ok(())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for InstanceHandle {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+/// The heartbeat loop: refresh every `every` until told to stop, then deregister.
+async fn heartbeat(
+    mut runner: Runner,
+    id: String,
+    every: Duration,
+    mut stopped: oneshot::Receiver<()>,
+) -> Result<()> {
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            () = tokio::time::sleep(every) => {
+                if let Err(e) = runner.backend().change_instance(InstanceChange::Heartbeat(&id)).await {
+                    tracing::warn!("heartbeat of instance {id} failed: {e}");
+                }
+            }
+        }
+    }
+    runner
+        .backend()
+        .change_instance(InstanceChange::Deregister(&id))
+        .await
+}
+
+/// A unique instance id: host, process and a random suffix.
+fn new_instance_id(host: &str) -> String {
+    let suffix: u32 = rand::random();
+    let mut id = format!("{host}-{}-{suffix:08x}", std::process::id());
+    id.truncate(200);
+    id
+}
