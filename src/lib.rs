@@ -12,6 +12,7 @@
 mod app;
 pub mod config;
 pub mod db;
+pub mod embed;
 pub mod engine;
 mod error;
 pub mod gate;

@@ -7,7 +7,7 @@ mod source;
 
 pub use parse::{parse_phases, FormatError};
 pub use phase::{checksum, normalized_sql, Directives, Phase, PhaseKind};
-pub use source::{load_dir, parse_file_name, FileName};
+pub use source::{from_files, load_dir, parse_file_name, FileName};
 
 use crate::sql::Dialect;
 use crate::Error;

@@ -63,34 +63,49 @@ pub fn load_dir(dir: &Path, dialect: Dialect) -> Result<Vec<Migration>, Error> {
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "sql"))
         .collect();
     paths.sort();
-    let mut by_version: BTreeMap<i64, Migration> = BTreeMap::new();
-    let mut downs = Vec::new();
+    let mut files = Vec::with_capacity(paths.len());
     for path in paths {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
             path: shown.clone(),
             source,
         })?;
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if parse_file_name(&file_name).is_some_and(|f| f.up == Some(false)) {
-            downs.push((shown, text));
+        files.push((shown, text));
+    }
+    from_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str())), dialect)
+}
+
+/// Build migrations from `(path, text)` pairs: the files of a folder, or files embedded in
+/// the binary at compile time (see [`crate::embedded_migrations!`]). Same parsing, same
+/// checksums.
+///
+/// # Errors
+/// As [`load_dir`], without the I/O.
+pub fn from_files<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    dialect: Dialect,
+) -> Result<Vec<Migration>, Error> {
+    let mut by_version: BTreeMap<i64, Migration> = BTreeMap::new();
+    let mut downs = Vec::new();
+    for (path, text) in files {
+        let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        if parse_file_name(file_name).is_some_and(|f| f.up == Some(false)) {
+            downs.push((path, text));
             continue;
         }
-        let migration = Migration::parse(&shown, &text, dialect)?;
+        let migration = Migration::parse(path, text, dialect)?;
         if let Some(first) = by_version.get(&migration.version) {
             return Err(Error::DuplicateVersion {
                 version: migration.version,
                 first: first.path.clone(),
-                second: shown,
+                second: path.to_string(),
             });
         }
         by_version.insert(migration.version, migration);
     }
+    downs.sort_by_key(|(p, _)| *p);
     for (path, text) in downs {
-        attach_down(&mut by_version, &path, &text, dialect)?;
+        attach_down(&mut by_version, path, text, dialect)?;
     }
     Ok(by_version.into_values().collect())
 }

@@ -2,5 +2,6 @@
 //! MariaDB, and linter snapshot tests.
 
 mod common;
+mod embed;
 mod gate;
 mod runner;
