@@ -23,6 +23,9 @@ use tokio::task::JoinHandle;
 /// How long `apply_expand` waits for another instance's migration lock by default.
 const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(120);
 
+/// Instances silent for longer than this are deleted when a new one registers.
+pub const PRUNE_AFTER: Duration = Duration::from_secs(24 * 3600);
+
 /// bellows inside an application.
 #[derive(Debug, Clone)]
 pub struct Bellows {
@@ -33,6 +36,16 @@ pub struct Bellows {
 
 impl Bellows {
     /// Use the database a URL names.
+    ///
+    /// ```
+    /// let migrations = bellows::migration::from_files(
+    ///     [("1_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY);")],
+    ///     bellows::Dialect::Postgres,
+    /// )?;
+    /// let bellows = bellows::Bellows::connect("postgres://app@127.0.0.1/app", migrations)?;
+    /// assert!(bellows::Bellows::connect("sqlite://app.db", vec![]).is_err());
+    /// # Ok::<(), bellows::Error>(())
+    /// ```
     ///
     /// # Errors
     /// A bad URL; a migration bellows cannot run on that dialect.

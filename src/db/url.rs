@@ -13,6 +13,12 @@ pub struct DatabaseUrl {
 impl DatabaseUrl {
     /// Parse and validate a URL (`postgres://`, `postgresql://`, `mysql://`, `mariadb://`).
     ///
+    /// ```
+    /// let url = bellows::db::DatabaseUrl::parse("postgres://app:s3cret@db/app")?;
+    /// assert_eq!(url.to_string(), "postgres://app:***@db/app");
+    /// # Ok::<(), bellows::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::Url`] with the reason; the message never contains the password.
     pub fn parse(raw: &str) -> Result<Self> {

@@ -182,6 +182,10 @@ pub fn combine(req: &VersionReq, sources: Vec<SourceReport>) -> Decision {
 }
 
 /// Parse `v` as semver, leniently: a leading `v` and missing minor/patch are accepted.
+///
+/// ```
+/// assert_eq!(bellows::gate::parse_version("v2.4"), Some(semver::Version::new(2, 4, 0)));
+/// ```
 #[must_use]
 pub fn parse_version(v: &str) -> Option<semver::Version> {
     let v = v.trim().trim_start_matches('v');

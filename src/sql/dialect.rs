@@ -35,6 +35,12 @@ impl Dialect {
 
     /// Quote an identifier for this dialect (`"name"` or `` `name` ``), doubling any quote
     /// character inside it so the result is always one identifier.
+    ///
+    /// ```
+    /// use bellows::Dialect;
+    /// assert_eq!(Dialect::Postgres.quote_ident("order"), "\"order\"");
+    /// assert_eq!(Dialect::Mysql.quote_ident("a`b"), "`a``b`");
+    /// ```
     #[must_use]
     pub fn quote_ident(self, ident: &str) -> String {
         let q = if self.is_mysql_family() { '`' } else { '"' };

@@ -32,6 +32,15 @@ pub struct SplitError {
 /// Split `text` into statements. `first_line` is the line number of the text's first line in
 /// its file, so positions point into the file.
 ///
+/// ```
+/// use bellows::{sql::split, Dialect};
+/// let sql = "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nSELECT ';';";
+/// let statements = split(sql, Dialect::Postgres, 1)?;
+/// assert_eq!(statements.len(), 2);
+/// assert_eq!(statements[1].start.line, 2);
+/// # Ok::<(), bellows::sql::SplitError>(())
+/// ```
+///
 /// # Errors
 /// A [`SplitError`] when a quote, block comment or dollar-quoted body is never closed.
 pub fn split(
