@@ -146,6 +146,10 @@ impl Bellows {
         };
         runner
             .backend()
+            .change_instance(InstanceChange::Prune(PRUNE_AFTER))
+            .await?;
+        runner
+            .backend()
             .change_instance(InstanceChange::Register(&instance))
             .await?;
         let (stop, stopped) = oneshot::channel();
