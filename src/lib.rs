@@ -16,6 +16,7 @@ pub mod embed;
 pub mod engine;
 mod error;
 pub mod gate;
+pub mod generate;
 pub mod lint;
 pub mod migration;
 pub mod sql;

@@ -15,6 +15,7 @@ macro_rules! outln {
 
 mod commands;
 mod lint;
+mod new;
 mod render;
 mod settings;
 
@@ -51,6 +52,8 @@ pub enum Format {
 enum Command {
     /// Lint migration files for unsafe SQL (no database needed).
     Lint(lint::LintArgs),
+    /// Write a safe-change recipe (rename-column, add-not-null, ...) as a new migration file.
+    New(new::NewArgs),
     /// Apply every pending expand phase, in version order.
     Expand {
         #[command(flatten)]
@@ -155,6 +158,13 @@ pub fn main() -> i32 {
     let ctx = commands::Context { file, config_path };
     match cli.command {
         Command::Lint(args) => lint::run(&args, &ctx.file),
+        Command::New(args) => match new::run(&args, &ctx.file, ctx.config_path.as_deref()) {
+            Ok(path) => {
+                outln!("wrote {}", path.display());
+                0
+            }
+            Err(e) => render::error(&e, None),
+        },
         Command::Expand { db, format } => {
             ctx.run(&db, |runner| Box::pin(commands::expand(runner, format)))
         }

@@ -4,4 +4,5 @@
 mod common;
 mod embed;
 mod gate;
+mod generate;
 mod runner;
