@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub enum OpName {
     /// TABLE OLD NEW (needs --type)
     RenameColumn,
-    /// TABLE COLUMN TYPE [--using EXPR] [--new-column NAME]
+    /// TABLE COLUMN TYPE [--using EXPR --reverse EXPR] [--new-column NAME]
     ChangeType,
     /// TABLE COLUMN [--default EXPR] (MySQL also needs --type)
     AddNotNull,
@@ -53,6 +53,10 @@ pub struct NewArgs {
     /// change-type: conversion from the old value, `{}` standing for the old column.
     #[arg(long, value_name = "EXPR")]
     using: Option<String>,
+    /// change-type: conversion back for rows the new app writes, `{}` standing for the new
+    /// column (required with --using).
+    #[arg(long, value_name = "EXPR")]
+    reverse: Option<String>,
     /// change-type: name of the new column (default `<column>_new`).
     #[arg(long, value_name = "NAME")]
     new_column: Option<String>,
@@ -168,6 +172,7 @@ fn op(args: &NewArgs) -> Result<Op> {
                     .clone()
                     .unwrap_or_else(|| format!("{}_new", a[1])),
                 using: args.using.clone(),
+                reverse: args.reverse.clone(),
             }
         }
         OpName::AddNotNull => {

@@ -69,6 +69,13 @@ impl Runner {
             return Ok(started.elapsed());
         }
         if resume_from > 0 {
+            for setting in phase.statements[..resume_from.min(total)]
+                .iter()
+                .filter(|s| super::steps::is_session_setting(s))
+            {
+                tracing::debug!("replaying `{}` before resuming", setting.sql);
+                self.db.execute(&setting.sql).await?;
+            }
             tracing::info!(
                 "{} {}: resuming the {kind} phase at statement {} of {total}",
                 migration.version,

@@ -28,6 +28,7 @@ pub struct StepPlan {
 /// bellows owns the transactions.
 pub fn plan_steps(migration: &Migration, phase: &Phase, dialect: Dialect) -> Result<Vec<StepPlan>> {
     let mut steps: Vec<StepPlan> = Vec::new();
+    let mut sealed = false;
     for (i, statement) in phase.statements.iter().enumerate() {
         let kind = classify(&statement.sql, dialect);
         if kind.transaction_control {
@@ -37,16 +38,19 @@ pub fn plan_steps(migration: &Migration, phase: &Phase, dialect: Dialect) -> Res
                 message: "bellows runs each phase in transactions of its own; remove this transaction control statement".into(),
             });
         }
-        let alone = dialect.is_mysql_family() || kind.no_transaction;
+        let scans = dialect == Dialect::Postgres && validates_constraint(statement);
+        let alone = dialect.is_mysql_family() || kind.no_transaction || scans;
         let in_transaction = if dialect.is_mysql_family() {
             !kind.ddl && !is_session_statement(statement)
         } else {
             !kind.no_transaction
         };
         let joins_previous = !alone
+            && !sealed
             && steps
                 .last()
                 .is_some_and(|s| s.in_transaction && s.range.end == i);
+        sealed = scans;
         if joins_previous {
             if let Some(last) = steps.last_mut() {
                 last.range.end = i + 1;
@@ -61,6 +65,26 @@ pub fn plan_steps(migration: &Migration, phase: &Phase, dialect: Dialect) -> Res
         });
     }
     Ok(steps)
+}
+
+/// `ALTER TABLE ... VALIDATE CONSTRAINT`: it scans the table, so it gets a transaction of
+/// its own — no stronger lock taken by a neighbouring statement is held during the scan.
+fn validates_constraint(statement: &Statement) -> bool {
+    let words = leading_words(&statement.sql, 64);
+    words.first().is_some_and(|w| w == "ALTER")
+        && words
+            .windows(2)
+            .any(|w| w[0] == "VALIDATE" && w[1] == "CONSTRAINT")
+}
+
+/// `SET ...` (not `SET LOCAL`): session settings a resumed phase must replay.
+#[must_use]
+pub fn is_session_setting(statement: &Statement) -> bool {
+    let words = leading_words(&statement.sql, 2);
+    words.first().is_some_and(|w| w == "SET")
+        && words
+            .get(1)
+            .is_none_or(|w| w != "LOCAL" && w != "CONSTRAINTS" && w != "TRANSACTION")
 }
 
 /// `SET ...`, `USE ...`: session statements, run outside a transaction on MySQL.
@@ -114,6 +138,17 @@ mod tests {
         assert!(!s[0].in_transaction);
         assert!(s[1].in_transaction);
         assert!(!s[2].in_transaction);
+    }
+
+    #[test]
+    fn validate_constraint_gets_a_transaction_of_its_own() {
+        let s = steps(
+            "ALTER TABLE t ADD CONSTRAINT c CHECK (a IS NOT NULL) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT c;\nALTER TABLE t ALTER COLUMN a SET NOT NULL;\nALTER TABLE t DROP CONSTRAINT c;",
+            Dialect::Postgres,
+        );
+        let ranges: Vec<_> = s.iter().map(|s| s.range.clone()).collect();
+        assert_eq!(ranges, vec![0..1, 1..2, 2..4]);
+        assert!(s.iter().all(|s| s.in_transaction));
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub enum Op {
         new_column: String,
         /// Conversion from the old value, `{}` standing for the old column.
         using: Option<String>,
+        /// Conversion back, for rows the new app writes, `{}` standing for the new column
+        /// (required with `using`).
+        reverse: Option<String>,
     },
     /// Make a column NOT NULL without a long lock.
     AddNotNull {
@@ -181,6 +184,29 @@ impl Recipe {
         };
         if idents.iter().any(|i| i.trim().is_empty()) {
             return Err(Error::Config("identifiers must not be empty".into()));
+        }
+        if let Op::ChangeType {
+            using: Some(_),
+            reverse: None,
+            ..
+        } = &self.op
+        {
+            return Err(Error::Config(
+                "change-type with --using also needs --reverse EXPR ({} = the new column): rows the new app writes must reach the old column correctly".into(),
+            ));
+        }
+        let breaks_old_app = matches!(
+            self.op,
+            Op::RenameColumn { .. }
+                | Op::ChangeType { .. }
+                | Op::DropColumn { .. }
+                | Op::RenameTable { .. }
+        );
+        if breaks_old_app && self.requires_app.is_none() {
+            return Err(Error::Config(format!(
+                "{} needs --requires-app RANGE (e.g. \">=2.4.0\"): its contract removes what older app versions use, so it must wait for their rollout",
+                self.op_name()
+            )));
         }
         Ok(())
     }

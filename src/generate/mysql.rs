@@ -7,9 +7,9 @@ use crate::{Error, Result};
 /// The sections of a recipe, in file order.
 pub fn sections(r: &Recipe) -> Result<Vec<Section>> {
     Ok(match &r.op {
-        Op::RenameColumn { table, old, new, column_type } => sync_column(r, table, old, new, column_type, "{}"),
-        Op::ChangeType { table, column, new_type, new_column, using } => {
-            sync_column(r, table, column, new_column, new_type, using.as_deref().unwrap_or("{}"))
+        Op::RenameColumn { table, old, new, column_type } => sync_column(r, table, old, new, column_type, "{}", "{}"),
+        Op::ChangeType { table, column, new_type, new_column, using, reverse } => {
+            sync_column(r, table, column, new_column, new_type, using.as_deref().unwrap_or("{}"), reverse.as_deref().unwrap_or("{}"))
         }
         Op::AddNotNull { table, column, default, column_type } => {
             let column_type = column_type.as_deref().ok_or_else(|| {
@@ -91,6 +91,8 @@ fn index_recipe(r: &Recipe, table: &str, columns: &[String], unique: bool) -> Ve
     ]
 }
 
+/// New column kept in step with the old one by triggers (see the PostgreSQL twin); the
+/// update trigger is created first, so no row can change between the two unseen.
 fn sync_column(
     r: &Recipe,
     table: &str,
@@ -98,6 +100,7 @@ fn sync_column(
     new: &str,
     new_type: &str,
     convert: &str,
+    reverse: &str,
 ) -> Vec<Section> {
     let base = object_name(&["bellows", table, old, "to", new]);
     let (ins, upd) = (
@@ -106,17 +109,19 @@ fn sync_column(
     );
     let (t, o, n) = (r.q(table), r.q(old), r.q(new));
     let forward = substitute(convert, &format!("NEW.{o}"));
+    let backward = substitute(reverse, &format!("NEW.{n}"));
+    let update_trigger = format!(
+        "CREATE TRIGGER {upd} BEFORE UPDATE ON {t} FOR EACH ROW\nBEGIN\n    IF NOT (NEW.{o} <=> OLD.{o}) THEN\n        SET NEW.{n} = {forward};\n    ELSEIF NOT (NEW.{n} <=> OLD.{n}) THEN\n        SET NEW.{o} = {backward};\n    END IF;\nEND"
+    );
     vec![
         (
             "expand".into(),
             format!("The new column, kept in step with {old} by triggers while the old and the new\napp version both run (each side is written from the other)."),
             vec![
                 format!("ALTER TABLE {t} ADD COLUMN {n} {new_type}, ALGORITHM=INSTANT"),
+                update_trigger,
                 format!(
-                    "CREATE TRIGGER {ins} BEFORE INSERT ON {t} FOR EACH ROW\nBEGIN\n    IF NEW.{n} IS NULL THEN\n        SET NEW.{n} = {forward};\n    ELSEIF NEW.{o} IS NULL THEN\n        SET NEW.{o} = NEW.{n};\n    END IF;\nEND"
-                ),
-                format!(
-                    "CREATE TRIGGER {upd} BEFORE UPDATE ON {t} FOR EACH ROW\nBEGIN\n    IF NOT (NEW.{o} <=> OLD.{o}) THEN\n        SET NEW.{n} = {forward};\n    ELSEIF NOT (NEW.{n} <=> OLD.{n}) THEN\n        SET NEW.{o} = NEW.{n};\n    END IF;\nEND"
+                    "CREATE TRIGGER {ins} BEFORE INSERT ON {t} FOR EACH ROW\nBEGIN\n    IF NEW.{n} IS NULL THEN\n        SET NEW.{n} = {forward};\n    ELSEIF NEW.{o} IS NULL THEN\n        SET NEW.{o} = {backward};\n    END IF;\nEND"
                 ),
             ],
         ),
@@ -133,7 +138,11 @@ fn sync_column(
         (
             "down".into(),
             "Undo the expand phase.".into(),
-            vec![format!("DROP TRIGGER IF EXISTS {ins}"), format!("DROP TRIGGER IF EXISTS {upd}"), format!("ALTER TABLE {t} DROP COLUMN {n}")],
+            vec![
+                format!("DROP TRIGGER IF EXISTS {ins}"),
+                format!("DROP TRIGGER IF EXISTS {upd}"),
+                format!("ALTER TABLE {t} DROP COLUMN {n}, ALGORITHM=INPLACE, LOCK=NONE"),
+            ],
         ),
     ]
 }

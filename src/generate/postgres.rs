@@ -5,10 +5,10 @@ use super::{object_name, substitute, Op, Recipe, Section};
 /// The sections of a recipe, in file order.
 pub fn sections(r: &Recipe) -> Vec<Section> {
     match &r.op {
-        Op::RenameColumn { table, old, new, column_type } => sync_column(r, table, old, new, column_type, "{}"),
-        Op::ChangeType { table, column, new_type, new_column, using } => {
+        Op::RenameColumn { table, old, new, column_type } => sync_column(r, table, old, new, column_type, "{}", "{}"),
+        Op::ChangeType { table, column, new_type, new_column, using, reverse } => {
             let convert = using.clone().unwrap_or_else(|| format!("CAST({{}} AS {new_type})"));
-            sync_column(r, table, column, new_column, new_type, &convert)
+            sync_column(r, table, column, new_column, new_type, &convert, reverse.as_deref().unwrap_or("{}"))
         }
         Op::AddNotNull { table, column, default, .. } => add_not_null(r, table, column, default.as_deref()),
         Op::AddForeignKey { table, column, ref_table, ref_column } => {
@@ -19,7 +19,7 @@ pub fn sections(r: &Recipe) -> Vec<Section> {
                     "expand".into(),
                     "The supporting index is built without blocking writes; the key is added NOT VALID,\nso it checks new rows at once and existing rows later.".into(),
                     vec![
-                        format!("CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})", r.q(&index), r.q(table), r.q(column)),
+                        format!("CREATE INDEX CONCURRENTLY {} ON {} ({})", r.q(&index), r.q(table), r.q(column)),
                         format!(
                             "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) NOT VALID",
                             r.q(table), r.q(&fk), r.q(column), r.q(ref_table), r.q(ref_column)
@@ -51,7 +51,7 @@ pub fn sections(r: &Recipe) -> Vec<Section> {
                 (
                     "expand".into(),
                     "The unique index is built without blocking writes (it fails, and is rebuilt on\nthe next run, if duplicates exist: remove them first).".into(),
-                    vec![format!("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({cols})", r.q(&name), r.q(table))],
+                    vec![format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({cols})", r.q(&name), r.q(table))],
                 ),
                 (
                     r.contract_marker(),
@@ -71,7 +71,7 @@ pub fn sections(r: &Recipe) -> Vec<Section> {
                 (
                     "expand".into(),
                     "Built without blocking writes; bellows runs it outside a transaction.".into(),
-                    vec![format!("CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({cols})", r.q(&name), r.q(table))],
+                    vec![format!("CREATE INDEX CONCURRENTLY {} ON {} ({cols})", r.q(&name), r.q(table))],
                 ),
                 ("down".into(), "Undo the expand phase.".into(), vec![format!("DROP INDEX CONCURRENTLY IF EXISTS {}", r.q(&name))]),
             ]
@@ -102,7 +102,8 @@ pub fn sections(r: &Recipe) -> Vec<Section> {
 
 /// New column `new` kept in step with `old` by a trigger while both app versions run (each
 /// side written from the other; `convert` computes the new value, `{}` standing for the old
-/// column), backfilled, and `old` dropped in the contract.
+/// column; `reverse` the old value from the new one, `{}` standing for the new column),
+/// backfilled, and `old` dropped in the contract.
 fn sync_column(
     r: &Recipe,
     table: &str,
@@ -110,10 +111,12 @@ fn sync_column(
     new: &str,
     new_type: &str,
     convert: &str,
+    reverse: &str,
 ) -> Vec<Section> {
     let function = object_name(&["bellows", table, old, "to", new]);
     let (t, o, n, f) = (r.q(table), r.q(old), r.q(new), r.q(&function));
     let forward = substitute(convert, &format!("NEW.{o}"));
+    let backward = substitute(reverse, &format!("NEW.{n}"));
     let body = format!(
         "CREATE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql AS $bellows$
 BEGIN
@@ -121,12 +124,12 @@ BEGIN
         IF NEW.{n} IS NULL THEN
             NEW.{n} := {forward};
         ELSIF NEW.{o} IS NULL THEN
-            NEW.{o} := NEW.{n};
+            NEW.{o} := {backward};
         END IF;
     ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN
         NEW.{n} := {forward};
     ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} THEN
-        NEW.{o} := NEW.{n};
+        NEW.{o} := {backward};
     END IF;
     RETURN NEW;
 END
@@ -164,44 +167,35 @@ $bellows$"
     ]
 }
 
-/// CHECK NOT VALID → backfill → VALIDATE → SET NOT NULL (PostgreSQL 12+ skips the scan) →
-/// drop the CHECK.
+/// Default (expand) → backfill → in the contract, once no app writes NULLs: CHECK NOT
+/// VALID, VALIDATE (its own transaction: bellows runs it alone), SET NOT NULL (PostgreSQL
+/// 12+ uses the validated CHECK instead of scanning), drop the CHECK.
 fn add_not_null(r: &Recipe, table: &str, column: &str, default: Option<&str>) -> Vec<Section> {
-    let check = object_name(&[table, column, "not_null"]);
+    let check = r.q(&object_name(&[table, column, "not_null"]));
     let (t, c) = (r.q(table), r.q(column));
-    let mut expand = Vec::new();
-    if let Some(d) = default {
-        expand.push(format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}"));
-    }
-    expand.push(format!(
-        "ALTER TABLE {t} ADD CONSTRAINT {} CHECK ({c} IS NOT NULL) NOT VALID",
-        r.q(&check)
-    ));
+    let expand = default
+        .map(|d| format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}"))
+        .into_iter()
+        .collect();
     let backfill = default
         .map(|d| format!("UPDATE {t} SET {c} = {d} WHERE {c} IS NULL"))
         .into_iter()
         .collect();
-    let mut down = vec![format!(
-        "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {}",
-        r.q(&check)
-    )];
-    if default.is_some() {
-        down.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
-    }
+    let down = default
+        .map(|_| format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"))
+        .into_iter()
+        .collect();
     vec![
-        (
-            "expand".into(),
-            "New rows must have a value from now on; existing rows are checked later.".into(),
-            expand,
-        ),
+        ("expand".into(), "New rows get the default from now on (a metadata-only change).".into(), expand),
         (format!("backfill table={table} key={}", r.key), "Fill existing NULLs in short batches.".into(), backfill),
         (
             r.contract_marker(),
-            "VALIDATE scans without blocking writes; SET NOT NULL then uses the validated CHECK\ninstead of scanning (PostgreSQL 12+), and the CHECK is no longer needed.".into(),
+            "Once no running app writes NULLs: the CHECK is added without a scan, VALIDATE scans\nwithout blocking writes (bellows gives it a transaction of its own), SET NOT NULL then\nuses the validated CHECK instead of scanning (PostgreSQL 12+), and the CHECK goes.".into(),
             vec![
-                format!("ALTER TABLE {t} VALIDATE CONSTRAINT {}", r.q(&check)),
+                format!("ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID"),
+                format!("ALTER TABLE {t} VALIDATE CONSTRAINT {check}"),
                 format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"),
-                format!("ALTER TABLE {t} DROP CONSTRAINT {}", r.q(&check)),
+                format!("ALTER TABLE {t} DROP CONSTRAINT {check}"),
             ],
         ),
         ("down".into(), "Undo the expand phase.".into(), down),
