@@ -131,23 +131,65 @@ async fn every_recipe_applies_mariadb() {
 }
 
 #[test]
-fn mysql_rename_table_is_refused_with_the_reason() {
+fn refused_recipes_write_nothing_and_say_why() {
     let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let args = [
+        "new",
+        "r",
+        "--op",
+        "rename-table",
+        "a",
+        "b",
+        "--dialect",
+        "mysql",
+        "--requires-app",
+        ">=2.0.0",
+        "--migrations",
+        path,
+    ];
+    let (code, _, err) = bellows(&args, dir.path());
+    assert_eq!(code, 1);
+    assert!(err.contains("atomic"), "{err}");
     let (code, _, err) = bellows(
         &[
             "new",
-            "r",
+            "d",
             "--op",
-            "rename-table",
-            "a",
-            "b",
-            "--dialect",
-            "mysql",
+            "drop-column",
+            "t",
+            "c",
             "--migrations",
-            dir.path().to_str().unwrap(),
+            path,
         ],
         dir.path(),
     );
-    assert_eq!(code, 1);
-    assert!(err.contains("atomic"), "{err}");
+    assert_eq!(
+        code, 2,
+        "a contract that removes what old apps use needs a gate"
+    );
+    assert!(err.contains("needs --requires-app"), "{err}");
+    let using = [
+        "new",
+        "c",
+        "--op",
+        "change-type",
+        "t",
+        "c",
+        "bigint",
+        "--using",
+        "{} * 100",
+        "--requires-app",
+        ">=2.0.0",
+        "--migrations",
+        path,
+    ];
+    let (code, _, err) = bellows(&using, dir.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("--reverse"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
 }
