@@ -4,11 +4,18 @@
 -- bellows:expand
 ALTER TABLE users ADD COLUMN primary_email text;
 
+-- Whichever column the writing app changed wins; the other follows.
 CREATE FUNCTION users_sync_primary_email() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.primary_email IS NULL THEN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.primary_email IS NULL THEN
+            NEW.primary_email := NEW.email_address;
+        ELSIF NEW.email_address IS NULL THEN
+            NEW.email_address := NEW.primary_email;
+        END IF;
+    ELSIF NEW.email_address IS DISTINCT FROM OLD.email_address THEN
         NEW.primary_email := NEW.email_address;
-    ELSIF NEW.email_address IS NULL OR NEW.email_address IS DISTINCT FROM NEW.primary_email THEN
+    ELSIF NEW.primary_email IS DISTINCT FROM OLD.primary_email THEN
         NEW.email_address := NEW.primary_email;
     END IF;
     RETURN NEW;
@@ -21,7 +28,7 @@ CREATE TRIGGER users_sync_primary_email
 
 -- Migrate: copy existing rows in batches; the predicate skips rows already done.
 -- bellows:backfill table=users key=id
-UPDATE users SET primary_email = email_address WHERE primary_email IS NULL;
+UPDATE users SET primary_email = email_address WHERE primary_email IS NULL AND email_address IS NOT NULL;
 
 -- Contract: once every instance runs 2.4.0 or later, nothing reads email_address.
 -- bellows:contract requires-app=">=2.4.0"

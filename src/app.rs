@@ -153,14 +153,16 @@ impl Bellows {
             .change_instance(InstanceChange::Register(&instance))
             .await?;
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(heartbeat(
-            runner,
-            instance.id.clone(),
-            self.settings.heartbeat_every,
-            stopped,
-        ));
+        let id = instance.id.clone();
+        let beat = Heartbeat {
+            target: self.target.clone(),
+            db: runner.into_backend(),
+            instance,
+            every: self.settings.heartbeat_every,
+        };
+        let task = tokio::spawn(beat.run(stopped));
         Ok(InstanceHandle {
-            id: instance.id,
+            id,
             stop: Some(stop),
             task: Some(task),
         })
@@ -206,27 +208,57 @@ impl Drop for InstanceHandle {
     }
 }
 
-/// The heartbeat loop: refresh every `every` until told to stop, then deregister.
-async fn heartbeat(
-    mut runner: Runner,
-    id: String,
+/// The background heartbeat of one registered instance.
+struct Heartbeat {
+    target: Target,
+    db: Box<dyn db::Backend>,
+    instance: Instance,
     every: Duration,
-    mut stopped: oneshot::Receiver<()>,
-) -> Result<()> {
-    loop {
-        tokio::select! {
-            _ = &mut stopped => break,
-            () = tokio::time::sleep(every) => {
-                if let Err(e) = runner.backend().change_instance(InstanceChange::Heartbeat(&id)).await {
-                    tracing::warn!("heartbeat of instance {id} failed: {e}");
+}
+
+impl Heartbeat {
+    /// Refresh every `every` until told to stop, then deregister. A lost connection is
+    /// reopened; an instance pruned meanwhile is registered again, so a live app never
+    /// silently stops counting for the gate.
+    async fn run(mut self, mut stopped: oneshot::Receiver<()>) -> Result<()> {
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                () = tokio::time::sleep(self.every) => {
+                    if let Err(e) = self.beat().await {
+                        tracing::warn!("heartbeat of instance {} failed ({e}); reconnecting", self.instance.id);
+                        match db::connect_target(&self.target).await {
+                            Ok(db) => {
+                                self.db = db;
+                                if let Err(e) = self.beat().await {
+                                    tracing::warn!("heartbeat of instance {} failed again: {e}", self.instance.id);
+                                }
+                            }
+                            Err(e) => tracing::warn!("reconnecting for the heartbeat failed: {e}"),
+                        }
+                    }
                 }
             }
         }
+        self.db
+            .change_instance(InstanceChange::Deregister(&self.instance.id))
+            .await
+            .map(|_| ())
     }
-    runner
-        .backend()
-        .change_instance(InstanceChange::Deregister(&id))
-        .await
+
+    async fn beat(&mut self) -> Result<()> {
+        if self
+            .db
+            .change_instance(InstanceChange::Heartbeat(&self.instance.id))
+            .await?
+            == 0
+        {
+            self.db
+                .change_instance(InstanceChange::Register(&self.instance))
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 /// A unique instance id: host, process and a random suffix.

@@ -10,7 +10,7 @@
 //!
 //! [lint]
 //! dialect = "postgres"
-//! server_version = "16"
+//! server-version = "16"
 //! ```
 
 use crate::{Dialect, Error, Result};

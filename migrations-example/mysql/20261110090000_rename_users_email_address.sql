@@ -2,15 +2,6 @@
 -- bellows:expand
 ALTER TABLE users ADD COLUMN primary_email varchar(255), ALGORITHM=INSTANT;
 
-CREATE TRIGGER users_sync_primary_email_ins BEFORE INSERT ON users FOR EACH ROW
-BEGIN
-    IF NEW.primary_email IS NULL THEN
-        SET NEW.primary_email = NEW.email_address;
-    ELSEIF NEW.email_address IS NULL OR NEW.email_address <> NEW.primary_email THEN
-        SET NEW.email_address = NEW.primary_email;
-    END IF;
-END;
-
 CREATE TRIGGER users_sync_primary_email_upd BEFORE UPDATE ON users FOR EACH ROW
 BEGIN
     IF NOT (NEW.email_address <=> OLD.email_address) THEN
@@ -20,8 +11,17 @@ BEGIN
     END IF;
 END;
 
+CREATE TRIGGER users_sync_primary_email_ins BEFORE INSERT ON users FOR EACH ROW
+BEGIN
+    IF NEW.primary_email IS NULL THEN
+        SET NEW.primary_email = NEW.email_address;
+    ELSEIF NEW.email_address IS NULL OR NEW.email_address <> NEW.primary_email THEN
+        SET NEW.email_address = NEW.primary_email;
+    END IF;
+END;
+
 -- bellows:backfill table=users key=id
-UPDATE users SET primary_email = email_address WHERE primary_email IS NULL;
+UPDATE users SET primary_email = email_address WHERE primary_email IS NULL AND email_address IS NOT NULL;
 
 -- bellows:contract requires-app=">=2.4.0"
 DROP TRIGGER users_sync_primary_email_ins;

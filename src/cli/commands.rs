@@ -67,7 +67,7 @@ impl Context {
     }
 
     /// `plan`: against the database when one is configured, else every phase offline.
-    pub fn plan(&self, args: &DbArgs, format: Format) -> i32 {
+    pub fn plan(&self, args: &DbArgs, dialect: Option<Dialect>, format: Format) -> i32 {
         if settings::database_url(args, &self.file).is_ok() {
             return self.run(args, move |runner| {
                 Box::pin(async move {
@@ -81,14 +81,13 @@ impl Context {
             &self.file,
             self.config_path.as_deref(),
         );
-        let dialect = self.file.lint.dialect.unwrap_or(Dialect::Postgres);
+        let dialect = dialect
+            .or(self.file.lint.dialect)
+            .unwrap_or(Dialect::Postgres);
         let planned = load_dir(&dir, dialect).and_then(|m| plan_offline(&m, &[], dialect));
+        let note = format!("no database configured: every phase of every migration, as {dialect} would run it (--dialect to change)");
         match planned {
-            Ok(plan) => render::plan(
-                &plan,
-                format,
-                Some("no database configured: showing every phase of every migration"),
-            ),
+            Ok(plan) => render::plan(&plan, format, Some(&note)),
             Err(e) => render::error(&e, None),
         }
     }
@@ -128,7 +127,10 @@ pub async fn contract(
         }
         tokio::time::sleep(POLL.min(deadline.saturating_duration_since(std::time::Instant::now())))
             .await;
-        let next = runner.contract(version, force).await?;
+        let next = match runner.poll_contract(version, force).await {
+            Err(bellows::Error::LockBusy { .. }) => continue,
+            other => other?,
+        };
         outcome.applied.extend(next.applied);
         outcome.forced.extend(next.forced);
         outcome.refused = next.refused;

@@ -97,6 +97,9 @@ enum Command {
     Plan {
         #[command(flatten)]
         db: DbArgs,
+        /// Dialect to plan for when no database is configured (else bellows.toml, else postgres).
+        #[arg(long)]
+        dialect: Option<bellows::Dialect>,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
@@ -194,7 +197,11 @@ pub fn main() -> i32 {
         Command::Status { db, format } => ctx.run(&db, move |runner| {
             Box::pin(commands::status(runner, format))
         }),
-        Command::Plan { db, format } => ctx.plan(&db, format),
+        Command::Plan {
+            db,
+            dialect,
+            format,
+        } => ctx.plan(&db, dialect, format),
         Command::Rollout(RolloutCommand::Record { app_version, db }) => ctx
             .run_without_migrations(&db, move |runner| {
                 Box::pin(commands::rollout_record(runner, app_version))

@@ -58,8 +58,8 @@ pub trait Backend: Send {
     async fn record_rollout(&mut self, app_version: &str, actor: &str) -> Result<()>;
     /// The latest recorded rollout.
     async fn latest_rollout(&mut self) -> Result<Option<Rollout>>;
-    /// Register, heartbeat, deregister or prune app instances.
-    async fn change_instance(&mut self, change: InstanceChange<'_>) -> Result<()>;
+    /// Register, heartbeat, deregister or prune app instances; returns the rows touched.
+    async fn change_instance(&mut self, change: InstanceChange<'_>) -> Result<u64>;
     /// Every registered instance (empty when there is no state yet).
     async fn instances(&mut self) -> Result<Vec<Instance>>;
 }

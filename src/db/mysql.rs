@@ -287,7 +287,7 @@ impl Backend for MySqlBackend {
         queries::record_rollout(&mut self.conn, self.dialect, app_version, actor).await
     }
 
-    async fn change_instance(&mut self, change: InstanceChange<'_>) -> Result<()> {
+    async fn change_instance(&mut self, change: InstanceChange<'_>) -> Result<u64> {
         queries::change_instance(&mut self.conn, self.dialect, change).await
     }
 

@@ -310,7 +310,7 @@ impl Backend for PgBackend {
         queries::record_rollout(&mut self.conn, Dialect::Postgres, app_version, actor).await
     }
 
-    async fn change_instance(&mut self, change: InstanceChange<'_>) -> Result<()> {
+    async fn change_instance(&mut self, change: InstanceChange<'_>) -> Result<u64> {
         queries::change_instance(&mut self.conn, Dialect::Postgres, change).await
     }
 

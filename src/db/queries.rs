@@ -144,7 +144,7 @@ where
         .collect()
 }
 
-/// Apply a change to the app instances table.
+/// Apply a change to the app instances table; returns the rows it touched.
 ///
 /// # Errors
 /// Database errors.
@@ -152,9 +152,10 @@ pub async fn change_instance<'c, DB, E>(
     exec: E,
     dialect: Dialect,
     change: InstanceChange<'_>,
-) -> Result<()>
+) -> Result<u64>
 where
     DB: Database,
+    DB::QueryResult: Affected,
     E: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
@@ -176,8 +177,8 @@ where
         InstanceChange::Heartbeat(id) | InstanceChange::Deregister(id) => query.bind(id),
         InstanceChange::Prune(grace) => query.bind(grace.as_secs_f64()),
     };
-    query.execute(exec).await.map_err(Error::db(context))?;
-    Ok(())
+    let done = query.execute(exec).await.map_err(Error::db(context))?;
+    Ok(done.affected())
 }
 
 /// Every registered instance.
@@ -202,4 +203,24 @@ where
     rows.iter()
         .map(|r| instance_from_row(r).map_err(Error::db("reading app instances")))
         .collect()
+}
+
+/// Rows a statement touched, for each driver's query result.
+pub trait Affected {
+    /// The number of rows affected.
+    fn affected(&self) -> u64;
+}
+
+#[cfg(feature = "postgres")]
+impl Affected for sqlx::postgres::PgQueryResult {
+    fn affected(&self) -> u64 {
+        self.rows_affected()
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl Affected for sqlx::mysql::MySqlQueryResult {
+    fn affected(&self) -> u64 {
+        self.rows_affected()
+    }
 }

@@ -65,24 +65,24 @@ pub fn upgrades(dialect: Dialect) -> Vec<Vec<String>> {
     vec![
         vec![
         format!(
-            "CREATE TABLE {} (version bigint PRIMARY KEY, name {key} NOT NULL, state {key} NOT NULL, \
+            "CREATE TABLE IF NOT EXISTS {} (version bigint PRIMARY KEY, name {key} NOT NULL, state {key} NOT NULL, \
              statements_done integer NOT NULL DEFAULT 0, {phase_cols}updated_at {ts} NOT NULL, \
              applied_by {key} NOT NULL, applied_host {key} NOT NULL)",
             t("migrations")
         ),
         format!(
-            "CREATE TABLE {} (id {serial} PRIMARY KEY, at {ts} NOT NULL, kind {key} NOT NULL, version bigint, \
+            "CREATE TABLE IF NOT EXISTS {} (id {serial} PRIMARY KEY, at {ts} NOT NULL, kind {key} NOT NULL, version bigint, \
              actor {key} NOT NULL, detail {text} NOT NULL)",
             t("events")
         ),
         format!(
-            "CREATE TABLE {} (id {serial} PRIMARY KEY, app_version {key} NOT NULL, recorded_at {ts} NOT NULL, \
+            "CREATE TABLE IF NOT EXISTS {} (id {serial} PRIMARY KEY, app_version {key} NOT NULL, recorded_at {ts} NOT NULL, \
              recorded_by {key} NOT NULL)",
             t("rollouts")
         ),
     ],
     vec![format!(
-        "CREATE TABLE {} (id {key} PRIMARY KEY, app_name {key} NOT NULL, app_version {key} NOT NULL, \
+        "CREATE TABLE IF NOT EXISTS {} (id {key} PRIMARY KEY, app_name {key} NOT NULL, app_version {key} NOT NULL, \
          host {key} NOT NULL, started_at {ts} NOT NULL, heartbeat_at {ts} NOT NULL, stopped_at {ts})",
         t("app_instances")
     )]]

@@ -38,6 +38,12 @@ impl DatabaseUrl {
                 )))
             }
         };
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(Error::Url(format!(
+                "`{}` names no host; expected e.g. postgres://user@host/db",
+                redact_raw(raw)
+            )));
+        }
         if url.path().trim_start_matches('/').is_empty() {
             return Err(Error::Url(format!(
                 "{} names no database; add one, e.g. /app",
@@ -79,17 +85,16 @@ fn redacted(url: &url::Url) -> String {
     shown.to_string()
 }
 
-/// Best-effort redaction of a string that failed to parse as a URL.
+/// Redaction of a string that may not even parse as a URL: everything between the scheme
+/// and the last `@` (user and password) is hidden.
 fn redact_raw(raw: &str) -> String {
-    match (raw.find("://"), raw.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &raw[scheme_end + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &raw[..scheme_end + 3], &raw[at..]),
-                None => raw.to_string(),
-            }
+    let raw = raw.trim();
+    match raw.rfind('@') {
+        Some(at) => {
+            let scheme = raw.split(':').next().filter(|s| s.len() < at).unwrap_or("");
+            format!("{scheme}://***{}", &raw[at..])
         }
-        _ => raw.to_string(),
+        None => raw.to_string(),
     }
 }
 

@@ -38,6 +38,33 @@ impl Runner {
     /// # Errors
     /// [`Error::UnknownVersion`] for a target not on disk; lock, drift and statement errors.
     pub async fn contract(&mut self, target: Option<i64>, force: bool) -> Result<ContractOutcome> {
+        self.contract_with(target, force, true).await
+    }
+
+    /// Like [`Runner::contract`], for polling a closed gate: a closed decision is not
+    /// recorded again in the events log each time it is asked.
+    ///
+    /// # Errors
+    /// As [`Runner::contract`].
+    pub async fn poll_contract(
+        &mut self,
+        target: Option<i64>,
+        force: bool,
+    ) -> Result<ContractOutcome> {
+        self.contract_with(target, force, false).await
+    }
+
+    async fn contract_with(
+        &mut self,
+        target: Option<i64>,
+        force: bool,
+        record_closed: bool,
+    ) -> Result<ContractOutcome> {
+        if force && target.is_none() {
+            return Err(Error::Refused(
+                "--force needs the VERSION whose gate it overrides".into(),
+            ));
+        }
         if let Some(v) = target {
             let m = self
                 .migrations
@@ -52,7 +79,9 @@ impl Runner {
             }
         }
         let records = self.lock().await?;
-        let result = self.contract_locked(&records, target, force).await;
+        let result = self
+            .contract_locked(&records, target, force, record_closed)
+            .await;
         self.unlock(result).await
     }
 
@@ -61,6 +90,7 @@ impl Runner {
         records: &[Record],
         target: Option<i64>,
         force: bool,
+        record_closed: bool,
     ) -> Result<ContractOutcome> {
         let mut outcome = ContractOutcome::default();
         let migrations: Vec<Migration> = self
@@ -91,17 +121,18 @@ impl Runner {
                 .phase(PhaseKind::Contract)
                 .and_then(|p| p.directives.requires_app.as_ref());
             let decision = gate::evaluate(self.db.as_mut(), requires, &self.settings.gate).await?;
-            let detail = serde_json::to_value(&decision).unwrap_or_default();
-            self.db
-                .record_event(&Event {
+            if decision.open || record_closed {
+                let detail = serde_json::to_value(&decision).unwrap_or_default();
+                let event = Event {
                     kind: "gate",
                     version: Some(migration.version),
                     actor: &self.settings.actor,
                     detail,
-                })
-                .await?;
+                };
+                self.db.record_event(&event).await?;
+            }
             if !decision.open {
-                if !force {
+                if !(force && target == Some(migration.version)) {
                     outcome.refused =
                         Some(refuse(format!("gate closed: {}", decision.reason), true));
                     break;
@@ -171,6 +202,14 @@ impl Runner {
                 && !matches!(state, State::Contracted | State::Aborted)
                 && version.is_none_or(|v| v == m.version)
         });
+        if let Some(m) = version.and_then(|v| self.migrations.iter().find(|m| m.version == v)) {
+            if m.runnable_phase(PhaseKind::Contract).is_none() {
+                return Err(Error::Refused(format!(
+                    "migration {} ({}) has no contract phase",
+                    m.version, m.name
+                )));
+            }
+        }
         let Some(migration) = pending.cloned() else {
             return match version {
                 Some(v) if !self.migrations.iter().any(|m| m.version == v) => {

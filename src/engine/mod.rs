@@ -88,6 +88,12 @@ impl Runner {
         self.db.as_mut()
     }
 
+    /// The database connection, for good (the runner is done).
+    #[must_use]
+    pub fn into_backend(self) -> Box<dyn Backend> {
+        self.db
+    }
+
     /// The loaded migrations.
     #[must_use]
     pub fn migrations(&self) -> &[Migration] {
@@ -99,6 +105,9 @@ impl Runner {
     /// # Errors
     /// Lock wait exceeded; database errors.
     pub async fn prepare_state(&mut self) -> Result<()> {
+        if self.db.state_version().await? == Some(db::state::SCHEMA_VERSION) {
+            return Ok(());
+        }
         self.db.acquire_lock(self.settings.lock_wait).await?;
         let result = db::ensure_state(self.db.as_mut()).await;
         self.unlock(result).await
@@ -196,23 +205,19 @@ impl Runner {
                 "--app-version {app_version} is not a semver version ({e}), e.g. 2.4.0"
             ))
         })?;
-        self.lock().await?;
-        let result = async {
-            self.db
-                .record_rollout(app_version, &self.settings.actor)
-                .await?;
-            let detail = serde_json::json!({ "app_version": app_version });
-            self.db
-                .record_event(&db::Event {
-                    kind: "rollout",
-                    version: None,
-                    actor: &self.settings.actor,
-                    detail,
-                })
-                .await
-        }
-        .await;
-        self.unlock(result).await
+        self.prepare_state().await?;
+        self.db
+            .record_rollout(app_version, &self.settings.actor)
+            .await?;
+        let detail = serde_json::json!({ "app_version": app_version });
+        self.db
+            .record_event(&db::Event {
+                kind: "rollout",
+                version: None,
+                actor: &self.settings.actor,
+                detail,
+            })
+            .await
     }
 }
 

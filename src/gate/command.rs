@@ -6,6 +6,10 @@ use super::{parse_version, SourceKind, SourceReport, Verdict};
 use semver::VersionReq;
 use std::time::Duration;
 
+/// How much of a failing command's stderr is kept (it lands in logs and the events table;
+/// the command line itself, which may carry a token, is never repeated).
+const STDERR_SHOWN: usize = 200;
+
 /// Run the command and judge the versions it prints.
 pub async fn report(command: &str, timeout: Duration, req: &VersionReq) -> SourceReport {
     let verdict = |verdict, summary: String, evidence| SourceReport {
@@ -23,24 +27,31 @@ pub async fn report(command: &str, timeout: Duration, req: &VersionReq) -> Sourc
         Err(_) => {
             return verdict(
                 Verdict::Contradicts,
-                format!("`{command}` did not finish within {timeout:?}"),
+                format!("the gate command did not finish within {timeout:?}"),
                 vec![],
             )
         }
         Ok(Err(e)) => {
             return verdict(
                 Verdict::Contradicts,
-                format!("`{command}` could not run: {e}"),
+                format!("the gate command could not run: {e}"),
                 vec![],
             )
         }
         Ok(Ok(o)) => o,
     };
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        let mut stderr: String = String::from_utf8_lossy(&output.stderr)
+            .trim()
+            .chars()
+            .take(STDERR_SHOWN)
+            .collect();
+        if output.stderr.len() > STDERR_SHOWN {
+            stderr.push('…');
+        }
         return verdict(
             Verdict::Contradicts,
-            format!("`{command}` failed ({}): {stderr}", output.status),
+            format!("the gate command failed ({}): {stderr}", output.status),
             vec![],
         );
     }
@@ -48,7 +59,7 @@ pub async fn report(command: &str, timeout: Duration, req: &VersionReq) -> Sourc
     if versions.is_empty() {
         return verdict(
             Verdict::NoEvidence,
-            format!("`{command}` printed no versions"),
+            "the gate command printed no versions".to_string(),
             vec![],
         );
     }

@@ -48,6 +48,18 @@ async fn instances_gate_the_contract(engine: Engine) {
     );
     assert!(!refused.reason.contains(v2.id()), "{}", refused.reason);
 
+    // --force overrides the gate of the named version only, never of earlier ones.
+    let forced = runner.contract(Some(2), true).await.unwrap();
+    assert!(forced.applied.is_empty(), "{forced:?}");
+    assert_eq!(forced.refused.as_ref().map(|r| r.version), Some(1));
+    assert!(
+        matches!(
+            runner.contract(None, true).await,
+            Err(bellows::Error::Refused(_))
+        ),
+        "--force needs a VERSION"
+    );
+
     v1.deregister().await.unwrap();
     let outcome = runner.contract(Some(1), false).await.unwrap();
     assert!(outcome.refused.is_none(), "{:?}", outcome.refused);
