@@ -56,6 +56,14 @@ impl Bellows {
     /// Use the database of an existing PostgreSQL pool (bellows opens its own connections
     /// with the pool's options: its session lock must not go back into the pool).
     ///
+    /// ```no_run
+    /// # async fn startup(migrations: Vec<bellows::Migration>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = sqlx::PgPool::connect("postgres://app@db/app").await?;
+    /// let bellows = bellows::Bellows::from_pg_pool(&pool, migrations)?;
+    /// bellows.apply_expand().await?;
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// A migration bellows cannot run on PostgreSQL.
     #[cfg(feature = "postgres")]
@@ -104,6 +112,14 @@ impl Bellows {
     /// work under the migration lock; the others wait (up to the lock wait, 2 minutes by
     /// default) and then find nothing left to do.
     ///
+    /// ```no_run
+    /// # async fn startup(bellows: bellows::Bellows) -> bellows::Result<()> {
+    /// for applied in bellows.apply_expand().await? {
+    ///     println!("applied {} {}", applied.version, applied.name);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// Lock wait exceeded, drift, a failing statement.
     pub async fn apply_expand(&self) -> Result<Vec<Applied>> {
@@ -121,6 +137,14 @@ impl Bellows {
     /// Record this running instance of the app and keep its heartbeat fresh from a
     /// background task until [`InstanceHandle::deregister`] (or, if the process dies, until
     /// the gate's TTL passes).
+    ///
+    /// ```no_run
+    /// # async fn serve(bellows: bellows::Bellows) -> bellows::Result<()> {
+    /// let instance = bellows.register_instance("shop", "2.4.0").await?;
+    /// // ... serve until shutdown ...
+    /// instance.deregister().await?;
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// The app version is not semver; database errors.

@@ -57,7 +57,21 @@ impl Default for Settings {
     }
 }
 
-/// Migrations and a database, ready to run commands.
+/// Migrations and a database, ready to run commands (what the CLI drives).
+///
+/// ```no_run
+/// # async fn run() -> bellows::Result<()> {
+/// use bellows::{db, engine::{Runner, Settings}, migration::load_dir, Dialect};
+/// let url = db::DatabaseUrl::parse("postgres://postgres@127.0.0.1/app")?;
+/// let migrations = load_dir("migrations".as_ref(), url.dialect())?;
+/// let mut runner = Runner::new(db::connect(&url).await?, migrations, Settings::default())?;
+/// runner.expand().await?;
+/// let outcome = runner.contract(None, false).await?;
+/// if let Some(refused) = outcome.refused {
+///     eprintln!("{} waits: {}", refused.version, refused.reason);
+/// }
+/// # Ok(()) }
+/// ```
 pub struct Runner {
     db: Box<dyn Backend>,
     migrations: Vec<Migration>,
