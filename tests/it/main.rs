@@ -1,2 +1,3 @@
 //! One integration test binary (links once): runner tests against real PostgreSQL and
 //! MariaDB, and linter snapshot tests.
+mod lint;
