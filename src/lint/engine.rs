@@ -130,11 +130,12 @@ impl Linter {
         if let Some(rows) = f.table.as_deref().and_then(|t| self.options.rows_of(t)) {
             if rows < TINY_TABLE_ROWS && severity > Severity::Info {
                 severity = Severity::Info;
+                let rows = thousands(rows);
                 message.push_str(&format!(
                     " (the table has about {rows} rows, so this is quick)"
                 ));
             } else if rows >= HUGE_TABLE_ROWS {
-                message.push_str(&format!(" (the table has about {rows} rows)"));
+                message.push_str(&format!(" (the table has about {} rows)", thousands(rows)));
             }
         }
         Diagnostic {
@@ -204,7 +205,7 @@ impl Linter {
         }
         if let Some(unknown) = a.ids.iter().find(|id| super::registry::rule(id).is_none()) {
             return Some(format!(
-                "`-- bellows:allow {unknown}`: there is no rule `{unknown}`"
+                "`-- bellows:allow` names `{unknown}`, which is not a rule"
             ));
         }
         if a.reason.is_empty() {
@@ -295,4 +296,17 @@ fn file_pos(stmt: &Statement, at: Location) -> Pos {
             column,
         }
     }
+}
+
+/// `48000000` as `48,000,000`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
