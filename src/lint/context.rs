@@ -77,6 +77,11 @@ pub struct StatementContext<'a> {
     pub parse_failure: Option<&'a ParseFailure>,
     /// What the file did before this statement.
     pub file: &'a FileState,
+    /// The statements before this one in the file, all phases, in order (for rules that
+    /// need more than [`FileState`] keeps; tokenize them only when a finding is likely).
+    pub earlier: &'a [&'a crate::sql::Statement],
+    /// The statements after this one in the same phase, in order.
+    pub later: &'a [crate::sql::Statement],
 }
 
 impl StatementContext<'_> {

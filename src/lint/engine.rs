@@ -88,6 +88,8 @@ impl Linter {
                     ast: ast.as_ref(),
                     parse_failure: failure.as_ref(),
                     file: &state,
+                    earlier: &statements,
+                    later: &phase.statements[n + 1..],
                 };
                 for rule in &self.rules {
                     rule.check(&ctx, &mut findings);
