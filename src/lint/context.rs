@@ -6,7 +6,7 @@ use crate::migration::PhaseKind;
 use crate::sql::Dialect;
 use sqlparser::ast::{ObjectName, ObjectNamePart};
 use sqlparser::tokenizer::{Location, Span};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The key a table is known by across statements: the last part of its name, lower-cased
 /// unless it was quoted.
@@ -36,6 +36,8 @@ pub struct NotValidConstraint {
 pub struct FileState {
     /// Tables created earlier in the file (keys as made by [`table_key`]).
     pub created_tables: HashSet<String>,
+    /// Indexes created earlier in the file: index key → table key.
+    pub created_indexes: HashMap<String, String>,
     /// A `SET lock_timeout` / `SET lock_wait_timeout` came earlier in the file.
     pub lock_timeout_set: bool,
     /// An explicit `BEGIN` / `START TRANSACTION` is open.

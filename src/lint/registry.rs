@@ -8,6 +8,17 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::unparsed_statement::UnparsedStatement,
     &rules::unused_allow::UnusedAllow,
     &rules::require_concurrent_index::RequireConcurrentIndex,
+    &rules::require_concurrent_index_drop::RequireConcurrentIndexDrop,
+    &rules::require_concurrent_reindex::RequireConcurrentReindex,
+    &rules::concurrently_in_transaction::ConcurrentlyInTransaction,
+    &rules::constraint_not_valid::ConstraintNotValid,
+    &rules::validate_same_transaction::ValidateSameTransaction,
+    &rules::volatile_default::VolatileDefault,
+    &rules::table_rewrite_maintenance::TableRewriteMaintenance,
+    &rules::lock_table::LockTable,
+    &rules::mysql_copy_algorithm::MysqlCopyAlgorithm,
+    &rules::mysql_expression_default::MysqlExpressionDefault,
+    &rules::mysql_table_rebuild::MysqlTableRebuild,
 ];
 
 /// The rule with id `id`.

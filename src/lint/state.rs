@@ -43,6 +43,8 @@ impl FileState {
             self.after_boundary = true;
         } else if let Some(table) = created_table(tokens) {
             self.created_tables.insert(table);
+        } else if let Some((index, table)) = super::rules::support_pg_mysql::created_index(tokens) {
+            self.created_indexes.insert(index, table);
         } else if tokens.starts_with(&["SET"]) {
             if let Some(i) = (0..4).find(|&i| {
                 tokens.is_word(i, "LOCK_TIMEOUT") || tokens.is_word(i, "LOCK_WAIT_TIMEOUT")

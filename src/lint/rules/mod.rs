@@ -1,6 +1,18 @@
 //! One file per rule. Each file holds a unit struct implementing [`Rule`](super::Rule) and
 //! is listed once in the [registry](super::registry).
 
+pub mod concurrently_in_transaction;
+pub mod constraint_not_valid;
+pub mod lock_table;
+pub mod mysql_copy_algorithm;
+pub mod mysql_expression_default;
+pub mod mysql_table_rebuild;
 pub mod require_concurrent_index;
+pub mod require_concurrent_index_drop;
+pub mod require_concurrent_reindex;
+pub mod support_pg_mysql;
+pub mod table_rewrite_maintenance;
 pub mod unparsed_statement;
 pub mod unused_allow;
+pub mod validate_same_transaction;
+pub mod volatile_default;
