@@ -3,15 +3,24 @@
 //! expected, safe content and is not reported.
 
 use super::support_ddl::{alter_table, CONTRACT};
-use crate::lint::{Finding, Rule, Severity, StatementContext};
+use crate::lint::{Finding, Rule, ServerVersion, Severity, StatementContext};
+use crate::sql::Dialect;
 
 /// Flags column drops in expand phases (and files without markers).
 pub struct DropColumn;
 
 /// Words after `DROP` that name something other than a column.
 const NOT_A_COLUMN: &[&str] = &[
-    "CONSTRAINT", "INDEX", "KEY", "PRIMARY", "FOREIGN", "CHECK", "DEFAULT", "PARTITION",
-    "PERIOD", "SYSTEM",
+    "CONSTRAINT",
+    "INDEX",
+    "KEY",
+    "PRIMARY",
+    "FOREIGN",
+    "CHECK",
+    "DEFAULT",
+    "PARTITION",
+    "PERIOD",
+    "SYSTEM",
 ];
 
 impl Rule for DropColumn {
@@ -31,7 +40,9 @@ impl Rule for DropColumn {
         if ctx.breaking_changes_expected() {
             return;
         }
-        let Some(alter) = alter_table(ctx.tokens) else { return };
+        let Some(alter) = alter_table(ctx.tokens) else {
+            return;
+        };
         if ctx.is_new_table(&alter.table) {
             return;
         }
@@ -50,9 +61,18 @@ impl Rule for DropColumn {
             if !keyword && NOT_A_COLUMN.iter().any(|w| c.is_word(k, w)) {
                 continue;
             }
-            let Some((column, _)) = c.ident(k) else { continue };
+            let Some((column, _)) = c.ident(k) else {
+                continue;
+            };
             let table = alter.name_text(ctx);
-            let online = if ctx.dialect().is_mysql_family() { ", ALGORITHM=INSTANT" } else { "" };
+            let online = match ctx.dialect() {
+                Dialect::Postgres => "",
+                Dialect::Mysql if ctx.version() >= ServerVersion::new(8, 0, 29) => {
+                    ", ALGORITHM=INSTANT"
+                }
+                Dialect::Mariadb if ctx.version().at_least(10, 4) => ", ALGORITHM=INSTANT",
+                _ => ", ALGORITHM=INPLACE, LOCK=NONE",
+            };
             let mut finding = Finding::new(
                 self.default_severity(),
                 format!("dropping column `{column}` of `{}` outside a contract phase breaks the app version still running", alter.table),
@@ -63,7 +83,7 @@ impl Rule for DropColumn {
                  constraints on the column go with it.",
             )
             .suggest(format!(
-                "-- first ship an app version that no longer reads or writes `{column}`, then:\n\
+                "-- once no running app version reads or writes `{column}` (gate on it with requires-app):\n\
                  {CONTRACT}\nALTER TABLE {table} DROP COLUMN {col}{online};",
                 col = c.text(ctx, k, k + 1),
             ))

@@ -33,8 +33,14 @@ impl Rule for DropSchemaDatabase {
         if !t.is_word(0, "DROP") {
             return;
         }
-        let at = if t.is_word(2, "IF") && t.is_word(3, "EXISTS") { 4 } else { 2 };
-        let Some((name, _)) = t.name_at(at) else { return };
+        let at = if t.is_word(2, "IF") && t.is_word(3, "EXISTS") {
+            4
+        } else {
+            2
+        };
+        let Some((name, _)) = t.name_at(at) else {
+            return;
+        };
         if schema_created_earlier(ctx, &name) {
             return;
         }
@@ -56,10 +62,9 @@ impl Rule for DropSchemaDatabase {
                 ),
             )
             .suggest(format!(
-                "-- drop the tables of {name} one by one, each in a gated contract phase:\n\
-                 -- bellows:contract\n\
-                 -- DROP TABLE {name}.<table>;\n\
-                 -- then remove the empty {kind} by hand, outside the migrations"
+                "-- drop the tables of {name} one by one, each in a gated contract phase\n\
+                 -- (DROP TABLE {name}.<table>; see drop-table), then remove the empty\n\
+                 -- {kind} by hand, outside the migrations"
             )),
         );
     }

@@ -64,7 +64,7 @@ impl Rule for DropTable {
                  go too.",
             )
             .suggest(format!(
-                "-- first ship an app version that no longer uses the table, then:\n\
+                "-- once no running app version uses the table (gate on it with requires-app):\n\
                  {CONTRACT}\nDROP TABLE {};",
                 written.join(", ")
             ))

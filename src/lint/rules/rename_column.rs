@@ -25,12 +25,16 @@ impl Rule for RenameColumn {
         if ctx.breaking_changes_expected() {
             return;
         }
-        let Some(alter) = alter_table(ctx.tokens) else { return };
+        let Some(alter) = alter_table(ctx.tokens) else {
+            return;
+        };
         if ctx.is_new_table(&alter.table) {
             return;
         }
         for c in &alter.clauses {
-            let Some((old, new, ty)) = rename(ctx, c) else { continue };
+            let Some((old, new, ty)) = rename(ctx, c) else {
+                continue;
+            };
             let table = alter.name_text(ctx);
             let mysql = ctx.dialect().is_mysql_family();
             let (instant, differs) = if mysql {
@@ -40,11 +44,14 @@ impl Rule for RenameColumn {
             };
             let (ty, ty_note) = match ty {
                 Some(ty) => (ty, String::new()),
-                None => ("text".to_string(), format!("-- give {new} the type of {old}\n")),
+                None => (
+                    "text".to_string(),
+                    format!("-- give {new} the type of {old}\n"),
+                ),
             };
             let mut finding = Finding::new(
                 self.default_severity(),
-                format!("renaming column {old} of `{}` to {new} breaks the app version still running", alter.table),
+                format!("renaming column `{old}` of `{}` to `{new}` breaks the app version still running", alter.table),
                 "The rename itself is quick (a brief ACCESS EXCLUSIVE lock on PostgreSQL, an \
                  exclusive metadata lock on MySQL, instant from 8.0.28), but from the moment it \
                  commits every query of the running app version that names the old column fails \
@@ -58,10 +65,12 @@ impl Rule for RenameColumn {
                  {ty_note}ALTER TABLE {table} ADD COLUMN {new} {ty}{instant};\n\
                  -- keep {old} and {new} in sync with a trigger while both app versions run\n\
                  -- (`bellows new --op rename-column` writes it for you)\n\n\
-                 -- bellows:backfill table={table} key={BACKFILL_KEY}\n\
+                 -- bellows:backfill table={key} key={BACKFILL_KEY}\n\
                  UPDATE {table} SET {new} = {old} WHERE {differs};\n\n\
+                 -- once every running app version uses {new}:\n\
                  {CONTRACT}\n\
-                 ALTER TABLE {table} DROP COLUMN {old}{instant};\n"
+                 ALTER TABLE {table} DROP COLUMN {old}{instant};\n",
+                key = alter.table,
             ))
             .on_table(alter.table.clone());
             if let Some(span) = c.span() {
@@ -82,7 +91,10 @@ fn rename(ctx: &StatementContext<'_>, c: &Clause<'_>) -> Option<(String, String,
         } else {
             1
         };
-        if ["TO", "AS", "CONSTRAINT", "INDEX", "KEY"].iter().any(|w| c.is_word(k, w)) {
+        if ["TO", "AS", "CONSTRAINT", "INDEX", "KEY"]
+            .iter()
+            .any(|w| c.is_word(k, w))
+        {
             return None;
         }
         let (_, to) = c.ident(k)?;

@@ -37,7 +37,7 @@ impl Rule for RenameTable {
             out.push(
                 Finding::new(
                     self.default_severity(),
-                    format!("renaming `{old}` to {new_text} breaks every query of the running app version that names `{old}`"),
+                    format!("renaming `{old}` to `{new_text}` breaks every query of the running app version that names `{old}`"),
                     "The rename is catalog-only (a brief ACCESS EXCLUSIVE lock on PostgreSQL, an \
                      exclusive metadata lock on MySQL / MariaDB), but from the moment it commits \
                      the app version still running gets `relation does not exist` / `table \
@@ -48,6 +48,7 @@ impl Rule for RenameTable {
                 )
                 .suggest(format!(
                     "-- bellows:expand\n{rename}\nCREATE VIEW {old_text} AS SELECT * FROM {new_text};\n\n\
+                     -- once every running app version uses {new_text}:\n\
                      {CONTRACT}\nDROP VIEW {old_text};\n"
                 ))
                 .on_table(old),
@@ -66,7 +67,9 @@ fn renames(ctx: &StatementContext<'_>) -> Vec<(String, String, String)> {
             if !t.is_word(after_old, "TO") {
                 break;
             }
-            let Some((new, after_new)) = t.name_at(after_old + 1) else { break };
+            let Some((new, after_new)) = t.name_at(after_old + 1) else {
+                break;
+            };
             let old_text = source(ctx, i, after_old).unwrap_or_else(|| old.clone());
             let new_text = source(ctx, after_old + 1, after_new).unwrap_or(new);
             found.push((old, old_text, new_text));
@@ -81,13 +84,20 @@ fn renames(ctx: &StatementContext<'_>) -> Vec<(String, String, String)> {
             if !c.is_word(0, "RENAME") {
                 continue;
             }
-            let k = if c.is_word(1, "TO") || c.is_word(1, "AS") { 2 } else { 1 };
+            let k = if c.is_word(1, "TO") || c.is_word(1, "AS") {
+                2
+            } else {
+                1
+            };
             // `RENAME <name>` without TO/AS is MySQL's table rename; PostgreSQL's
             // `RENAME a TO b` is a column rename.
             if k == 1 && (!ctx.dialect().is_mysql_family() || c.is_word(2, "TO")) {
                 continue;
             }
-            if ["COLUMN", "CONSTRAINT", "INDEX", "KEY"].iter().any(|w| c.is_word(k, w)) {
+            if ["COLUMN", "CONSTRAINT", "INDEX", "KEY"]
+                .iter()
+                .any(|w| c.is_word(k, w))
+            {
                 continue;
             }
             if c.ident(k).is_some() {

@@ -159,7 +159,11 @@ pub fn split_commas(t: &Tokens, start: usize, end: usize) -> Vec<Clause<'_>> {
             ")" => depth = depth.saturating_sub(1),
             "," if depth == 0 => {
                 if i > from {
-                    clauses.push(Clause { t, start: from, end: i });
+                    clauses.push(Clause {
+                        t,
+                        start: from,
+                        end: i,
+                    });
                 }
                 from = i + 1;
             }
@@ -167,16 +171,40 @@ pub fn split_commas(t: &Tokens, start: usize, end: usize) -> Vec<Clause<'_>> {
         }
     }
     if end > from {
-        clauses.push(Clause { t, start: from, end });
+        clauses.push(Clause {
+            t,
+            start: from,
+            end,
+        });
     }
     clauses
 }
 
 /// Words that end a column's type and start its options.
 const OPTION_WORDS: &[&str] = &[
-    "NOT", "NULL", "DEFAULT", "CONSTRAINT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK",
-    "GENERATED", "AS", "COLLATE", "AUTO_INCREMENT", "COMMENT", "FIRST", "AFTER", "ON",
-    "INVISIBLE", "VISIBLE", "STORED", "VIRTUAL", "PERSISTENT", "KEY", "USING",
+    "NOT",
+    "NULL",
+    "DEFAULT",
+    "CONSTRAINT",
+    "PRIMARY",
+    "UNIQUE",
+    "REFERENCES",
+    "CHECK",
+    "GENERATED",
+    "AS",
+    "COLLATE",
+    "AUTO_INCREMENT",
+    "COMMENT",
+    "FIRST",
+    "AFTER",
+    "ON",
+    "INVISIBLE",
+    "VISIBLE",
+    "STORED",
+    "VIRTUAL",
+    "PERSISTENT",
+    "KEY",
+    "USING",
 ];
 
 /// A column definition in a clause: its name and where its type is.
@@ -247,5 +275,5 @@ pub fn schema_created_earlier(ctx: &StatementContext<'_>, name: &str) -> bool {
 /// The `key=` of a backfill section for `table`; bellows needs a unique, not-null key.
 pub const BACKFILL_KEY: &str = "id";
 
-/// The contract-phase marker used in suggestions, with a note on gating it.
-pub const CONTRACT: &str = "-- bellows:contract\n-- gate it with requires-app=\">=X.Y.Z\", the first app version that no longer needs it";
+/// The contract-phase marker used in suggestions.
+pub const CONTRACT: &str = "-- bellows:contract";

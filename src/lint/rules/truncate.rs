@@ -34,30 +34,41 @@ impl Rule for Truncate {
             if t.is_word(i, "ONLY") {
                 i += 1;
             }
-            let Some((key, next)) = t.name_at(i) else { break };
+            let Some((key, next)) = t.name_at(i) else {
+                break;
+            };
             if !ctx.is_new_table(&key) {
                 names.push((key.clone(), source(ctx, i, next).unwrap_or(key)));
             }
-            let next = if t.get(next).is_some_and(|tok| tok.text == "*") { next + 1 } else { next };
+            let next = if t.get(next).is_some_and(|tok| tok.text == "*") {
+                next + 1
+            } else {
+                next
+            };
             if t.get(next).is_some_and(|tok| tok.text == ",") {
                 i = next + 1;
             } else {
                 break;
             }
         }
-        let Some((first, _)) = names.first().cloned() else { return };
+        let Some((first, _)) = names.first().cloned() else {
+            return;
+        };
         let cascade = t.has("CASCADE");
         let list: Vec<_> = names.iter().map(|(k, _)| format!("`{k}`")).collect();
         let message = if cascade {
             format!("TRUNCATE ... CASCADE of {} also empties every table that references it by foreign key", list.join(", "))
         } else {
-            format!("TRUNCATE of {} locks the table and empties it for every app version", list.join(", "))
+            format!(
+                "TRUNCATE of {} locks the table and empties it for every app version",
+                list.join(", ")
+            )
         };
         let suggestion = names
             .iter()
-            .map(|(_, written)| {
+            .map(|(key, written)| {
                 format!(
-                    "-- bellows:backfill table={written} key={BACKFILL_KEY}\n\
+                    "-- bellows:backfill table={key} key={BACKFILL_KEY}\n\
                      DELETE FROM {written};"
                 )
             })
