@@ -19,7 +19,7 @@ fn report() -> Report {
     let b = linter
         .lint(
             "migrations/20261123000000_misc.sql",
-            "-- bellows:allow require-concurrent-index,x: y\nREINDEX TABLE users;\n",
+            "-- bellows:allow require-concurrent-index,x: y\nSELECT * FROM users WHERE;\n",
         )
         .expect("valid");
     Report { files: vec![a, b] }
@@ -72,9 +72,27 @@ fn json_is_the_documented_shape() {
 #[test]
 fn sarif() {
     let text = render(Format::Sarif, &report(), false);
-    let version = format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION"));
-    assert!(text.contains(&version));
-    insta::assert_snapshot!(text.replace(&version, "\"version\": \"[version]\""));
+    let mut value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let driver = &mut value["runs"][0]["tool"]["driver"];
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    let rules = driver["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), bellows::lint::RULES.len());
+    for (rule, entry) in bellows::lint::RULES.iter().zip(rules) {
+        assert_eq!(entry["id"], rule.id());
+        let uri = format!("{}{}.md", bellows::lint::DOCS_URL, rule.id());
+        assert_eq!(entry["helpUri"], uri.as_str());
+        assert!(entry["help"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()));
+    }
+    // The rule list grows with every rule; pin the rest of the log.
+    driver["rules"] = serde_json::json!("[every registered rule]");
+    driver["version"] = serde_json::json!("[version]");
+    let results = value["runs"][0]["results"].as_array_mut().expect("results");
+    for r in results.iter_mut() {
+        r["ruleIndex"] = serde_json::json!("[index]");
+    }
+    insta::assert_snapshot!(serde_json::to_string_pretty(&value).expect("json"));
 }
 
 #[test]
