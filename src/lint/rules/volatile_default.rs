@@ -177,11 +177,19 @@ impl Rule for VolatileDefault {
             );
             if let (Some(def), Some(name), Some(expr)) = parts {
                 let table = written_name(ctx, &target);
+                let not_null = t
+                    .find_seq(col.clause.start, &["NOT", "NULL"])
+                    .is_some_and(|i| i < col.clause.end);
+                let then = if not_null {
+                    "\n-- then NOT NULL with the set-not-null recipe (CHECK ... NOT VALID, VALIDATE)"
+                } else {
+                    ""
+                };
                 finding = finding.suggest(format!(
                     "-- bellows:expand\nALTER TABLE {table} ADD COLUMN {def};\n\
                      ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT {expr};\n\n\
                      -- bellows:backfill table={} key=id\n\
-                     UPDATE {table} SET {name} = {expr} WHERE {name} IS NULL;",
+                     UPDATE {table} SET {name} = {expr} WHERE {name} IS NULL;{then}",
                     target.table
                 ));
             }
