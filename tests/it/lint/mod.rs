@@ -4,6 +4,7 @@
 mod cli;
 mod docs;
 mod formats;
+mod live;
 mod props;
 mod rules;
 mod support;
