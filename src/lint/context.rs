@@ -31,6 +31,19 @@ pub struct NotValidConstraint {
     pub txn: u32,
 }
 
+/// A `CHECK (<column> IS NOT NULL)` constraint added earlier in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotNullCheck {
+    /// The table key.
+    pub table: String,
+    /// The constraint name, lower-cased unless quoted.
+    pub name: String,
+    /// The column key.
+    pub column: String,
+    /// Added without `NOT VALID`, or validated by a later `VALIDATE CONSTRAINT`.
+    pub validated: bool,
+}
+
 /// What the statements before the current one did, accumulated in file order.
 #[derive(Debug, Clone, Default)]
 pub struct FileState {
@@ -49,6 +62,8 @@ pub struct FileState {
     pub txn: u32,
     /// The file starts with sqlx's `-- no-transaction` line.
     pub no_transaction_file: bool,
+    /// `CHECK (col IS NOT NULL)` constraints added earlier in the file.
+    pub not_null_checks: Vec<NotNullCheck>,
     /// The previous statement ended a transaction (or ran alone): the next one starts anew.
     pub(crate) after_boundary: bool,
 }
@@ -84,6 +99,16 @@ pub struct StatementContext<'a> {
     pub earlier: &'a [&'a crate::sql::Statement],
     /// The statements after this one in the same phase, in order.
     pub later: &'a [crate::sql::Statement],
+}
+
+impl FileState {
+    /// True when a validated `CHECK (column IS NOT NULL)` on `table` came earlier in the file.
+    #[must_use]
+    pub fn has_validated_not_null(&self, table: &str, column: &str) -> bool {
+        self.not_null_checks
+            .iter()
+            .any(|c| c.validated && c.table == table && c.column == column)
+    }
 }
 
 impl StatementContext<'_> {

@@ -28,7 +28,7 @@ mod tokens;
 mod version;
 
 pub use context::{
-    table_key, FileState, Finding, NotValidConstraint, ParseFailure, StatementContext,
+    table_key, FileState, Finding, NotNullCheck, NotValidConstraint, ParseFailure, StatementContext,
 };
 pub use diagnostic::{Diagnostic, Severity};
 pub use engine::Linter;

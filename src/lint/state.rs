@@ -1,7 +1,7 @@
 //! Keeping [`FileState`] up to date while the engine walks a file's statements in order:
 //! which transaction each statement runs in, and what earlier statements created or set.
 
-use super::{FileState, NotValidConstraint, Tokens, TransactionMode};
+use super::{FileState, NotNullCheck, NotValidConstraint, Tokens, TransactionMode};
 use crate::sql::Dialect;
 
 impl FileState {
@@ -52,8 +52,58 @@ impl FileState {
                 let value = tokens.all().get(i + 2).map(|t| t.text.as_str());
                 self.lock_timeout_set = !matches!(value, Some("0" | "0s" | "0ms"));
             }
-        } else if let Some(c) = not_valid_constraint(tokens, self.txn) {
-            self.not_valid.push(c);
+        } else if tokens.starts_with(&["ALTER", "TABLE"]) {
+            self.record_constraints(tokens);
+        }
+    }
+}
+
+impl FileState {
+    /// `ADD CONSTRAINT ... NOT VALID`, `CHECK (col IS NOT NULL)` and `VALIDATE CONSTRAINT`.
+    fn record_constraints(&mut self, t: &Tokens) {
+        let Some((table, _)) = t.name_at(skip_modifiers(t, 2)) else {
+            return;
+        };
+        let not_valid = t.find_seq(0, &["NOT", "VALID"]).is_some();
+        if let Some(at) = t.find_seq(0, &["VALIDATE", "CONSTRAINT"]) {
+            if let Some((name, _)) = t.name_at(at + 2) {
+                for c in &mut self.not_null_checks {
+                    if c.table == table && c.name == name {
+                        c.validated = true;
+                    }
+                }
+            }
+        }
+        let Some(at) = t.find_seq(0, &["ADD", "CONSTRAINT"]) else {
+            return;
+        };
+        let Some((name, after)) = t.name_at(at + 2) else {
+            return;
+        };
+        if not_valid {
+            let txn = self.txn;
+            self.not_valid.push(NotValidConstraint {
+                table: table.clone(),
+                name: name.clone(),
+                txn,
+            });
+        }
+        let is_punct = |i: usize, p: &str| t.get(i).is_some_and(|x| x.text == p);
+        if t.is_word(after, "CHECK") && is_punct(after + 1, "(") {
+            if let Some((column, end)) = t.name_at(after + 2) {
+                if t.is_word(end, "IS")
+                    && t.is_word(end + 1, "NOT")
+                    && t.is_word(end + 2, "NULL")
+                    && is_punct(end + 3, ")")
+                {
+                    self.not_null_checks.push(NotNullCheck {
+                        table,
+                        name,
+                        column,
+                        validated: !not_valid,
+                    });
+                }
+            }
         }
     }
 }
@@ -104,15 +154,4 @@ fn created_table(t: &Tokens) -> Option<String> {
     }
     t.name_at(skip_modifiers(t, table + 1))
         .map(|(name, _)| name)
-}
-
-/// `ALTER TABLE t ADD CONSTRAINT c ... NOT VALID`.
-fn not_valid_constraint(t: &Tokens, txn: u32) -> Option<NotValidConstraint> {
-    if !t.starts_with(&["ALTER", "TABLE"]) || t.find_seq(0, &["NOT", "VALID"]).is_none() {
-        return None;
-    }
-    let (table, _) = t.name_at(skip_modifiers(t, 2))?;
-    let at = t.find_seq(0, &["ADD", "CONSTRAINT"])?;
-    let (name, _) = t.name_at(at + 2)?;
-    Some(NotValidConstraint { table, name, txn })
 }

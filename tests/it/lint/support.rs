@@ -60,3 +60,11 @@ pub fn rules_pg(sql: &str) -> Vec<&'static str> {
         .map(|d| d.rule)
         .collect()
 }
+
+/// The rule ids found in `sql` for `dialect`, in order.
+pub fn rules_in(dialect: Dialect, sql: &str) -> Vec<&'static str> {
+    report_with(LintOptions::new(dialect), "migration.sql", sql)
+        .diagnostics()
+        .map(|d| d.rule)
+        .collect()
+}

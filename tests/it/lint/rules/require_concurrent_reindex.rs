@@ -32,3 +32,18 @@ fn passes_concurrently_system_and_new_tables() {
         assert!(!rules_pg(sql).contains(&ID), "{sql}");
     }
 }
+
+#[test]
+fn warns_about_the_pg14_concurrent_build_bug() {
+    insta::assert_snapshot!(at(
+        Dialect::Postgres,
+        "14.3",
+        "REINDEX INDEX CONCURRENTLY users_email_idx;"
+    ));
+    let fixed = at(
+        Dialect::Postgres,
+        "14.4",
+        "REINDEX INDEX CONCURRENTLY users_email_idx;",
+    );
+    assert!(!fixed.contains("require-concurrent-reindex"));
+}
