@@ -49,6 +49,21 @@ impl Rule for RequireConcurrentReindex {
             .find(|w| t.is_word(kind, w));
         let Some(what) = what else { return }; // SYSTEM, or not a form we know
         if concurrent_option || t.is_word(kind + 1, "CONCURRENTLY") {
+            let version = ctx.version();
+            if ctx.options.server_version.is_some()
+                && version.major == 14
+                && !version.at_least(14, 4)
+            {
+                out.push(Finding::new(
+                    Severity::Warning,
+                    format!(
+                        "REINDEX CONCURRENTLY on PostgreSQL {version} can build a corrupt index"
+                    ),
+                    "PostgreSQL 14.0 to 14.3 can silently build indexes that miss rows when they \
+                     build or rebuild CONCURRENTLY (fixed in 14.4). Upgrade before running this \
+                     migration.",
+                ));
+            }
             return;
         }
         let name = t.name_at(kind + 1).map(|(n, _)| n);

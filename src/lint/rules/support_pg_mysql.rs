@@ -272,7 +272,7 @@ pub fn replace_all(
     let mut limit = usize::MAX;
     for (r, with) in edits {
         let b = bytes_of(ctx, &r)?;
-        if b.end > limit {
+        if b.end > limit || out.get(b.clone()).is_none() {
             return None;
         }
         out.replace_range(b.clone(), with);
@@ -308,13 +308,17 @@ pub fn table_of_index<'a>(ctx: &StatementContext<'a>, index: &str) -> Option<&'a
 }
 
 /// A rewrite that must run outside a transaction: with sqlx's `-- no-transaction` line when
-/// the runner wraps files in one, and with an allow line for `unparsed-statement` when the
-/// parser cannot read it.
+/// the runner wraps files in one, a lock timeout when the runner is not bellows, and an allow
+/// line for `unparsed-statement` when the parser cannot read it.
 #[must_use]
 pub fn run_alone(ctx: &StatementContext<'_>, sql: &str, parsable: bool, what: &str) -> String {
     let mut out = String::new();
     if ctx.options.transaction_mode == TransactionMode::Always {
         out.push_str("-- no-transaction\n");
+    }
+    if ctx.options.transaction_mode != TransactionMode::Auto && !ctx.file.lock_timeout_set {
+        // Another runner sets no lock timeout of its own (bellows does).
+        out.push_str("SET lock_timeout = '2s';\n");
     }
     if !parsable {
         out.push_str(&format!(
