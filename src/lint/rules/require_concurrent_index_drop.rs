@@ -9,6 +9,43 @@ use crate::sql::Dialect;
 /// Flags index drops that block every query on the table while they wait for their lock.
 pub struct RequireConcurrentIndexDrop;
 
+impl RequireConcurrentIndexDrop {
+    /// `DROP INDEX CONCURRENTLY` accepts one index and no `CASCADE`: anything else fails.
+    fn check_concurrent(
+        &self,
+        ctx: &StatementContext<'_>,
+        names: &[(String, String)],
+        out: &mut Vec<Finding>,
+    ) {
+        let cascade = ctx.tokens.has("CASCADE");
+        if names.len() < 2 && !cascade {
+            return;
+        }
+        let if_exists = if ctx.tokens.is_word(3, "IF") {
+            "IF EXISTS "
+        } else {
+            ""
+        };
+        let rewrite: Vec<String> = names
+            .iter()
+            .map(|(_, written)| {
+                let sql = format!("DROP INDEX CONCURRENTLY {if_exists}{written}");
+                run_alone(ctx, &sql, false, "DROP INDEX CONCURRENTLY")
+            })
+            .collect();
+        out.push(
+            Finding::new(
+                Severity::Error,
+                "DROP INDEX CONCURRENTLY accepts a single index and no CASCADE: this statement fails at run time",
+                "PostgreSQL refuses DROP INDEX CONCURRENTLY with several indexes or with CASCADE, \
+                 so the migration stops here. Drop each index in its own statement, and drop \
+                 objects that depend on it explicitly beforehand.",
+            )
+            .suggest(rewrite.join("\n")),
+        );
+    }
+}
+
 impl Rule for RequireConcurrentIndexDrop {
     fn id(&self) -> &'static str {
         "require-concurrent-index-drop"
@@ -28,10 +65,11 @@ impl Rule for RequireConcurrentIndexDrop {
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let t = ctx.tokens;
-        if !t.starts_with(&["DROP", "INDEX"]) || t.is_word(2, "CONCURRENTLY") {
+        if !t.starts_with(&["DROP", "INDEX"]) {
             return;
         }
-        let start = skip_modifiers(t, 2);
+        let concurrently = t.is_word(2, "CONCURRENTLY");
+        let start = skip_modifiers(t, if concurrently { 3 } else { 2 });
         let mut names = Vec::new();
         for clause in clauses(t, start) {
             if let Some((key, end)) = t.name_at(clause.start) {
@@ -41,6 +79,10 @@ impl Rule for RequireConcurrentIndexDrop {
             }
         }
         if names.is_empty() {
+            return;
+        }
+        if concurrently {
+            self.check_concurrent(ctx, &names, out);
             return;
         }
         let risky: Vec<&(String, String)> = names

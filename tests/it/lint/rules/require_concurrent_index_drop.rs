@@ -30,3 +30,10 @@ fn passes_an_index_on_a_table_created_in_the_same_file() {
     let sql = "CREATE INDEX CONCURRENTLY u_a_idx ON users (a);\nDROP INDEX u_a_idx;";
     assert!(rules_pg(sql).contains(&ID));
 }
+
+#[test]
+fn flags_a_concurrent_drop_postgres_would_refuse() {
+    insta::assert_snapshot!(pg(
+        "DROP INDEX CONCURRENTLY IF EXISTS a_idx, b_idx CASCADE;"
+    ));
+}
