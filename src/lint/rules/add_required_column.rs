@@ -5,6 +5,7 @@
 use super::common::{
     alter_existing, alter_name, has_option, ident, is_auto_increment, placeholder,
 };
+use super::support_ddl::{alter_table, column_def_at};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterTableOperation, ColumnOption};
 
@@ -25,6 +26,10 @@ impl Rule for AddRequiredColumn {
     }
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        if ctx.ast.is_none() {
+            self.check_tokens(ctx, out);
+            return;
+        }
         let Some((table, ops)) = alter_existing(ctx) else {
             return;
         };
@@ -82,6 +87,63 @@ impl Rule for AddRequiredColumn {
                 )
                 .suggest(suggestion)
                 .on_table(table.clone()),
+            );
+        }
+    }
+}
+
+impl AddRequiredColumn {
+    /// The token path, for statements the parser cannot read (MariaDB's
+    /// `ADD COLUMN IF NOT EXISTS`, `ALGORITHM=NOCOPY`): `ADD [COLUMN] [IF NOT EXISTS] name
+    /// type ... NOT NULL` without `DEFAULT`, `AUTO_INCREMENT`, `GENERATED`/`AS` or a serial
+    /// type.
+    fn check_tokens(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let Some(alter) = alter_table(ctx.tokens) else {
+            return;
+        };
+        if ctx.is_new_table(&alter.table) {
+            return;
+        }
+        for c in &alter.clauses {
+            if !c.is_word(0, "ADD") {
+                continue;
+            }
+            let mut k = if c.is_word(1, "COLUMN") { 2 } else { 1 };
+            if c.is_word(k, "IF") && c.is_word(k + 1, "NOT") && c.is_word(k + 2, "EXISTS") {
+                k += 3;
+            }
+            let Some(def) = column_def_at(c, k) else {
+                continue;
+            };
+            let words = |w: &str| (def.ty.0..c.end - c.start).any(|j| c.is_word(j, w));
+            let not_null = (def.ty.0..c.end - c.start)
+                .any(|j| c.is_word(j, "NOT") && c.is_word(j + 1, "NULL"));
+            let serial = c.get(def.ty.0).is_some_and(|t| t.text.ends_with("SERIAL"));
+            let filled = ["DEFAULT", "AUTO_INCREMENT", "GENERATED", "AS"]
+                .iter()
+                .any(|w| words(w));
+            if !not_null
+                || filled
+                || serial
+                || matches!(
+                    c.get(k).map(|t| t.text.as_str()),
+                    Some(
+                        "CONSTRAINT" | "PRIMARY" | "UNIQUE" | "FOREIGN" | "INDEX" | "KEY" | "CHECK"
+                    )
+                )
+            {
+                continue;
+            }
+            out.push(
+                Finding::new(
+                    self.default_severity(),
+                    format!("required column `{}` added to `{}` without a DEFAULT", def.name, alter.table),
+                    "Existing rows get no value: PostgreSQL refuses the statement once the table has \
+                     rows; MySQL and MariaDB fill the type's implicit default silently, and every \
+                     INSERT of the app version still running, which does not know the column, \
+                     fails in strict mode. Give it a DEFAULT, or add it nullable and backfill.",
+                )
+                .on_table(alter.table.clone()),
             );
         }
     }

@@ -1,6 +1,7 @@
 //! `add-required-column`.
 
-use crate::lint::support::{mysql, pg, rules_in, rules_pg};
+use crate::lint::support::{check_with, mysql, pg, rules_in, rules_pg};
+use bellows::lint::LintOptions;
 use bellows::Dialect;
 
 #[test]
@@ -28,4 +29,15 @@ fn passes_defaults_nullable_columns_and_new_tables() {
         "ALTER TABLE users ADD COLUMN plan varchar(20) NOT NULL DEFAULT 'free';"
     )
     .is_empty());
+}
+
+#[test]
+fn token_path_flags_mariadb_if_not_exists() {
+    let sql =
+        "ALTER TABLE users ADD COLUMN IF NOT EXISTS plan varchar(20) NOT NULL, ALGORITHM=NOCOPY;";
+    let mariadb = check_with(LintOptions::new(Dialect::Mariadb), sql);
+    insta::assert_snapshot!(mariadb);
+    let fine =
+        "ALTER TABLE users ADD COLUMN IF NOT EXISTS plan varchar(20) NOT NULL DEFAULT 'free';";
+    assert!(!rules_in(Dialect::Mariadb, fine).contains(&"add-required-column"));
 }
