@@ -45,6 +45,10 @@ fn passes_contract_phases_new_tables_and_other_drops() {
         "CREATE TABLE scratch (id bigint, tmp text);\nALTER TABLE scratch DROP COLUMN tmp;"
     ));
     assert!(none("ALTER TABLE users DROP CONSTRAINT users_email_key;"));
+    assert!(none("-- bellows:expand\nALTER TABLE users ADD COLUMN e text;\n-- bellows:down\nALTER TABLE users DROP COLUMN e;"));
+    assert!(none(
+        "-- bellows:allow drop-column never shipped\nALTER TABLE users DROP COLUMN e;"
+    ));
     assert!(none("ALTER TABLE users ALTER COLUMN email DROP DEFAULT;"));
     assert!(!mysql(
         "ALTER TABLE users DROP INDEX users_email, DROP FOREIGN KEY fk, DROP PRIMARY KEY;"

@@ -35,6 +35,7 @@ fn passes_a_rename_with_a_view_contract_phases_and_new_tables() {
         "CREATE TABLE tmp_x (id int);\nALTER TABLE tmp_x RENAME TO x;"
     ));
     assert!(none("ALTER TABLE users RENAME COLUMN a TO b;"));
+    assert!(none("-- bellows:expand\nALTER TABLE a ADD COLUMN x int;\n-- bellows:down\nALTER TABLE customers RENAME TO accounts;"));
     assert!(none("ALTER TABLE users RENAME CONSTRAINT a TO b;"));
     assert!(
         !mysql("RENAME TABLE a TO b;\nCREATE OR REPLACE VIEW a AS SELECT * FROM b;")
