@@ -2,7 +2,7 @@
 //! the app version still running reads or writes. In a gated contract phase it is the
 //! expected, safe content and is not reported.
 
-use super::support_ddl::{alter_table, CONTRACT};
+use super::support_ddl::{alter_table, column_added_earlier, CONTRACT};
 use crate::lint::{Finding, Rule, ServerVersion, Severity, StatementContext};
 use crate::sql::Dialect;
 
@@ -64,6 +64,9 @@ impl Rule for DropColumn {
             let Some((column, _)) = c.ident(k) else {
                 continue;
             };
+            if column_added_earlier(ctx, &alter.table, &column) {
+                continue;
+            }
             let table = alter.name_text(ctx);
             let online = match ctx.dialect() {
                 Dialect::Postgres => "",

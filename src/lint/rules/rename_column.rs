@@ -2,7 +2,9 @@
 //! `CHANGE a b ...`) outside a contract phase breaks every query of the running app that
 //! names the old column, however quick the rename is (MySQL 8.0.28+ does it instantly).
 
-use super::support_ddl::{alter_table, modify_or_change, Clause, BACKFILL_KEY, CONTRACT};
+use super::support_ddl::{
+    alter_table, column_added_earlier, modify_or_change, Clause, BACKFILL_KEY, CONTRACT,
+};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags column renames outside a contract phase.
@@ -35,6 +37,15 @@ impl Rule for RenameColumn {
             let Some((old, new, ty)) = rename(ctx, c) else {
                 continue;
             };
+            let old_key = old.trim_matches(|ch| ch == '"' || ch == '`');
+            let old_key = if old.starts_with(['"', '`']) {
+                old_key.to_string()
+            } else {
+                old_key.to_ascii_lowercase()
+            };
+            if column_added_earlier(ctx, &alter.table, &old_key) {
+                continue;
+            }
             let table = alter.name_text(ctx);
             let mysql = ctx.dialect().is_mysql_family();
             let (instant, differs) = if mysql {

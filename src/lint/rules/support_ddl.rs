@@ -277,3 +277,26 @@ pub const BACKFILL_KEY: &str = "id";
 
 /// The contract-phase marker used in suggestions.
 pub const CONTRACT: &str = "-- bellows:contract";
+
+/// True when an earlier statement of the file added column `column` (a key) to `table`:
+/// no running app version knows it yet, so dropping or renaming it breaks nothing.
+#[must_use]
+pub fn column_added_earlier(ctx: &StatementContext<'_>, table: &str, column: &str) -> bool {
+    ctx.earlier.iter().any(|s| {
+        let t = tokenize(&s.sql, ctx.dialect());
+        let Some(alter) = alter_table(&t) else {
+            return false;
+        };
+        alter.table == table
+            && alter.clauses.iter().any(|c| {
+                if !c.is_word(0, "ADD") {
+                    return false;
+                }
+                let mut k = if c.is_word(1, "COLUMN") { 2 } else { 1 };
+                if c.is_word(k, "IF") && c.is_word(k + 1, "NOT") && c.is_word(k + 2, "EXISTS") {
+                    k += 3;
+                }
+                c.ident(k).is_some_and(|(name, _)| name == column)
+            })
+    })
+}

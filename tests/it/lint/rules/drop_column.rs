@@ -45,6 +45,7 @@ fn passes_contract_phases_new_tables_and_other_drops() {
         "CREATE TABLE scratch (id bigint, tmp text);\nALTER TABLE scratch DROP COLUMN tmp;"
     ));
     assert!(none("ALTER TABLE users DROP CONSTRAINT users_email_key;"));
+    assert!(none("ALTER TABLE users ADD COLUMN tmp_flag boolean;\nUPDATE users SET tmp_flag = true WHERE id = 1;\nALTER TABLE users DROP COLUMN tmp_flag;"));
     assert!(none("-- bellows:expand\nALTER TABLE users ADD COLUMN e text;\n-- bellows:down\nALTER TABLE users DROP COLUMN e;"));
     assert!(none(
         "-- bellows:allow drop-column never shipped\nALTER TABLE users DROP COLUMN e;"
