@@ -3,6 +3,7 @@
 //! blocks the app. A VIRTUAL column (MySQL, PostgreSQL 18+) costs nothing to add.
 
 use super::common::{alter_existing, has_option, ident};
+use super::support_ddl::alter_table;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterTableOperation, ColumnOption, GeneratedExpressionMode};
 
@@ -23,11 +24,15 @@ impl Rule for StoredGeneratedColumn {
     }
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let mysql = ctx.dialect().is_mysql_family();
+        let virtual_ok = mysql || ctx.version().at_least(18, 0);
+        if ctx.ast.is_none() {
+            self.check_tokens(ctx, virtual_ok, out);
+            return;
+        }
         let Some((table, ops)) = alter_existing(ctx) else {
             return;
         };
-        let mysql = ctx.dialect().is_mysql_family();
-        let virtual_ok = mysql || ctx.version().at_least(18, 0);
         for op in ops {
             let AlterTableOperation::AddColumn {
                 column_def: def, ..
@@ -50,34 +55,71 @@ impl Rule for StoredGeneratedColumn {
             if !stored {
                 continue;
             }
-            let column = ident(&def.name);
-            let mut finding = Finding::new(
-                self.default_severity(),
-                format!("adding stored generated column `{column}` to `{table}` rewrites every row"),
-                "A STORED generated column is computed and written for every existing row when it is \
-                 added: PostgreSQL rewrites the table under ACCESS EXCLUSIVE and MySQL copies it, \
-                 blocking the app for the whole table. A VIRTUAL column is computed on read and \
-                 added instantly; otherwise add a plain column, fill it with a trigger and a \
-                 backfill.",
-            )
-            .on_table(table.clone());
-            if virtual_ok {
-                if let Some(rewrite) = replace_stored(ctx.sql) {
-                    finding = finding.suggest(format!("{rewrite};"));
-                }
-            }
-            out.push(finding);
+            out.push(self.finding(ctx, &ident(&def.name), &table, virtual_ok));
         }
     }
 }
 
-/// The statement with its `STORED` keyword replaced by `VIRTUAL`.
+impl StoredGeneratedColumn {
+    fn finding(
+        &self,
+        ctx: &StatementContext<'_>,
+        column: &str,
+        table: &str,
+        virtual_ok: bool,
+    ) -> Finding {
+        let mut finding = Finding::new(
+            self.default_severity(),
+            format!("adding stored generated column `{column}` to `{table}` rewrites every row"),
+            "A STORED generated column is computed and written for every existing row when it is \
+                 added: PostgreSQL rewrites the table under ACCESS EXCLUSIVE and MySQL copies it, \
+                 blocking the app for the whole table. A VIRTUAL column is computed on read and \
+                 added instantly; otherwise add a plain column, fill it with a trigger and a \
+                 backfill.",
+        )
+        .on_table(table);
+        if virtual_ok {
+            if let Some(rewrite) = replace_stored(ctx.sql) {
+                finding = finding.suggest(format!("{rewrite};"));
+            }
+        }
+        finding
+    }
+
+    /// The token path, for statements the parser cannot read (MariaDB's `PERSISTENT`,
+    /// `ADD COLUMN IF NOT EXISTS`): an `ADD` clause with `AS (...)` and `STORED` or
+    /// `PERSISTENT`.
+    fn check_tokens(&self, ctx: &StatementContext<'_>, virtual_ok: bool, out: &mut Vec<Finding>) {
+        let Some(alter) = alter_table(ctx.tokens) else {
+            return;
+        };
+        if ctx.is_new_table(&alter.table) {
+            return;
+        }
+        for c in alter.clauses.iter().filter(|c| c.is_word(0, "ADD")) {
+            let len = c.end - c.start;
+            let has = |w: &str| (0..len).any(|j| c.is_word(j, w));
+            if !has("AS") || !(has("STORED") || has("PERSISTENT")) {
+                continue;
+            }
+            let mut k = if c.is_word(1, "COLUMN") { 2 } else { 1 };
+            if c.is_word(k, "IF") {
+                k += 3;
+            }
+            let Some((column, _)) = c.ident(k) else {
+                continue;
+            };
+            out.push(self.finding(ctx, &column, &alter.table, virtual_ok));
+        }
+    }
+}
+
+/// The statement with its `STORED` (or MariaDB `PERSISTENT`) keyword replaced by
+/// `VIRTUAL`.
 fn replace_stored(sql: &str) -> Option<String> {
     let upper = sql.to_ascii_uppercase();
-    let at = upper.rfind(" STORED")? + 1;
-    Some(format!(
-        "{}VIRTUAL{}",
-        &sql[..at],
-        &sql[at + "STORED".len()..]
-    ))
+    ["STORED", "PERSISTENT"].iter().find_map(|word| {
+        let at = upper.rfind(&format!(" {word}"))? + 1;
+        Some(format!("{}VIRTUAL{}", &sql[..at], &sql[at + word.len()..]))
+    })
 }

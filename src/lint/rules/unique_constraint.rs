@@ -2,9 +2,9 @@
 //! under a lock that blocks writes (PostgreSQL) or fails late on duplicates after a long
 //! build (MySQL). PostgreSQL's safe path is a concurrent unique index, then `USING INDEX`.
 
-use super::common::{alter_existing, alter_name, has_option, ident};
-use crate::lint::{Finding, Rule, Severity, StatementContext};
-use sqlparser::ast::{AlterTableOperation, ColumnOption, TableConstraint};
+use super::common::{alter_existing, alter_name, asserts, has_option, ident};
+use crate::lint::{table_key, Finding, Rule, Severity, StatementContext};
+use sqlparser::ast::{AlterTableOperation, ColumnOption, Statement, TableConstraint};
 
 /// Flags `UNIQUE` constraints added to existing tables.
 pub struct UniqueConstraint;
@@ -23,6 +23,21 @@ impl Rule for UniqueConstraint {
     }
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let mysql = ctx.dialect().is_mysql_family();
+        if mysql
+            && asserts(ctx.tokens, "ALGORITHM", "INPLACE")
+            && asserts(ctx.tokens, "LOCK", "NONE")
+        {
+            // The server refuses rather than block writes; duplicates are the author's call.
+            return;
+        }
+        if let Some(Statement::CreateIndex(ci)) = ctx.ast {
+            let table = table_key(&ci.table_name);
+            if mysql && ci.unique && !ctx.is_new_table(&table) {
+                out.push(mysql_finding(self.default_severity(), &table));
+            }
+            return;
+        }
         let Some((table, ops)) = alter_existing(ctx) else {
             return;
         };
@@ -45,15 +60,9 @@ impl Rule for UniqueConstraint {
                 }
                 _ => continue,
             };
-            let finding = if ctx.dialect().is_mysql_family() {
-                Finding::new(
-                    self.default_severity(),
-                    format!("adding a UNIQUE constraint to `{table}` builds an index and fails late on duplicates"),
-                    "MySQL builds the unique index in place, but only finds duplicates at the end of \
-                     the build (and concurrent writes that create one make it fail too), after hours \
-                     of I/O on a large table. Check for duplicates first, assert \
-                     `ALGORITHM=INPLACE, LOCK=NONE`, and allow this with a reason.",
-                )
+            let finding = if mysql {
+                let rewrite = format!("{}, ALGORITHM=INPLACE, LOCK=NONE;", ctx.sql.trim_end());
+                mysql_finding(self.default_severity(), &table).suggest(rewrite)
             } else {
                 let index = name
                     .clone()
@@ -74,4 +83,17 @@ impl Rule for UniqueConstraint {
             out.push(finding.on_table(table.clone()));
         }
     }
+}
+
+/// The MySQL/MariaDB finding: the build is in place but fails late on duplicates.
+fn mysql_finding(severity: Severity, table: &str) -> Finding {
+    Finding::new(
+        severity,
+        format!("adding a UNIQUE index to `{table}` builds it for the whole table and fails late on duplicates"),
+        "MySQL and MariaDB build the unique index in place, but find duplicates only at the end of \
+         the build (a concurrent write that creates one fails it too), after hours of I/O on a \
+         large table, and without `LOCK=NONE` the server may block writes. Check for duplicates \
+         first and assert `ALGORITHM=INPLACE, LOCK=NONE`.",
+    )
+    .on_table(table)
 }

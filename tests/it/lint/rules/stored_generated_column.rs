@@ -1,6 +1,7 @@
 //! `stored-generated-column`.
 
-use crate::lint::support::{at, mysql, pg, rules_in, rules_pg};
+use crate::lint::support::{at, check_with, mysql, pg, rules_in, rules_pg};
+use bellows::lint::LintOptions;
 use bellows::Dialect;
 
 #[test]
@@ -28,4 +29,10 @@ fn passes_virtual_columns_and_new_tables() {
     .is_empty());
     assert!(rules_pg("CREATE TABLE t (a text);\nALTER TABLE t ADD COLUMN b text GENERATED ALWAYS AS (lower(a)) STORED;").is_empty());
     let _ = pg("SELECT 1;");
+}
+
+#[test]
+fn token_path_flags_mariadb_persistent() {
+    let sql = "ALTER TABLE users ADD COLUMN email_lower varchar(255) AS (lower(email)) PERSISTENT;";
+    insta::assert_snapshot!(check_with(LintOptions::new(Dialect::Mariadb), sql));
 }
