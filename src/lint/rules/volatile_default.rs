@@ -80,6 +80,25 @@ const ONCE: &[&str] = &[
     "left",
     "right",
     "md5",
+    "to_jsonb",
+    "to_json",
+    "format",
+    "date_part",
+    "extract",
+    "age",
+    "split_part",
+    "position",
+    "array_to_string",
+    "string_to_array",
+    "jsonb_object",
+    "json_object",
+    "daterange",
+    "tstzrange",
+    "int4range",
+    "int8range",
+    "numrange",
+    "tsrange",
+    "point",
     "interval",
 ];
 
@@ -150,20 +169,41 @@ impl Rule for VolatileDefault {
             {
                 continue;
             }
-            let what = match kind(t, &col.default) {
-                Kind::Volatile(f) => format!("the volatile `{f}()`"),
-                Kind::Unknown(f) => format!("`{f}()` (not known to be non-volatile)"),
-                Kind::Once if old => format!("a DEFAULT on PostgreSQL {}", ctx.version()),
+            // A function the linter does not know may well be immutable: a warning, not an
+            // error, so that user functions do not drown the real findings.
+            let (what, severity) = match kind(t, &col.default) {
+                Kind::Volatile(f) => (format!("the volatile `{f}()`"), self.default_severity()),
+                Kind::Unknown(f) if old => (
+                    format!("a DEFAULT calling `{f}()` on PostgreSQL {}", ctx.version()),
+                    self.default_severity(),
+                ),
+                Kind::Unknown(f) => (
+                    format!("`{f}()` (not known to be non-volatile)"),
+                    Severity::Warning,
+                ),
+                Kind::Once if old => (
+                    format!("a DEFAULT on PostgreSQL {}", ctx.version()),
+                    self.default_severity(),
+                ),
                 Kind::Once => continue,
             };
+            let verb = if severity == Severity::Warning {
+                "may rewrite"
+            } else {
+                "rewrites"
+            };
             let mut finding = Finding::new(
-                self.default_severity(),
-                format!("ADD COLUMN `{}` with {what} rewrites `{}` under an ACCESS EXCLUSIVE lock", col.column, target.table),
+                severity,
+                format!(
+                    "ADD COLUMN `{}` with {what} {verb} `{}` under an ACCESS EXCLUSIVE lock",
+                    col.column, target.table
+                ),
                 "Each existing row needs its own value, so PostgreSQL rewrites the whole table and \
                  rebuilds its indexes while holding ACCESS EXCLUSIVE: every read and write of the \
                  running app waits for the rewrite, and it needs free disk as large as the table. \
-                 PostgreSQL 10 and older do this for every non-NULL default; on 11+ a non-volatile default (a constant, now()) is stored once in the \
-                 catalog and the add is instant. Add the column without a default, set the default \
+                 PostgreSQL 10 and older do this for every non-NULL default; on 11+ a \
+                 non-volatile default (a constant, now()) is stored once in the catalog and the \
+                 add is instant. Add the column without a default, set the default \
                  for new rows, and fill old rows in batches.",
             )
             .on_table(target.table.clone());

@@ -46,3 +46,11 @@ fn passes_non_volatile_defaults_on_11_and_new_tables() {
     )
     .starts_with("clean"));
 }
+
+#[test]
+fn passes_common_stable_functions_and_flags_unknown_ones_only_as_warnings() {
+    let sql = "ALTER TABLE users ADD COLUMN tz text DEFAULT timezone('utc', now())::text, ADD j jsonb DEFAULT to_jsonb('x'::text);";
+    assert!(!rules_pg(sql).contains(&ID));
+    let out = pg("ALTER TABLE users ADD COLUMN s int DEFAULT my_immutable_fn();");
+    assert!(out.starts_with("warning[volatile-default]"), "{out}");
+}
