@@ -21,6 +21,7 @@ pub mod rename_table;
 pub mod require_concurrent_index;
 pub mod require_concurrent_index_drop;
 pub mod require_concurrent_reindex;
+pub mod require_lock_timeout;
 pub mod set_not_null;
 pub mod stored_generated_column;
 mod support_ddl;

@@ -19,6 +19,7 @@ mod rename_table;
 mod require_concurrent_index;
 mod require_concurrent_index_drop;
 mod require_concurrent_reindex;
+mod require_lock_timeout;
 mod set_not_null;
 mod stored_generated_column;
 mod table_rewrite_maintenance;
