@@ -4,7 +4,7 @@
 //! `ADD COLUMN IF NOT EXISTS` is covered.
 
 use super::support_pg_mysql::{
-    added_columns, alter_table, is_punct, span_of, text_of, written_name,
+    added_columns, alter_table, definition_text, is_punct, span_of, text_of, written_name,
 };
 use crate::lint::{
     Finding, Rule, ServerVersion, Severity, StatementContext, TokKind, Tokens, MYSQL_FAMILY,
@@ -103,7 +103,7 @@ impl Rule for MysqlExpressionDefault {
                 finding = finding.at(span);
             }
             let parts = (
-                text_of(ctx, &col.definition),
+                definition_text(ctx, &col),
                 text_of(ctx, &col.name),
                 text_of(ctx, &expr_range),
             );

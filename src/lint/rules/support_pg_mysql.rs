@@ -122,6 +122,7 @@ const COLUMN_STOP: &[&str] = &[
     "AS",
     "SRID",
     "ENCODE",
+    "COLLATE",
 ];
 
 /// Words after `ADD` that start a table constraint or index rather than a column.
@@ -152,6 +153,8 @@ pub struct AddedColumn {
     pub name: Range<usize>,
     /// The tokens of the name and type (and `COLLATE` / `CHARACTER SET`), without constraints.
     pub definition: Range<usize>,
+    /// The tokens of a `COLLATE name` clause after the type, which belongs to the definition.
+    pub collate: Option<Range<usize>>,
     /// The `DEFAULT` keyword, when there is one.
     pub default_kw: Option<usize>,
     /// The tokens of the default expression.
@@ -183,6 +186,9 @@ pub fn added_columns(t: &Tokens, after: usize) -> Vec<AddedColumn> {
         let type_end = (name_end..clause.end)
             .find(|&k| stop(k, base))
             .unwrap_or(clause.end);
+        let collate = (name_end..clause.end)
+            .find(|&k| d[k] == base && t.is_word(k, "COLLATE"))
+            .and_then(|k| t.name_at(k + 1).map(|(_, end)| k..end));
         let default_kw = (name_end..clause.end).find(|&k| d[k] == base && t.is_word(k, "DEFAULT"));
         let default = match default_kw {
             Some(k) => {
@@ -199,11 +205,28 @@ pub fn added_columns(t: &Tokens, after: usize) -> Vec<AddedColumn> {
             column,
             name: i..name_end,
             definition: i..type_end,
+            collate,
             default_kw,
             default,
         });
     }
     out
+}
+
+/// The column name and type as written, with its `COLLATE` clause, without constraints or
+/// default: the definition of the column added without its default.
+#[must_use]
+pub fn definition_text(ctx: &StatementContext<'_>, col: &AddedColumn) -> Option<String> {
+    let mut def = text_of(ctx, &col.definition)?.to_string();
+    if let Some(collate) = col
+        .collate
+        .as_ref()
+        .filter(|c| c.start >= col.definition.end)
+    {
+        def.push(' ');
+        def.push_str(text_of(ctx, collate)?);
+    }
+    Some(def)
 }
 
 /// The top-level comma-separated clauses of the tokens from `from` to the end.

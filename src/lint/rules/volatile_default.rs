@@ -3,7 +3,7 @@
 //! older), so the table is rewritten under ACCESS EXCLUSIVE. Works on tokens.
 
 use super::support_pg_mysql::{
-    added_columns, alter_table, is_punct, span_of, text_of, written_name,
+    added_columns, alter_table, definition_text, is_punct, span_of, text_of, written_name,
 };
 use crate::lint::{Finding, Rule, Severity, StatementContext, Tokens, POSTGRES};
 use crate::sql::Dialect;
@@ -211,7 +211,7 @@ impl Rule for VolatileDefault {
                 finding = finding.at(span);
             }
             let parts = (
-                text_of(ctx, &col.definition),
+                definition_text(ctx, &col),
                 text_of(ctx, &col.name),
                 text_of(ctx, &col.default),
             );
