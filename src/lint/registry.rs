@@ -24,6 +24,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::unbatched_dml::UnbatchedDml,
     &rules::unique_constraint::UniqueConstraint,
     &rules::require_lock_timeout::RequireLockTimeout,
+    &rules::txn_hygiene::TxnHygiene,
     &rules::require_concurrent_index_drop::RequireConcurrentIndexDrop,
     &rules::require_concurrent_reindex::RequireConcurrentReindex,
     &rules::concurrently_in_transaction::ConcurrentlyInTransaction,

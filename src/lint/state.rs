@@ -108,7 +108,8 @@ impl FileState {
     }
 }
 
-fn is_begin(t: &Tokens) -> bool {
+/// `BEGIN` / `START TRANSACTION` (not a `BEGIN ... END` block).
+pub(crate) fn is_begin(t: &Tokens) -> bool {
     (t.starts_with(&["BEGIN"]) && t.all().len() <= 3) || t.starts_with(&["START", "TRANSACTION"])
 }
 

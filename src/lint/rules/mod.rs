@@ -28,6 +28,7 @@ mod support_ddl;
 pub mod support_pg_mysql;
 pub mod table_rewrite_maintenance;
 pub mod truncate;
+pub mod txn_hygiene;
 pub mod unbatched_dml;
 pub mod unique_constraint;
 pub mod unparsed_statement;

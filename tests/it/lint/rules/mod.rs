@@ -24,6 +24,7 @@ mod set_not_null;
 mod stored_generated_column;
 mod table_rewrite_maintenance;
 mod truncate;
+mod txn_hygiene;
 mod unbatched_dml;
 mod unique_constraint;
 mod unparsed_statement;
