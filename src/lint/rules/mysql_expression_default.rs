@@ -32,7 +32,9 @@ fn literal(t: &Tokens, r: &Range<usize>) -> bool {
     match toks {
         [] => true,
         [one] => {
-            one.kind == TokKind::Literal || matches!(one.text.as_str(), "NULL" | "TRUE" | "FALSE")
+            one.kind == TokKind::Literal
+                || matches!(one.text.as_str(), "NULL" | "TRUE" | "FALSE")
+                || (one.kind == TokKind::Word && NOW.contains(&one.text.as_str()))
         }
         // `-1`, or an introducer and a string: `_utf8mb4'x'`, `b'01'`, `x'ff'`.
         [first, second] if second.kind == TokKind::Literal => {

@@ -50,6 +50,10 @@ fn passes_literals_current_timestamp_and_new_tables() {
     // A current-time default with a precision is not an expression, on MariaDB either.
     assert!(!found(
         Dialect::Mariadb,
+        "ALTER TABLE users ADD COLUMN updated DATETIME DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP;"
+    ));
+    assert!(!found(
+        Dialect::Mariadb,
         "ALTER TABLE users ADD COLUMN seen DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6);"
     ));
 }
