@@ -53,6 +53,11 @@ impl Tokens {
                 | Token::NationalStringLiteral(s)
                 | Token::EscapedStringLiteral(s) => (TokKind::Literal, s.clone()),
                 Token::DollarQuotedString(d) => (TokKind::Literal, d.value.clone()),
+                Token::LParen => (TokKind::Punct, String::from("(")),
+                Token::RParen => (TokKind::Punct, String::from(")")),
+                Token::Comma => (TokKind::Punct, String::from(",")),
+                Token::Period => (TokKind::Punct, String::from(".")),
+                Token::Eq => (TokKind::Punct, String::from("=")),
                 other => (TokKind::Punct, other.to_string()),
             };
             toks.push(Tok {
