@@ -1,1 +1,43 @@
-//! The dry-run linter (DESIGN §5).
+//! The dry-run linter (DESIGN §5): reads migration text, splits it (never depending on the
+//! parser), tokenizes and parses each statement once with sqlparser, and runs every
+//! [`Rule`] with the statement's context — dialect, server version, phase, and what the
+//! file did before. Pure: no database, no async, no file system; the CLI reads files and
+//! live context and hands them in.
+//!
+//! ```
+//! use bellows::lint::{Linter, LintOptions};
+//! use bellows::Dialect;
+//!
+//! let linter = Linter::new(LintOptions::new(Dialect::Postgres));
+//! let report = linter.lint("1_idx.sql", "CREATE INDEX users_email_idx ON users (email);").unwrap();
+//! assert_eq!(report.diagnostics[0].rule, "require-concurrent-index");
+//! ```
+
+mod allow;
+mod context;
+mod diagnostic;
+mod engine;
+mod options;
+pub mod registry;
+pub mod render;
+mod report;
+mod rule;
+pub mod rules;
+mod state;
+mod tokens;
+mod version;
+
+pub use context::{
+    table_key, FileState, Finding, NotNullCheck, NotValidConstraint, ParseFailure, StatementContext,
+};
+pub use diagnostic::{Diagnostic, Severity};
+pub use engine::Linter;
+pub use options::{LintOptions, TransactionMode, HUGE_TABLE_ROWS, TINY_TABLE_ROWS};
+pub use registry::RULES;
+pub use report::{FileReport, Report};
+pub use rule::{Rule, ALL_DIALECTS, MYSQL_FAMILY, POSTGRES};
+pub use tokens::{Tok, TokKind, Tokens};
+pub use version::ServerVersion;
+
+/// Where rule documentation pages are published; a rule's page is `<DOCS_URL><id>.md`.
+pub const DOCS_URL: &str = "https://github.com/bellows-migrate/bellows/blob/main/docs/rules/";

@@ -5,4 +5,5 @@ mod common;
 mod embed;
 mod gate;
 mod generate;
+mod lint;
 mod runner;

@@ -1,0 +1,230 @@
+//! What a rule sees when it checks one statement: the statement (text, tokens, AST or the
+//! parser's complaint), its phase, the options of the run, and what the file did before it.
+
+use super::{LintOptions, ServerVersion, Severity, Tokens, TransactionMode};
+use crate::migration::PhaseKind;
+use crate::sql::Dialect;
+use sqlparser::ast::{ObjectName, ObjectNamePart};
+use sqlparser::tokenizer::{Location, Span};
+use std::collections::{HashMap, HashSet};
+
+/// The key a table is known by across statements: the last part of its name, lower-cased
+/// unless it was quoted.
+#[must_use]
+pub fn table_key(name: &ObjectName) -> String {
+    match name.0.last() {
+        Some(ObjectNamePart::Identifier(id)) if id.quote_style.is_some() => id.value.clone(),
+        Some(ObjectNamePart::Identifier(id)) => id.value.to_ascii_lowercase(),
+        Some(other) => other.to_string().to_ascii_lowercase(),
+        None => String::new(),
+    }
+}
+
+/// A constraint added `NOT VALID` earlier in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotValidConstraint {
+    /// The table key.
+    pub table: String,
+    /// The constraint name, lower-cased unless quoted.
+    pub name: String,
+    /// The transaction it was added in (compare with [`FileState::txn`]).
+    pub txn: u32,
+}
+
+/// A `CHECK (<column> IS NOT NULL)` constraint added earlier in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotNullCheck {
+    /// The table key.
+    pub table: String,
+    /// The constraint name, lower-cased unless quoted.
+    pub name: String,
+    /// The column key.
+    pub column: String,
+    /// Added without `NOT VALID`, or validated by a later `VALIDATE CONSTRAINT`.
+    pub validated: bool,
+}
+
+/// What the statements before the current one did, accumulated in file order.
+#[derive(Debug, Clone, Default)]
+pub struct FileState {
+    /// Tables created earlier in the file (keys as made by [`table_key`]).
+    pub created_tables: HashSet<String>,
+    /// Indexes created earlier in the file: index key → table key.
+    pub created_indexes: HashMap<String, String>,
+    /// A `SET lock_timeout` / `SET lock_wait_timeout` came earlier in the file.
+    pub lock_timeout_set: bool,
+    /// An explicit `BEGIN` / `START TRANSACTION` is open.
+    pub in_explicit_transaction: bool,
+    /// Constraints added `NOT VALID` earlier in the file.
+    pub not_valid: Vec<NotValidConstraint>,
+    /// The transaction the current statement runs in: two statements with the same number
+    /// run in the same transaction (explicit, or the runner's per-file or per-phase one).
+    pub txn: u32,
+    /// The file starts with sqlx's `-- no-transaction` line.
+    pub no_transaction_file: bool,
+    /// `CHECK (col IS NOT NULL)` constraints added earlier in the file.
+    pub not_null_checks: Vec<NotNullCheck>,
+    /// The previous statement ended a transaction (or ran alone): the next one starts anew.
+    pub(crate) after_boundary: bool,
+}
+
+/// Why the parser could not read a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseFailure {
+    /// The parser's message, without its own position suffix.
+    pub message: String,
+    /// Where in the statement it stopped, when it said.
+    pub at: Option<Location>,
+}
+
+/// Everything a rule may look at for one statement.
+#[derive(Debug)]
+pub struct StatementContext<'a> {
+    /// The run's options (dialect, version, transaction mode, live sizes).
+    pub options: &'a LintOptions,
+    /// The phase the statement is in (a file without markers is one expand phase).
+    pub phase: PhaseKind,
+    /// The statement text, from its first token, without its delimiter.
+    pub sql: &'a str,
+    /// The tokens.
+    pub tokens: &'a Tokens,
+    /// The parsed statement, when the parser reads it.
+    pub ast: Option<&'a sqlparser::ast::Statement>,
+    /// The parser's complaint, when it does not.
+    pub parse_failure: Option<&'a ParseFailure>,
+    /// What the file did before this statement.
+    pub file: &'a FileState,
+    /// The statements before this one in the file, all phases, in order (for rules that
+    /// need more than [`FileState`] keeps; tokenize them only when a finding is likely).
+    pub earlier: &'a [&'a crate::sql::Statement],
+    /// The statements after this one in the same phase, in order.
+    pub later: &'a [crate::sql::Statement],
+}
+
+impl FileState {
+    /// True when a validated `CHECK (column IS NOT NULL)` on `table` came earlier in the file.
+    #[must_use]
+    pub fn has_validated_not_null(&self, table: &str, column: &str) -> bool {
+        self.not_null_checks
+            .iter()
+            .any(|c| c.validated && c.table == table && c.column == column)
+    }
+}
+
+impl StatementContext<'_> {
+    /// The dialect.
+    #[must_use]
+    pub fn dialect(&self) -> Dialect {
+        self.options.dialect
+    }
+
+    /// The target server version.
+    #[must_use]
+    pub fn version(&self) -> ServerVersion {
+        self.options.version()
+    }
+
+    /// True when `table` (a key) was created earlier in this file, so locking it risks
+    /// nothing.
+    #[must_use]
+    pub fn is_new_table(&self, table: &str) -> bool {
+        self.file.created_tables.contains(table)
+    }
+
+    /// True in a contract or down phase, where breaking changes (drops, renames) are the
+    /// expected content.
+    #[must_use]
+    pub fn breaking_changes_expected(&self) -> bool {
+        matches!(self.phase, PhaseKind::Contract | PhaseKind::Down)
+    }
+
+    /// True when the statement will run inside a transaction block: an explicit `BEGIN`, or
+    /// a runner that wraps the whole file.
+    #[must_use]
+    pub fn in_transaction(&self) -> bool {
+        self.file.in_explicit_transaction
+            || (self.options.transaction_mode == TransactionMode::Always
+                && !self.file.no_transaction_file)
+    }
+
+    /// The byte offset in [`sql`](Self::sql) of a location inside it.
+    #[must_use]
+    pub fn offset_of(&self, at: Location) -> Option<usize> {
+        let line = usize::try_from(at.line).ok()?.checked_sub(1)?;
+        let column = usize::try_from(at.column).ok()?.checked_sub(1)?;
+        let line_start = if line == 0 {
+            0
+        } else {
+            self.sql.match_indices('\n').nth(line - 1)?.0 + 1
+        };
+        let rest = self.sql.get(line_start..)?;
+        let in_line = rest
+            .char_indices()
+            .nth(column)
+            .map_or(rest.len(), |(i, _)| i);
+        Some(line_start + in_line)
+    }
+
+    /// The statement text with `text` inserted just after token `i` (e.g. `CONCURRENTLY`
+    /// after `INDEX`), for suggested rewrites. `None` when the token has no position.
+    #[must_use]
+    pub fn insert_after_token(&self, i: usize, text: &str) -> Option<String> {
+        let end = self.offset_of(self.tokens.get(i)?.span.end)?;
+        Some(format!("{}{text}{}", &self.sql[..end], &self.sql[end..]))
+    }
+}
+
+/// A finding as a rule reports it; the engine adds the file position and applies
+/// suppression, disabled rules and table sizes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The severity; usually the rule's default.
+    pub severity: Severity,
+    /// What was found.
+    pub message: String,
+    /// Why it is dangerous.
+    pub why: String,
+    /// The safe rewrite, as SQL.
+    pub suggestion: Option<String>,
+    /// The part of the statement to point at; `None` for the whole statement.
+    pub span: Option<Span>,
+    /// The table the finding is about (a key), so live table sizes can adjust it.
+    pub table: Option<String>,
+}
+
+impl Finding {
+    /// A finding at `severity` with a message and the reason; no suggestion, whole
+    /// statement.
+    #[must_use]
+    pub fn new(severity: Severity, message: impl Into<String>, why: impl Into<String>) -> Self {
+        Finding {
+            severity,
+            message: message.into(),
+            why: why.into(),
+            suggestion: None,
+            span: None,
+            table: None,
+        }
+    }
+
+    /// With a suggested rewrite.
+    #[must_use]
+    pub fn suggest(mut self, sql: impl Into<String>) -> Self {
+        self.suggestion = Some(sql.into());
+        self
+    }
+
+    /// Pointing at part of the statement.
+    #[must_use]
+    pub fn at(mut self, span: Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    /// About `table` (a key).
+    #[must_use]
+    pub fn on_table(mut self, table: impl Into<String>) -> Self {
+        self.table = Some(table.into());
+        self
+    }
+}

@@ -1,0 +1,52 @@
+//! GitLab Code Quality JSON: an array of issues with `description`, `check_name`,
+//! `fingerprint`, `severity` and `location`. The fingerprint hashes the rule, the file and
+//! the flagged source text (plus its occurrence number), so it survives lines moving.
+
+use super::to_json;
+use crate::lint::{Report, Severity};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// Render `report` as a Code Quality report.
+#[must_use]
+pub fn render(report: &Report) -> String {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut issues = Vec::new();
+    for file in &report.files {
+        let lines: Vec<&str> = file.source.lines().collect();
+        for d in &file.diagnostics {
+            let text = lines
+                .get(d.line.saturating_sub(1)..d.end_line.min(lines.len()))
+                .map(|l| l.join("\n"))
+                .unwrap_or_default();
+            let key = format!("{}\0{}\0{}", d.rule, d.file, text.trim());
+            let n = seen.entry(key.clone()).or_default();
+            *n += 1;
+            let fingerprint = hex::encode(Sha256::digest(format!("{key}\0{n}").as_bytes()));
+            let severity = match d.severity {
+                Severity::Error => "critical",
+                Severity::Warning => "major",
+                Severity::Info => "info",
+            };
+            issues.push(json!({
+                "type": "issue",
+                "description": format!("{} ({})", d.message, d.rule),
+                "check_name": d.rule,
+                "content": { "body": body(&d.why, d.suggestion.as_deref()) },
+                "categories": ["Bug Risk"],
+                "fingerprint": fingerprint,
+                "severity": severity,
+                "location": { "path": d.file, "lines": { "begin": d.line, "end": d.end_line } },
+            }));
+        }
+    }
+    to_json(&serde_json::Value::Array(issues))
+}
+
+fn body(why: &str, suggestion: Option<&str>) -> String {
+    match suggestion {
+        Some(s) => format!("{why}\n\nInstead:\n\n```sql\n{s}\n```"),
+        None => why.to_string(),
+    }
+}

@@ -1,0 +1,150 @@
+//! `add-required-column`: `ADD COLUMN ... NOT NULL` without a `DEFAULT` on an existing table.
+//! PostgreSQL refuses it once the table has rows; MySQL fills `0`/`''` silently and the app
+//! version still running fails its INSERTs in strict mode.
+
+use super::common::{
+    alter_existing, alter_name, has_option, ident, is_auto_increment, placeholder,
+};
+use super::support_ddl::{alter_table, column_def_at};
+use crate::lint::{Finding, Rule, Severity, StatementContext};
+use sqlparser::ast::{AlterTableOperation, ColumnOption};
+
+/// Flags required columns added without a default to tables that may have rows.
+pub struct AddRequiredColumn;
+
+impl Rule for AddRequiredColumn {
+    fn id(&self) -> &'static str {
+        "add-required-column"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn summary(&self) -> &'static str {
+        "ADD COLUMN ... NOT NULL without a DEFAULT on an existing table."
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        if ctx.ast.is_none() {
+            self.check_tokens(ctx, out);
+            return;
+        }
+        let Some((table, ops)) = alter_existing(ctx) else {
+            return;
+        };
+        for op in ops {
+            let AlterTableOperation::AddColumn {
+                column_def: def, ..
+            } = op
+            else {
+                continue;
+            };
+            let required = has_option(def, |o| {
+                matches!(o, ColumnOption::NotNull | ColumnOption::PrimaryKey(_))
+            });
+            let filled = has_option(def, |o| {
+                matches!(o, ColumnOption::Default(_) | ColumnOption::Generated { .. })
+            }) || is_auto_increment(def);
+            if !required || filled {
+                continue;
+            }
+            let column = ident(&def.name);
+            let why = if ctx.dialect().is_mysql_family() {
+                "MySQL accepts it and fills existing rows with the type's implicit default (0, '', \
+                 a zero date) without saying so, and every INSERT of the app version still running, \
+                 which does not know the column, fails in strict mode."
+            } else {
+                "PostgreSQL refuses it as soon as the table has a row (the new column would be NULL), \
+                 so the migration fails in production after passing on an empty development database; \
+                 and the app version still running does not write the column."
+            };
+            let name = alter_name(ctx);
+            let value = placeholder(&def.data_type);
+            let suggestion = if ctx.dialect().is_mysql_family() {
+                format!(
+                    "ALTER TABLE {name} ADD COLUMN {column} {} NOT NULL DEFAULT {value};",
+                    def.data_type
+                )
+            } else {
+                format!(
+                    "-- bellows:expand\nALTER TABLE {name} ADD COLUMN {column} {ty};\n\n\
+                     -- bellows:backfill table={table}\nUPDATE {name} SET {column} = {value} WHERE {column} IS NULL;\n\n\
+                     -- then, in a later migration, make it required without a long lock:\n\
+                     --   ALTER TABLE {name} ADD CONSTRAINT {table}_{column}_not_null CHECK ({column} IS NOT NULL) NOT VALID;\n\
+                     --   ALTER TABLE {name} VALIDATE CONSTRAINT {table}_{column}_not_null;  -- its own transaction\n\
+                     --   ALTER TABLE {name} ALTER COLUMN {column} SET NOT NULL;\n\
+                     --   ALTER TABLE {name} DROP CONSTRAINT {table}_{column}_not_null;\n\
+                     -- (or, when one value fits every row: ADD COLUMN ... NOT NULL DEFAULT <constant>, instant on PostgreSQL 11+)",
+                    ty = def.data_type
+                )
+            };
+            out.push(
+                Finding::new(
+                    self.default_severity(),
+                    format!("required column `{column}` added to `{table}` without a DEFAULT"),
+                    why,
+                )
+                .suggest(suggestion)
+                .on_table(table.clone()),
+            );
+        }
+    }
+}
+
+impl AddRequiredColumn {
+    /// The token path, for statements the parser cannot read (MariaDB's
+    /// `ADD COLUMN IF NOT EXISTS`, `ALGORITHM=NOCOPY`): `ADD [COLUMN] [IF NOT EXISTS] name
+    /// type ... NOT NULL` without `DEFAULT`, `AUTO_INCREMENT`, `GENERATED`/`AS` or a serial
+    /// type.
+    fn check_tokens(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let Some(alter) = alter_table(ctx.tokens) else {
+            return;
+        };
+        if ctx.is_new_table(&alter.table) {
+            return;
+        }
+        for c in &alter.clauses {
+            if !c.is_word(0, "ADD") {
+                continue;
+            }
+            let mut k = if c.is_word(1, "COLUMN") { 2 } else { 1 };
+            if c.is_word(k, "IF") && c.is_word(k + 1, "NOT") && c.is_word(k + 2, "EXISTS") {
+                k += 3;
+            }
+            let Some(def) = column_def_at(c, k) else {
+                continue;
+            };
+            let words = |w: &str| (def.ty.0..c.end - c.start).any(|j| c.is_word(j, w));
+            let not_null = (def.ty.0..c.end - c.start)
+                .any(|j| c.is_word(j, "NOT") && c.is_word(j + 1, "NULL"));
+            let serial = c.get(def.ty.0).is_some_and(|t| t.text.ends_with("SERIAL"));
+            let filled = ["DEFAULT", "AUTO_INCREMENT", "GENERATED", "AS"]
+                .iter()
+                .any(|w| words(w));
+            if !not_null
+                || filled
+                || serial
+                || matches!(
+                    c.get(k).map(|t| t.text.as_str()),
+                    Some(
+                        "CONSTRAINT" | "PRIMARY" | "UNIQUE" | "FOREIGN" | "INDEX" | "KEY" | "CHECK"
+                    )
+                )
+            {
+                continue;
+            }
+            out.push(
+                Finding::new(
+                    self.default_severity(),
+                    format!("required column `{}` added to `{}` without a DEFAULT", def.name, alter.table),
+                    "Existing rows get no value: PostgreSQL refuses the statement once the table has \
+                     rows; MySQL and MariaDB fill the type's implicit default silently, and every \
+                     INSERT of the app version still running, which does not know the column, \
+                     fails in strict mode. Give it a DEFAULT, or add it nullable and backfill.",
+                )
+                .on_table(alter.table.clone()),
+            );
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! `auto-increment-column`: adding a serial, identity or `AUTO_INCREMENT` column to an
+//! existing table fills every row from a sequence: a full rewrite under ACCESS EXCLUSIVE on
+//! PostgreSQL, a table copy on MySQL.
+
+use super::common::{alter_existing, alter_name, ident, is_auto_increment};
+use crate::lint::{Finding, Rule, Severity, StatementContext};
+use sqlparser::ast::AlterTableOperation;
+
+/// Flags auto-numbered columns added to existing tables.
+pub struct AutoIncrementColumn;
+
+impl Rule for AutoIncrementColumn {
+    fn id(&self) -> &'static str {
+        "auto-increment-column"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn summary(&self) -> &'static str {
+        "ADD COLUMN serial / GENERATED ... AS IDENTITY / AUTO_INCREMENT on an existing table rewrites it."
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let Some((table, ops)) = alter_existing(ctx) else {
+            return;
+        };
+        for op in ops {
+            let AlterTableOperation::AddColumn {
+                column_def: def, ..
+            } = op
+            else {
+                continue;
+            };
+            if !is_auto_increment(def) {
+                continue;
+            }
+            let column = ident(&def.name);
+            let mut finding = Finding::new(
+                self.default_severity(),
+                format!("adding auto-numbered column `{column}` to `{table}` rewrites every row"),
+                "Every existing row gets a value from the sequence when the column is added: \
+                 PostgreSQL rewrites the table under ACCESS EXCLUSIVE and MySQL copies it, blocking \
+                 the app for the whole table. Add a plain nullable column, give it the sequence as \
+                 default for new rows, and number the existing rows in a backfill.",
+            )
+            .on_table(table.clone());
+            if !ctx.dialect().is_mysql_family() {
+                let t = alter_name(ctx);
+                let seq = format!("{table}_{}_seq", column.trim_matches('"'));
+                finding = finding.suggest(format!(
+                    "-- bellows:expand\nALTER TABLE {t} ADD COLUMN {column} bigint;\nCREATE SEQUENCE {seq} OWNED BY {t}.{column};\n\
+                     ALTER TABLE {t} ALTER COLUMN {column} SET DEFAULT nextval('{seq}');\n\n\
+                     -- bellows:backfill table={table}\nUPDATE {t} SET {column} = nextval('{seq}') WHERE {column} IS NULL;"
+                ));
+            }
+            out.push(finding);
+        }
+    }
+}

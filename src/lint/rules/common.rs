@@ -1,0 +1,92 @@
+//! Helpers several rules share: reading `ALTER TABLE` statements, column definitions and
+//! MySQL `ALGORITHM=`/`LOCK=` assertions, and building expand/contract rewrites.
+
+use crate::lint::{table_key, StatementContext, Tokens};
+use sqlparser::ast::{
+    AlterTableOperation, ColumnDef, ColumnOption, DataType, GeneratedAs, Ident, Statement,
+};
+
+/// The table key and operations of an `ALTER TABLE` on a table the file did not create.
+pub(crate) fn alter_existing<'a>(
+    ctx: &'a StatementContext<'_>,
+) -> Option<(String, &'a [AlterTableOperation])> {
+    let Some(Statement::AlterTable(at)) = ctx.ast else {
+        return None;
+    };
+    let table = table_key(&at.name);
+    (!ctx.is_new_table(&table)).then_some((table, at.operations.as_slice()))
+}
+
+/// The table name as written in the statement (for rewrites).
+pub(crate) fn alter_name(ctx: &StatementContext<'_>) -> String {
+    match ctx.ast {
+        Some(Statement::AlterTable(at)) => at.name.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// An identifier as it should be written back into SQL.
+pub(crate) fn ident(id: &Ident) -> String {
+    id.to_string()
+}
+
+/// True when a column definition has `option`.
+pub(crate) fn has_option(def: &ColumnDef, pred: impl Fn(&ColumnOption) -> bool) -> bool {
+    def.options.iter().any(|o| pred(&o.option))
+}
+
+/// The column gets values from a sequence or `AUTO_INCREMENT`: serial types, identity
+/// columns, `AUTO_INCREMENT`.
+pub(crate) fn is_auto_increment(def: &ColumnDef) -> bool {
+    let serial = matches!(&def.data_type, DataType::Custom(name, _)
+        if matches!(name.to_string().to_ascii_lowercase().as_str(), "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"));
+    serial
+        || has_option(def, |o| match o {
+            ColumnOption::Identity(_) => true,
+            ColumnOption::Generated {
+                generation_expr,
+                generated_as,
+                ..
+            } => generation_expr.is_none() && !matches!(generated_as, GeneratedAs::ExpStored),
+            ColumnOption::DialectSpecific(tokens) => tokens
+                .iter()
+                .any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")),
+            _ => false,
+        })
+}
+
+/// True when the statement asserts `ALGORITHM=<algorithm>` (MySQL/MariaDB).
+pub(crate) fn asserts(tokens: &Tokens, key: &str, value: &str) -> bool {
+    let toks = tokens.all();
+    (0..toks.len()).any(|i| {
+        tokens.is_word(i, key)
+            && match toks.get(i + 1) {
+                Some(t) if t.text == "=" => tokens.is_word(i + 2, value),
+                _ => tokens.is_word(i + 1, value),
+            }
+    })
+}
+
+/// A value of the column's type for a backfill placeholder.
+pub(crate) fn placeholder(data_type: &DataType) -> &'static str {
+    let name = data_type.to_string().to_ascii_lowercase();
+    if [
+        "int", "numeric", "decimal", "real", "double", "float", "serial",
+    ]
+    .iter()
+    .any(|t| name.contains(t))
+    {
+        "0"
+    } else if ["char", "text", "string", "clob"]
+        .iter()
+        .any(|t| name.contains(t))
+    {
+        "''"
+    } else if name.starts_with("bool") {
+        "false"
+    } else if name.contains("time") || name.contains("date") {
+        "CURRENT_TIMESTAMP"
+    } else {
+        "NULL"
+    }
+}

@@ -1,0 +1,119 @@
+//! `constraint-not-valid`: `ALTER TABLE ... ADD [CONSTRAINT c] CHECK (...)` without `NOT VALID`
+//! on an existing PostgreSQL table scans every row under ACCESS EXCLUSIVE. Works on tokens,
+//! so parsed and unparsed statements are treated alike. Foreign keys belong to
+//! `foreign-key-not-valid`.
+
+use super::support_pg_mysql::{
+    alter_table, bytes_of, clauses, insert_all, is_punct, span_of, text_of, written_name,
+};
+use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
+use crate::sql::Dialect;
+
+/// Flags CHECK constraints validated while the table is locked.
+pub struct ConstraintNotValid;
+
+impl Rule for ConstraintNotValid {
+    fn id(&self) -> &'static str {
+        "constraint-not-valid"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn summary(&self) -> &'static str {
+        "ADD CHECK without NOT VALID scans the whole table under an ACCESS EXCLUSIVE lock."
+    }
+
+    fn dialects(&self) -> &'static [Dialect] {
+        POSTGRES
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let t = ctx.tokens;
+        let Some(target) = alter_table(t) else { return };
+        if ctx.is_new_table(&target.table) {
+            return;
+        }
+        let table_sql = written_name(ctx, &target);
+        let mut edits = Vec::new();
+        let mut validates = Vec::new();
+        let mut names = Vec::new();
+        let mut first_span = None;
+        for (n, clause) in clauses(t, target.after).into_iter().enumerate() {
+            if !t.is_word(clause.start, "ADD") {
+                continue;
+            }
+            let mut i = clause.start + 1;
+            let mut name = None;
+            if t.is_word(i, "CONSTRAINT") {
+                let Some((key, end)) = t.name_at(i + 1) else {
+                    continue;
+                };
+                let written =
+                    text_of(ctx, &(i + 1..end)).map_or_else(|| key.clone(), str::to_string);
+                name = Some(written);
+                i = end;
+            }
+            if !t.is_word(i, "CHECK") || !is_punct(t, i + 1, "(") {
+                continue;
+            }
+            if t.find_seq(clause.start, &["NOT", "VALID"])
+                .is_some_and(|v| v < clause.end)
+            {
+                continue;
+            }
+            first_span = first_span.or_else(|| span_of(t, &clause));
+            let Some(bytes) = bytes_of(ctx, &clause) else {
+                names.push(name.unwrap_or_else(|| "CHECK".into()));
+                continue;
+            };
+            let name = match name {
+                Some(name) => name,
+                None => {
+                    let made = format!("{}_check{}", target.table, n + 1);
+                    if let Some(check) = bytes_of(ctx, &(i..i + 1)) {
+                        edits.push((check.start, format!("CONSTRAINT {made} ")));
+                    }
+                    made
+                }
+            };
+            edits.push((bytes.end, " NOT VALID".to_string()));
+            validates.push(format!(
+                "ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name};"
+            ));
+            names.push(name);
+        }
+        if names.is_empty() {
+            return;
+        }
+        let mut finding = Finding::new(
+            self.default_severity(),
+            format!(
+                "CHECK constraint {} on `{}` is validated under an ACCESS EXCLUSIVE lock: every read and write waits for a full table scan",
+                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                target.table
+            ),
+            "ADD CONSTRAINT ... CHECK takes ACCESS EXCLUSIVE and, before releasing it, reads every \
+             row to prove the condition: SELECTs, INSERTs, UPDATEs and DELETEs of the running app \
+             all wait for the scan, and one bad row fails the statement at the end of it. Added \
+             NOT VALID, the lock lasts only for the catalog change and new writes are checked at \
+             once; ALTER TABLE ... VALIDATE CONSTRAINT, in a later transaction (another phase), \
+             then checks old rows under SHARE UPDATE EXCLUSIVE, which lets reads and writes run.",
+        )
+        .on_table(target.table.clone());
+        if let Some(span) = first_span {
+            finding = finding.at(span);
+        }
+        if validates.len() == names.len() {
+            if let Some(rewrite) = insert_all(ctx.sql, edits) {
+                finding = finding.suggest(format!(
+                    "-- bellows:expand\n{};\n\n-- bellows:contract\n{}",
+                    rewrite.trim_end(),
+                    validates.join("\n")
+                ));
+            }
+        }
+        out.push(finding);
+    }
+}

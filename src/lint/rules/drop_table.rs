@@ -1,0 +1,74 @@
+//! `drop-table`: `DROP TABLE` outside a contract phase removes a table the app version still
+//! running uses. A scratch table created earlier in the same file, and any drop in a gated
+//! contract phase, are not reported.
+
+use super::support_ddl::{source, CONTRACT};
+use crate::lint::{Finding, Rule, Severity, StatementContext};
+
+/// Flags table drops in expand phases (and files without markers).
+pub struct DropTable;
+
+impl Rule for DropTable {
+    fn id(&self) -> &'static str {
+        "drop-table"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+
+    fn summary(&self) -> &'static str {
+        "DROP TABLE outside a contract phase breaks the app version still running."
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let t = ctx.tokens;
+        let mut i = if t.is_word(1, "TEMPORARY") { 2 } else { 1 };
+        if ctx.breaking_changes_expected() || !t.is_word(0, "DROP") || !t.is_word(i, "TABLE") {
+            return;
+        }
+        i += 1;
+        if t.is_word(i, "IF") && t.is_word(i + 1, "EXISTS") {
+            i += 2;
+        }
+        let mut names = Vec::new();
+        while let Some((key, next)) = t.name_at(i) {
+            if !ctx.is_new_table(&key) {
+                names.push((key, source(ctx, i, next)));
+            }
+            if t.get(next).is_some_and(|tok| tok.text == ",") {
+                i = next + 1;
+            } else {
+                break;
+            }
+        }
+        if names.is_empty() {
+            return;
+        }
+        let keys: Vec<_> = names.iter().map(|(k, _)| format!("`{k}`")).collect();
+        let written: Vec<_> = names
+            .iter()
+            .map(|(k, s)| s.clone().unwrap_or_else(|| k.clone()))
+            .collect();
+        out.push(
+            Finding::new(
+                self.default_severity(),
+                format!(
+                    "dropping {} outside a contract phase breaks the app version still running",
+                    keys.join(", ")
+                ),
+                "The drop takes an ACCESS EXCLUSIVE lock on PostgreSQL (an exclusive metadata \
+                 lock on MySQL / MariaDB) only briefly, but every query of the running app \
+                 version on the table fails from the moment it commits, and nothing short of a \
+                 restore brings the data back. With CASCADE, dependent views and foreign keys \
+                 go too.",
+            )
+            .suggest(format!(
+                "-- once no running app version uses the table (gate on it with requires-app):\n\
+                 {CONTRACT}\nDROP TABLE {};",
+                written.join(", ")
+            ))
+            .on_table(names[0].0.clone()),
+        );
+    }
+}

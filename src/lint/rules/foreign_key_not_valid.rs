@@ -1,0 +1,74 @@
+//! `foreign-key-not-valid`: a foreign key added to an existing table checks every row while
+//! holding locks on both tables (PostgreSQL), or copies the table (MySQL). PostgreSQL's
+//! `NOT VALID` + later `VALIDATE CONSTRAINT` avoids it.
+
+use super::common::{alter_existing, has_option, ident};
+use crate::lint::{Finding, Rule, Severity, StatementContext};
+use sqlparser::ast::{AlterTableOperation, ColumnOption, TableConstraint};
+
+/// Flags validated foreign keys added to existing tables.
+pub struct ForeignKeyNotValid;
+
+impl Rule for ForeignKeyNotValid {
+    fn id(&self) -> &'static str {
+        "foreign-key-not-valid"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn summary(&self) -> &'static str {
+        "ADD FOREIGN KEY (or ADD COLUMN ... REFERENCES) on an existing table validates every row under a lock."
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let Some((table, ops)) = alter_existing(ctx) else {
+            return;
+        };
+        for op in ops {
+            let (inline, name) = match op {
+                AlterTableOperation::AddConstraint {
+                    constraint: TableConstraint::ForeignKey(fk),
+                    not_valid: false,
+                } => (false, fk.name.as_ref().map(ident)),
+                AlterTableOperation::AddColumn { column_def, .. }
+                    if has_option(column_def, |o| matches!(o, ColumnOption::ForeignKey(_))) =>
+                {
+                    (true, None)
+                }
+                _ => continue,
+            };
+            let finding = if ctx.dialect().is_mysql_family() {
+                Finding::new(
+                    self.default_severity(),
+                    format!("adding a foreign key to `{table}` copies the table"),
+                    "MySQL and MariaDB add a foreign key with ALGORITHM=COPY (writes blocked for the \
+                     whole copy) unless foreign_key_checks=0, which skips checking existing rows. Use \
+                     an online schema change tool, or accept the copy on a small table.",
+                )
+            } else {
+                let mut f = Finding::new(
+                    self.default_severity(),
+                    format!(
+                        "adding a foreign key to `{table}` checks every row while blocking writes"
+                    ),
+                    "PostgreSQL validates every existing row while holding SHARE ROW EXCLUSIVE on \
+                     both tables: writes to them wait for the whole scan. Add the constraint NOT \
+                     VALID (instant; new rows are checked) and VALIDATE it in a later transaction, \
+                     which only takes SHARE UPDATE EXCLUSIVE.",
+                );
+                if !inline && ops.len() == 1 {
+                    let name = name.unwrap_or_else(|| "<constraint name>".into());
+                    f = f.suggest(format!(
+                        "{} NOT VALID;\n-- in a later transaction (e.g. the next migration):\n--   ALTER TABLE {} VALIDATE CONSTRAINT {name};",
+                        ctx.sql.trim_end(),
+                        super::common::alter_name(ctx)
+                    ));
+                }
+                f
+            };
+            out.push(finding.on_table(table.clone()));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! `lock-table`: an explicit PostgreSQL `LOCK [TABLE]` in ACCESS EXCLUSIVE (the default) or
+//! EXCLUSIVE mode, which locks the app out until the transaction ends. Works on tokens.
+
+use super::support_pg_mysql::{clauses, skip_modifiers};
+use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
+use crate::sql::Dialect;
+
+/// Flags explicit table locks that block the app's writes or reads.
+pub struct LockTable;
+
+impl Rule for LockTable {
+    fn id(&self) -> &'static str {
+        "lock-table"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn summary(&self) -> &'static str {
+        "LOCK TABLE in ACCESS EXCLUSIVE or EXCLUSIVE mode locks the app out until the transaction ends."
+    }
+
+    fn dialects(&self) -> &'static [Dialect] {
+        POSTGRES
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let t = ctx.tokens;
+        if !t.is_word(0, "LOCK") {
+            return;
+        }
+        let from = skip_modifiers(t, if t.is_word(1, "TABLE") { 2 } else { 1 });
+        let mode_at = t.find_seq(from, &["IN"]);
+        let mode = match mode_at {
+            None => "ACCESS EXCLUSIVE",
+            Some(i) if t.is_word(i + 1, "ACCESS") && t.is_word(i + 2, "EXCLUSIVE") => {
+                "ACCESS EXCLUSIVE"
+            }
+            Some(i) if t.is_word(i + 1, "EXCLUSIVE") => "EXCLUSIVE",
+            Some(_) => return,
+        };
+        let tables: Vec<String> = clauses(t, from)
+            .into_iter()
+            .filter(|c| mode_at.map_or(true, |m| c.start < m))
+            .filter_map(|c| t.name_at(skip_modifiers(t, c.start)).map(|(key, _)| key))
+            .collect();
+        if tables.is_empty() || tables.iter().all(|k| ctx.is_new_table(k)) {
+            return;
+        }
+        let blocked = if mode == "EXCLUSIVE" {
+            "every INSERT, UPDATE, DELETE and SELECT ... FOR UPDATE waits (plain SELECT still runs)"
+        } else {
+            "every query on it, plain SELECT included, waits"
+        };
+        let mut finding = Finding::new(
+            self.default_severity(),
+            format!("LOCK TABLE `{}` takes {mode}: {blocked} until the transaction ends", tables[0]),
+            "An explicit lock is held to the end of the transaction, which under bellows is the end \
+             of the phase: everything else the phase does runs with the app locked out, and while \
+             the LOCK waits for its lock every later query on the table queues behind it. There \
+             is no safe equivalent: remove the statement. DDL takes the lock it needs by itself, \
+             as briefly as it can, under bellows' lock timeout; to keep a data fix consistent with \
+             concurrent writers, lock rows instead, in a batched backfill.",
+        );
+        if tables.len() == 1 {
+            finding = finding.on_table(tables[0].clone());
+        }
+        out.push(finding);
+    }
+}

@@ -1,0 +1,138 @@
+//! `mysql-expression-default`: `ALTER TABLE ... ADD COLUMN ... DEFAULT (expr)` on an existing
+//! MySQL or MariaDB table (on MariaDB also an unparenthesised expression), which the server
+//! cannot add instantly and rebuilds or copies the table for. Works on tokens, so MariaDB's
+//! `ADD COLUMN IF NOT EXISTS` is covered.
+
+use super::support_pg_mysql::{
+    added_columns, alter_table, definition_text, is_punct, span_of, text_of, written_name,
+};
+use crate::lint::{
+    Finding, Rule, ServerVersion, Severity, StatementContext, TokKind, Tokens, MYSQL_FAMILY,
+};
+use crate::sql::Dialect;
+use std::ops::Range;
+
+/// Flags column additions with an expression default.
+pub struct MysqlExpressionDefault;
+
+/// The current-time keywords a literal-style default may use.
+const NOW: &[&str] = &[
+    "CURRENT_TIMESTAMP",
+    "NOW",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "CURRENT_DATE",
+    "CURDATE",
+];
+
+/// True when the default is a literal, NULL or a current-time keyword (with an optional
+/// precision), not an expression.
+fn literal(t: &Tokens, r: &Range<usize>) -> bool {
+    let toks = &t.all()[r.clone()];
+    match toks {
+        [] => true,
+        [one] => {
+            one.kind == TokKind::Literal
+                || matches!(one.text.as_str(), "NULL" | "TRUE" | "FALSE")
+                || (one.kind == TokKind::Word && NOW.contains(&one.text.as_str()))
+        }
+        // `-1`, or an introducer and a string: `_utf8mb4'x'`, `b'01'`, `x'ff'`.
+        [first, second] if second.kind == TokKind::Literal => {
+            matches!(first.text.as_str(), "-" | "+") || first.kind == TokKind::Word
+        }
+        [first, ..] if NOW.contains(&first.text.as_str()) && first.kind == TokKind::Word => {
+            toks.len() == 1 || (is_punct(t, r.start + 1, "(") && toks.len() <= 4)
+        }
+        _ => false,
+    }
+}
+
+impl Rule for MysqlExpressionDefault {
+    fn id(&self) -> &'static str {
+        "mysql-expression-default"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn summary(&self) -> &'static str {
+        "ADD COLUMN with an expression DEFAULT cannot be instant: the table is rebuilt or copied."
+    }
+
+    fn dialects(&self) -> &'static [Dialect] {
+        MYSQL_FAMILY
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let t = ctx.tokens;
+        let Some(target) = alter_table(t) else { return };
+        if ctx.is_new_table(&target.table) {
+            return;
+        }
+        let mariadb = ctx.dialect() == Dialect::Mariadb;
+        for col in added_columns(t, target.after) {
+            let Some(kw) = col.default_kw else { continue };
+            let parens = is_punct(t, col.default.start, "(");
+            if !parens && (!mariadb || literal(t, &col.default)) {
+                continue;
+            }
+            let mut expr_range = col.default.clone();
+            if parens && is_punct(t, expr_range.end.saturating_sub(1), ")") && expr_range.len() >= 2
+            {
+                expr_range = expr_range.start + 1..expr_range.end - 1;
+            }
+            let fallback = if mariadb {
+                "MariaDB cannot add it in place and falls back to ALGORITHM=COPY, which blocks every \
+                 write for the whole copy"
+            } else {
+                "MySQL refuses ALGORITHM=INSTANT for it and, without an explicit algorithm, rebuilds \
+                 the whole table"
+            };
+            let mut finding = Finding::new(
+                self.default_severity(),
+                format!("ADD COLUMN `{}` with an expression DEFAULT cannot be added instantly to `{}`", col.column, target.table),
+                format!(
+                    "The server must evaluate the expression for every existing row, so {fallback}: \
+                     hours on a large table, disk for a second copy, replicas lagging behind, and a \
+                     non-deterministic expression (UUID(), RAND()) is unsafe for statement-based \
+                     replication. Add the column without a default (instant), fill new rows with a \
+                     trigger, and fill old rows in a backfill."
+                ),
+            )
+            .on_table(target.table.clone());
+            if let Some(span) = span_of(t, &(kw..col.default.end)) {
+                finding = finding.at(span);
+            }
+            let parts = (
+                definition_text(ctx, &col),
+                text_of(ctx, &col.name),
+                text_of(ctx, &expr_range),
+            );
+            if let (Some(def), Some(name), Some(expr)) = parts {
+                let table = written_name(ctx, &target);
+                let instant = if mariadb {
+                    ctx.version().at_least(10, 3)
+                } else {
+                    ctx.version() >= ServerVersion::new(8, 0, 12)
+                };
+                let algorithm = if instant {
+                    "INSTANT"
+                } else {
+                    "INPLACE, LOCK=NONE"
+                };
+                let trigger = format!("{}_{}_fill", target.table, col.column);
+                finding = finding.suggest(format!(
+                    "-- bellows:expand\nALTER TABLE {table} ADD COLUMN {def} NULL, ALGORITHM={algorithm};\n\
+                     -- bellows:allow unparsed-statement the SQL parser does not read CREATE TRIGGER ... SET\n\
+                     CREATE TRIGGER {trigger} BEFORE INSERT ON {table} FOR EACH ROW\n  \
+                     SET NEW.{name} = COALESCE(NEW.{name}, {expr});\n\n\
+                     -- bellows:backfill table={} key=id\n\
+                     UPDATE {table} SET {name} = {expr} WHERE {name} IS NULL;",
+                    target.table
+                ));
+            }
+            out.push(finding);
+        }
+    }
+}

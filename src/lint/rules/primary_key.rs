@@ -1,0 +1,100 @@
+//! `primary-key`: adding or replacing a primary key on an existing table builds a unique
+//! index (and on PostgreSQL checks NOT NULL) under ACCESS EXCLUSIVE, or copies the table on
+//! MySQL. PostgreSQL's safe path attaches a concurrently built index.
+
+use super::common::{alter_existing, alter_name, ident};
+use crate::lint::{Finding, Rule, Severity, StatementContext};
+use sqlparser::ast::{AlterTableOperation, TableConstraint};
+
+/// Flags primary keys added to, or dropped from, existing tables.
+pub struct PrimaryKey;
+
+impl Rule for PrimaryKey {
+    fn id(&self) -> &'static str {
+        "primary-key"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn summary(&self) -> &'static str {
+        "ADD PRIMARY KEY / replacing a primary key on an existing table locks or copies it."
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let Some((table, ops)) = alter_existing(ctx) else {
+            return;
+        };
+        let mysql = ctx.dialect().is_mysql_family();
+        let adds = ops.iter().any(|op| {
+            matches!(
+                op,
+                AlterTableOperation::AddConstraint {
+                    constraint: TableConstraint::PrimaryKey(_),
+                    ..
+                }
+            )
+        });
+        let drops = ops
+            .iter()
+            .any(|op| matches!(op, AlterTableOperation::DropPrimaryKey { .. }));
+        if mysql && drops && !adds {
+            out.push(
+                Finding::new(
+                    self.default_severity(),
+                    format!("dropping the primary key of `{table}` alone copies the table"),
+                    "Without a primary key InnoDB falls back to a hidden row id, so dropping it on its \
+                     own rebuilds the table with ALGORITHM=COPY, blocking writes. Drop and add the \
+                     new key in the same ALTER TABLE (rebuilt in place), or use an online schema \
+                     change tool.",
+                )
+                .on_table(table),
+            );
+            return;
+        }
+        for op in ops {
+            let AlterTableOperation::AddConstraint {
+                constraint: TableConstraint::PrimaryKey(pk),
+                ..
+            } = op
+            else {
+                continue;
+            };
+            let columns: Vec<String> = pk
+                .columns
+                .iter()
+                .map(|c| c.column.expr.to_string())
+                .collect();
+            let finding = if mysql {
+                Finding::new(
+                    self.default_severity(),
+                    format!("adding a primary key to `{table}` rebuilds the table"),
+                    "MySQL rebuilds the clustered index to add a primary key: hours of I/O on a large \
+                     table, replicas lagging for its length, and a late failure on duplicates or \
+                     NULLs. Use an online schema change tool, or assert ALGORITHM=INPLACE, \
+                     LOCK=NONE and allow this with a reason.",
+                )
+            } else {
+                let name = pk
+                    .name
+                    .as_ref()
+                    .map_or_else(|| format!("{table}_pkey"), ident);
+                let t = alter_name(ctx);
+                Finding::new(
+                    self.default_severity(),
+                    format!("adding a primary key to `{table}` builds its index while blocking reads and writes"),
+                    "ADD PRIMARY KEY builds a unique index (and proves the columns NOT NULL) while \
+                     holding ACCESS EXCLUSIVE: every read and write waits. Make the columns NOT NULL \
+                     with the CHECK ... NOT VALID recipe, build a unique index CONCURRENTLY, then \
+                     attach it (instant).",
+                )
+                .suggest(format!(
+                    "CREATE UNIQUE INDEX CONCURRENTLY {name} ON {t} ({});\nALTER TABLE {t} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name};",
+                    columns.join(", ")
+                ))
+            };
+            out.push(finding.on_table(table.clone()));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! `require-concurrent-index`: `CREATE [UNIQUE] INDEX` without `CONCURRENTLY` on an existing
+//! PostgreSQL table blocks writes for the whole build. Works from the AST, and from tokens
+//! when the parser cannot read the statement.
+
+use crate::lint::{table_key, Finding, Rule, Severity, StatementContext, POSTGRES};
+use crate::sql::Dialect;
+use sqlparser::ast::Statement;
+
+/// Flags non-concurrent index builds on tables the file did not create.
+pub struct RequireConcurrentIndex;
+
+impl Rule for RequireConcurrentIndex {
+    fn id(&self) -> &'static str {
+        "require-concurrent-index"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn summary(&self) -> &'static str {
+        "CREATE INDEX without CONCURRENTLY on an existing table blocks writes while it builds."
+    }
+
+    fn dialects(&self) -> &'static [Dialect] {
+        POSTGRES
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let (concurrently, table) = match ctx.ast {
+            Some(Statement::CreateIndex(ci)) => (ci.concurrently, Some(table_key(&ci.table_name))),
+            Some(_) => return,
+            None => {
+                let t = ctx.tokens;
+                let index = if t.is_word(1, "UNIQUE") { 2 } else { 1 };
+                if !t.is_word(0, "CREATE") || !t.is_word(index, "INDEX") {
+                    return;
+                }
+                let table = t.find_seq(index, &["ON"]).and_then(|on| {
+                    let at = if t.is_word(on + 1, "ONLY") {
+                        on + 2
+                    } else {
+                        on + 1
+                    };
+                    t.name_at(at).map(|(name, _)| name)
+                });
+                (t.has("CONCURRENTLY"), table)
+            }
+        };
+        let version = ctx.version();
+        if concurrently {
+            if ctx.options.server_version.is_some()
+                && version.major == 14
+                && !version.at_least(14, 4)
+            {
+                out.push(Finding::new(
+                    Severity::Warning,
+                    format!("CREATE INDEX CONCURRENTLY on PostgreSQL {version} can build a corrupt index"),
+                    "PostgreSQL 14.0 to 14.3 have a bug that can silently corrupt indexes built or \
+                     rebuilt CONCURRENTLY. Upgrade to 14.4 or later before running this migration.",
+                ));
+            }
+            return;
+        }
+        let Some(table) = table else { return };
+        if ctx.is_new_table(&table) {
+            return;
+        }
+        let mut finding = Finding::new(
+            self.default_severity(),
+            format!("CREATE INDEX on `{table}` without CONCURRENTLY blocks writes to the table while the index builds"),
+            "A plain CREATE INDEX holds a SHARE lock on the table for the whole build: every INSERT, \
+             UPDATE and DELETE waits, which on a large table means minutes of stalled writes. \
+             CONCURRENTLY builds without blocking writes; it must run outside a transaction \
+             (bellows runs it alone) and a failed build leaves an INVALID index to drop and rebuild.",
+        )
+        .on_table(table);
+        if let Some(rewrite) = ctx
+            .tokens
+            .find_seq(0, &["INDEX"])
+            .and_then(|i| ctx.insert_after_token(i, " CONCURRENTLY"))
+        {
+            finding = finding.suggest(format!("{rewrite};"));
+        }
+        out.push(finding);
+    }
+}

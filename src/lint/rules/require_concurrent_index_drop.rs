@@ -1,0 +1,120 @@
+//! `require-concurrent-index-drop`: `DROP INDEX` without `CONCURRENTLY` on PostgreSQL queues
+//! an ACCESS EXCLUSIVE lock on the index's table. Works on tokens, so it also sees
+//! `DROP INDEX CONCURRENTLY`, which sqlparser 0.63 cannot read.
+
+use super::support_pg_mysql::{clauses, run_alone, skip_modifiers, table_of_index};
+use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
+use crate::sql::Dialect;
+
+/// Flags index drops that block every query on the table while they wait for their lock.
+pub struct RequireConcurrentIndexDrop;
+
+impl RequireConcurrentIndexDrop {
+    /// `DROP INDEX CONCURRENTLY` accepts one index and no `CASCADE`: anything else fails.
+    fn check_concurrent(
+        &self,
+        ctx: &StatementContext<'_>,
+        names: &[(String, String)],
+        out: &mut Vec<Finding>,
+    ) {
+        let cascade = ctx.tokens.has("CASCADE");
+        if names.len() < 2 && !cascade {
+            return;
+        }
+        let if_exists = if ctx.tokens.is_word(3, "IF") {
+            "IF EXISTS "
+        } else {
+            ""
+        };
+        let rewrite: Vec<String> = names
+            .iter()
+            .map(|(_, written)| {
+                let sql = format!("DROP INDEX CONCURRENTLY {if_exists}{written}");
+                run_alone(ctx, &sql, false, "DROP INDEX CONCURRENTLY")
+            })
+            .collect();
+        out.push(
+            Finding::new(
+                Severity::Error,
+                "DROP INDEX CONCURRENTLY accepts a single index and no CASCADE: this statement fails at run time",
+                "PostgreSQL refuses DROP INDEX CONCURRENTLY with several indexes or with CASCADE, \
+                 so the migration stops here. Drop each index in its own statement, and drop \
+                 objects that depend on it explicitly beforehand.",
+            )
+            .suggest(rewrite.join("\n")),
+        );
+    }
+}
+
+impl Rule for RequireConcurrentIndexDrop {
+    fn id(&self) -> &'static str {
+        "require-concurrent-index-drop"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+
+    fn summary(&self) -> &'static str {
+        "DROP INDEX without CONCURRENTLY queues an ACCESS EXCLUSIVE lock on the table."
+    }
+
+    fn dialects(&self) -> &'static [Dialect] {
+        POSTGRES
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let t = ctx.tokens;
+        if !t.starts_with(&["DROP", "INDEX"]) {
+            return;
+        }
+        let concurrently = t.is_word(2, "CONCURRENTLY");
+        let start = skip_modifiers(t, if concurrently { 3 } else { 2 });
+        let mut names = Vec::new();
+        for clause in clauses(t, start) {
+            if let Some((key, end)) = t.name_at(clause.start) {
+                let written = super::support_pg_mysql::text_of(ctx, &(clause.start..end))
+                    .map_or_else(|| key.clone(), str::to_string);
+                names.push((key, written));
+            }
+        }
+        if names.is_empty() {
+            return;
+        }
+        if concurrently {
+            self.check_concurrent(ctx, &names, out);
+            return;
+        }
+        let risky: Vec<&(String, String)> = names
+            .iter()
+            .filter(|(key, _)| {
+                table_of_index(ctx, key).map_or(true, |table| !ctx.is_new_table(table))
+            })
+            .collect();
+        let Some((first, _)) = risky.first() else {
+            return;
+        };
+        let if_exists = if t.is_word(2, "IF") { "IF EXISTS " } else { "" };
+        let rewrite: Vec<String> = risky
+            .iter()
+            .map(|(_, written)| {
+                let sql = format!("DROP INDEX CONCURRENTLY {if_exists}{written}");
+                run_alone(ctx, &sql, false, "DROP INDEX CONCURRENTLY")
+            })
+            .collect();
+        let mut finding = Finding::new(
+            self.default_severity(),
+            format!("DROP INDEX `{first}` without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table"),
+            "A plain DROP INDEX needs ACCESS EXCLUSIVE on the index's table. The drop itself is \
+             quick, but the lock request waits for every open transaction on the table, and every \
+             new query on it, SELECT included, queues behind the request: one long report stalls \
+             the app. DROP INDEX CONCURRENTLY waits for those transactions without blocking anyone; \
+             it takes one index per statement, no CASCADE, and runs outside a transaction (bellows \
+             runs it alone). Drop an index the running app still uses only in a contract phase.",
+        );
+        if let Some(table) = table_of_index(ctx, first) {
+            finding = finding.on_table(table);
+        }
+        out.push(finding.suggest(rewrite.join("\n")));
+    }
+}

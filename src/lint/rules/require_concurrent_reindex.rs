@@ -1,0 +1,106 @@
+//! `require-concurrent-reindex`: `REINDEX` without `CONCURRENTLY` on PostgreSQL blocks writes
+//! to the table and, through the planner, nearly every read. Works on tokens: sqlparser 0.63
+//! cannot read `REINDEX`.
+
+use super::support_pg_mysql::{is_punct, run_alone, table_of_index};
+use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
+use crate::sql::Dialect;
+
+/// Flags index rebuilds that lock the table; suggests `CONCURRENTLY` on PostgreSQL 12+.
+pub struct RequireConcurrentReindex;
+
+impl Rule for RequireConcurrentReindex {
+    fn id(&self) -> &'static str {
+        "require-concurrent-reindex"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn summary(&self) -> &'static str {
+        "REINDEX without CONCURRENTLY blocks writes, and in practice reads, on the table."
+    }
+
+    fn dialects(&self) -> &'static [Dialect] {
+        POSTGRES
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let t = ctx.tokens;
+        if !t.is_word(0, "REINDEX") {
+            return;
+        }
+        // `REINDEX ( option [, ...] )`: CONCURRENTLY may be one of the options (PG 14+).
+        let mut kind = 1;
+        let mut concurrent_option = false;
+        if is_punct(t, 1, "(") {
+            let close = (2..t.all().len()).find(|&i| is_punct(t, i, ")"));
+            let Some(close) = close else { return };
+            concurrent_option = (2..close).any(|i| {
+                t.is_word(i, "CONCURRENTLY")
+                    && !(t.is_word(i + 1, "FALSE") || t.is_word(i + 1, "OFF"))
+                    && !t.get(i + 1).is_some_and(|x| x.text == "0")
+            });
+            kind = close + 1;
+        }
+        let what = ["INDEX", "TABLE", "SCHEMA", "DATABASE"]
+            .into_iter()
+            .find(|w| t.is_word(kind, w));
+        let Some(what) = what else { return }; // SYSTEM, or not a form we know
+        if concurrent_option || t.is_word(kind + 1, "CONCURRENTLY") {
+            let version = ctx.version();
+            if ctx.options.server_version.is_some()
+                && version.major == 14
+                && !version.at_least(14, 4)
+            {
+                out.push(Finding::new(
+                    Severity::Warning,
+                    format!(
+                        "REINDEX CONCURRENTLY on PostgreSQL {version} can build a corrupt index"
+                    ),
+                    "PostgreSQL 14.0 to 14.3 can silently build indexes that miss rows when they \
+                     build or rebuild CONCURRENTLY (fixed in 14.4). Upgrade before running this \
+                     migration.",
+                ));
+            }
+            return;
+        }
+        let name = t.name_at(kind + 1).map(|(n, _)| n);
+        let table = match (what, &name) {
+            ("TABLE", Some(n)) => Some(n.clone()),
+            ("INDEX", Some(n)) => table_of_index(ctx, n).map(str::to_string),
+            _ => None,
+        };
+        if table.as_deref().is_some_and(|tb| ctx.is_new_table(tb)) {
+            return;
+        }
+        let target = name.as_deref().unwrap_or("the database");
+        let mut finding = Finding::new(
+            self.default_severity(),
+            format!("REINDEX {what} `{target}` without CONCURRENTLY locks the table against writes, and nearly all reads, for the whole rebuild"),
+            "A plain REINDEX holds a SHARE lock on the table (every INSERT, UPDATE and DELETE \
+             waits) and ACCESS EXCLUSIVE on each index it rebuilds; since planning any query on \
+             the table locks all its indexes, SELECTs wait too. For TABLE, SCHEMA or DATABASE this \
+             happens table after table. REINDEX ... CONCURRENTLY (PostgreSQL 12+) builds a new \
+             index beside the old one under SHARE UPDATE EXCLUSIVE and swaps them, so the app keeps \
+             reading and writing; it must run outside a transaction (bellows runs it alone) and a \
+             failure leaves an INVALID `_ccnew` index to drop.",
+        );
+        if let Some(table) = table {
+            finding = finding.on_table(table);
+        }
+        if ctx.version().at_least(12, 0) {
+            if let Some(rewrite) = ctx.insert_after_token(kind, " CONCURRENTLY") {
+                finding = finding.suggest(run_alone(ctx, &rewrite, false, "REINDEX"));
+            }
+        } else {
+            finding.why.push_str(&format!(
+                " PostgreSQL {} has no REINDEX CONCURRENTLY: build a replacement with CREATE INDEX \
+                 CONCURRENTLY, then remove the old one with DROP INDEX CONCURRENTLY.",
+                ctx.version()
+            ));
+        }
+        out.push(finding);
+    }
+}

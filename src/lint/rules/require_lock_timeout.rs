@@ -1,0 +1,94 @@
+//! `require-lock-timeout`: a lock-taking DDL on an existing table, in a file another runner
+//! applies (`--transaction-mode always|never`), with no lock timeout set earlier in the file.
+//! Waiting for its lock, the statement queues every other query on the table behind it.
+//! bellows' own runner sets a timeout before each DDL, so files it runs are not reported.
+
+use super::support_ddl::alter_table;
+use crate::lint::{Finding, Rule, Severity, StatementContext, Tokens, TransactionMode};
+
+/// Flags lock-taking DDL without an earlier `SET lock_timeout` in files other runners apply.
+pub struct RequireLockTimeout;
+
+impl Rule for RequireLockTimeout {
+    fn id(&self) -> &'static str {
+        "require-lock-timeout"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+
+    fn summary(&self) -> &'static str {
+        "Lock-taking DDL with no lock timeout set earlier, in a file a runner other than bellows applies."
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        if ctx.options.transaction_mode == TransactionMode::Auto || ctx.file.lock_timeout_set {
+            return;
+        }
+        let Some(table) = locked_table(ctx.tokens) else {
+            return;
+        };
+        if ctx.is_new_table(&table) {
+            return;
+        }
+        let set = if ctx.dialect().is_mysql_family() {
+            "SET SESSION lock_wait_timeout = 2;"
+        } else {
+            "SET lock_timeout = '2s';"
+        };
+        out.push(
+            Finding::new(
+                self.default_severity(),
+                format!("no lock timeout is set before this DDL on `{table}`"),
+                "While the statement waits for its lock behind a long-running query, every other \
+                 query on the table queues behind it: a short ALTER becomes an outage. PostgreSQL \
+                 waits forever by default, MySQL for a year (lock_wait_timeout). Set a short \
+                 timeout first and retry the migration when it fires.",
+            )
+            .suggest(format!("{set}\n{};", ctx.sql.trim_end()))
+            .on_table(table),
+        );
+    }
+}
+
+/// The table a lock-taking DDL statement locks: `ALTER TABLE`, `CREATE INDEX` without
+/// `CONCURRENTLY`, `CREATE TRIGGER ... ON`, `DROP TABLE`, `TRUNCATE`, `RENAME TABLE`.
+fn locked_table(t: &Tokens) -> Option<String> {
+    if let Some(alter) = alter_table(t) {
+        return Some(alter.table);
+    }
+    let after = |from: usize, word: &str| {
+        t.find_seq(from, &[word]).and_then(|i| {
+            let at = if t.is_word(i + 1, "ONLY") {
+                i + 2
+            } else {
+                i + 1
+            };
+            t.name_at(at).map(|(n, _)| n)
+        })
+    };
+    let skip_if = |i: usize| {
+        if t.is_word(i, "IF") {
+            i + 2 + usize::from(t.is_word(i + 1, "NOT"))
+        } else {
+            i
+        }
+    };
+    if t.is_word(0, "CREATE")
+        && (t.is_word(1, "INDEX") || (t.is_word(1, "UNIQUE") && t.is_word(2, "INDEX")))
+    {
+        return (!t.has("CONCURRENTLY")).then(|| after(1, "ON")).flatten();
+    }
+    if t.is_word(0, "CREATE") && (1..4).any(|i| t.is_word(i, "TRIGGER")) {
+        return after(1, "ON");
+    }
+    if t.starts_with(&["DROP", "TABLE"]) || t.starts_with(&["RENAME", "TABLE"]) {
+        return t.name_at(skip_if(2)).map(|(n, _)| n);
+    }
+    if t.is_word(0, "TRUNCATE") {
+        let at = if t.is_word(1, "TABLE") { 2 } else { 1 };
+        return t.name_at(at).map(|(n, _)| n);
+    }
+    None
+}

@@ -1,0 +1,125 @@
+//! `stored-generated-column`: adding a `GENERATED ... STORED` column to an existing table
+//! computes and writes it for every row — a rewrite (PostgreSQL) or copy (MySQL) that
+//! blocks the app. A VIRTUAL column (MySQL, PostgreSQL 18+) costs nothing to add.
+
+use super::common::{alter_existing, has_option, ident};
+use super::support_ddl::alter_table;
+use crate::lint::{Finding, Rule, Severity, StatementContext};
+use sqlparser::ast::{AlterTableOperation, ColumnOption, GeneratedExpressionMode};
+
+/// Flags stored generated columns added to existing tables.
+pub struct StoredGeneratedColumn;
+
+impl Rule for StoredGeneratedColumn {
+    fn id(&self) -> &'static str {
+        "stored-generated-column"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn summary(&self) -> &'static str {
+        "ADD COLUMN ... GENERATED ALWAYS AS (...) STORED on an existing table rewrites it."
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let mysql = ctx.dialect().is_mysql_family();
+        let virtual_ok = mysql || ctx.version().at_least(18, 0);
+        if ctx.ast.is_none() {
+            self.check_tokens(ctx, virtual_ok, out);
+            return;
+        }
+        let Some((table, ops)) = alter_existing(ctx) else {
+            return;
+        };
+        for op in ops {
+            let AlterTableOperation::AddColumn {
+                column_def: def, ..
+            } = op
+            else {
+                continue;
+            };
+            // PostgreSQL before 18 only has stored generated columns, whatever the syntax says.
+            let stored = has_option(def, |o| match o {
+                ColumnOption::Generated {
+                    generation_expr: Some(_),
+                    generation_expr_mode,
+                    ..
+                } => {
+                    matches!(generation_expr_mode, Some(GeneratedExpressionMode::Stored))
+                        || (!virtual_ok && generation_expr_mode.is_none())
+                }
+                _ => false,
+            });
+            if !stored {
+                continue;
+            }
+            out.push(self.finding(ctx, &ident(&def.name), &table, virtual_ok));
+        }
+    }
+}
+
+impl StoredGeneratedColumn {
+    fn finding(
+        &self,
+        ctx: &StatementContext<'_>,
+        column: &str,
+        table: &str,
+        virtual_ok: bool,
+    ) -> Finding {
+        let mut finding = Finding::new(
+            self.default_severity(),
+            format!("adding stored generated column `{column}` to `{table}` rewrites every row"),
+            "A STORED generated column is computed and written for every existing row when it is \
+                 added: PostgreSQL rewrites the table under ACCESS EXCLUSIVE and MySQL copies it, \
+                 blocking the app for the whole table. A VIRTUAL column is computed on read and \
+                 added instantly; otherwise add a plain column, fill it with a trigger and a \
+                 backfill.",
+        )
+        .on_table(table);
+        if virtual_ok {
+            if let Some(rewrite) = replace_stored(ctx.sql) {
+                finding = finding.suggest(format!("{rewrite};"));
+            }
+        }
+        finding
+    }
+
+    /// The token path, for statements the parser cannot read (MariaDB's `PERSISTENT`,
+    /// `ADD COLUMN IF NOT EXISTS`): an `ADD` clause with `AS (...)` and `STORED` or
+    /// `PERSISTENT`.
+    fn check_tokens(&self, ctx: &StatementContext<'_>, virtual_ok: bool, out: &mut Vec<Finding>) {
+        let Some(alter) = alter_table(ctx.tokens) else {
+            return;
+        };
+        if ctx.is_new_table(&alter.table) {
+            return;
+        }
+        for c in alter.clauses.iter().filter(|c| c.is_word(0, "ADD")) {
+            let len = c.end - c.start;
+            let has = |w: &str| (0..len).any(|j| c.is_word(j, w));
+            if !has("AS") || !(has("STORED") || has("PERSISTENT")) {
+                continue;
+            }
+            let mut k = if c.is_word(1, "COLUMN") { 2 } else { 1 };
+            if c.is_word(k, "IF") {
+                k += 3;
+            }
+            let Some((column, _)) = c.ident(k) else {
+                continue;
+            };
+            out.push(self.finding(ctx, &column, &alter.table, virtual_ok));
+        }
+    }
+}
+
+/// The statement with its `STORED` (or MariaDB `PERSISTENT`) keyword replaced by
+/// `VIRTUAL`.
+fn replace_stored(sql: &str) -> Option<String> {
+    let upper = sql.to_ascii_uppercase();
+    ["STORED", "PERSISTENT"].iter().find_map(|word| {
+        let at = upper.rfind(&format!(" {word}"))? + 1;
+        Some(format!("{}VIRTUAL{}", &sql[..at], &sql[at + word.len()..]))
+    })
+}

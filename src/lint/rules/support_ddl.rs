@@ -1,0 +1,302 @@
+//! Token-level helpers shared by the cross-dialect DDL rules: an `ALTER TABLE` cut into its
+//! comma-separated clauses, the parts of an `ADD COLUMN` definition, names as written in the
+//! source, and re-reading other statements of the file. Working on tokens rather than the
+//! AST lets the same code check statements the parser cannot read (MariaDB's
+//! `ADD COLUMN IF NOT EXISTS`, `PERSISTENT`), and both dialects' spellings.
+
+use crate::lint::{StatementContext, Tok, TokKind, Tokens};
+use crate::sql::Dialect;
+use sqlparser::tokenizer::{Span, Tokenizer};
+
+/// The tokens of another statement of the file (see [`StatementContext::earlier`]).
+#[must_use]
+pub fn tokenize(sql: &str, dialect: Dialect) -> Tokens {
+    let parser = dialect.parser_dialect();
+    match Tokenizer::new(&*parser, sql).tokenize_with_location() {
+        Ok(raw) => Tokens::from_raw(&raw),
+        Err(_) => Tokens::from_words(sql),
+    }
+}
+
+/// A run of tokens `start..end` of a statement: one clause of an `ALTER TABLE`.
+#[derive(Debug, Clone, Copy)]
+pub struct Clause<'t> {
+    /// The statement's tokens.
+    pub t: &'t Tokens,
+    /// Index of the clause's first token.
+    pub start: usize,
+    /// Index just past its last token.
+    pub end: usize,
+}
+
+impl<'t> Clause<'t> {
+    /// Token `k` of the clause.
+    #[must_use]
+    pub fn get(&self, k: usize) -> Option<&'t Tok> {
+        (self.start + k < self.end)
+            .then(|| self.t.get(self.start + k))
+            .flatten()
+    }
+
+    /// True when token `k` of the clause is the unquoted word `w`.
+    #[must_use]
+    pub fn is_word(&self, k: usize, w: &str) -> bool {
+        self.start + k < self.end && self.t.is_word(self.start + k, w)
+    }
+
+    /// The span from the clause's first to its last token, when positions are known.
+    #[must_use]
+    pub fn span(&self) -> Option<Span> {
+        span_of(self.t, self.start, self.end)
+    }
+
+    /// The source text of clause indexes `from..to` as written (the token texts joined by
+    /// spaces when positions are unknown).
+    #[must_use]
+    pub fn text(&self, ctx: &StatementContext<'_>, from: usize, to: usize) -> String {
+        let (a, b) = (self.start + from, (self.start + to).min(self.end));
+        source(ctx, a, b).unwrap_or_else(|| {
+            (a..b)
+                .filter_map(|i| self.t.get(i).map(|t| t.text.clone()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    }
+
+    /// The identifier at clause index `k` and the index after it (a word or quoted name).
+    #[must_use]
+    pub fn ident(&self, k: usize) -> Option<(String, usize)> {
+        let tok = self.get(k)?;
+        match tok.kind {
+            TokKind::Word => Some((tok.text.to_ascii_lowercase(), k + 1)),
+            TokKind::Quoted => Some((tok.text.clone(), k + 1)),
+            _ => None,
+        }
+    }
+}
+
+/// The span of tokens `start..end`, when positions are known.
+#[must_use]
+pub fn span_of(t: &Tokens, start: usize, end: usize) -> Option<Span> {
+    let first = t.get(start)?.span;
+    let last = t.get(end.checked_sub(1)?)?.span;
+    (first.start.line > 0 && last.end.line > 0).then(|| Span::new(first.start, last.end))
+}
+
+/// The source text of tokens `start..end` as written, or `None` without positions.
+#[must_use]
+pub fn source(ctx: &StatementContext<'_>, start: usize, end: usize) -> Option<String> {
+    let span = span_of(ctx.tokens, start, end)?;
+    let from = ctx.offset_of(span.start)?;
+    let to = ctx.offset_of(span.end)?;
+    ctx.sql.get(from..to).map(str::to_string)
+}
+
+/// An `ALTER TABLE` statement at token level.
+#[derive(Debug)]
+pub struct AlterTable<'t> {
+    /// The table key (see [`table_key`](crate::lint::table_key)).
+    pub table: String,
+    /// Token indexes of the table name: `name.0..name.1`.
+    pub name: (usize, usize),
+    /// The comma-separated clauses, in order.
+    pub clauses: Vec<Clause<'t>>,
+}
+impl AlterTable<'_> {
+    /// The table name as written in the statement (falls back to the key).
+    #[must_use]
+    pub fn name_text(&self, ctx: &StatementContext<'_>) -> String {
+        source(ctx, self.name.0, self.name.1).unwrap_or_else(|| self.table.clone())
+    }
+}
+
+/// Read `ALTER [ONLINE|IGNORE] TABLE [IF EXISTS] [ONLY] name clause, clause, ...`.
+#[must_use]
+pub fn alter_table(t: &Tokens) -> Option<AlterTable<'_>> {
+    if !t.is_word(0, "ALTER") {
+        return None;
+    }
+    let mut i = 1;
+    while t.is_word(i, "ONLINE") || t.is_word(i, "IGNORE") {
+        i += 1;
+    }
+    if !t.is_word(i, "TABLE") {
+        return None;
+    }
+    i += 1;
+    if t.is_word(i, "IF") && t.is_word(i + 1, "EXISTS") {
+        i += 2;
+    }
+    if t.is_word(i, "ONLY") {
+        i += 1;
+    }
+    let (table, after) = t.name_at(i)?;
+    let name = (i, after);
+    let mut i = after;
+    if t.get(i).is_some_and(|tok| tok.text == "*") {
+        i += 1;
+    }
+    Some(AlterTable {
+        table,
+        name,
+        clauses: split_commas(t, i, t.all().len()),
+    })
+}
+
+/// Split tokens `start..end` at commas outside parentheses.
+#[must_use]
+pub fn split_commas(t: &Tokens, start: usize, end: usize) -> Vec<Clause<'_>> {
+    let mut clauses = Vec::new();
+    let mut depth = 0usize;
+    let mut from = start;
+    for i in start..end {
+        let Some(tok) = t.get(i) else { break };
+        if tok.kind != TokKind::Punct {
+            continue;
+        }
+        match tok.text.as_str() {
+            "(" => depth += 1,
+            ")" => depth = depth.saturating_sub(1),
+            "," if depth == 0 => {
+                if i > from {
+                    clauses.push(Clause {
+                        t,
+                        start: from,
+                        end: i,
+                    });
+                }
+                from = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if end > from {
+        clauses.push(Clause {
+            t,
+            start: from,
+            end,
+        });
+    }
+    clauses
+}
+
+/// Words that end a column's type and start its options.
+const OPTION_WORDS: &[&str] = &[
+    "NOT",
+    "NULL",
+    "DEFAULT",
+    "CONSTRAINT",
+    "PRIMARY",
+    "UNIQUE",
+    "REFERENCES",
+    "CHECK",
+    "GENERATED",
+    "AS",
+    "COLLATE",
+    "AUTO_INCREMENT",
+    "COMMENT",
+    "FIRST",
+    "AFTER",
+    "ON",
+    "INVISIBLE",
+    "VISIBLE",
+    "STORED",
+    "VIRTUAL",
+    "PERSISTENT",
+    "KEY",
+    "USING",
+];
+
+/// A column definition in a clause: its name and where its type is.
+#[derive(Debug, Default, Clone)]
+pub struct ColumnDef {
+    /// The column name (lower-cased unless quoted).
+    pub name: String,
+    /// Clause indexes of the type: `ty.0..ty.1`.
+    pub ty: (usize, usize),
+}
+
+/// Read a column definition whose name is at clause index `k`: the type runs up to the
+/// first option word outside parentheses.
+#[must_use]
+pub fn column_def_at(c: &Clause<'_>, k: usize) -> Option<ColumnDef> {
+    let (name, ty_start) = c.ident(k)?;
+    let len = c.end - c.start;
+    let mut depth = 0usize;
+    let mut ty_end = len;
+    for j in ty_start..len {
+        let tok = c.get(j)?;
+        match (tok.kind, tok.text.as_str()) {
+            (TokKind::Punct, "(") => depth += 1,
+            (TokKind::Punct, ")") => depth = depth.saturating_sub(1),
+            (TokKind::Word, w) if depth == 0 && j > ty_start && OPTION_WORDS.contains(&w) => {
+                ty_end = j;
+                break;
+            }
+            _ => {}
+        }
+    }
+    c.get(ty_start)?;
+    Some(ColumnDef {
+        name,
+        ty: (ty_start, ty_end),
+    })
+}
+
+/// A MySQL `MODIFY [COLUMN] col def` or `CHANGE [COLUMN] old new def` clause: the old name
+/// and the new definition.
+#[must_use]
+pub fn modify_or_change(c: &Clause<'_>) -> Option<(String, ColumnDef)> {
+    let change = c.is_word(0, "CHANGE");
+    if !change && !c.is_word(0, "MODIFY") {
+        return None;
+    }
+    let k = if c.is_word(1, "COLUMN") { 2 } else { 1 };
+    if change {
+        let (old, next) = c.ident(k)?;
+        Some((old, column_def_at(c, next)?))
+    } else {
+        let def = column_def_at(c, k)?;
+        Some((def.name.clone(), def))
+    }
+}
+
+/// True when an earlier statement of the file created the schema or database `name`.
+#[must_use]
+pub fn schema_created_earlier(ctx: &StatementContext<'_>, name: &str) -> bool {
+    ctx.earlier.iter().any(|s| {
+        let t = tokenize(&s.sql, ctx.dialect());
+        let kind = t.is_word(1, "SCHEMA") || t.is_word(1, "DATABASE");
+        let at = if t.is_word(2, "IF") { 5 } else { 2 };
+        t.is_word(0, "CREATE") && kind && t.name_at(at).is_some_and(|(n, _)| n == name)
+    })
+}
+
+/// The `key=` of a backfill section for `table`; bellows needs a unique, not-null key.
+pub const BACKFILL_KEY: &str = "id";
+
+/// The contract-phase marker used in suggestions.
+pub const CONTRACT: &str = "-- bellows:contract";
+
+/// True when an earlier statement of the file added column `column` (a key) to `table`:
+/// no running app version knows it yet, so dropping or renaming it breaks nothing.
+#[must_use]
+pub fn column_added_earlier(ctx: &StatementContext<'_>, table: &str, column: &str) -> bool {
+    ctx.earlier.iter().any(|s| {
+        let t = tokenize(&s.sql, ctx.dialect());
+        let Some(alter) = alter_table(&t) else {
+            return false;
+        };
+        alter.table == table
+            && alter.clauses.iter().any(|c| {
+                if !c.is_word(0, "ADD") {
+                    return false;
+                }
+                let mut k = if c.is_word(1, "COLUMN") { 2 } else { 1 };
+                if c.is_word(k, "IF") && c.is_word(k + 1, "NOT") && c.is_word(k + 2, "EXISTS") {
+                    k += 3;
+                }
+                c.ident(k).is_some_and(|(name, _)| name == column)
+            })
+    })
+}

@@ -1,0 +1,389 @@
+//! Token helpers shared by the PostgreSQL and MySQL/MariaDB lock rules: the target of an
+//! `ALTER TABLE`, its top-level clauses, paren depth, spans and byte ranges of token runs,
+//! and the framing of a rewrite that must run outside a transaction.
+
+use crate::lint::{StatementContext, TokKind, Tokens, TransactionMode};
+use sqlparser::tokenizer::Span;
+use std::ops::Range;
+
+/// True when token `i` is the punctuation `p`.
+#[must_use]
+pub fn is_punct(t: &Tokens, i: usize, p: &str) -> bool {
+    t.get(i)
+        .is_some_and(|x| x.kind == TokKind::Punct && x.text == p)
+}
+
+/// The paren depth of every token: `(` and `)` count as the depth outside them.
+#[must_use]
+pub fn depths(t: &Tokens) -> Vec<usize> {
+    let mut depth = 0usize;
+    let mut out = Vec::with_capacity(t.all().len());
+    for (i, _) in t.all().iter().enumerate() {
+        if is_punct(t, i, ")") {
+            depth = depth.saturating_sub(1);
+        }
+        out.push(depth);
+        if is_punct(t, i, "(") {
+            depth += 1;
+        }
+    }
+    out
+}
+
+/// The index just past `IF [NOT] EXISTS` and `ONLY` at `i`.
+#[must_use]
+pub fn skip_modifiers(t: &Tokens, mut i: usize) -> usize {
+    if t.is_word(i, "IF") {
+        i += if t.is_word(i + 1, "NOT") { 3 } else { 2 };
+    }
+    if t.is_word(i, "ONLY") {
+        i += 1;
+    }
+    i
+}
+
+/// The table an `ALTER TABLE` changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlterTarget {
+    /// The table key.
+    pub table: String,
+    /// The tokens of the name as written.
+    pub name: Range<usize>,
+    /// The index of the first token after the name (and after a `*`).
+    pub after: usize,
+}
+
+/// `ALTER [ONLINE | IGNORE] TABLE [IF EXISTS] [ONLY] name [*] ...`.
+#[must_use]
+pub fn alter_table(t: &Tokens) -> Option<AlterTarget> {
+    if !t.is_word(0, "ALTER") {
+        return None;
+    }
+    let mut i = 1;
+    while t.is_word(i, "ONLINE") || t.is_word(i, "IGNORE") {
+        i += 1;
+    }
+    if !t.is_word(i, "TABLE") {
+        return None;
+    }
+    let start = skip_modifiers(t, i + 1);
+    let (table, end) = t.name_at(start)?;
+    let after = if is_punct(t, end, "*") { end + 1 } else { end };
+    Some(AlterTarget {
+        table,
+        name: start..end,
+        after,
+    })
+}
+
+/// The table name of an `ALTER TABLE` as written, for rewrites.
+#[must_use]
+pub fn written_name(ctx: &StatementContext<'_>, target: &AlterTarget) -> String {
+    text_of(ctx, &target.name).map_or_else(|| target.table.clone(), str::to_string)
+}
+
+/// The statement text with `edits` (byte offset, text to insert) applied.
+#[must_use]
+pub fn insert_all(sql: &str, mut edits: Vec<(usize, String)>) -> Option<String> {
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = sql.to_string();
+    for (at, text) in edits {
+        if at > out.len() || !out.is_char_boundary(at) {
+            return None;
+        }
+        out.insert_str(at, &text);
+    }
+    Some(out)
+}
+
+/// Words that end a column's type and default expression in a column definition.
+const COLUMN_STOP: &[&str] = &[
+    "NOT",
+    "NULL",
+    "DEFAULT",
+    "CHECK",
+    "REFERENCES",
+    "CONSTRAINT",
+    "PRIMARY",
+    "UNIQUE",
+    "GENERATED",
+    "AUTO_INCREMENT",
+    "COMMENT",
+    "ON",
+    "FIRST",
+    "AFTER",
+    "INVISIBLE",
+    "VISIBLE",
+    "KEY",
+    "STORAGE",
+    "COLUMN_FORMAT",
+    "DEFERRABLE",
+    "INITIALLY",
+    "AS",
+    "SRID",
+    "ENCODE",
+    "COLLATE",
+];
+
+/// Words after `ADD` that start a table constraint or index rather than a column.
+const NOT_A_COLUMN: &[&str] = &[
+    "CONSTRAINT",
+    "CHECK",
+    "PRIMARY",
+    "UNIQUE",
+    "FOREIGN",
+    "EXCLUDE",
+    "INDEX",
+    "KEY",
+    "FULLTEXT",
+    "SPATIAL",
+    "PARTITION",
+    "PERIOD",
+    "SYSTEM",
+];
+
+/// One `ADD [COLUMN] [IF NOT EXISTS] name type ...` clause of an `ALTER TABLE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedColumn {
+    /// The tokens of the whole clause.
+    pub clause: Range<usize>,
+    /// The column key.
+    pub column: String,
+    /// The tokens of the column name.
+    pub name: Range<usize>,
+    /// The tokens of the name and type (and `COLLATE` / `CHARACTER SET`), without constraints.
+    pub definition: Range<usize>,
+    /// The tokens of a `COLLATE name` clause after the type, which belongs to the definition.
+    pub collate: Option<Range<usize>>,
+    /// The `DEFAULT` keyword, when there is one.
+    pub default_kw: Option<usize>,
+    /// The tokens of the default expression.
+    pub default: Range<usize>,
+}
+
+/// The columns an `ALTER TABLE` adds, from the clause tokens after the table name.
+#[must_use]
+pub fn added_columns(t: &Tokens, after: usize) -> Vec<AddedColumn> {
+    let d = depths(t);
+    let stop = |i: usize, base: usize| d[i] == base && COLUMN_STOP.iter().any(|w| t.is_word(i, w));
+    let mut out = Vec::new();
+    for clause in clauses(t, after) {
+        if !t.is_word(clause.start, "ADD") {
+            continue;
+        }
+        let mut i = clause.start + 1;
+        if t.is_word(i, "COLUMN") {
+            i += 1;
+        }
+        if NOT_A_COLUMN.iter().any(|w| t.is_word(i, w)) {
+            continue;
+        }
+        let i = skip_modifiers(t, i);
+        let Some((column, name_end)) = t.name_at(i) else {
+            continue;
+        };
+        let base = d[i];
+        let type_end = (name_end..clause.end)
+            .find(|&k| stop(k, base))
+            .unwrap_or(clause.end);
+        let collate = (name_end..clause.end)
+            .find(|&k| d[k] == base && t.is_word(k, "COLLATE"))
+            .and_then(|k| t.name_at(k + 1).map(|(_, end)| k..end));
+        let default_kw = (name_end..clause.end).find(|&k| d[k] == base && t.is_word(k, "DEFAULT"));
+        let default = match default_kw {
+            Some(k) => {
+                let end = (k + 2..clause.end)
+                    .find(|&j| stop(j, base))
+                    .unwrap_or(clause.end)
+                    .max(k + 1);
+                k + 1..end.min(clause.end)
+            }
+            None => clause.end..clause.end,
+        };
+        out.push(AddedColumn {
+            clause,
+            column,
+            name: i..name_end,
+            definition: i..type_end,
+            collate,
+            default_kw,
+            default,
+        });
+    }
+    out
+}
+
+/// The column name and type as written, with its `COLLATE` clause, without constraints or
+/// default: the definition of the column added without its default.
+#[must_use]
+pub fn definition_text(ctx: &StatementContext<'_>, col: &AddedColumn) -> Option<String> {
+    let mut def = text_of(ctx, &col.definition)?.to_string();
+    if let Some(collate) = col
+        .collate
+        .as_ref()
+        .filter(|c| c.start >= col.definition.end)
+    {
+        def.push(' ');
+        def.push_str(text_of(ctx, collate)?);
+    }
+    Some(def)
+}
+
+/// The top-level comma-separated clauses of the tokens from `from` to the end.
+#[must_use]
+pub fn clauses(t: &Tokens, from: usize) -> Vec<Range<usize>> {
+    let d = depths(t);
+    let len = t.all().len();
+    let mut out = Vec::new();
+    let mut start = from;
+    for (i, &depth) in d.iter().enumerate().skip(from) {
+        if depth == 0 && is_punct(t, i, ",") {
+            out.push(start..i);
+            start = i + 1;
+        }
+    }
+    if start < len {
+        out.push(start..len);
+    }
+    out
+}
+
+/// The span covering tokens `r`, when the tokens carry positions.
+#[must_use]
+pub fn span_of(t: &Tokens, r: &Range<usize>) -> Option<Span> {
+    let first = t.get(r.start)?;
+    let last = t.get(r.end.checked_sub(1)?)?;
+    (first.span.start.line > 0).then(|| Span::new(first.span.start, last.span.end))
+}
+
+/// The byte range in the statement text covered by tokens `r`.
+#[must_use]
+pub fn bytes_of(ctx: &StatementContext<'_>, r: &Range<usize>) -> Option<Range<usize>> {
+    let span = span_of(ctx.tokens, r)?;
+    let start = ctx.offset_of(span.start)?;
+    let end = ctx.offset_of(span.end)?;
+    (start <= end && end <= ctx.sql.len()).then_some(start..end)
+}
+
+/// The statement text of tokens `r`.
+#[must_use]
+pub fn text_of<'a>(ctx: &StatementContext<'a>, r: &Range<usize>) -> Option<&'a str> {
+    let b = bytes_of(ctx, r)?;
+    ctx.sql.get(b)
+}
+
+/// The statement text with the tokens `r` replaced by `with`.
+#[must_use]
+pub fn replace(ctx: &StatementContext<'_>, r: &Range<usize>, with: &str) -> Option<String> {
+    let b = bytes_of(ctx, r)?;
+    Some(format!(
+        "{}{with}{}",
+        ctx.sql.get(..b.start)?,
+        ctx.sql.get(b.end..)?
+    ))
+}
+
+/// The statement text with each token run replaced by its text; `None` when a run has no
+/// position or runs overlap.
+#[must_use]
+pub fn replace_all(
+    ctx: &StatementContext<'_>,
+    mut edits: Vec<(Range<usize>, &str)>,
+) -> Option<String> {
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0.start));
+    let mut out = ctx.sql.to_string();
+    let mut limit = usize::MAX;
+    for (r, with) in edits {
+        let b = bytes_of(ctx, &r)?;
+        if b.end > limit || out.get(b.clone()).is_none() {
+            return None;
+        }
+        out.replace_range(b.clone(), with);
+        limit = b.start;
+    }
+    Some(out)
+}
+
+/// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON [ONLY] table`: the index key
+/// and the table key.
+#[must_use]
+pub fn created_index(t: &Tokens) -> Option<(String, String)> {
+    let mut i = if t.is_word(1, "UNIQUE") { 2 } else { 1 };
+    if !t.is_word(0, "CREATE") || !t.is_word(i, "INDEX") {
+        return None;
+    }
+    i += 1;
+    if t.is_word(i, "CONCURRENTLY") {
+        i += 1;
+    }
+    let (index, after) = t.name_at(skip_modifiers(t, i))?;
+    if !t.is_word(after, "ON") {
+        return None;
+    }
+    let (table, _) = t.name_at(skip_modifiers(t, after + 1))?;
+    Some((index, table))
+}
+
+/// The table an index (a key) was created on earlier in this file, when it was.
+#[must_use]
+pub fn table_of_index<'a>(ctx: &StatementContext<'a>, index: &str) -> Option<&'a str> {
+    ctx.file.created_indexes.get(index).map(String::as_str)
+}
+
+/// A rewrite that must run outside a transaction: with sqlx's `-- no-transaction` line when
+/// the runner wraps files in one, a lock timeout when the runner is not bellows, and an allow
+/// line for `unparsed-statement` when the parser cannot read it.
+#[must_use]
+pub fn run_alone(ctx: &StatementContext<'_>, sql: &str, parsable: bool, what: &str) -> String {
+    let mut out = String::new();
+    if ctx.options.transaction_mode == TransactionMode::Always {
+        out.push_str("-- no-transaction\n");
+    }
+    if ctx.options.transaction_mode != TransactionMode::Auto && !ctx.file.lock_timeout_set {
+        // Another runner sets no lock timeout of its own (bellows does).
+        out.push_str("SET lock_timeout = '2s';\n");
+    }
+    if !parsable {
+        out.push_str(&format!(
+            "-- bellows:allow unparsed-statement the SQL parser does not read {what}; checked on tokens\n"
+        ));
+    }
+    out.push_str(sql.trim_end());
+    out.push(';');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::Tokenizer;
+
+    fn toks(sql: &str) -> Tokens {
+        let raw = Tokenizer::new(&PostgreSqlDialect {}, sql)
+            .tokenize_with_location()
+            .unwrap();
+        Tokens::from_raw(&raw)
+    }
+
+    #[test]
+    fn finds_alter_targets_clauses_and_indexes() {
+        let t = toks("ALTER TABLE IF EXISTS ONLY s.t ADD a numeric(10, 2), ADD b int");
+        let target = alter_table(&t).unwrap();
+        assert_eq!(
+            (target.table.as_str(), target.name, target.after),
+            ("t", 5..8, 8)
+        );
+        assert_eq!(clauses(&t, 8).len(), 2);
+        let t = toks("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"I\" ON ONLY x.y (a)");
+        assert_eq!(created_index(&t), Some(("I".into(), "y".into())));
+        assert_eq!(created_index(&toks("CREATE INDEX ON t (a)")), None);
+        let t = toks("ALTER TABLE t ADD COLUMN IF NOT EXISTS c numeric(3, 1) NOT NULL DEFAULT f(1) CHECK (c > 0), ADD CHECK (x)");
+        let cols = added_columns(&t, 3);
+        assert_eq!(cols.len(), 1);
+        assert_eq!(
+            (cols[0].definition.clone(), cols[0].default.clone()),
+            (8..15, 18..22)
+        );
+    }
+}

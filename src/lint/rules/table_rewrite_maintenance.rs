@@ -1,0 +1,129 @@
+//! `table-rewrite-maintenance`: `VACUUM FULL`, `CLUSTER` and `REPACK` without `CONCURRENTLY`
+//! copy whole PostgreSQL tables under ACCESS EXCLUSIVE. Works on tokens: sqlparser 0.63
+//! cannot read `CLUSTER`, `REPACK` or `VACUUM (options)`.
+
+use super::support_pg_mysql::{clauses, is_punct, text_of};
+use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
+use crate::sql::Dialect;
+
+/// Flags maintenance commands that rewrite tables while locking them completely.
+pub struct TableRewriteMaintenance;
+
+impl Rule for TableRewriteMaintenance {
+    fn id(&self) -> &'static str {
+        "table-rewrite-maintenance"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn summary(&self) -> &'static str {
+        "VACUUM FULL, CLUSTER and REPACK rewrite the table under an ACCESS EXCLUSIVE lock."
+    }
+
+    fn dialects(&self) -> &'static [Dialect] {
+        POSTGRES
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let t = ctx.tokens;
+        let len = t.all().len();
+        // The index of the first token after the command and its options.
+        let (command, tables_from, analyze) = if t.is_word(0, "VACUUM") {
+            if is_punct(t, 1, "(") {
+                let Some(close) = (2..len).find(|&i| is_punct(t, i, ")")) else {
+                    return;
+                };
+                let full = (2..close).any(|i| {
+                    t.is_word(i, "FULL")
+                        && !(t.is_word(i + 1, "FALSE") || t.is_word(i + 1, "OFF"))
+                        && !t.get(i + 1).is_some_and(|x| x.text == "0")
+                });
+                if !full {
+                    return;
+                }
+                let analyze =
+                    (2..close).any(|i| t.is_word(i, "ANALYZE") || t.is_word(i, "ANALYSE"));
+                ("VACUUM FULL", close + 1, analyze)
+            } else {
+                let words = (1..len).take_while(|&i| {
+                    ["FULL", "FREEZE", "VERBOSE", "ANALYZE", "ANALYSE"]
+                        .iter()
+                        .any(|w| t.is_word(i, w))
+                });
+                let words: Vec<usize> = words.collect();
+                if !words.iter().any(|&i| t.is_word(i, "FULL")) {
+                    return;
+                }
+                let analyze = words
+                    .iter()
+                    .any(|&i| t.is_word(i, "ANALYZE") || t.is_word(i, "ANALYSE"));
+                ("VACUUM FULL", 1 + words.len(), analyze)
+            }
+        } else if t.is_word(0, "CLUSTER") {
+            let from = if t.is_word(1, "VERBOSE") { 2 } else { 1 };
+            // `CLUSTER index ON table` (pre-8.4 form) names the table second.
+            let from = if t.is_word(from + 1, "ON") {
+                from + 2
+            } else {
+                from
+            };
+            ("CLUSTER", from, false)
+        } else if t.is_word(0, "REPACK") && !t.has("CONCURRENTLY") {
+            let from = if is_punct(t, 1, "(") {
+                (2..len)
+                    .find(|&i| is_punct(t, i, ")"))
+                    .map_or(len, |c| c + 1)
+            } else {
+                1
+            };
+            ("REPACK", from, false)
+        } else {
+            return;
+        };
+        let lists: Vec<_> = clauses(t, tables_from)
+            .into_iter()
+            .filter_map(|c| t.name_at(c.start).map(|(key, end)| (key, c.start..end)))
+            .collect();
+        if !lists.is_empty() && lists.iter().all(|(key, _)| ctx.is_new_table(key)) {
+            return;
+        }
+        let target = match lists.first() {
+            Some((key, _)) if lists.len() == 1 => format!("`{key}`"),
+            Some(_) => "each listed table".to_string(),
+            None if command == "CLUSTER" => "every table clustered before".to_string(),
+            None => "every table in the database".to_string(),
+        };
+        let mut finding = Finding::new(
+            self.default_severity(),
+            format!("{command} rewrites {target} under an ACCESS EXCLUSIVE lock"),
+            "The table is copied into new files and its indexes rebuilt while ACCESS EXCLUSIVE is \
+             held: no read or write of the running app can touch the table until the copy ends, \
+             and the copy needs free disk about the size of the table and its indexes. A plain \
+             VACUUM (SHARE UPDATE EXCLUSIVE) runs beside the app and makes dead space reusable. To \
+             really shrink or reorder a table online, run pg_repack (or REPACK (CONCURRENTLY) on \
+             PostgreSQL 19+) outside migrations.",
+        );
+        if lists.len() == 1 {
+            finding = finding.on_table(lists[0].0.clone());
+        }
+        if command == "VACUUM FULL" {
+            // One table per statement: the parser reads `VACUUM t` and `ANALYZE t`, not lists.
+            let names: Option<Vec<&str>> = lists.iter().map(|(_, r)| text_of(ctx, r)).collect();
+            let names = names.unwrap_or_default();
+            let mut rewrite: Vec<String> = if names.is_empty() {
+                vec!["VACUUM;".to_string()]
+            } else {
+                names.iter().map(|n| format!("VACUUM {n};")).collect()
+            };
+            if analyze {
+                rewrite.extend(names.iter().map(|n| format!("ANALYZE {n};")));
+            }
+            if !lists.is_empty() && names.len() == lists.len() || lists.is_empty() {
+                finding = finding.suggest(rewrite.join("\n"));
+            }
+        }
+        out.push(finding);
+    }
+}

@@ -1,0 +1,59 @@
+//! `txn-hygiene`: a `BEGIN` nested in a transaction the file already opened, or a `BEGIN`
+//! with no `COMMIT`/`ROLLBACK` before the end of its phase. Either leaves the migration's
+//! transaction boundaries different from what its author reads.
+
+use crate::lint::state::is_begin;
+use crate::lint::{Finding, Rule, Severity, StatementContext};
+use crate::sql::leading_words;
+
+/// Flags nested and unterminated explicit transactions.
+pub struct TxnHygiene;
+
+impl Rule for TxnHygiene {
+    fn id(&self) -> &'static str {
+        "txn-hygiene"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn summary(&self) -> &'static str {
+        "A nested BEGIN, or a BEGIN without COMMIT or ROLLBACK."
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        if !is_begin(ctx.tokens) {
+            return;
+        }
+        if ctx.file.in_explicit_transaction {
+            out.push(Finding::new(
+                self.default_severity(),
+                "BEGIN inside a transaction the file already opened",
+                "PostgreSQL ignores a nested BEGIN with a warning, so the inner COMMIT ends the \
+                 outer transaction early; MySQL commits the open transaction implicitly. Either \
+                 way the statements do not run in the transactions the file shows. Remove the \
+                 inner BEGIN or COMMIT the first transaction before it.",
+            ));
+            return;
+        }
+        let closed = ctx.later.iter().any(|s| {
+            let words = leading_words(&s.sql, 2);
+            let first = words.first().map_or("", String::as_str);
+            matches!(first, "COMMIT" | "END" | "ABORT")
+                || (first == "ROLLBACK" && words.get(1).map_or(true, |w| w != "TO"))
+        });
+        if !closed {
+            out.push(
+                Finding::new(
+                    self.default_severity(),
+                    "BEGIN without COMMIT or ROLLBACK before the end of the phase",
+                    "The transaction stays open after the phase: the runner commits or rolls it back \
+                     on its own terms, and every lock taken inside it is held until then. MySQL \
+                     commits it implicitly at the next DDL statement anyway. Close it with COMMIT.",
+                )
+                .suggest(format!("{};\n-- ... the statements of the transaction ...\nCOMMIT;", ctx.sql.trim_end())),
+            );
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! `unbatched-dml`: an `UPDATE` or `DELETE` without a tight bound in an expand or contract
+//! phase touches the whole table in one transaction, holding row locks on all of it. It
+//! belongs in a `-- bellows:backfill` section, which bellows runs in key-range batches.
+
+use crate::lint::{table_key, Finding, Rule, Severity, StatementContext};
+use crate::migration::PhaseKind;
+use sqlparser::ast::{BinaryOperator, Expr, FromTable, Statement, TableFactor};
+
+/// Flags whole-table `UPDATE`/`DELETE` outside a backfill section.
+pub struct UnbatchedDml;
+
+impl Rule for UnbatchedDml {
+    fn id(&self) -> &'static str {
+        "unbatched-dml"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+
+    fn summary(&self) -> &'static str {
+        "UPDATE/DELETE without a tight bound outside a backfill section."
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        if !matches!(ctx.phase, PhaseKind::Expand | PhaseKind::Contract) {
+            return;
+        }
+        let (verb, table, selection, limited) = match ctx.ast {
+            Some(Statement::Update(u)) => {
+                let TableFactor::Table { name, .. } = &u.table.relation else {
+                    return;
+                };
+                ("UPDATE", name, u.selection.as_ref(), u.limit.is_some())
+            }
+            Some(Statement::Delete(d)) => {
+                let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &d.from;
+                let Some(TableFactor::Table { name, .. }) = from.first().map(|t| &t.relation)
+                else {
+                    return;
+                };
+                ("DELETE", name, d.selection.as_ref(), d.limit.is_some())
+            }
+            _ => return,
+        };
+        let key = table_key(table);
+        if limited || ctx.is_new_table(&key) || selection.is_some_and(bounded) {
+            return;
+        }
+        out.push(
+            Finding::new(
+                self.default_severity(),
+                format!("{verb} of the whole `{table}` table in one statement; move it to a backfill section"),
+                "One statement over every row holds row locks on all of them until it commits, blocks \
+                 the app's writes to those rows, bloats the table and lags replicas. A \
+                 `-- bellows:backfill` section runs the same statement in key-range batches, \
+                 resumable and throttled.",
+            )
+            .suggest(format!("-- bellows:backfill table={key}\n{};", ctx.sql.trim_end()))
+            .on_table(key),
+        );
+    }
+}
+
+/// True when a predicate picks a bounded set of rows: an equality, `IN (list)`, `BETWEEN`
+/// or a comparison with a literal, on at least one side of every `OR`.
+fn bounded(e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner) => bounded(inner),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => bounded(left) || bounded(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } => bounded(left) && bounded(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => literal(left) || literal(right),
+        Expr::BinaryOp {
+            left,
+            op:
+                BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq,
+            right,
+        } => literal(left) || literal(right),
+        Expr::InList { negated: false, .. } | Expr::Between { negated: false, .. } => true,
+        _ => false,
+    }
+}
+
+fn literal(e: &Expr) -> bool {
+    matches!(e, Expr::Value(_) | Expr::TypedString { .. })
+        || matches!(e, Expr::Nested(inner) if literal(inner))
+}

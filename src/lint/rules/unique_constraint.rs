@@ -1,0 +1,99 @@
+//! `unique-constraint`: a `UNIQUE` constraint added to an existing table builds its index
+//! under a lock that blocks writes (PostgreSQL) or fails late on duplicates after a long
+//! build (MySQL). PostgreSQL's safe path is a concurrent unique index, then `USING INDEX`.
+
+use super::common::{alter_existing, alter_name, asserts, has_option, ident};
+use crate::lint::{table_key, Finding, Rule, Severity, StatementContext};
+use sqlparser::ast::{AlterTableOperation, ColumnOption, Statement, TableConstraint};
+
+/// Flags `UNIQUE` constraints added to existing tables.
+pub struct UniqueConstraint;
+
+impl Rule for UniqueConstraint {
+    fn id(&self) -> &'static str {
+        "unique-constraint"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    fn summary(&self) -> &'static str {
+        "ADD CONSTRAINT ... UNIQUE (or an inline UNIQUE column) on an existing table builds an index under a lock."
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let mysql = ctx.dialect().is_mysql_family();
+        if mysql
+            && asserts(ctx.tokens, "ALGORITHM", "INPLACE")
+            && asserts(ctx.tokens, "LOCK", "NONE")
+        {
+            // The server refuses rather than block writes; duplicates are the author's call.
+            return;
+        }
+        if let Some(Statement::CreateIndex(ci)) = ctx.ast {
+            let table = table_key(&ci.table_name);
+            if mysql && ci.unique && !ctx.is_new_table(&table) {
+                out.push(mysql_finding(self.default_severity(), &table));
+            }
+            return;
+        }
+        let Some((table, ops)) = alter_existing(ctx) else {
+            return;
+        };
+        for op in ops {
+            let (name, columns) = match op {
+                AlterTableOperation::AddConstraint {
+                    constraint: TableConstraint::Unique(u),
+                    ..
+                } => (
+                    u.name.as_ref().map(ident),
+                    u.columns
+                        .iter()
+                        .map(|c| c.column.expr.to_string())
+                        .collect::<Vec<_>>(),
+                ),
+                AlterTableOperation::AddColumn { column_def, .. }
+                    if has_option(column_def, |o| matches!(o, ColumnOption::Unique(_))) =>
+                {
+                    (None, vec![ident(&column_def.name)])
+                }
+                _ => continue,
+            };
+            let finding = if mysql {
+                let rewrite = format!("{}, ALGORITHM=INPLACE, LOCK=NONE;", ctx.sql.trim_end());
+                mysql_finding(self.default_severity(), &table).suggest(rewrite)
+            } else {
+                let index = name
+                    .clone()
+                    .unwrap_or_else(|| format!("{table}_{}_key", columns.join("_")));
+                let t = alter_name(ctx);
+                Finding::new(
+                    self.default_severity(),
+                    format!("adding a UNIQUE constraint to `{table}` builds its index while blocking reads and writes"),
+                    "ADD CONSTRAINT ... UNIQUE builds the index while holding ACCESS EXCLUSIVE on the \
+                     table: every read and write waits for the whole build. Build the unique index \
+                     CONCURRENTLY first, then attach it as the constraint (instant).",
+                )
+                .suggest(format!(
+                    "CREATE UNIQUE INDEX CONCURRENTLY {index} ON {t} ({});\nALTER TABLE {t} ADD CONSTRAINT {index} UNIQUE USING INDEX {index};",
+                    columns.join(", ")
+                ))
+            };
+            out.push(finding.on_table(table.clone()));
+        }
+    }
+}
+
+/// The MySQL/MariaDB finding: the build is in place but fails late on duplicates.
+fn mysql_finding(severity: Severity, table: &str) -> Finding {
+    Finding::new(
+        severity,
+        format!("adding a UNIQUE index to `{table}` builds it for the whole table and fails late on duplicates"),
+        "MySQL and MariaDB build the unique index in place, but find duplicates only at the end of \
+         the build (a concurrent write that creates one fails it too), after hours of I/O on a \
+         large table, and without `LOCK=NONE` the server may block writes. Check for duplicates \
+         first and assert `ALGORITHM=INPLACE, LOCK=NONE`.",
+    )
+    .on_table(table)
+}

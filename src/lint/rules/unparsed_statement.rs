@@ -1,0 +1,42 @@
+//! `unparsed-statement`: a statement the parser cannot read is reported, never silently
+//! passed. Token-level checks of other rules still run on it.
+
+use crate::lint::{Finding, Rule, Severity, StatementContext};
+use sqlparser::tokenizer::Span;
+
+/// Reports statements sqlparser cannot read, with its message and position.
+pub struct UnparsedStatement;
+
+impl Rule for UnparsedStatement {
+    fn id(&self) -> &'static str {
+        "unparsed-statement"
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+
+    fn summary(&self) -> &'static str {
+        "A statement the SQL parser cannot read; only token-level checks ran on it."
+    }
+
+    fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let Some(failure) = ctx.parse_failure else {
+            return;
+        };
+        let mut finding = Finding::new(
+            self.default_severity(),
+            format!("the {} parser cannot read this statement: {}", ctx.dialect(), failure.message),
+            "Only token-level checks ran on it, so a dangerous form may go unnoticed. Review it by \
+             hand, then silence this with `-- bellows:allow unparsed-statement <reason>`.",
+        );
+        if let Some(at) = failure.at.filter(|l| l.line > 0) {
+            let end = sqlparser::tokenizer::Location {
+                line: at.line,
+                column: at.column + 1,
+            };
+            finding = finding.at(Span::new(at, end));
+        }
+        out.push(finding);
+    }
+}

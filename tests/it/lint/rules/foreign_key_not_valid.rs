@@ -1,0 +1,32 @@
+//! `foreign-key-not-valid`.
+
+use crate::lint::support::{mysql, pg, rules_pg};
+
+#[test]
+fn flags_a_validated_foreign_key_on_postgres() {
+    insta::assert_snapshot!(pg(
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);"
+    ));
+}
+
+#[test]
+fn flags_an_inline_reference_and_mysql() {
+    insta::assert_snapshot!(pg(
+        "ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);"
+    ));
+    insta::assert_snapshot!(mysql(
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);"
+    ));
+}
+
+#[test]
+fn passes_not_valid_and_new_tables() {
+    assert!(rules_pg(
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;"
+    )
+    .is_empty());
+    assert!(rules_pg(
+        "CREATE TABLE o (id bigint, user_id bigint);\nALTER TABLE o ADD CONSTRAINT o_fk FOREIGN KEY (user_id) REFERENCES users (id);"
+    )
+    .is_empty());
+}

@@ -1,0 +1,33 @@
+//! Snapshot tests per rule: each file lints flagging and passing cases.
+
+mod add_required_column;
+mod auto_increment_column;
+mod column_type_change;
+mod concurrently_in_transaction;
+mod constraint_not_valid;
+mod drop_column;
+mod drop_schema_database;
+mod drop_table;
+mod foreign_key_not_valid;
+mod lock_table;
+mod mysql_copy_algorithm;
+mod mysql_expression_default;
+mod mysql_table_rebuild;
+mod primary_key;
+mod rename_column;
+mod rename_table;
+mod require_concurrent_index;
+mod require_concurrent_index_drop;
+mod require_concurrent_reindex;
+mod require_lock_timeout;
+mod set_not_null;
+mod stored_generated_column;
+mod table_rewrite_maintenance;
+mod truncate;
+mod txn_hygiene;
+mod unbatched_dml;
+mod unique_constraint;
+mod unparsed_statement;
+mod unused_allow;
+mod validate_same_transaction;
+mod volatile_default;
