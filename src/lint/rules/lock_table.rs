@@ -42,7 +42,7 @@ impl Rule for LockTable {
         };
         let tables: Vec<String> = clauses(t, from)
             .into_iter()
-            .filter(|c| mode_at.map_or(true, |m| c.start < m))
+            .filter(|c| mode_at.is_none_or(|m| c.start < m))
             .filter_map(|c| t.name_at(skip_modifiers(t, c.start)).map(|(key, _)| key))
             .collect();
         if tables.is_empty() || tables.iter().all(|k| ctx.is_new_table(k)) {

@@ -88,7 +88,7 @@ impl Rule for RequireConcurrentIndexDrop {
         let risky: Vec<&(String, String)> = names
             .iter()
             .filter(|(key, _)| {
-                table_of_index(ctx, key).map_or(true, |table| !ctx.is_new_table(table))
+                table_of_index(ctx, key).is_none_or(|table| !ctx.is_new_table(table))
             })
             .collect();
         let Some((first, _)) = risky.first() else {

@@ -40,7 +40,7 @@ impl Rule for RequireConcurrentReindex {
             concurrent_option = (2..close).any(|i| {
                 t.is_word(i, "CONCURRENTLY")
                     && !(t.is_word(i + 1, "FALSE") || t.is_word(i + 1, "OFF"))
-                    && !t.get(i + 1).is_some_and(|x| x.text == "0")
+                    && t.get(i + 1).is_none_or(|x| x.text != "0")
             });
             kind = close + 1;
         }

@@ -41,7 +41,7 @@ impl Rule for TxnHygiene {
             let words = leading_words(&s.sql, 2);
             let first = words.first().map_or("", String::as_str);
             matches!(first, "COMMIT" | "END" | "ABORT")
-                || (first == "ROLLBACK" && words.get(1).map_or(true, |w| w != "TO"))
+                || (first == "ROLLBACK" && words.get(1).is_none_or(|w| w != "TO"))
         });
         if !closed {
             out.push(
