@@ -38,7 +38,7 @@ pub fn plan_steps(migration: &Migration, phase: &Phase, dialect: Dialect) -> Res
                 message: "bellows runs each phase in transactions of its own; remove this transaction control statement".into(),
             });
         }
-        let scans = dialect == Dialect::Postgres && validates_constraint(statement);
+        let scans = kind.own_transaction;
         let alone = dialect.is_mysql_family() || kind.no_transaction || scans;
         let in_transaction = if dialect.is_mysql_family() {
             !kind.ddl && !is_session_statement(statement)
@@ -65,16 +65,6 @@ pub fn plan_steps(migration: &Migration, phase: &Phase, dialect: Dialect) -> Res
         });
     }
     Ok(steps)
-}
-
-/// `ALTER TABLE ... VALIDATE CONSTRAINT`: it scans the table, so it gets a transaction of
-/// its own — no stronger lock taken by a neighbouring statement is held during the scan.
-fn validates_constraint(statement: &Statement) -> bool {
-    let words = leading_words(&statement.sql, 64);
-    words.first().is_some_and(|w| w == "ALTER")
-        && words
-            .windows(2)
-            .any(|w| w[0] == "VALIDATE" && w[1] == "CONSTRAINT")
 }
 
 /// `SET ...` (not `SET LOCAL`): session settings a resumed phase must replay.

@@ -4,6 +4,7 @@
 use super::allow::{self, Allow};
 use super::options::{HUGE_TABLE_ROWS, TINY_TABLE_ROWS};
 use super::registry::RULES;
+use super::TransactionMode;
 use super::{
     Diagnostic, FileReport, FileState, Finding, LintOptions, ParseFailure, Rule, Severity,
     StatementContext, Tokens,
@@ -72,7 +73,11 @@ impl Linter {
         for phase in &phases {
             for (n, stmt) in phase.statements.iter().enumerate() {
                 let (tokens, ast, failure) = read(&stmt.sql, &*parser_dialect);
-                let runs_alone = classify(&stmt.sql, self.options.dialect).no_transaction;
+                let kind = classify(&stmt.sql, self.options.dialect);
+                // bellows itself gives a scanning VALIDATE a transaction of its own.
+                let runs_alone = kind.no_transaction
+                    || (kind.own_transaction
+                        && self.options.transaction_mode == TransactionMode::Auto);
                 state.enter(
                     &tokens,
                     n == 0,

@@ -15,6 +15,10 @@ pub struct StatementKind {
     pub concurrent_index: Option<String>,
     /// Data definition (takes schema locks), as opposed to DML or session settings.
     pub ddl: bool,
+    /// `ALTER TABLE ... VALIDATE CONSTRAINT` (PostgreSQL): it scans the table, so bellows
+    /// gives it a transaction of its own — no stronger lock taken by a neighbouring
+    /// statement is held during the scan.
+    pub own_transaction: bool,
 }
 
 /// Classify a statement by its leading keywords. Never fails: unknown statements are
@@ -52,6 +56,10 @@ pub fn classify(sql: &str, dialect: Dialect) -> StatementKind {
         return kind;
     }
     let concurrently = has("CONCURRENTLY");
+    kind.own_transaction = w(0) == "ALTER"
+        && words
+            .windows(2)
+            .any(|p| p[0] == "VALIDATE" && p[1] == "CONSTRAINT");
     kind.no_transaction = match w(0) {
         "CREATE" | "DROP" if concurrently && has("INDEX") => true,
         "REINDEX" if concurrently => true,

@@ -193,3 +193,39 @@ fn refused_recipes_write_nothing_and_say_why() {
         "nothing written"
     );
 }
+
+#[test]
+fn every_recipe_lints_clean() {
+    for (engine, dialect) in [
+        (Engine::Postgres, "postgres"),
+        (Engine::Mysql, "mysql"),
+        (Engine::Mysql, "mariadb"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_str().unwrap();
+        for (args, _) in recipes(engine) {
+            let mut new = vec![
+                "new",
+                "recipe",
+                "--dialect",
+                dialect,
+                "--migrations",
+                path,
+                "--requires-app",
+                ">=2.0.0",
+            ];
+            new.extend(&args);
+            let (code, out, err) = bellows(&new, dir.path());
+            assert_eq!(code, 0, "{args:?}: {out}{err}");
+        }
+        let (code, out, err) = bellows(&["lint", "--dialect", dialect, path], dir.path());
+        assert_eq!(
+            code, 0,
+            "{dialect}: generated recipes must lint clean:\n{out}{err}"
+        );
+        assert!(
+            out.contains(&format!("in {} file(s)", recipes(engine).len())),
+            "{out}"
+        );
+    }
+}

@@ -20,7 +20,13 @@ pub fn covered(dialect: crate::Dialect, sql: &str) -> bool {
     }
     let words = crate::sql::leading_words(sql, 3);
     let w = |i: usize| words.get(i).map_or("", String::as_str);
-    matches!((w(0), w(1), w(2)), ("DROP", "INDEX", "CONCURRENTLY") | ("REINDEX", _, _) | ("CLUSTER", _, _) | ("VACUUM", _, _))
+    matches!(
+        (w(0), w(1), w(2)),
+        ("DROP", "INDEX", "CONCURRENTLY")
+            | ("REINDEX", _, _)
+            | ("CLUSTER", _, _)
+            | ("VACUUM", _, _)
+    )
 }
 
 /// Reports statements sqlparser cannot read, with its message and position.

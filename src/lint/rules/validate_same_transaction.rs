@@ -56,7 +56,7 @@ impl Rule for ValidateSameTransaction {
             } else if ctx.in_transaction() {
                 "the runner wraps the whole file in one transaction"
             } else {
-                "bellows runs the statements of a phase in one transaction on PostgreSQL"
+                "the runner groups them into one transaction"
             };
             let table_sql = written_name(ctx, &target);
             let name_sql = text_of(ctx, &(clause.start + 2..clause.end)).unwrap_or(&name);

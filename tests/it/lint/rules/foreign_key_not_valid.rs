@@ -30,3 +30,12 @@ fn passes_not_valid_and_new_tables() {
     )
     .is_empty());
 }
+
+#[test]
+fn passes_mysql_with_foreign_key_checks_off_and_flags_it_once_they_are_back_on() {
+    use crate::lint::support::rules_in;
+    let off = "SET foreign_key_checks = 0;\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id), ALGORITHM=INPLACE, LOCK=NONE;\n";
+    assert!(!rules_in(bellows::Dialect::Mysql, off).contains(&"foreign-key-not-valid"));
+    let back_on = off.replace(";\nALTER", ";\nSET foreign_key_checks = 1;\nALTER");
+    assert!(rules_in(bellows::Dialect::Mysql, &back_on).contains(&"foreign-key-not-valid"));
+}

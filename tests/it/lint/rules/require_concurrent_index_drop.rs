@@ -19,7 +19,10 @@ fn flags_each_index_of_a_list_and_drops_cascade_from_the_rewrite() {
 #[test]
 fn passes_concurrently_even_though_the_parser_cannot_read_it() {
     let found = rules_pg("DROP INDEX CONCURRENTLY IF EXISTS users_legacy_idx;");
-    assert!(found.is_empty(), "the safe form is quiet, unparsed-statement included: {found:?}");
+    assert!(
+        found.is_empty(),
+        "the safe form is quiet, unparsed-statement included: {found:?}"
+    );
 }
 
 #[test]
