@@ -72,19 +72,7 @@ async fn every_recipe_applies(engine: Engine) {
         db.sql(SCHEMA).await;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_str().unwrap();
-        let mut new = vec![
-            "new",
-            "recipe",
-            "--dialect",
-            dialect,
-            "--migrations",
-            path,
-            "--requires-app",
-            ">=2.0.0",
-        ];
-        new.extend(&args);
-        let (code, out, err) = bellows(&new, dir.path());
-        assert_eq!(code, 0, "{args:?}: {out}{err}");
+        generate_into(dialect, path, &args);
         let db_args = ["--database-url", db.url.as_str(), "--migrations", path];
         let run = |cmd: &[&str]| bellows(&[cmd, &db_args[..]].concat(), dir.path());
         let (code, out, err) = run(&["expand"]);
@@ -104,6 +92,23 @@ async fn every_recipe_applies(engine: Engine) {
         let count = db.scalar(count_sql).await;
         assert_eq!(count.as_deref(), Some("2"), "{args:?}: no row lost");
     }
+}
+
+/// `bellows new recipe ARGS` for `dialect` into `path`, gated on app 2.0.0.
+fn generate_into(dialect: &str, path: &str, args: &[&str]) {
+    let mut new = vec![
+        "new",
+        "recipe",
+        "--dialect",
+        dialect,
+        "--migrations",
+        path,
+        "--requires-app",
+        ">=2.0.0",
+    ];
+    new.extend(args);
+    let (code, out, err) = bellows(&new, std::path::Path::new(path));
+    assert_eq!(code, 0, "{args:?}: {out}{err}");
 }
 
 fn version(dir: &str) -> String {
@@ -204,19 +209,7 @@ fn every_recipe_lints_clean() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_str().unwrap();
         for (args, _) in recipes(engine) {
-            let mut new = vec![
-                "new",
-                "recipe",
-                "--dialect",
-                dialect,
-                "--migrations",
-                path,
-                "--requires-app",
-                ">=2.0.0",
-            ];
-            new.extend(&args);
-            let (code, out, err) = bellows(&new, dir.path());
-            assert_eq!(code, 0, "{args:?}: {out}{err}");
+            generate_into(dialect, path, &args);
         }
         let (code, out, err) = bellows(&["lint", "--dialect", dialect, path], dir.path());
         assert_eq!(
