@@ -9,6 +9,7 @@
 //! that apply expand phases at startup. Parsing, splitting and linting are pure (no database,
 //! no async); everything that talks to a database goes through [`db`].
 
+pub mod backfill;
 pub mod config;
 pub mod db;
 pub mod engine;

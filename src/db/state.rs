@@ -9,7 +9,7 @@ use sqlx::{ColumnIndex, Decode, Row, Type};
 
 /// The newest state-schema version this build writes. Each entry of [`upgrades`] moves the
 /// schema one version up; a database at an older version is upgraded in place.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// A state table's qualified name.
 #[must_use]
@@ -62,7 +62,7 @@ pub fn upgrades(dialect: Dialect) -> Vec<Vec<String>> {
             )
         })
         .collect();
-    vec![vec![
+    let v1 = vec![
         format!(
             "CREATE TABLE {} (version bigint PRIMARY KEY, name {key} NOT NULL, state {key} NOT NULL, \
              statements_done integer NOT NULL DEFAULT 0, {phase_cols}updated_at {ts} NOT NULL, \
@@ -79,7 +79,15 @@ pub fn upgrades(dialect: Dialect) -> Vec<Vec<String>> {
              recorded_by {key} NOT NULL)",
             t("rollouts")
         ),
-    ]]
+    ];
+    let v2 = vec![format!(
+        "CREATE TABLE {} (version bigint PRIMARY KEY, key_columns {text} NOT NULL, max_key {text}, \
+         last_key {text}, rows_done bigint NOT NULL DEFAULT 0, keys_done bigint NOT NULL DEFAULT 0, \
+         rows_estimate bigint NOT NULL DEFAULT 0, batch_size bigint NOT NULL, batches bigint NOT NULL DEFAULT 0, \
+         started_at {ts} NOT NULL, updated_at {ts} NOT NULL, finished_at {ts})",
+        t("backfill_progress")
+    )];
+    vec![v1, v2]
 }
 
 /// The column holding when `kind` finished.
@@ -93,7 +101,8 @@ fn done_column(kind: PhaseKind) -> &'static str {
 }
 
 /// SQL for "now" in UTC.
-fn now(dialect: Dialect) -> &'static str {
+#[must_use]
+pub fn now(dialect: Dialect) -> &'static str {
     if dialect == Dialect::Postgres {
         "now()"
     } else {
@@ -102,7 +111,8 @@ fn now(dialect: Dialect) -> &'static str {
 }
 
 /// A timestamp column as epoch milliseconds (so both backends decode the same way).
-fn epoch_ms(dialect: Dialect, col: &str) -> String {
+#[must_use]
+pub fn epoch_ms(dialect: Dialect, col: &str) -> String {
     if dialect == Dialect::Postgres {
         format!("CAST(EXTRACT(EPOCH FROM {col}) * 1000 AS bigint)")
     } else {
@@ -111,7 +121,8 @@ fn epoch_ms(dialect: Dialect, col: &str) -> String {
 }
 
 /// Placeholder `n` (1-based).
-fn ph(dialect: Dialect, n: usize) -> String {
+#[must_use]
+pub fn ph(dialect: Dialect, n: usize) -> String {
     if dialect == Dialect::Postgres {
         format!("${n}")
     } else {
