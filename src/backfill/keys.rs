@@ -241,13 +241,17 @@ impl KeyedTable {
         let casted: Vec<String> = self
             .key
             .iter()
-            .map(|k| self.text(&self.dialect.quote_ident(&k.name)))
+            .enumerate()
+            .map(|(i, k)| {
+                let col = format!("{}.{}", self.sql_name, self.dialect.quote_ident(&k.name));
+                format!("{} AS bellows_k{i}", self.text(&col))
+            })
             .collect();
         format!(
             "SELECT {} FROM {} ORDER BY {} LIMIT 1",
             casted.join(", "),
             self.sql_name,
-            self.cols("", " DESC")
+            self.cols(&format!("{}.", self.sql_name), " DESC")
         )
     }
 
@@ -288,7 +292,11 @@ impl KeyedTable {
         let outer: Vec<String> = self
             .key
             .iter()
-            .map(|k| self.text(&format!("s.{}", self.dialect.quote_ident(&k.name))))
+            .enumerate()
+            .map(|(i, k)| {
+                let col = format!("s.{}", self.dialect.quote_ident(&k.name));
+                format!("{} AS bellows_k{i}", self.text(&col))
+            })
             .collect();
         format!(
             "SELECT {}, {} FROM (SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {limit}) AS s ORDER BY {} LIMIT 1",

@@ -3,7 +3,7 @@
 
 use bellows::config::{parse_duration, FileConfig};
 use bellows::db::DatabaseUrl;
-use bellows::engine::Settings;
+use bellows::engine::{BackfillOptions, Settings};
 use bellows::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -28,6 +28,34 @@ pub struct DbArgs {
     /// Run even though applied phases changed on disk (checksum drift).
     #[arg(long)]
     pub allow_drift: bool,
+}
+
+/// Throttling flags of `backfill` and `up`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BackfillArgs {
+    /// Pause batches while a replica lags more than this, e.g. 10s (default 10s).
+    #[arg(long, value_name = "DURATION")]
+    pub max_replica_lag: Option<String>,
+    /// A MySQL/MariaDB replica whose lag to watch (repeat for several; PostgreSQL replicas
+    /// are seen from the primary).
+    #[arg(long = "replica", value_name = "URL")]
+    pub replicas: Vec<String>,
+}
+
+impl BackfillArgs {
+    /// The validated options.
+    pub fn resolve(&self) -> Result<BackfillOptions> {
+        let mut options = BackfillOptions::default();
+        if let Some(v) = &self.max_replica_lag {
+            options.max_replica_lag = parse_duration("max replica lag", v)?;
+        }
+        options.replicas = self
+            .replicas
+            .iter()
+            .map(|u| DatabaseUrl::parse(u))
+            .collect::<Result<_>>()?;
+        Ok(options)
+    }
 }
 
 /// Everything a database command needs, validated.
