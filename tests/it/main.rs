@@ -1,5 +1,6 @@
 //! One integration test binary (links once): runner tests against real PostgreSQL and
 //! MariaDB, and linter snapshot tests.
 
+mod backfill;
 mod common;
 mod runner;
