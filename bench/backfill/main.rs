@@ -48,13 +48,18 @@ async fn sql(engine: Engine, url: &str, statements: &[&str]) {
                 .expect("connect");
             tokio::spawn(conn);
             for s in statements {
-                client.batch_execute(s).await.unwrap_or_else(|e| panic!("{s}: {e}"));
+                client
+                    .batch_execute(s)
+                    .await
+                    .unwrap_or_else(|e| panic!("{s}: {e}"));
             }
         }
         Engine::Mariadb => {
             let mut conn = mysql_async::Conn::from_url(url).await.expect("connect");
             for s in statements {
-                conn.query_drop(*s).await.unwrap_or_else(|e| panic!("{s}: {e}"));
+                conn.query_drop(*s)
+                    .await
+                    .unwrap_or_else(|e| panic!("{s}: {e}"));
             }
             conn.disconnect().await.expect("disconnect");
         }
@@ -66,7 +71,10 @@ async fn client(engine: Engine, url: String, rows: u64, stop: Arc<AtomicBool>) -
     let mut latencies = Vec::new();
     let pick = move || {
         let mut r = rand::thread_rng();
-        (r.gen_bool(0.5), i64::try_from(r.gen_range(1..=rows)).unwrap_or(1))
+        (
+            r.gen_bool(0.5),
+            i64::try_from(r.gen_range(1..=rows)).unwrap_or(1),
+        )
     };
     match engine {
         Engine::Postgres => {
@@ -74,7 +82,10 @@ async fn client(engine: Engine, url: String, rows: u64, stop: Arc<AtomicBool>) -
                 .await
                 .expect("connect");
             tokio::spawn(conn);
-            let read = c.prepare("SELECT pad FROM bench WHERE id = $1").await.expect("prepare");
+            let read = c
+                .prepare("SELECT pad FROM bench WHERE id = $1")
+                .await
+                .expect("prepare");
             let write = c
                 .prepare("UPDATE bench SET hits = hits + 1 WHERE id = $1")
                 .await
@@ -120,7 +131,11 @@ fn percentiles(mut l: Vec<Duration>) -> (Duration, Duration, Duration) {
         return Default::default();
     }
     let at = |q: f64| {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
         let i = ((l.len() - 1) as f64 * q).round() as usize;
         l[i]
     };
@@ -155,7 +170,10 @@ async fn main() {
         Some("mariadb" | "mysql") => Engine::Mariadb,
         _ => Engine::Postgres,
     };
-    let rows: u64 = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(5_000_000);
+    let rows: u64 = args
+        .get(2)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000_000);
     let base = server(engine);
     let admin = match engine {
         Engine::Postgres => format!("{base}/postgres"),
@@ -183,15 +201,30 @@ async fn main() {
             "ANALYZE TABLE bench".into(),
         ],
     };
-    sql(engine, &url, &load.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    sql(
+        engine,
+        &url,
+        &load.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .await;
     println!("loaded {rows} rows in {:.1?}", t.elapsed());
 
-    let (_, _, idle) = under_load(engine, &url, rows, tokio::time::sleep(Duration::from_secs(5))).await;
+    let (_, _, idle) = under_load(
+        engine,
+        &url,
+        rows,
+        tokio::time::sleep(Duration::from_secs(5)),
+    )
+    .await;
     let (_, single, during_single) = under_load(
         engine,
         &url,
         rows,
-        sql(engine, &url, &["UPDATE bench SET b_single = a WHERE b_single IS NULL"]),
+        sql(
+            engine,
+            &url,
+            &["UPDATE bench SET b_single = a WHERE b_single IS NULL"],
+        ),
     )
     .await;
     if engine == Engine::Postgres {
@@ -208,7 +241,14 @@ async fn main() {
         let (bin, url, dir) = (bin.clone(), url.clone(), dir.path().to_path_buf());
         tokio::task::spawn_blocking(move || {
             std::process::Command::new(bin)
-                .args(["up", "--format", "json", "--database-url", &url, "--migrations"])
+                .args([
+                    "up",
+                    "--format",
+                    "json",
+                    "--database-url",
+                    &url,
+                    "--migrations",
+                ])
                 .arg(dir)
                 .output()
                 .expect("run bellows (cargo build --release --bin bellows first)")
@@ -217,7 +257,11 @@ async fn main() {
     let (out, bellows_wall, during_bellows) =
         under_load(engine, &url, rows, async { cmd.await.expect("join") }).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary: serde_json::Value = stdout
         .lines()
         .rev()
@@ -233,9 +277,18 @@ async fn main() {
     let row = |name: &str, l: Vec<Duration>| {
         let n = l.len();
         let (p50, p99, max) = percentiles(l);
-        println!("{name:<26} {n:>8} ops  p50 {:>9}  p99 {:>9}  max {:>10}", ms(p50), ms(p99), ms(max));
+        println!(
+            "{name:<26} {n:>8} ops  p50 {:>9}  p99 {:>9}  max {:>10}",
+            ms(p50),
+            ms(p99),
+            ms(max)
+        );
     };
-    let engine_name = if engine == Engine::Postgres { "PostgreSQL" } else { "MariaDB" };
+    let engine_name = if engine == Engine::Postgres {
+        "PostgreSQL"
+    } else {
+        "MariaDB"
+    };
     println!("\n{engine_name}, {rows} rows");
     println!("single UPDATE      {single:>10.1?}  {r1:>10.0} rows/s");
     println!(
