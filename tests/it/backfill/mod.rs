@@ -5,6 +5,7 @@
 mod bad_specs;
 mod concurrent;
 mod example;
+mod keys;
 mod kill;
 
 use crate::common::{Engine, TestDb};
