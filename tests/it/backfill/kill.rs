@@ -104,3 +104,70 @@ async fn postgres_sigkill_then_resume() {
 async fn mariadb_sigkill_then_resume() {
     killed_and_resumed(Engine::Mysql, 60_000, 12_000).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_ctrl_c_stops_after_the_batch_and_a_rerun_resumes() {
+    let engine = Engine::Postgres;
+    let db = TestDb::new(engine, "bf_int").await;
+    items(&db, 50_000).await;
+    let dir = migrations(&[(
+        "1_fill_new_val.sql",
+        &items_migration(engine, "max-rows-per-sec=10000"),
+    )]);
+    let cwd = std::env::temp_dir();
+    let args = [
+        "up",
+        "--database-url",
+        &db.url,
+        "--migrations",
+        dir.path().to_str().unwrap(),
+    ];
+    let child = Command::new(env!("CARGO_BIN_EXE_bellows"))
+        .args(args)
+        .current_dir(&cwd)
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("stopped (resumable) 1 fill_new_val"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("stopping after the current batch"),
+        "{stderr}"
+    );
+    let (code, out, _) = bellows(
+        &[
+            "status",
+            "--database-url",
+            &db.url,
+            "--migrations",
+            dir.path().to_str().unwrap(),
+        ],
+        &cwd,
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("backfilling") && out.contains("[backfill "),
+        "{out}"
+    );
+    let (code, out, err) = bellows(&args, &cwd);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("resuming after"), "{err}");
+    let (wrong, max_touched, sum_touched) = verdict(&db).await;
+    assert_eq!((wrong, max_touched, sum_touched), (0, 1, 50_000));
+}
