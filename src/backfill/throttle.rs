@@ -1,6 +1,7 @@
-//! When to pause between batches: a rows-per-second ceiling, and replication lag above the
+//! When to pause between batches: a rows-per-second ceiling, replication lag above the
 //! allowed maximum (PostgreSQL replicas seen from the primary; MySQL/MariaDB replicas named
-//! with `--replica`). Each pause comes with its reason.
+//! with `--replica`), and a health query of the user's that says "pause". Each pause comes
+//! with its reason.
 
 use crate::db::Backend;
 use std::time::{Duration, Instant};
@@ -15,23 +16,27 @@ pub struct Throttle {
     max_rows_per_sec: Option<u64>,
     max_lag: Duration,
     replicas: Vec<Box<dyn Backend>>,
+    health: Option<String>,
     started: Instant,
     rows: u64,
     last_lag_check: Option<Instant>,
 }
 
 impl Throttle {
-    /// A throttle; `replicas` are connections to MySQL/MariaDB replicas to watch.
+    /// A throttle; `replicas` are connections to MySQL/MariaDB replicas to watch;
+    /// `health` a query whose true result means "pause".
     #[must_use]
     pub fn new(
         max_rows_per_sec: Option<u64>,
         max_lag: Duration,
         replicas: Vec<Box<dyn Backend>>,
+        health: Option<String>,
     ) -> Throttle {
         Throttle {
             max_rows_per_sec,
             max_lag,
             replicas,
+            health,
             started: Instant::now(),
             rows: 0,
             last_lag_check: None,
@@ -75,15 +80,36 @@ impl Throttle {
                 Err(e) => tracing::warn!("could not read the lag of replica #{}: {e}", i + 1),
             }
         }
-        worst.map(|(lag, source)| {
-            (
+        if let Some((lag, source)) = worst {
+            return Some((
                 LAG_PAUSE,
                 format!(
                     "replication lag of {source} is {lag:.1?}, above {:?}",
                     self.max_lag
                 ),
-            )
-        })
+            ));
+        }
+        let query = self.health.as_deref()?;
+        let ty = if primary.dialect() == crate::Dialect::Postgres {
+            "text"
+        } else {
+            "CHAR"
+        };
+        let sql = format!("SELECT CAST(({query}) AS {ty})");
+        match primary.query_rows(&sql, &[]).await {
+            Ok(rows) => {
+                let value = rows
+                    .into_iter()
+                    .next()
+                    .and_then(|r| r.into_iter().next().flatten());
+                matches!(value.as_deref(), Some("t" | "true" | "1"))
+                    .then(|| (LAG_PAUSE, format!("the health query says pause ({query})")))
+            }
+            Err(e) => {
+                tracing::warn!("the health query failed, pausing: {e}");
+                Some((LAG_PAUSE, format!("the health query failed: {e}")))
+            }
+        }
     }
 }
 

@@ -40,6 +40,10 @@ pub struct BackfillArgs {
     /// are seen from the primary).
     #[arg(long = "replica", value_name = "URL")]
     pub replicas: Vec<String>,
+    /// A query returning one boolean, checked between batches (at most once a second):
+    /// batches pause while it is true, e.g. "SELECT count(*) > 50 FROM pg_stat_activity".
+    #[arg(long, value_name = "SQL")]
+    pub pause_while: Option<String>,
 }
 
 impl BackfillArgs {
@@ -49,6 +53,7 @@ impl BackfillArgs {
         if let Some(v) = &self.max_replica_lag {
             options.max_replica_lag = parse_duration("max replica lag", v)?;
         }
+        options.pause_while.clone_from(&self.pause_while);
         options.replicas = self
             .replicas
             .iter()

@@ -19,6 +19,8 @@ pub struct BackfillOptions {
     pub max_replica_lag: Duration,
     /// MySQL/MariaDB replicas to watch (PostgreSQL replicas are seen from the primary).
     pub replicas: Vec<DatabaseUrl>,
+    /// A query returning one boolean; batches pause while it is true (e.g. load too high).
+    pub pause_while: Option<String>,
 }
 
 impl Default for BackfillOptions {
@@ -26,6 +28,7 @@ impl Default for BackfillOptions {
         BackfillOptions {
             max_replica_lag: Duration::from_secs(10),
             replicas: Vec::new(),
+            pause_while: None,
         }
     }
 }
@@ -150,6 +153,7 @@ impl Runner {
                 spec.max_rows_per_sec,
                 options.max_replica_lag,
                 std::mem::take(&mut replicas),
+                options.pause_while.clone(),
             );
             let outcome = backfill::run(self.db.as_mut(), &job, &mut throttle, observer).await;
             replicas = throttle.into_replicas();

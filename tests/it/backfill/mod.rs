@@ -7,6 +7,7 @@ mod concurrent;
 mod example;
 mod keys;
 mod kill;
+mod throttle;
 
 use crate::common::{Engine, TestDb};
 
