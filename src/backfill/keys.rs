@@ -235,9 +235,10 @@ impl KeyedTable {
         self.tuple(&all.join(", "))
     }
 
-    /// The last key of the table (text per column), fixed as the backfill's upper bound.
+    /// The last key of the table (text per column), fixed as the backfill's upper bound, or
+    /// the first one when `!last`.
     #[must_use]
-    pub fn max_key_sql(&self) -> String {
+    pub fn edge_key_sql(&self, last: bool) -> String {
         let casted: Vec<String> = self
             .key
             .iter()
@@ -251,7 +252,10 @@ impl KeyedTable {
             "SELECT {} FROM {} ORDER BY {} LIMIT 1",
             casted.join(", "),
             self.sql_name,
-            self.cols(&format!("{}.", self.sql_name), " DESC")
+            self.cols(
+                &format!("{}.", self.sql_name),
+                if last { " DESC" } else { "" }
+            )
         )
     }
 

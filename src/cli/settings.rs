@@ -44,6 +44,10 @@ pub struct BackfillArgs {
     /// batches pause while it is true, e.g. "SELECT count(*) > 50 FROM pg_stat_activity".
     #[arg(long, value_name = "SQL")]
     pub pause_while: Option<String>,
+    /// Split the key space into N parts worked in parallel, each on its own connection
+    /// (integer keys; fixed by a backfill's first run).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub workers: usize,
 }
 
 impl BackfillArgs {
@@ -54,6 +58,10 @@ impl BackfillArgs {
             options.max_replica_lag = parse_duration("max replica lag", v)?;
         }
         options.pause_while.clone_from(&self.pause_while);
+        if self.workers == 0 || self.workers > 64 {
+            return Err(Error::Config("--workers must be between 1 and 64".into()));
+        }
+        options.workers = self.workers;
         options.replicas = self
             .replicas
             .iter()

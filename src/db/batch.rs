@@ -36,7 +36,7 @@ pub struct Batch<'a> {
     /// Which key columns are integers (their text is bound as a number).
     pub int_key: &'a [bool],
     /// Moves the checkpoint; binds new last key (JSON), rows, keys, batch size, version,
-    /// old last key (JSON or NULL). Must match exactly one row.
+    /// part, old last key (JSON or NULL). Must match exactly one row.
     pub checkpoint: &'a str,
     /// The checkpoint's last key before this batch (JSON), `None` before the first batch.
     pub previous: Option<String>,
@@ -44,6 +44,8 @@ pub struct Batch<'a> {
     pub size: u64,
     /// The migration version.
     pub version: i64,
+    /// The part of the key space (worker).
+    pub part: i64,
 }
 
 /// What a committed batch did.
@@ -165,6 +167,7 @@ where
         SqlValue::Int(i64::try_from(keys).unwrap_or(i64::MAX)),
         SqlValue::Int(i64::try_from(batch.size).unwrap_or(i64::MAX)),
         SqlValue::Int(batch.version),
+        SqlValue::Int(batch.part),
         batch
             .previous
             .clone()

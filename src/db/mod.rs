@@ -67,6 +67,8 @@ pub trait Backend: Send {
     ) -> Result<Vec<Vec<Option<String>>>>;
     /// One backfill batch and its checkpoint, in one transaction; `None` when no key is left.
     async fn run_batch(&mut self, batch: &Batch<'_>) -> Result<Option<BatchDone>, StepError>;
+    /// A new connection to the same database (backfill workers).
+    async fn open_another(&self) -> Result<Box<dyn Backend>>;
     /// Replication lag: on PostgreSQL the largest replay lag among this primary's replicas;
     /// on MySQL/MariaDB this server's own lag when it is a replica. `None`: no replica.
     async fn replica_lag(&mut self) -> Result<Option<Duration>>;

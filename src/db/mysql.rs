@@ -19,6 +19,7 @@ pub struct MySqlBackend {
     probe: Option<MySqlConnection>,
     options: MySqlConnectOptions,
     url: String,
+    origin: DatabaseUrl,
     id: i64,
     version: String,
     dialect: Dialect,
@@ -58,6 +59,7 @@ impl MySqlBackend {
             probe: None,
             options,
             url: url.to_string(),
+            origin: url.clone(),
             id,
             version,
             dialect,
@@ -290,6 +292,10 @@ impl Backend for MySqlBackend {
         batch::query_rows(&mut self.conn, sql, binds)
             .await
             .map_err(Error::db(format!("running `{sql}`")))
+    }
+
+    async fn open_another(&self) -> Result<Box<dyn Backend>> {
+        Ok(Box::new(MySqlBackend::connect(&self.origin).await?))
     }
 
     async fn run_batch(&mut self, b: &Batch<'_>) -> Result<Option<BatchDone>, StepError> {

@@ -22,6 +22,7 @@ pub struct PgBackend {
     probe: Option<PgConnection>,
     options: PgConnectOptions,
     url: String,
+    origin: DatabaseUrl,
     pid: i32,
     version: String,
 }
@@ -50,6 +51,7 @@ impl PgBackend {
             probe: None,
             options,
             url: url.to_string(),
+            origin: url.clone(),
             pid,
             version,
         })
@@ -314,6 +316,10 @@ impl Backend for PgBackend {
         batch::query_rows(&mut self.conn, sql, binds)
             .await
             .map_err(Error::db(format!("running `{sql}`")))
+    }
+
+    async fn open_another(&self) -> Result<Box<dyn Backend>> {
+        Ok(Box::new(PgBackend::connect(&self.origin).await?))
     }
 
     async fn run_batch(&mut self, b: &Batch<'_>) -> Result<Option<BatchDone>, StepError> {

@@ -81,10 +81,10 @@ pub fn upgrades(dialect: Dialect) -> Vec<Vec<String>> {
         ),
     ];
     let v2 = vec![format!(
-        "CREATE TABLE {} (version bigint PRIMARY KEY, key_columns {text} NOT NULL, max_key {text}, \
+        "CREATE TABLE {} (version bigint NOT NULL, part integer NOT NULL, key_columns {text} NOT NULL, max_key {text}, \
          last_key {text}, rows_done bigint NOT NULL DEFAULT 0, keys_done bigint NOT NULL DEFAULT 0, \
          rows_estimate bigint NOT NULL DEFAULT 0, batch_size bigint NOT NULL, batches bigint NOT NULL DEFAULT 0, \
-         started_at {ts} NOT NULL, updated_at {ts} NOT NULL, finished_at {ts})",
+         started_at {ts} NOT NULL, updated_at {ts} NOT NULL, finished_at {ts}, PRIMARY KEY (version, part))",
         t("backfill_progress")
     )];
     vec![v1, v2]

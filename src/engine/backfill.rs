@@ -21,6 +21,9 @@ pub struct BackfillOptions {
     pub replicas: Vec<DatabaseUrl>,
     /// A query returning one boolean; batches pause while it is true (e.g. load too high).
     pub pause_while: Option<String>,
+    /// Parts of the key space worked in parallel on their own connections (default 1;
+    /// integer keys only; fixed by a backfill's first run).
+    pub workers: usize,
 }
 
 impl Default for BackfillOptions {
@@ -29,6 +32,7 @@ impl Default for BackfillOptions {
             max_replica_lag: Duration::from_secs(10),
             replicas: Vec::new(),
             pause_while: None,
+            workers: 1,
         }
     }
 }
@@ -147,6 +151,7 @@ impl Runner {
                 spec: &spec,
                 lock_timeout: self.settings.lock_timeout,
                 retries: self.settings.lock_retries,
+                workers: options.workers.max(1),
                 stop,
             };
             let mut throttle = Throttle::new(

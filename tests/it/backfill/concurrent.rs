@@ -90,7 +90,7 @@ async fn writer(db_url: String, engine: Engine, n: u64, stop: Arc<AtomicBool>) -
     done.load(Ordering::Relaxed)
 }
 
-async fn backfill_under_writes(engine: Engine, n: u64) {
+async fn backfill_under_writes(engine: Engine, n: u64, workers: usize) {
     let db = TestDb::new(engine, "bf_conc").await;
     let t = Instant::now();
     items(&db, n).await;
@@ -111,11 +111,18 @@ async fn backfill_under_writes(engine: Engine, n: u64) {
     let mut batches = 0u64;
     let never = AtomicBool::new(false);
     let (applied, outcomes) = runner
-        .up(&BackfillOptions::default(), &never, &mut |e| {
-            if matches!(e, bellows::backfill::BackfillEvent::Batch { .. }) {
-                batches += 1;
-            }
-        })
+        .up(
+            &BackfillOptions {
+                workers,
+                ..BackfillOptions::default()
+            },
+            &never,
+            &mut |e| {
+                if matches!(e, bellows::backfill::BackfillEvent::Batch { .. }) {
+                    batches += 1;
+                }
+            },
+        )
         .await
         .unwrap();
     let took = t.elapsed();
@@ -137,7 +144,7 @@ async fn backfill_under_writes(engine: Engine, n: u64) {
     let rows_done = number(
         &db,
         &format!(
-            "SELECT CAST(rows_done AS CHAR) FROM {}",
+            "SELECT CAST(sum(rows_done) AS CHAR) FROM {}",
             state_table(engine, "backfill_progress")
         ),
     )
@@ -158,10 +165,10 @@ async fn backfill_under_writes(engine: Engine, n: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_million_rows_under_concurrent_writes() {
-    backfill_under_writes(Engine::Postgres, 1_000_000).await;
+    backfill_under_writes(Engine::Postgres, 1_000_000, 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mariadb_rows_under_concurrent_writes() {
-    backfill_under_writes(Engine::Mysql, 200_000).await;
+async fn mariadb_rows_under_concurrent_writes_two_workers() {
+    backfill_under_writes(Engine::Mysql, 200_000, 2).await;
 }

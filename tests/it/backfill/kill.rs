@@ -7,13 +7,13 @@ use rand::Rng;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-async fn killed_and_resumed(engine: Engine, n: u64, rate: u64) {
+async fn killed_and_resumed(engine: Engine, n: u64, rate: u64, workers: &str) {
     let db = TestDb::new(engine, "bf_kill").await;
     items(&db, n).await;
     let directives = format!("max-rows-per-sec={rate}");
     let dir = migrations(&[("1_fill_new_val.sql", &items_migration(engine, &directives))]);
     let args = |cmd: &str| -> Vec<String> {
-        [
+        let mut all = vec![
             cmd,
             "--database-url",
             &db.url,
@@ -21,10 +21,11 @@ async fn killed_and_resumed(engine: Engine, n: u64, rate: u64) {
             dir.path().to_str().unwrap(),
             "--lock-wait",
             "60s",
-        ]
-        .iter()
-        .map(|s| (*s).to_string())
-        .collect()
+        ];
+        if cmd == "backfill" {
+            all.extend(["--workers", workers]);
+        }
+        all.iter().map(|s| (*s).to_string()).collect()
     };
     let cwd = std::env::temp_dir();
     let (code, out, err) = bellows(
@@ -57,7 +58,7 @@ async fn killed_and_resumed(engine: Engine, n: u64, rate: u64) {
         child.wait().unwrap();
         let done = number(
             &db,
-            &format!("SELECT CAST(COALESCE(max(rows_done), 0) AS CHAR) FROM {progress}"),
+            &format!("SELECT CAST(COALESCE(sum(rows_done), 0) AS CHAR) FROM {progress}"),
         )
         .await;
         let touched = number(
@@ -96,13 +97,13 @@ async fn killed_and_resumed(engine: Engine, n: u64, rate: u64) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_sigkill_then_resume() {
-    killed_and_resumed(Engine::Postgres, 200_000, 40_000).await;
+async fn postgres_sigkill_then_resume_three_workers() {
+    killed_and_resumed(Engine::Postgres, 300_000, 25_000, "3").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mariadb_sigkill_then_resume() {
-    killed_and_resumed(Engine::Mysql, 60_000, 12_000).await;
+    killed_and_resumed(Engine::Mysql, 100_000, 8_000, "1").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
