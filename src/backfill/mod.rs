@@ -5,6 +5,7 @@
 //! [`crate::db::Backend`].
 
 mod keys;
+mod part;
 mod progress;
 mod rewrite;
 mod run;
