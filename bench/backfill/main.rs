@@ -66,9 +66,16 @@ async fn sql(engine: Engine, url: &str, statements: &[&str]) {
     }
 }
 
-/// Point reads and updates of random rows until `stop`; every operation's latency.
-async fn client(engine: Engine, url: String, rows: u64, stop: Arc<AtomicBool>) -> Vec<Duration> {
+/// Point reads and updates of random rows until `stop`; every operation's latency (failed
+/// ones included, e.g. a lock wait timeout) and the number that failed.
+async fn client(
+    engine: Engine,
+    url: String,
+    rows: u64,
+    stop: Arc<AtomicBool>,
+) -> (Vec<Duration>, u64) {
     let mut latencies = Vec::new();
+    let mut failed = 0;
     let pick = move || {
         let mut r = rand::thread_rng();
         (
@@ -93,11 +100,12 @@ async fn client(engine: Engine, url: String, rows: u64, stop: Arc<AtomicBool>) -
             while !stop.load(Ordering::Relaxed) {
                 let (is_read, id) = pick();
                 let t = Instant::now();
-                if is_read {
-                    c.query(&read, &[&id]).await.expect("read");
+                let ok = if is_read {
+                    c.query(&read, &[&id]).await.is_ok()
                 } else {
-                    c.execute(&write, &[&id]).await.expect("update");
-                }
+                    c.execute(&write, &[&id]).await.is_ok()
+                };
+                failed += u64::from(!ok);
                 latencies.push(t.elapsed());
             }
         }
@@ -106,22 +114,22 @@ async fn client(engine: Engine, url: String, rows: u64, stop: Arc<AtomicBool>) -
             while !stop.load(Ordering::Relaxed) {
                 let (is_read, id) = pick();
                 let t = Instant::now();
-                if is_read {
-                    let _: Option<String> = c
-                        .exec_first("SELECT pad FROM bench WHERE id = ?", (id,))
+                let ok = if is_read {
+                    c.exec_first::<String, _, _>("SELECT pad FROM bench WHERE id = ?", (id,))
                         .await
-                        .expect("read");
+                        .is_ok()
                 } else {
                     c.exec_drop("UPDATE bench SET hits = hits + 1 WHERE id = ?", (id,))
                         .await
-                        .expect("update");
-                }
+                        .is_ok()
+                };
+                failed += u64::from(!ok);
                 latencies.push(t.elapsed());
             }
             c.disconnect().await.expect("disconnect");
         }
     }
-    latencies
+    (latencies, failed)
 }
 
 /// p50, p99, max.
@@ -148,7 +156,7 @@ async fn under_load<T>(
     url: &str,
     rows: u64,
     work: impl std::future::Future<Output = T>,
-) -> (T, Duration, Vec<Duration>) {
+) -> (T, Duration, (Vec<Duration>, u64)) {
     let stop = Arc::new(AtomicBool::new(false));
     let task = tokio::spawn(client(engine, url.to_string(), rows, Arc::clone(&stop)));
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -274,11 +282,11 @@ async fn main() {
     #[allow(clippy::cast_precision_loss)]
     let rate = |n: u64, d: Duration| n as f64 / d.as_secs_f64();
     let (r1, r2) = (rate(rows, single), rate(done, backfill));
-    let row = |name: &str, l: Vec<Duration>| {
+    let row = |name: &str, (l, failed): (Vec<Duration>, u64)| {
         let n = l.len();
         let (p50, p99, max) = percentiles(l);
         println!(
-            "{name:<26} {n:>8} ops  p50 {:>9}  p99 {:>9}  max {:>10}",
+            "{name:<26} {n:>8} ops  p50 {:>9}  p99 {:>9}  max {:>10}  failed {failed}",
             ms(p50),
             ms(p99),
             ms(max)
