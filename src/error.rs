@@ -126,6 +126,19 @@ pub enum Error {
     #[error("{0}")]
     Refused(String),
 
+    /// A backfill cannot run safely as written; nothing was touched.
+    #[error("{file}:{line}: backfill of migration {version}: {message}")]
+    Backfill {
+        /// The migration version.
+        version: i64,
+        /// The file.
+        file: String,
+        /// The statement's first line.
+        line: usize,
+        /// Why, and what to change.
+        message: String,
+    },
+
     /// No migration with this version.
     #[error("no migration with version {0} in the migrations folder")]
     UnknownVersion(i64),
@@ -156,9 +169,9 @@ impl Error {
     pub fn location(&self) -> Option<(&str, Option<usize>)> {
         match self {
             Error::MigrationFile { file, line, .. } => Some((file, *line)),
-            Error::Statement { file, line, .. } | Error::LockTimeout { file, line, .. } => {
-                Some((file, Some(*line)))
-            }
+            Error::Statement { file, line, .. }
+            | Error::LockTimeout { file, line, .. }
+            | Error::Backfill { file, line, .. } => Some((file, Some(*line))),
             _ => None,
         }
     }

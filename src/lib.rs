@@ -10,6 +10,7 @@
 //! no async); everything that talks to a database goes through [`db`].
 
 mod app;
+pub mod backfill;
 pub mod config;
 pub mod db;
 pub mod embed;

@@ -2,13 +2,15 @@
 
 use super::{render, settings, Format};
 use bellows::config::{parse_duration, FileConfig};
-use bellows::engine::{plan_offline, validate, Runner};
+use bellows::engine::{plan_offline, validate, BackfillOptions, Runner};
 use bellows::migration::load_dir;
 use bellows::{Dialect, Result};
 use settings::DbArgs;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// A command's work: borrows the runner, returns the exit code.
 type Work<'a> = Pin<Box<dyn Future<Output = Result<i32>> + 'a>>;
@@ -98,6 +100,63 @@ pub async fn expand(runner: &mut Runner, format: Format) -> Result<i32> {
     let applied = runner.expand().await?;
     render::applied(&applied, format, "expand", runner.migrations().len());
     Ok(0)
+}
+
+/// A flag set by the first Ctrl-C (stop after the batch in flight); a second one exits.
+fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, Ordering::SeqCst);
+            eprintln!("stopping after the current batch (Ctrl-C again to quit at once; the batch in flight is then rolled back)");
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    stop
+}
+
+/// `bellows backfill`: exit 130 when stopped by Ctrl-C before the end.
+pub async fn backfill(
+    runner: &mut Runner,
+    version: Option<i64>,
+    options: BackfillOptions,
+    format: Format,
+    quiet: bool,
+) -> Result<i32> {
+    let stop = stop_on_ctrl_c();
+    let mut reporter = super::progress::Reporter::new(format, quiet);
+    let outcomes = runner
+        .backfill(version, &options, &stop, &mut |e| reporter.event(e))
+        .await;
+    reporter.finish();
+    Ok(render::backfilled(&outcomes?, format))
+}
+
+/// `bellows up`: expand, then backfill.
+pub async fn up(
+    runner: &mut Runner,
+    options: BackfillOptions,
+    format: Format,
+    quiet: bool,
+) -> Result<i32> {
+    let stop = stop_on_ctrl_c();
+    let mut reporter = super::progress::Reporter::new(format, quiet);
+    let result = runner.up(&options, &stop, &mut |e| reporter.event(e)).await;
+    reporter.finish();
+    let (applied, outcomes) = result?;
+    if format == Format::Json {
+        outln!(
+            "{}",
+            serde_json::to_string(&serde_json::json!({ "event": "expanded", "applied": applied }))
+                .unwrap_or_default()
+        );
+    } else {
+        render::applied(&applied, format, "expand", runner.migrations().len());
+    }
+    Ok(render::backfilled(&outcomes, format))
 }
 
 /// `bellows contract`; with `--wait`, polls a closed gate (lock released in between).

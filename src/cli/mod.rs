@@ -16,12 +16,13 @@ macro_rules! outln {
 mod commands;
 mod lint;
 mod new;
+mod progress;
 mod render;
 mod settings;
 
 use bellows::config::FileConfig;
 use clap::{Parser, Subcommand, ValueEnum};
-use settings::DbArgs;
+use settings::{BackfillArgs, DbArgs};
 use std::path::PathBuf;
 
 /// Zero-downtime schema migrations for PostgreSQL and MySQL/MariaDB: expand, migrate, contract.
@@ -59,6 +60,29 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
         /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Run the pending backfills of expanded migrations (up to VERSION), in version order.
+    /// Ctrl-C stops after the current batch; running it again resumes.
+    Backfill {
+        /// Backfill up to and including this version.
+        version: Option<i64>,
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        throttle: BackfillArgs,
+        /// Output format (json: one event per line).
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Expand, then backfill: every pending phase short of contract.
+    Up {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        throttle: BackfillArgs,
+        /// Output format (json: one event per line).
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
@@ -171,6 +195,29 @@ pub fn main() -> i32 {
         Command::Expand { db, format } => {
             ctx.run(&db, |runner| Box::pin(commands::expand(runner, format)))
         }
+        Command::Backfill {
+            version,
+            db,
+            throttle,
+            format,
+        } => match throttle.resolve() {
+            Ok(options) => ctx.run(&db, move |runner| {
+                Box::pin(commands::backfill(
+                    runner, version, options, format, cli.quiet,
+                ))
+            }),
+            Err(e) => render::error(&e, None),
+        },
+        Command::Up {
+            db,
+            throttle,
+            format,
+        } => match throttle.resolve() {
+            Ok(options) => ctx.run(&db, move |runner| {
+                Box::pin(commands::up(runner, options, format, cli.quiet))
+            }),
+            Err(e) => render::error(&e, None),
+        },
         Command::Contract {
             version,
             force,

@@ -2,11 +2,13 @@
 //! passes through password redaction before it is printed.
 
 use super::Format;
+use bellows::backfill::{BackfillOutcome, Ending};
 use bellows::db::Instance;
 use bellows::db::{redact_message, DatabaseUrl};
 use bellows::engine::{Applied, ContractOutcome, MigrationStatus, Next, PlannedPhase};
 use bellows::gate::{Decision, Verdict};
 use bellows::Error;
+use std::time::Duration;
 
 /// Print an error (with the source line when it points into a file); returns its exit code.
 pub fn error(e: &Error, url: Option<&DatabaseUrl>) -> i32 {
@@ -63,6 +65,49 @@ pub fn applied(applied: &[Applied], format: Format, phase: &str, total: usize) {
             a.duration
         );
     }
+}
+
+/// What `backfill` did; exit 130 when stopped before the end.
+pub fn backfilled(outcomes: &[BackfillOutcome], format: Format) -> i32 {
+    let stopped = outcomes.iter().any(|o| o.ending == Ending::Stopped);
+    let code = if stopped { 130 } else { 0 };
+    if format == Format::Json {
+        outln!(
+            "{}",
+            serde_json::to_string(
+                &serde_json::json!({ "event": "summary", "backfills": outcomes })
+            )
+            .unwrap_or_default()
+        );
+        return code;
+    }
+    if outcomes.is_empty() {
+        outln!("nothing to backfill");
+    }
+    for o in outcomes {
+        #[allow(clippy::cast_precision_loss)]
+        let rate = o.rows as f64 * 1000.0 / o.duration_ms.max(1) as f64;
+        let what = match o.ending {
+            Ending::Finished => "backfilled",
+            Ending::Stopped => "stopped (resumable)",
+        };
+        outln!(
+            "{what} {} {}: {} rows in {:.1}s ({rate:.0} rows/s, {} batches, longest {} ms)",
+            o.version,
+            o.name,
+            o.rows,
+            Duration::from_millis(o.duration_ms).as_secs_f64(),
+            o.batches,
+            o.max_batch_ms
+        );
+        if o.remaining > 0 {
+            eprintln!(
+                "warning: {} {}: {} rows still match the backfill predicate; contract waits until none do",
+                o.version, o.name, o.remaining
+            );
+        }
+    }
+    code
 }
 
 /// What `contract` did; exit 1 when a contract was refused.
@@ -124,8 +169,25 @@ pub fn status(rows: &[MigrationStatus], format: Format) {
             r.name,
             r.state.as_str(),
             when,
-            next(&r.next, r.version)
+            next(&r.next, r.version) + &backfill_progress(r)
         );
+    }
+}
+
+fn backfill_progress(r: &MigrationStatus) -> String {
+    match &r.backfill {
+        Some(p) if p.finished => format!(" [backfilled {} rows]", p.rows_done),
+        Some(p) => {
+            let pct = (p.keys_done * 100)
+                .checked_div(p.rows_estimate)
+                .map(|v| format!("{}%, ", v.min(100)))
+                .unwrap_or_default();
+            format!(
+                " [backfill {pct}{}/~{} keys, {} rows, batch {}]",
+                p.keys_done, p.rows_estimate, p.rows_done, p.batch_size
+            )
+        }
+        None => String::new(),
     }
 }
 
@@ -135,7 +197,7 @@ fn next(next: &Next, version: i64) -> String {
         Next::ResumeExpand { statement } => {
             format!("run `bellows expand` (resumes at statement {statement})")
         }
-        Next::Backfill => "backfill its rows (backfill section)".into(),
+        Next::Backfill => "run `bellows backfill`".into(),
         Next::Contract {
             requires_app: Some(req),
         } => format!("`bellows contract {version}` once app {req} is rolled out"),

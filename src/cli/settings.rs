@@ -3,7 +3,7 @@
 
 use bellows::config::{parse_duration, FileConfig};
 use bellows::db::DatabaseUrl;
-use bellows::engine::Settings;
+use bellows::engine::{BackfillOptions, Settings};
 use bellows::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -28,6 +28,47 @@ pub struct DbArgs {
     /// Run even though applied phases changed on disk (checksum drift).
     #[arg(long)]
     pub allow_drift: bool,
+}
+
+/// Throttling flags of `backfill` and `up`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BackfillArgs {
+    /// Pause batches while a replica lags more than this, e.g. 10s (default 10s).
+    #[arg(long, value_name = "DURATION")]
+    pub max_replica_lag: Option<String>,
+    /// A MySQL/MariaDB replica whose lag to watch (repeat for several; PostgreSQL replicas
+    /// are seen from the primary).
+    #[arg(long = "replica", value_name = "URL")]
+    pub replicas: Vec<String>,
+    /// A query returning one boolean, checked between batches (at most once a second):
+    /// batches pause while it is true, e.g. "SELECT count(*) > 50 FROM pg_stat_activity".
+    #[arg(long, value_name = "SQL")]
+    pub pause_while: Option<String>,
+    /// Split the key space into N parts worked in parallel, each on its own connection
+    /// (integer keys; fixed by a backfill's first run).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub workers: usize,
+}
+
+impl BackfillArgs {
+    /// The validated options.
+    pub fn resolve(&self) -> Result<BackfillOptions> {
+        let mut options = BackfillOptions::default();
+        if let Some(v) = &self.max_replica_lag {
+            options.max_replica_lag = parse_duration("max replica lag", v)?;
+        }
+        options.pause_while.clone_from(&self.pause_while);
+        if self.workers == 0 || self.workers > 64 {
+            return Err(Error::Config("--workers must be between 1 and 64".into()));
+        }
+        options.workers = self.workers;
+        options.replicas = self
+            .replicas
+            .iter()
+            .map(|u| DatabaseUrl::parse(u))
+            .collect::<Result<_>>()?;
+        Ok(options)
+    }
 }
 
 /// Everything a database command needs, validated.

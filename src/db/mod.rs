@@ -2,6 +2,7 @@
 //! retries and bellows' own state tables. PostgreSQL and MySQL/MariaDB each implement
 //! [`Backend`]; the engine sees only the trait.
 
+mod batch;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]
@@ -12,6 +13,7 @@ pub mod state;
 mod types;
 mod url;
 
+pub use batch::{Batch, BatchDone, SqlValue};
 pub use types::{
     AppliedPhase, Event, IndexState, Instance, InstanceChange, Progress, Record, Rollout, State,
     Step, StepError,
@@ -62,6 +64,19 @@ pub trait Backend: Send {
     async fn change_instance(&mut self, change: InstanceChange<'_>) -> Result<u64>;
     /// Every registered instance (empty when there is no state yet).
     async fn instances(&mut self) -> Result<Vec<Instance>>;
+    /// Rows of a query whose columns are all text (cast them), with bound values.
+    async fn query_rows(
+        &mut self,
+        sql: &str,
+        binds: &[SqlValue],
+    ) -> Result<Vec<Vec<Option<String>>>>;
+    /// One backfill batch and its checkpoint, in one transaction; `None` when no key is left.
+    async fn run_batch(&mut self, batch: &Batch<'_>) -> Result<Option<BatchDone>, StepError>;
+    /// A new connection to the same database (backfill workers).
+    async fn open_another(&self) -> Result<Box<dyn Backend>>;
+    /// Replication lag: on PostgreSQL the largest replay lag among this primary's replicas;
+    /// on MySQL/MariaDB this server's own lag when it is a replica. `None`: no replica.
+    async fn replica_lag(&mut self) -> Result<Option<Duration>>;
 }
 
 /// Where to connect: a URL, or the options of an application's existing sqlx pool.

@@ -6,7 +6,8 @@ use super::probe::{probe_delay, while_probing};
 use super::types::{
     Event, IndexState, Instance, InstanceChange, Progress, Record, Rollout, Step, StepError,
 };
-use super::{queries, step_error, Backend, DatabaseUrl};
+use super::{batch, queries, step_error, Backend, DatabaseUrl};
+use super::{Batch, BatchDone, SqlValue};
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
@@ -303,6 +304,44 @@ impl Backend for MySqlBackend {
             return Ok(None);
         }
         queries::latest_rollout(&mut self.conn, self.dialect).await
+    }
+
+    async fn query_rows(
+        &mut self,
+        sql: &str,
+        binds: &[SqlValue],
+    ) -> Result<Vec<Vec<Option<String>>>> {
+        batch::query_rows(&mut self.conn, sql, binds)
+            .await
+            .map_err(Error::db(format!("running `{sql}`")))
+    }
+
+    async fn open_another(&self) -> Result<Box<dyn Backend>> {
+        Ok(Box::new(
+            MySqlBackend::connect_with(self.options.clone(), self.url.clone()).await?,
+        ))
+    }
+
+    async fn run_batch(&mut self, b: &Batch<'_>) -> Result<Option<BatchDone>, StepError> {
+        batch::run_batch::<sqlx::MySql>(&mut self.conn, b, |r| r.rows_affected()).await
+    }
+
+    async fn replica_lag(&mut self) -> Result<Option<Duration>> {
+        let sql = if self.dialect == Dialect::Mariadb {
+            "SHOW SLAVE STATUS"
+        } else {
+            "SHOW REPLICA STATUS"
+        };
+        let row = sqlx::query(sql)
+            .fetch_optional(&mut self.conn)
+            .await
+            .map_err(Error::db("reading replica status"))?;
+        Ok(row.and_then(|r| {
+            ["Seconds_Behind_Source", "Seconds_Behind_Master"]
+                .iter()
+                .find_map(|c| r.try_get::<Option<u64>, _>(*c).ok().flatten())
+                .map(Duration::from_secs)
+        }))
     }
 }
 

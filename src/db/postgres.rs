@@ -6,7 +6,8 @@ use super::probe::{probe_delay, while_probing};
 use super::types::{
     Event, IndexState, Instance, InstanceChange, Progress, Record, Rollout, Step, StepError,
 };
-use super::{queries, step_error, Backend, DatabaseUrl};
+use super::{batch, queries, step_error, Backend, DatabaseUrl};
+use super::{Batch, BatchDone, SqlValue};
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
@@ -326,6 +327,36 @@ impl Backend for PgBackend {
             return Ok(None);
         }
         queries::latest_rollout(&mut self.conn, Dialect::Postgres).await
+    }
+
+    async fn query_rows(
+        &mut self,
+        sql: &str,
+        binds: &[SqlValue],
+    ) -> Result<Vec<Vec<Option<String>>>> {
+        batch::query_rows(&mut self.conn, sql, binds)
+            .await
+            .map_err(Error::db(format!("running `{sql}`")))
+    }
+
+    async fn open_another(&self) -> Result<Box<dyn Backend>> {
+        Ok(Box::new(
+            PgBackend::connect_with(self.options.clone(), self.url.clone()).await?,
+        ))
+    }
+
+    async fn run_batch(&mut self, b: &Batch<'_>) -> Result<Option<BatchDone>, StepError> {
+        batch::run_batch::<sqlx::Postgres>(&mut self.conn, b, |r| r.rows_affected()).await
+    }
+
+    async fn replica_lag(&mut self) -> Result<Option<Duration>> {
+        let lag: Option<f64> = sqlx::query_scalar(
+            "SELECT CAST(EXTRACT(EPOCH FROM max(replay_lag)) AS float8) FROM pg_stat_replication",
+        )
+        .fetch_one(&mut self.conn)
+        .await
+        .map_err(Error::db("reading replica lag"))?;
+        Ok(lag.map(|s| Duration::from_secs_f64(s.max(0.0))))
     }
 }
 

@@ -9,7 +9,7 @@ use sqlx::{ColumnIndex, Decode, Row, Type};
 
 /// The newest state-schema version this build writes. Each entry of [`upgrades`] moves the
 /// schema one version up; a database at an older version is upgraded in place.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// A state table's qualified name.
 #[must_use]
@@ -62,8 +62,7 @@ pub fn upgrades(dialect: Dialect) -> Vec<Vec<String>> {
             )
         })
         .collect();
-    vec![
-        vec![
+    let v1 = vec![
         format!(
             "CREATE TABLE IF NOT EXISTS {} (version bigint PRIMARY KEY, name {key} NOT NULL, state {key} NOT NULL, \
              statements_done integer NOT NULL DEFAULT 0, {phase_cols}updated_at {ts} NOT NULL, \
@@ -80,12 +79,20 @@ pub fn upgrades(dialect: Dialect) -> Vec<Vec<String>> {
              recorded_by {key} NOT NULL)",
             t("rollouts")
         ),
-    ],
-    vec![format!(
+    ];
+    let v2 = vec![format!(
         "CREATE TABLE IF NOT EXISTS {} (id {key} PRIMARY KEY, app_name {key} NOT NULL, app_version {key} NOT NULL, \
          host {key} NOT NULL, started_at {ts} NOT NULL, heartbeat_at {ts} NOT NULL, stopped_at {ts})",
         t("app_instances")
-    )]]
+    )];
+    let v3 = vec![format!(
+        "CREATE TABLE IF NOT EXISTS {} (version bigint NOT NULL, part integer NOT NULL, key_columns {text} NOT NULL, max_key {text}, \
+         last_key {text}, rows_done bigint NOT NULL DEFAULT 0, keys_done bigint NOT NULL DEFAULT 0, \
+         rows_estimate bigint NOT NULL DEFAULT 0, batch_size bigint NOT NULL, batches bigint NOT NULL DEFAULT 0, \
+         started_at {ts} NOT NULL, updated_at {ts} NOT NULL, finished_at {ts}, PRIMARY KEY (version, part))",
+        t("backfill_progress")
+    )];
+    vec![v1, v2, v3]
 }
 
 /// The column holding when `kind` finished.
@@ -99,7 +106,8 @@ fn done_column(kind: PhaseKind) -> &'static str {
 }
 
 /// SQL for "now" in UTC.
-fn now(dialect: Dialect) -> &'static str {
+#[must_use]
+pub fn now(dialect: Dialect) -> &'static str {
     if dialect == Dialect::Postgres {
         "now()"
     } else {
@@ -108,7 +116,8 @@ fn now(dialect: Dialect) -> &'static str {
 }
 
 /// A timestamp column as epoch milliseconds (so both backends decode the same way).
-fn epoch_ms(dialect: Dialect, col: &str) -> String {
+#[must_use]
+pub fn epoch_ms(dialect: Dialect, col: &str) -> String {
     if dialect == Dialect::Postgres {
         format!("CAST(EXTRACT(EPOCH FROM {col}) * 1000 AS bigint)")
     } else {
@@ -117,7 +126,8 @@ fn epoch_ms(dialect: Dialect, col: &str) -> String {
 }
 
 /// Placeholder `n` (1-based).
-fn ph(dialect: Dialect, n: usize) -> String {
+#[must_use]
+pub fn ph(dialect: Dialect, n: usize) -> String {
     if dialect == Dialect::Postgres {
         format!("${n}")
     } else {

@@ -1,5 +1,6 @@
 //! `contract`: destructive phases in version order, each only when its migration is ready
-//! (expanded, and backfilled if it has a backfill) and its gate passes. `--force` overrides
+//! (expanded, and backfilled with zero rows left matching the backfill predicate if it has
+//! a backfill) and its gate passes. `--force` overrides
 //! the gate, never readiness, and is recorded.
 
 use super::expand::Applied;
@@ -117,6 +118,21 @@ impl Runner {
                 outcome.refused = Some(refuse(reason, false));
                 break;
             }
+            if state == State::Backfilled {
+                let remaining = self.backfill_remaining(migration.version).await?;
+                if let Some(n @ 1..) = remaining {
+                    let count = if n >= 1000 {
+                        "1000 or more".to_string()
+                    } else {
+                        n.to_string()
+                    };
+                    outcome.refused = Some(refuse(format!(
+                        "{count} rows still match the backfill predicate (rows the backfill or the expand-phase triggers left behind); \
+                         fix them (or the triggers) and check again: the contract would lose their data"
+                    ), false));
+                    break;
+                }
+            }
             let requires = migration
                 .phase(PhaseKind::Contract)
                 .and_then(|p| p.directives.requires_app.as_ref());
@@ -178,7 +194,7 @@ fn not_ready(migration: &Migration, state: State) -> Option<String> {
         }
         State::Aborting => Some("it is being aborted; finish with `bellows abort`".into()),
         State::Expanded | State::Backfilling if has_backfill => Some(
-            "its backfill has not completed; the contract waits until every row is backfilled"
+            "its backfill has not completed; run `bellows backfill` (the contract waits until every row is backfilled)"
                 .into(),
         ),
         _ => None,

@@ -40,7 +40,10 @@ impl Runner {
         self.unlock(result).await
     }
 
-    async fn expand_locked(&mut self, records: &[crate::db::Record]) -> Result<Vec<Applied>> {
+    pub(super) async fn expand_locked(
+        &mut self,
+        records: &[crate::db::Record],
+    ) -> Result<Vec<Applied>> {
         let mut applied = Vec::new();
         let migrations = self.migrations.clone();
         for migration in &migrations {

@@ -2,6 +2,7 @@
 //! migrations folder and one database, under the migration lock, with drift checks.
 
 mod abort;
+mod backfill;
 mod contract;
 mod drift;
 mod expand;
@@ -10,6 +11,7 @@ mod retry;
 mod status;
 mod steps;
 
+pub use backfill::BackfillOptions;
 pub use contract::{ContractOutcome, ContractRefusal};
 pub use expand::Applied;
 pub use plan::{plan_offline, PlannedPhase, PlannedStatement};
@@ -238,12 +240,14 @@ impl Runner {
 /// Check that every phase of `migrations` can be run on `dialect`.
 ///
 /// # Errors
-/// The first phase bellows cannot run (transaction control inside it).
+/// The first phase bellows cannot run (transaction control inside it, a backfill that
+/// cannot be batched safely).
 pub fn validate(migrations: &[Migration], dialect: crate::Dialect) -> Result<()> {
     for m in migrations {
         for phase in &m.phases {
             plan_steps(m, phase, dialect)?;
         }
+        crate::backfill::BackfillSpec::of(m, dialect)?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `status`: per migration, its state, when it got there, and what comes next.
 
 use super::{record_of, Runner};
+use crate::backfill::{load_all_progress, BackfillProgress};
 use crate::db::State;
 use crate::{PhaseKind, Result};
 use chrono::{DateTime, Utc};
@@ -51,6 +52,8 @@ pub struct MigrationStatus {
     pub by: Option<String>,
     /// What comes next.
     pub next: Next,
+    /// Its backfill's progress, once one started.
+    pub backfill: Option<BackfillProgress>,
 }
 
 impl Runner {
@@ -60,6 +63,7 @@ impl Runner {
     /// Database errors.
     pub async fn status(&mut self) -> Result<Vec<MigrationStatus>> {
         let records = self.db.records().await?;
+        let progress = load_all_progress(self.db.as_mut()).await?;
         let mut out: Vec<MigrationStatus> = self
             .migrations
             .iter()
@@ -98,6 +102,7 @@ impl Runner {
                     at: record.map(|r| r.updated_at),
                     by: record.map(|r| r.applied_by.clone()),
                     next,
+                    backfill: progress.iter().find(|p| p.version == m.version).cloned(),
                 }
             })
             .collect();
@@ -112,6 +117,7 @@ impl Runner {
                 at: Some(r.updated_at),
                 by: Some(r.applied_by.clone()),
                 next: Next::FileMissing,
+                backfill: None,
             });
         }
         out.sort_by_key(|s| s.version);

@@ -1,6 +1,7 @@
 //! One integration test binary (links once): runner tests against real PostgreSQL and
 //! MariaDB, and linter snapshot tests.
 
+mod backfill;
 mod common;
 mod embed;
 mod gate;

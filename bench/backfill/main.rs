@@ -1,0 +1,311 @@
+//! Backfill benchmark (not a test, not in CI). On a table of N rows (default 5,000,000) it
+//! runs, while a client does point reads and updates of random rows:
+//! 1. the single-statement `UPDATE` a naive migration would run;
+//! 2. `bellows up` with a default backfill section over the same table;
+//!
+//! and prints rows/s of each, the ratio 2/1, the longest batch, and the client's p50 / p99 /
+//! max latency idle and during each.
+//!
+//! ```text
+//! cargo build --release --bin bellows
+//! cargo run --release --example bench_backfill -- postgres 5000000
+//! cargo run --release --example bench_backfill -- mariadb 1000000
+//! ```
+//! Servers: `BENCH_PG` (default postgres://postgres@127.0.0.1:5432) and `BENCH_MYSQL`
+//! (default mysql://root@127.0.0.1:3306); the binary: `BELLOWS_BIN` (default
+//! target/release/bellows).
+
+use mysql_async::prelude::Queryable;
+use rand::Rng;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const DB: &str = "bellows_bench";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Postgres,
+    Mariadb,
+}
+
+fn server(engine: Engine) -> String {
+    match engine {
+        Engine::Postgres => std::env::var("BENCH_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into()),
+        Engine::Mariadb => {
+            std::env::var("BENCH_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+        }
+    }
+}
+
+/// Run statements (one per entry) on `url`.
+async fn sql(engine: Engine, url: &str, statements: &[&str]) {
+    match engine {
+        Engine::Postgres => {
+            let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            tokio::spawn(conn);
+            for s in statements {
+                client
+                    .batch_execute(s)
+                    .await
+                    .unwrap_or_else(|e| panic!("{s}: {e}"));
+            }
+        }
+        Engine::Mariadb => {
+            let mut conn = mysql_async::Conn::from_url(url).await.expect("connect");
+            for s in statements {
+                conn.query_drop(*s)
+                    .await
+                    .unwrap_or_else(|e| panic!("{s}: {e}"));
+            }
+            conn.disconnect().await.expect("disconnect");
+        }
+    }
+}
+
+/// Point reads and updates of random rows until `stop`; every operation's latency (failed
+/// ones included, e.g. a lock wait timeout) and the number that failed.
+async fn client(
+    engine: Engine,
+    url: String,
+    rows: u64,
+    stop: Arc<AtomicBool>,
+) -> (Vec<Duration>, u64) {
+    let mut latencies = Vec::new();
+    let mut failed = 0;
+    let pick = move || {
+        let mut r = rand::thread_rng();
+        (
+            r.gen_bool(0.5),
+            i64::try_from(r.gen_range(1..=rows)).unwrap_or(1),
+        )
+    };
+    match engine {
+        Engine::Postgres => {
+            let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            tokio::spawn(conn);
+            let read = c
+                .prepare("SELECT pad FROM bench WHERE id = $1")
+                .await
+                .expect("prepare");
+            let write = c
+                .prepare("UPDATE bench SET hits = hits + 1 WHERE id = $1")
+                .await
+                .expect("prepare");
+            while !stop.load(Ordering::Relaxed) {
+                let (is_read, id) = pick();
+                let t = Instant::now();
+                let ok = if is_read {
+                    c.query(&read, &[&id]).await.is_ok()
+                } else {
+                    c.execute(&write, &[&id]).await.is_ok()
+                };
+                failed += u64::from(!ok);
+                latencies.push(t.elapsed());
+            }
+        }
+        Engine::Mariadb => {
+            let mut c = mysql_async::Conn::from_url(url).await.expect("connect");
+            while !stop.load(Ordering::Relaxed) {
+                let (is_read, id) = pick();
+                let t = Instant::now();
+                let ok = if is_read {
+                    c.exec_first::<String, _, _>("SELECT pad FROM bench WHERE id = ?", (id,))
+                        .await
+                        .is_ok()
+                } else {
+                    c.exec_drop("UPDATE bench SET hits = hits + 1 WHERE id = ?", (id,))
+                        .await
+                        .is_ok()
+                };
+                failed += u64::from(!ok);
+                latencies.push(t.elapsed());
+            }
+            c.disconnect().await.expect("disconnect");
+        }
+    }
+    (latencies, failed)
+}
+
+/// p50, p99, max.
+fn percentiles(mut l: Vec<Duration>) -> (Duration, Duration, Duration) {
+    l.sort();
+    if l.is_empty() {
+        return Default::default();
+    }
+    let at = |q: f64| {
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let i = ((l.len() - 1) as f64 * q).round() as usize;
+        l[i]
+    };
+    (at(0.5), at(0.99), l[l.len() - 1])
+}
+
+/// Run `work` while the client runs; its result, its duration and the client's latencies.
+async fn under_load<T>(
+    engine: Engine,
+    url: &str,
+    rows: u64,
+    work: impl std::future::Future<Output = T>,
+) -> (T, Duration, (Vec<Duration>, u64)) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let task = tokio::spawn(client(engine, url.to_string(), rows, Arc::clone(&stop)));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let t = Instant::now();
+    let out = work.await;
+    let took = t.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    (out, took, task.await.expect("client"))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let engine = match args.get(1).map(String::as_str) {
+        Some("mariadb" | "mysql") => Engine::Mariadb,
+        _ => Engine::Postgres,
+    };
+    let rows: u64 = args
+        .get(2)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000_000);
+    let base = server(engine);
+    let admin = match engine {
+        Engine::Postgres => format!("{base}/postgres"),
+        Engine::Mariadb => format!("{base}/mysql"),
+    };
+    let url = format!("{base}/{DB}");
+    let bin = std::env::var("BELLOWS_BIN")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/bellows").into());
+    let drop = match engine {
+        Engine::Postgres => format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)"),
+        Engine::Mariadb => format!("DROP DATABASE IF EXISTS {DB}"),
+    };
+    sql(engine, &admin, &[&drop, &format!("CREATE DATABASE {DB}")]).await;
+
+    let t = Instant::now();
+    let load = match engine {
+        Engine::Postgres => vec![
+            "CREATE TABLE bench (id bigint PRIMARY KEY, a int NOT NULL, hits int NOT NULL DEFAULT 0, pad text NOT NULL, b_single int, b_bellows int)".to_string(),
+            format!("INSERT INTO bench (id, a, pad) SELECT g, g, repeat('x', 60) FROM generate_series(1, {rows}) g"),
+            "VACUUM ANALYZE bench".into(),
+        ],
+        Engine::Mariadb => vec![
+            "CREATE TABLE bench (id bigint PRIMARY KEY, a int NOT NULL, hits int NOT NULL DEFAULT 0, pad varchar(100) NOT NULL, b_single int, b_bellows int)".to_string(),
+            format!("INSERT INTO bench (id, a, pad) SELECT seq, seq, REPEAT('x', 60) FROM seq_1_to_{rows}"),
+            "ANALYZE TABLE bench".into(),
+        ],
+    };
+    sql(
+        engine,
+        &url,
+        &load.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .await;
+    println!("loaded {rows} rows in {:.1?}", t.elapsed());
+
+    let (_, _, idle) = under_load(
+        engine,
+        &url,
+        rows,
+        tokio::time::sleep(Duration::from_secs(5)),
+    )
+    .await;
+    let (_, single, during_single) = under_load(
+        engine,
+        &url,
+        rows,
+        sql(
+            engine,
+            &url,
+            &["UPDATE bench SET b_single = a WHERE b_single IS NULL"],
+        ),
+    )
+    .await;
+    if engine == Engine::Postgres {
+        sql(engine, &url, &["VACUUM ANALYZE bench"]).await;
+    }
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("1_bench.sql"),
+        "-- bellows:backfill table=bench\nUPDATE bench SET b_bellows = a WHERE b_bellows IS NULL;\n",
+    )
+    .expect("write the migration");
+    let cmd = {
+        let (bin, url, dir) = (bin.clone(), url.clone(), dir.path().to_path_buf());
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(bin)
+                .args([
+                    "up",
+                    "--format",
+                    "json",
+                    "--database-url",
+                    &url,
+                    "--migrations",
+                ])
+                .arg(dir)
+                .output()
+                .expect("run bellows (cargo build --release --bin bellows first)")
+        })
+    };
+    let (out, bellows_wall, during_bellows) =
+        under_load(engine, &url, rows, async { cmd.await.expect("join") }).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .expect("a JSON summary");
+    let b = &summary["backfills"][0];
+    let done = b["rows"].as_u64().unwrap_or(0);
+    let backfill = Duration::from_millis(b["duration_ms"].as_u64().unwrap_or(1));
+
+    #[allow(clippy::cast_precision_loss)]
+    let rate = |n: u64, d: Duration| n as f64 / d.as_secs_f64();
+    let (r1, r2) = (rate(rows, single), rate(done, backfill));
+    let row = |name: &str, (l, failed): (Vec<Duration>, u64)| {
+        let n = l.len();
+        let (p50, p99, max) = percentiles(l);
+        println!(
+            "{name:<26} {n:>8} ops  p50 {:>9}  p99 {:>9}  max {:>10}  failed {failed}",
+            ms(p50),
+            ms(p99),
+            ms(max)
+        );
+    };
+    let engine_name = if engine == Engine::Postgres {
+        "PostgreSQL"
+    } else {
+        "MariaDB"
+    };
+    println!("\n{engine_name}, {rows} rows");
+    println!("single UPDATE      {single:>10.1?}  {r1:>10.0} rows/s");
+    println!(
+        "bellows backfill   {backfill:>10.1?}  {r2:>10.0} rows/s  ({} batches, longest {} ms; process wall {bellows_wall:.1?})",
+        b["batches"], b["max_batch_ms"]
+    );
+    println!("ratio bellows/single: {:.2}", r2 / r1);
+    println!("\nclient latency (point reads and updates of random rows)");
+    row("idle", idle);
+    row("during single UPDATE", during_single);
+    row("during bellows backfill", during_bellows);
+}

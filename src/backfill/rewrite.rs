@@ -1,0 +1,446 @@
+//! The backfill statement, parsed with sqlparser: what makes it safe to run in key-range
+//! batches (one target table, a `WHERE` that skips rows already done), and the batched form
+//! with `key > lo AND key <= hi` added to its predicate in the syntax tree.
+
+use crate::Dialect;
+use sqlparser::ast::{
+    AssignmentTarget, BinaryOperator, Expr, FromTable, Ident, ObjectName, ObjectNamePart,
+    OnConflictAction, OnInsert, SetExpr, Statement, TableFactor, TableObject, Value,
+};
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+/// A backfill statement that can be batched.
+#[derive(Debug, Clone)]
+pub struct Rewritable {
+    statement: Statement,
+    /// How the batched table is named inside the statement (its alias, or its name).
+    qualifier: Vec<Ident>,
+    dialect: Dialect,
+}
+
+/// One key column as the rewrite needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placeholder {
+    /// A plain bound value.
+    Plain,
+    /// A bound text value cast to `uuid` (PostgreSQL uuid keys).
+    Uuid,
+}
+
+impl Rewritable {
+    /// Parse `sql` and check that it can be batched over `table`.
+    ///
+    /// # Errors
+    /// Why it cannot be batched safely, in words a user acts on.
+    pub fn parse(sql: &str, table: &str, dialect: Dialect) -> Result<Self, String> {
+        let mut parsed = Parser::parse_sql(dialect.parser_dialect().as_ref(), sql)
+            .map_err(|e| format!("the backfill statement does not parse: {e}"))?;
+        if parsed.len() != 1 {
+            return Err(format!(
+                "a backfill section holds exactly one statement, found {}",
+                parsed.len()
+            ));
+        }
+        let statement = parsed.remove(0);
+        let qualifier = match &statement {
+            Statement::Update(u) => {
+                if !u.table.joins.is_empty() {
+                    return Err("multi-table UPDATE (JOIN in the target list): bellows cannot bound its batches to rows of one table; update one table and read the others in a subquery".into());
+                }
+                if u.limit.is_some() || !u.order_by.is_empty() {
+                    return Err(
+                        "UPDATE with ORDER BY or LIMIT: bellows sets the batches itself".into(),
+                    );
+                }
+                if u.returning.is_some() {
+                    return Err("UPDATE ... RETURNING: a backfill returns no rows".into());
+                }
+                let qualifier = factor_qualifier(&u.table.relation, table)?.ok_or_else(|| {
+                    format!(
+                        "the statement updates {}, but the section says table={table}",
+                        u.table.relation
+                    )
+                })?;
+                let Some(selection) = &u.selection else {
+                    return Err("UPDATE without WHERE: the predicate must skip rows already done (e.g. `WHERE new_col IS NULL`), so that a resumed or repeated batch changes nothing twice".into());
+                };
+                let assigned: Vec<String> = u
+                    .assignments
+                    .iter()
+                    .flat_map(|a| match &a.target {
+                        AssignmentTarget::ColumnName(n) => vec![last_name(n)],
+                        AssignmentTarget::Tuple(ns) => ns.iter().map(last_name).collect(),
+                    })
+                    .collect();
+                let words = words(&selection.to_string(), dialect);
+                if !assigned.iter().any(|c| words.contains(c)) {
+                    return Err(format!(
+                        "the WHERE clause mentions none of the columns the UPDATE sets ({}): rows already done would match again, so the backfill is not idempotent; add a condition such as `{} IS NULL`",
+                        assigned.join(", "),
+                        assigned.first().map_or("new_column", String::as_str)
+                    ));
+                }
+                qualifier
+            }
+            Statement::Insert(ins) => {
+                let Some(query) = &ins.source else {
+                    return Err("INSERT without SELECT: nothing to batch".into());
+                };
+                let SetExpr::Select(select) = query.body.as_ref() else {
+                    return Err("INSERT ... SELECT with UNION or VALUES: bellows batches a single SELECT over the source table".into());
+                };
+                if query.limit_clause.is_some() || query.order_by.is_some() {
+                    return Err(
+                        "INSERT ... SELECT with ORDER BY or LIMIT: bellows sets the batches itself"
+                            .into(),
+                    );
+                }
+                let qualifier = select
+                    .from
+                    .iter()
+                    .flat_map(|t| {
+                        std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation))
+                    })
+                    .find_map(|f| factor_qualifier(f, table).ok().flatten())
+                    .ok_or_else(|| {
+                        format!("the SELECT does not read table={table}, the table the section batches over")
+                    })?;
+                let TableObject::TableName(target) = &ins.table else {
+                    return Err("INSERT into a table function: not supported".into());
+                };
+                let skips_conflicts = ins.ignore
+                    || matches!(&ins.on, Some(OnInsert::DuplicateKeyUpdate(_)))
+                    || matches!(&ins.on, Some(OnInsert::OnConflict(c)) if matches!(c.action, OnConflictAction::DoNothing));
+                let guards = select
+                    .selection
+                    .as_ref()
+                    .is_some_and(|w| words(&w.to_string(), dialect).contains(&last_name(target)));
+                if !skips_conflicts && !guards {
+                    return Err(format!(
+                        "INSERT ... SELECT that would insert rows twice: add `WHERE NOT EXISTS (SELECT 1 FROM {} ...)` or an ON CONFLICT DO NOTHING / INSERT IGNORE",
+                        last_name(target)
+                    ));
+                }
+                qualifier
+            }
+            Statement::Delete(d) => {
+                let tables = match &d.from {
+                    FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
+                };
+                if tables.len() != 1
+                    || !tables[0].joins.is_empty()
+                    || !d.tables.is_empty()
+                    || d.using.is_some()
+                {
+                    return Err("multi-table DELETE: bellows cannot bound its batches".into());
+                }
+                if d.limit.is_some() || !d.order_by.is_empty() {
+                    return Err(
+                        "DELETE with ORDER BY or LIMIT: bellows sets the batches itself".into(),
+                    );
+                }
+                if d.selection.is_none() {
+                    return Err(
+                        "DELETE without WHERE: state which rows the backfill removes".into(),
+                    );
+                }
+                factor_qualifier(&tables[0].relation, table)?.ok_or_else(|| {
+                    format!(
+                        "the statement deletes from {}, but the section says table={table}",
+                        tables[0].relation
+                    )
+                })?
+            }
+            other => {
+                return Err(format!(
+                    "a backfill is an UPDATE (or INSERT ... SELECT, DELETE), not `{}`",
+                    first_words(&other.to_string())
+                ))
+            }
+        };
+        Ok(Rewritable {
+            statement,
+            qualifier,
+            dialect,
+        })
+    }
+
+    /// The statement restricted to a key range: `key > lo AND key <= hi` (or only
+    /// `key <= hi` for the first batch, `with_lo == false`), as row comparisons for a
+    /// composite key. Placeholders are numbered from 1, lo before hi.
+    #[must_use]
+    pub fn batched(&self, key: &[(String, Placeholder)], with_lo: bool) -> String {
+        let mut statement = self.statement.clone();
+        let column = |name: &str| {
+            let mut parts = self.qualifier.clone();
+            parts.push(self.ident(name));
+            Expr::CompoundIdentifier(parts)
+        };
+        let columns: Vec<Expr> = key.iter().map(|(n, _)| column(n)).collect();
+        let mut next = 0;
+        let mut params = |key: &[(String, Placeholder)]| -> Vec<Expr> {
+            key.iter()
+                .map(|(_, p)| {
+                    next += 1;
+                    let value = Expr::Value(
+                        Value::Placeholder(if self.dialect == Dialect::Postgres {
+                            format!("${next}")
+                        } else {
+                            "?".into()
+                        })
+                        .with_empty_span(),
+                    );
+                    match p {
+                        Placeholder::Plain => value,
+                        Placeholder::Uuid => Expr::Cast {
+                            kind: sqlparser::ast::CastKind::Cast,
+                            expr: Box::new(value),
+                            data_type: sqlparser::ast::DataType::Uuid,
+                            format: None,
+                        },
+                    }
+                })
+                .collect()
+        };
+        let pack = |mut v: Vec<Expr>| {
+            if v.len() == 1 {
+                v.remove(0)
+            } else {
+                Expr::Tuple(v)
+            }
+        };
+        let cmp = |op, rhs: Vec<Expr>| Expr::BinaryOp {
+            left: Box::new(pack(columns.clone())),
+            op,
+            right: Box::new(pack(rhs)),
+        };
+        let mut range = Vec::new();
+        if with_lo {
+            range.push(cmp(BinaryOperator::Gt, params(key)));
+        }
+        range.push(cmp(BinaryOperator::LtEq, params(key)));
+        let range = range
+            .into_iter()
+            .reduce(|a, b| Expr::BinaryOp {
+                left: Box::new(a),
+                op: BinaryOperator::And,
+                right: Box::new(b),
+            })
+            .expect("at least the upper bound");
+        let and = |existing: Option<Expr>| {
+            Some(match existing {
+                Some(w) => Expr::BinaryOp {
+                    left: Box::new(Expr::Nested(Box::new(w))),
+                    op: BinaryOperator::And,
+                    right: Box::new(range),
+                },
+                None => range,
+            })
+        };
+        match &mut statement {
+            Statement::Update(u) => u.selection = and(u.selection.take()),
+            Statement::Delete(d) => d.selection = and(d.selection.take()),
+            Statement::Insert(ins) => {
+                if let Some(SetExpr::Select(select)) = ins.source.as_mut().map(|q| q.body.as_mut())
+                {
+                    select.selection = and(select.selection.take());
+                }
+            }
+            _ => unreachable!("checked by parse"),
+        }
+        statement.to_string()
+    }
+
+    /// A query returning one row per row that still matches the backfill's predicate, at
+    /// most `limit`.
+    #[must_use]
+    pub fn remaining_check(&self, limit: u64) -> String {
+        match &self.statement {
+            Statement::Update(u) => {
+                let mut from = u.table.to_string();
+                if let Some(extra) = &u.from {
+                    let tables = match extra {
+                        sqlparser::ast::UpdateTableFromKind::BeforeSet(t)
+                        | sqlparser::ast::UpdateTableFromKind::AfterSet(t) => t,
+                    };
+                    for t in tables {
+                        from.push_str(&format!(", {t}"));
+                    }
+                }
+                let selection = u.selection.as_ref().expect("checked by parse");
+                format!("SELECT 1 FROM {from} WHERE {selection} LIMIT {limit}")
+            }
+            Statement::Delete(d) => {
+                let tables = match &d.from {
+                    FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
+                };
+                let selection = d.selection.as_ref().expect("checked by parse");
+                format!(
+                    "SELECT 1 FROM {} WHERE {selection} LIMIT {limit}",
+                    tables[0]
+                )
+            }
+            Statement::Insert(ins) => {
+                let query = ins.source.as_ref().expect("checked by parse");
+                format!("SELECT 1 FROM ({query}) AS bellows_remaining LIMIT {limit}")
+            }
+            _ => unreachable!("checked by parse"),
+        }
+    }
+
+    fn ident(&self, name: &str) -> Ident {
+        let q = if self.dialect.is_mysql_family() {
+            '`'
+        } else {
+            '"'
+        };
+        Ident::with_quote(q, name)
+    }
+}
+
+/// How `factor` is referred to when it is `table` (its alias, else its name as written);
+/// `None` when it is another table.
+fn factor_qualifier(factor: &TableFactor, table: &str) -> Result<Option<Vec<Ident>>, String> {
+    let TableFactor::Table { name, alias, .. } = factor else {
+        return Ok(None);
+    };
+    if !same_table(name, table) {
+        return Ok(None);
+    }
+    Ok(Some(match alias {
+        Some(a) => vec![a.name.clone()],
+        None => name
+            .0
+            .iter()
+            .filter_map(|p| match p {
+                ObjectNamePart::Identifier(i) => Some(i.clone()),
+                ObjectNamePart::Function(_) => None,
+            })
+            .collect(),
+    }))
+}
+
+/// Does `name` (as written in SQL) name `table` (as written in the directive)?
+fn same_table(name: &ObjectName, table: &str) -> bool {
+    let written: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(i) if i.quote_style.is_some() => i.value.clone(),
+            ObjectNamePart::Identifier(i) => i.value.to_lowercase(),
+            ObjectNamePart::Function(f) => f.name.value.clone(),
+        })
+        .collect();
+    let wanted: Vec<String> = table.split('.').map(str::to_lowercase).collect();
+    let lowered: Vec<String> = written.iter().map(|w| w.to_lowercase()).collect();
+    lowered.ends_with(&wanted) || wanted.ends_with(&lowered)
+}
+
+fn last_name(name: &ObjectName) -> String {
+    match name.0.last() {
+        Some(ObjectNamePart::Identifier(i)) => i.value.to_lowercase(),
+        _ => String::new(),
+    }
+}
+
+/// The identifiers of an expression's text, lowercased.
+fn words(sql: &str, dialect: Dialect) -> Vec<String> {
+    Tokenizer::new(dialect.parser_dialect().as_ref(), sql)
+        .tokenize()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| match t {
+            Token::Word(w) => Some(w.value.to_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn first_words(sql: &str) -> String {
+    sql.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &[(&str, Placeholder)] = &[("id", Placeholder::Plain)];
+
+    fn key(k: &[(&str, Placeholder)]) -> Vec<(String, Placeholder)> {
+        k.iter().map(|(n, p)| ((*n).to_string(), *p)).collect()
+    }
+
+    #[test]
+    fn adds_the_range_to_the_predicate() {
+        let sql = "UPDATE users SET primary_email = email_address WHERE primary_email IS NULL";
+        let r = Rewritable::parse(sql, "users", Dialect::Postgres).unwrap();
+        assert_eq!(
+            r.batched(&key(KEY), true),
+            "UPDATE users SET primary_email = email_address WHERE (primary_email IS NULL) AND users.\"id\" > $1 AND users.\"id\" <= $2"
+        );
+        assert_eq!(
+            r.batched(&key(KEY), false),
+            "UPDATE users SET primary_email = email_address WHERE (primary_email IS NULL) AND users.\"id\" <= $1"
+        );
+        let r = Rewritable::parse(
+            "UPDATE t AS x SET b = a WHERE b IS NULL OR b <> a",
+            "t",
+            Dialect::Mysql,
+        )
+        .unwrap();
+        let composite = key(&[("k1", Placeholder::Plain), ("k`2", Placeholder::Plain)]);
+        assert_eq!(
+            r.batched(&composite, true),
+            "UPDATE t AS x SET b = a WHERE (b IS NULL OR b <> a) AND (x.`k1`, x.`k``2`) > (?, ?) AND (x.`k1`, x.`k``2`) <= (?, ?)"
+        );
+    }
+
+    #[test]
+    fn uuid_keys_are_cast() {
+        let r = Rewritable::parse("UPDATE t SET b = 1 WHERE b IS NULL", "t", Dialect::Postgres)
+            .unwrap();
+        let s = r.batched(&key(&[("id", Placeholder::Uuid)]), true);
+        assert!(
+            s.ends_with("t.\"id\" > CAST($1 AS UUID) AND t.\"id\" <= CAST($2 AS UUID)"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn insert_select_is_bounded_on_the_source() {
+        let sql = "INSERT INTO b (id, v) SELECT a.id, a.v FROM a WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.id = a.id)";
+        let r = Rewritable::parse(sql, "a", Dialect::Postgres).unwrap();
+        assert!(r
+            .batched(&key(KEY), true)
+            .ends_with("AND a.\"id\" > $1 AND a.\"id\" <= $2"));
+        assert!(r
+            .remaining_check(1)
+            .starts_with("SELECT 1 FROM (SELECT a.id"));
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_bound() {
+        let refuse =
+            |sql: &str, table: &str| Rewritable::parse(sql, table, Dialect::Postgres).unwrap_err();
+        assert!(refuse("UPDATE users SET a = b", "users").contains("without WHERE"));
+        assert!(
+            refuse("UPDATE users SET n = n + 1 WHERE id > 0", "users").contains("not idempotent")
+        );
+        assert!(refuse("UPDATE users SET a = b WHERE a IS NULL", "orders").contains("table=orders"));
+        assert!(refuse("SELECT 1", "t").contains("not `SELECT 1`"));
+        assert!(refuse(
+            "UPDATE t SET a = 1 WHERE a IS NULL; UPDATE t SET a = 2 WHERE a IS NULL",
+            "t"
+        )
+        .contains("exactly one"));
+        assert!(refuse("INSERT INTO b SELECT * FROM a", "a").contains("twice"));
+        let e = Rewritable::parse(
+            "UPDATE a JOIN b ON a.id = b.id SET a.x = b.x WHERE a.x IS NULL",
+            "a",
+            Dialect::Mysql,
+        )
+        .unwrap_err();
+        assert!(e.contains("multi-table"), "{e}");
+    }
+}

@@ -1,0 +1,295 @@
+//! One backfill run: find the key, fix the upper bound and split the key space among the
+//! workers (first run) or read the checkpoints (resume), run the parts (`part.rs`) until no
+//! key is left or a stop is requested, then mark it finished and count what still matches
+//! the predicate.
+
+use super::keys::{self, KeyKind, KeyedTable};
+use super::progress::{self, BackfillProgress, PartStart};
+use super::sizing::Sizer;
+use super::spec::BackfillSpec;
+use super::throttle::Throttle;
+use super::{millis, BackfillEvent, BackfillOutcome, Ending};
+use crate::db::Backend;
+use crate::{Dialect, Error, Result};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// At most this many remaining rows are counted by the final check.
+const REMAINING_CAP: u64 = 1000;
+
+/// One backfill to run and how.
+pub struct BackfillRun<'a> {
+    /// The migration.
+    pub version: i64,
+    /// Its name.
+    pub name: &'a str,
+    /// The backfill.
+    pub spec: &'a BackfillSpec,
+    /// Lock timeout of each batch.
+    pub lock_timeout: Duration,
+    /// Consecutive failed attempts of one batch before giving up.
+    pub retries: u32,
+    /// Parts of the key space worked in parallel, each on its own connection (fixed by the
+    /// first run; integer keys only).
+    pub workers: usize,
+    /// Set to stop after the current batch.
+    pub stop: &'a AtomicBool,
+}
+
+/// What the parts of a run share.
+pub(super) struct Shared<'a, 'o> {
+    pub(super) job: &'a BackfillRun<'a>,
+    pub(super) keyed: &'a KeyedTable,
+    observer: RefCell<&'a mut (dyn FnMut(&BackfillEvent) + 'o)>,
+    pub(super) throttle: tokio::sync::Mutex<&'a mut Throttle>,
+    pub(super) outcome: RefCell<BackfillOutcome>,
+    /// Rows done, keys done, estimate, over all parts.
+    pub(super) totals: RefCell<(u64, u64, u64)>,
+    pub(super) started: Instant,
+    /// A part failed: the others stop after their batch.
+    pub(super) halt: AtomicBool,
+}
+
+impl Shared<'_, '_> {
+    pub(super) fn emit(&self, e: &BackfillEvent) {
+        (self.observer.borrow_mut())(e);
+    }
+
+    pub(super) fn stopping(&self) -> bool {
+        self.job.stop.load(Ordering::SeqCst) || self.halt.load(Ordering::SeqCst)
+    }
+}
+
+/// Run (or resume) a backfill to its end or until `stop` is set.
+///
+/// # Errors
+/// [`Error::Backfill`] when the table or key cannot be used (before any row is touched);
+/// [`Error::Statement`] when the statement fails; database errors.
+pub async fn run(
+    db: &mut dyn Backend,
+    job: &BackfillRun<'_>,
+    throttle: &mut Throttle,
+    observer: &mut dyn FnMut(&BackfillEvent),
+) -> Result<BackfillOutcome> {
+    let spec = job.spec;
+    let refuse = |message: String| Error::Backfill {
+        version: job.version,
+        file: spec.file.clone(),
+        line: spec.line,
+        message,
+    };
+    let keyed = keys::resolve(db, &spec.table, spec.key.as_deref())
+        .await?
+        .map_err(refuse)?;
+    let names: Vec<String> = keyed.key.iter().map(|k| k.name.clone()).collect();
+    let mut parts = progress::load_parts(db, job.version).await?;
+    if let Some(p) = parts.first().filter(|p| p.key_columns != names) {
+        return Err(refuse(format!(
+            "the backfill started over key ({}) and the key is now ({}); finish it with the original key",
+            p.key_columns.join(", "),
+            names.join(", ")
+        )));
+    }
+    if parts.is_empty() {
+        start(db, &keyed, job, &names).await?;
+        parts = progress::load_parts(db, job.version).await?;
+    } else if job.workers > 1 && parts.len() != job.workers {
+        tracing::info!(
+            "backfill of {}: resuming with the {} part(s) it started with",
+            job.version,
+            parts.len()
+        );
+    }
+    let sum = |f: fn(&BackfillProgress) -> u64| parts.iter().map(f).sum::<u64>();
+    let totals = (
+        sum(|p| p.rows_done),
+        sum(|p| p.keys_done),
+        sum(|p| p.rows_estimate),
+    );
+    observer(&BackfillEvent::Started {
+        version: job.version,
+        name: job.name.to_string(),
+        table: spec.table.clone(),
+        rows_estimate: totals.2,
+        keys_done: totals.1,
+        rows_done: totals.0,
+    });
+    let pending: Vec<BackfillProgress> = parts
+        .into_iter()
+        .filter(|p| !p.finished && p.max_key.is_some())
+        .collect();
+    let mut extra = Vec::new();
+    for _ in 1..pending.len() {
+        extra.push(db.open_another().await?);
+    }
+    let shared = Shared {
+        job,
+        keyed: &keyed,
+        observer: RefCell::new(observer),
+        throttle: tokio::sync::Mutex::new(throttle),
+        outcome: RefCell::new(BackfillOutcome {
+            version: job.version,
+            name: job.name.to_string(),
+            ending: Ending::Finished,
+            rows: 0,
+            batches: 0,
+            max_batch_ms: 0,
+            duration_ms: 0,
+            remaining: 0,
+        }),
+        totals: RefCell::new(totals),
+        started: Instant::now(),
+        halt: AtomicBool::new(false),
+    };
+    let results = {
+        let conns = std::iter::once(&mut *db).chain(extra.iter_mut().map(|b| &mut **b));
+        let loops = pending
+            .into_iter()
+            .zip(conns)
+            .map(|(prog, conn)| super::part::run(conn, prog, &shared));
+        futures_util::future::join_all(loops).await
+    };
+    let mut stopped = false;
+    for r in results {
+        stopped |= r?;
+    }
+    let mut outcome = shared.outcome.into_inner();
+    let (rows_done, _, _) = shared.totals.into_inner();
+    let observer = shared.observer.into_inner();
+    if stopped {
+        outcome.ending = Ending::Stopped;
+        outcome.duration_ms = millis(shared.started.elapsed());
+        observer(&BackfillEvent::Stopped {
+            version: job.version,
+            rows_done,
+        });
+        return Ok(outcome);
+    }
+    progress::finish(db, job.version).await?;
+    outcome.remaining = remaining_rows(db, spec).await?;
+    outcome.duration_ms = millis(shared.started.elapsed());
+    observer(&BackfillEvent::Finished {
+        version: job.version,
+        rows_done,
+        remaining: outcome.remaining,
+    });
+    Ok(outcome)
+}
+
+/// First run: fix the upper bound, split the key space, estimate the rows, record the start.
+async fn start(
+    db: &mut dyn Backend,
+    keyed: &KeyedTable,
+    job: &BackfillRun<'_>,
+    names: &[String],
+) -> Result<()> {
+    let spec = job.spec;
+    let first = |rows: Vec<Vec<Option<String>>>| rows.into_iter().next();
+    let edge = |r: Option<Vec<Option<String>>>| -> Option<Vec<String>> {
+        r.map(|r| r.into_iter().map(Option::unwrap_or_default).collect())
+    };
+    let max_key = edge(first(db.query_rows(&keyed.edge_key_sql(true), &[]).await?));
+    let mut parts = vec![PartStart {
+        from: None,
+        to: max_key.clone(),
+    }];
+    if job.workers > 1 && max_key.is_some() {
+        let int = keyed.key.len() == 1 && keyed.key[0].kind == KeyKind::Int;
+        if int {
+            let min_key = edge(first(db.query_rows(&keyed.edge_key_sql(false), &[]).await?));
+            let int_of = |k: &Option<Vec<String>>| -> Option<i128> {
+                k.as_ref()?.first()?.parse::<i128>().ok()
+            };
+            if let (Some(lo), Some(hi)) = (int_of(&min_key), int_of(&max_key)) {
+                parts = split(lo - 1, hi, job.workers);
+            }
+        } else {
+            tracing::warn!(
+                "backfill of {}: workers need a single integer key; running one",
+                job.version
+            );
+        }
+    }
+    let (sql, binds) = keyed.estimate_sql();
+    let read = |rows: Vec<Vec<Option<String>>>| {
+        first(rows)
+            .and_then(|r| r.into_iter().next().flatten())
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let mut estimate = read(db.query_rows(sql, binds).await?);
+    if estimate <= 0 && max_key.is_some() {
+        estimate = read(db.query_rows(&keyed.count_sql(), &[]).await?);
+    }
+    let estimate = u64::try_from(estimate).unwrap_or(0);
+    let first_size = Sizer::new(spec, None, spec.max_rows_per_sec).size();
+    progress::insert(db, job.version, names, &parts, estimate, first_size).await?;
+    tracing::debug!(
+        "backfill of {}: {estimate} rows estimated, {} part(s), upper key {max_key:?}",
+        job.version,
+        parts.len()
+    );
+    Ok(())
+}
+
+/// Split the integer keys in (`lo`, `hi`] into at most `n` parts of equal span.
+fn split(lo: i128, hi: i128, n: usize) -> Vec<PartStart> {
+    let span = hi - lo;
+    let n = i128::try_from(n).unwrap_or(1).clamp(1, span.max(1));
+    let at = |i: i128| vec![(lo + span * i / n).to_string()];
+    (0..n)
+        .map(|i| PartStart {
+            from: (i > 0).then(|| at(i)),
+            to: Some(at(i + 1)),
+        })
+        .collect()
+}
+
+/// How many rows still match the backfill's predicate (counted up to 1000).
+///
+/// # Errors
+/// Database errors.
+pub async fn remaining_rows(db: &mut dyn Backend, spec: &BackfillSpec) -> Result<u64> {
+    let ty = if db.dialect() == Dialect::Postgres {
+        "text"
+    } else {
+        "CHAR"
+    };
+    let sql = format!(
+        "SELECT CAST(count(*) AS {ty}) FROM ({}) AS bellows_check",
+        spec.statement.remaining_check(REMAINING_CAP)
+    );
+    let rows = db.query_rows(&sql, &[]).await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_integer_keys_evenly() {
+        let parts = split(0, 100, 4);
+        let bounds: Vec<_> = parts
+            .iter()
+            .map(|p| (p.from.clone(), p.to.clone()))
+            .collect();
+        let k = |v: &str| Some(vec![v.to_string()]);
+        assert_eq!(
+            bounds,
+            vec![
+                (None, k("25")),
+                (k("25"), k("50")),
+                (k("50"), k("75")),
+                (k("75"), k("100"))
+            ]
+        );
+        assert_eq!(split(9, 10, 8).len(), 1);
+    }
+}

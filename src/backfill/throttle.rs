@@ -1,0 +1,122 @@
+//! When to pause between batches: a rows-per-second ceiling, replication lag above the
+//! allowed maximum (PostgreSQL replicas seen from the primary; MySQL/MariaDB replicas named
+//! with `--replica`), and a health query of the user's that says "pause". Each pause comes
+//! with its reason.
+
+use crate::db::Backend;
+use std::time::{Duration, Instant};
+
+/// How often replica lag is read at most.
+const LAG_EVERY: Duration = Duration::from_secs(1);
+/// Longest single pause for lag (lag is read again after it).
+const LAG_PAUSE: Duration = Duration::from_secs(2);
+
+/// Pausing decisions for one backfill run.
+pub struct Throttle {
+    max_rows_per_sec: Option<u64>,
+    max_lag: Duration,
+    replicas: Vec<Box<dyn Backend>>,
+    health: Option<String>,
+    started: Instant,
+    rows: u64,
+    last_lag_check: Option<Instant>,
+}
+
+impl Throttle {
+    /// A throttle; `replicas` are connections to MySQL/MariaDB replicas to watch;
+    /// `health` a query whose true result means "pause".
+    #[must_use]
+    pub fn new(
+        max_rows_per_sec: Option<u64>,
+        max_lag: Duration,
+        replicas: Vec<Box<dyn Backend>>,
+        health: Option<String>,
+    ) -> Throttle {
+        Throttle {
+            max_rows_per_sec,
+            max_lag,
+            replicas,
+            health,
+            started: Instant::now(),
+            rows: 0,
+            last_lag_check: None,
+        }
+    }
+
+    /// Count rows a batch processed.
+    pub fn record(&mut self, rows: u64) {
+        self.rows += rows;
+    }
+
+    /// How long to pause before the next batch, and why; `None`: go on.
+    pub async fn pause(&mut self, primary: &mut dyn Backend) -> Option<(Duration, String)> {
+        if let Some(limit) = self.max_rows_per_sec.filter(|l| *l > 0) {
+            #[allow(clippy::cast_precision_loss)]
+            let due = Duration::from_secs_f64(self.rows as f64 / limit as f64);
+            let elapsed = self.started.elapsed();
+            if due > elapsed {
+                return Some((due - elapsed, format!("max-rows-per-sec={limit}")));
+            }
+        }
+        if self.last_lag_check.is_some_and(|t| t.elapsed() < LAG_EVERY) {
+            return None;
+        }
+        self.last_lag_check = Some(Instant::now());
+        let mut worst: Option<(Duration, String)> = None;
+        let mut consider = |lag: Option<Duration>, source: &str| {
+            if let Some(lag) = lag {
+                if lag > self.max_lag && worst.as_ref().is_none_or(|(w, _)| lag > *w) {
+                    worst = Some((lag, source.to_string()));
+                }
+            }
+        };
+        match primary.replica_lag().await {
+            Ok(lag) => consider(lag, "a replica"),
+            Err(e) => tracing::warn!("could not read replica lag: {e}"),
+        }
+        for (i, replica) in self.replicas.iter_mut().enumerate() {
+            match replica.replica_lag().await {
+                Ok(lag) => consider(lag, &format!("replica #{}", i + 1)),
+                Err(e) => tracing::warn!("could not read the lag of replica #{}: {e}", i + 1),
+            }
+        }
+        if let Some((lag, source)) = worst {
+            return Some((
+                LAG_PAUSE,
+                format!(
+                    "replication lag of {source} is {lag:.1?}, above {:?}",
+                    self.max_lag
+                ),
+            ));
+        }
+        let query = self.health.as_deref()?;
+        let ty = if primary.dialect() == crate::Dialect::Postgres {
+            "text"
+        } else {
+            "CHAR"
+        };
+        let sql = format!("SELECT CAST(({query}) AS {ty})");
+        match primary.query_rows(&sql, &[]).await {
+            Ok(rows) => {
+                let value = rows
+                    .into_iter()
+                    .next()
+                    .and_then(|r| r.into_iter().next().flatten());
+                matches!(value.as_deref(), Some("t" | "true" | "1"))
+                    .then(|| (LAG_PAUSE, format!("the health query says pause ({query})")))
+            }
+            Err(e) => {
+                tracing::warn!("the health query failed, pausing: {e}");
+                Some((LAG_PAUSE, format!("the health query failed: {e}")))
+            }
+        }
+    }
+}
+
+impl Throttle {
+    /// Give back the replica connections (for the next backfill's throttle).
+    #[must_use]
+    pub fn into_replicas(self) -> Vec<Box<dyn Backend>> {
+        self.replicas
+    }
+}

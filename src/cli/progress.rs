@@ -1,0 +1,207 @@
+//! Showing backfills as they run: a progress bar per backfill on a terminal, a plain line
+//! every few seconds otherwise, one JSON event per line with `--format json`.
+
+use super::Format;
+use bellows::backfill::BackfillEvent;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+/// Plain progress lines come at most this often.
+const LINE_EVERY: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Bar,
+    Lines,
+    Json,
+    Quiet,
+}
+
+/// Turns backfill events into bars, lines or JSON.
+pub struct Reporter {
+    mode: Mode,
+    bar: Option<ProgressBar>,
+    last_line: Option<Instant>,
+}
+
+impl Reporter {
+    pub fn new(format: Format, quiet: bool) -> Reporter {
+        let mode = if format == Format::Json {
+            Mode::Json
+        } else if quiet {
+            Mode::Quiet
+        } else if std::io::stderr().is_terminal() {
+            Mode::Bar
+        } else {
+            Mode::Lines
+        };
+        Reporter {
+            mode,
+            bar: None,
+            last_line: None,
+        }
+    }
+
+    pub fn event(&mut self, e: &BackfillEvent) {
+        match self.mode {
+            Mode::Json => outln!("{}", serde_json::to_string(e).unwrap_or_default()),
+            Mode::Quiet => {}
+            Mode::Bar => self.bar_event(e),
+            Mode::Lines => self.line_event(e),
+        }
+    }
+
+    /// Leave the last bar on screen as it is.
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.abandon();
+        }
+    }
+
+    fn bar_event(&mut self, e: &BackfillEvent) {
+        match e {
+            BackfillEvent::Started {
+                version,
+                name,
+                rows_estimate,
+                keys_done,
+                ..
+            } => {
+                self.finish();
+                let bar = ProgressBar::with_draw_target(
+                    Some((*rows_estimate).max(*keys_done)),
+                    ProgressDrawTarget::stderr(),
+                );
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{prefix} [{bar:30}] {human_pos}/~{human_len} rows  {per_sec}  {msg}  ETA {eta}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                bar.set_prefix(format!("{version} {name}"));
+                bar.set_position(*keys_done);
+                bar.reset_eta();
+                self.bar = Some(bar);
+            }
+            BackfillEvent::Batch {
+                keys_done,
+                batch_size,
+                ..
+            } => {
+                if let Some(bar) = &self.bar {
+                    if bar.length().is_some_and(|l| *keys_done > l) {
+                        bar.set_length(*keys_done);
+                    }
+                    bar.set_position(*keys_done);
+                    bar.set_message(format!("batch {batch_size}"));
+                }
+            }
+            other => {
+                let line = describe(other);
+                match self.bar.take() {
+                    Some(bar) if is_end(other) => {
+                        bar.finish_with_message("done");
+                        eprintln!("{line}");
+                    }
+                    Some(bar) => {
+                        bar.println(line);
+                        self.bar = Some(bar);
+                    }
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
+    }
+
+    fn line_event(&mut self, e: &BackfillEvent) {
+        if let BackfillEvent::Batch { .. } = e {
+            if self.last_line.is_some_and(|t| t.elapsed() < LINE_EVERY) {
+                return;
+            }
+            self.last_line = Some(Instant::now());
+        }
+        eprintln!("{}", describe(e));
+    }
+}
+
+fn is_end(e: &BackfillEvent) -> bool {
+    matches!(
+        e,
+        BackfillEvent::Finished { .. } | BackfillEvent::Stopped { .. }
+    )
+}
+
+/// One plain line per event.
+fn describe(e: &BackfillEvent) -> String {
+    match e {
+        BackfillEvent::Started {
+            version,
+            name,
+            table,
+            rows_estimate,
+            keys_done,
+            ..
+        } => {
+            let resume = if *keys_done > 0 {
+                format!(", resuming after {keys_done} keys")
+            } else {
+                String::new()
+            };
+            format!("backfill {version} {name}: table {table}, ~{rows_estimate} rows{resume}")
+        }
+        BackfillEvent::Batch {
+            version,
+            rows_done,
+            keys_done,
+            rows_estimate,
+            batch_size,
+            rows_per_sec,
+            ..
+        } => {
+            let pct = (keys_done * 100)
+                .checked_div(*rows_estimate)
+                .map(|v| format!("{}%, ", v.min(100)))
+                .unwrap_or_default();
+            #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let eta = if *rows_per_sec > 0.0 {
+                let left = rows_estimate.saturating_sub(*keys_done) as f64 / rows_per_sec;
+                format!(", ETA {}s", left.ceil() as u64)
+            } else {
+                String::new()
+            };
+            format!(
+                "backfill {version}: {pct}{keys_done}/~{rows_estimate} keys, {rows_done} rows processed, {rows_per_sec:.0} rows/s, batch {batch_size}{eta}"
+            )
+        }
+        BackfillEvent::Paused {
+            version,
+            reason,
+            ms,
+        } => format!("backfill {version}: pausing {ms} ms: {reason}"),
+        BackfillEvent::Retrying {
+            version,
+            attempt,
+            error,
+            batch_size,
+        } => format!(
+            "backfill {version}: batch failed (attempt {attempt}): {error}; retrying with {batch_size} keys"
+        ),
+        BackfillEvent::Finished {
+            version,
+            rows_done,
+            remaining,
+        } => {
+            let left = if *remaining > 0 {
+                format!("; warning: {remaining} rows still match the predicate, contract will wait for them")
+            } else {
+                String::new()
+            };
+            format!("backfill {version}: finished, {rows_done} rows processed{left}")
+        }
+        BackfillEvent::Stopped { version, rows_done } => format!(
+            "backfill {version}: stopped after {rows_done} rows; run it again to resume"
+        ),
+    }
+}

@@ -1,0 +1,207 @@
+//! `backfill` and `up`: the pending backfills of expanded migrations in version order, under
+//! the migration lock, moving each from expanded through backfilling to backfilled; `up` is
+//! expand then backfill (never contract).
+
+use super::expand::Applied;
+use super::{record_of, Runner};
+use crate::backfill::{
+    self, BackfillEvent, BackfillOutcome, BackfillRun, BackfillSpec, Ending, Throttle,
+};
+use crate::db::{self, DatabaseUrl, Event, Progress, Record, State};
+use crate::{Error, PhaseKind, Result};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// How backfills throttle, beyond what each backfill section says.
+#[derive(Debug, Clone)]
+pub struct BackfillOptions {
+    /// Pause while a replica lags more than this (default 10 s).
+    pub max_replica_lag: Duration,
+    /// MySQL/MariaDB replicas to watch (PostgreSQL replicas are seen from the primary).
+    pub replicas: Vec<DatabaseUrl>,
+    /// A query returning one boolean; batches pause while it is true (e.g. load too high).
+    pub pause_while: Option<String>,
+    /// Parts of the key space worked in parallel on their own connections (default 1;
+    /// integer keys only; fixed by a backfill's first run).
+    pub workers: usize,
+}
+
+impl Default for BackfillOptions {
+    fn default() -> Self {
+        BackfillOptions {
+            max_replica_lag: Duration::from_secs(10),
+            replicas: Vec::new(),
+            pause_while: None,
+            workers: 1,
+        }
+    }
+}
+
+impl Runner {
+    /// Run the pending backfills of expanded migrations (up to `target`), in version order.
+    /// Setting `stop` ends the run after the batch in flight; the next run resumes.
+    ///
+    /// # Errors
+    /// [`Error::UnknownVersion`], a target without backfill or not expanded; a backfill that
+    /// cannot run ([`Error::Backfill`], before any row is touched); statement and lock errors.
+    pub async fn backfill(
+        &mut self,
+        target: Option<i64>,
+        options: &BackfillOptions,
+        stop: &AtomicBool,
+        observer: &mut dyn FnMut(&BackfillEvent),
+    ) -> Result<Vec<BackfillOutcome>> {
+        self.check_backfill_target(target)?;
+        let records = self.lock().await?;
+        let result = self
+            .backfill_locked(&records, target, options, stop, observer)
+            .await;
+        self.unlock(result).await
+    }
+
+    /// `up`: every pending expand phase, then every pending backfill; never a contract.
+    ///
+    /// # Errors
+    /// As [`Runner::expand`] and [`Runner::backfill`].
+    pub async fn up(
+        &mut self,
+        options: &BackfillOptions,
+        stop: &AtomicBool,
+        observer: &mut dyn FnMut(&BackfillEvent),
+    ) -> Result<(Vec<Applied>, Vec<BackfillOutcome>)> {
+        let records = self.lock().await?;
+        let result = async {
+            let applied = self.expand_locked(&records).await?;
+            let records = self.db.records().await?;
+            let outcomes = self
+                .backfill_locked(&records, None, options, stop, observer)
+                .await?;
+            Ok((applied, outcomes))
+        }
+        .await;
+        self.unlock(result).await
+    }
+
+    fn check_backfill_target(&self, target: Option<i64>) -> Result<()> {
+        let Some(v) = target else { return Ok(()) };
+        let m = self
+            .migrations
+            .iter()
+            .find(|m| m.version == v)
+            .ok_or(Error::UnknownVersion(v))?;
+        if m.runnable_phase(PhaseKind::Backfill).is_none() {
+            return Err(Error::Refused(format!(
+                "migration {v} ({}) has no backfill section",
+                m.name
+            )));
+        }
+        Ok(())
+    }
+
+    async fn backfill_locked(
+        &mut self,
+        records: &[Record],
+        target: Option<i64>,
+        options: &BackfillOptions,
+        stop: &AtomicBool,
+        observer: &mut dyn FnMut(&BackfillEvent),
+    ) -> Result<Vec<BackfillOutcome>> {
+        let dialect = self.db.dialect();
+        let mut replicas = Vec::new();
+        for url in &options.replicas {
+            replicas.push(db::connect(url).await?);
+        }
+        let mut outcomes = Vec::new();
+        let migrations = self.migrations.clone();
+        for m in migrations
+            .iter()
+            .filter(|m| target.is_none_or(|t| m.version <= t))
+        {
+            let Some(spec) = BackfillSpec::of(m, dialect)? else {
+                continue;
+            };
+            let state = record_of(records, m.version).map_or(State::Pending, |r| r.state);
+            match state {
+                State::Expanded | State::Backfilling => {}
+                State::Pending | State::Expanding if target == Some(m.version) => {
+                    return Err(Error::Refused(format!(
+                        "migration {} ({}) is not expanded yet; run `bellows expand` (or `bellows up`) first",
+                        m.version, m.name
+                    )))
+                }
+                _ => continue,
+            }
+            let phase = m.phase(PhaseKind::Backfill).expect("has a backfill");
+            let sql = phase.normalized_sql();
+            let progress = |finished| Progress {
+                version: m.version,
+                name: &m.name,
+                phase: PhaseKind::Backfill,
+                statements_done: usize::from(finished),
+                finished,
+                checksum: &phase.checksum,
+                sql: &sql,
+                actor: &self.settings.actor,
+                host: &self.settings.host,
+            };
+            self.db.write_progress(&progress(false)).await?;
+            let job = BackfillRun {
+                version: m.version,
+                name: &m.name,
+                spec: &spec,
+                lock_timeout: self.settings.lock_timeout,
+                retries: self.settings.lock_retries,
+                workers: options.workers.max(1),
+                stop,
+            };
+            let mut throttle = Throttle::new(
+                spec.max_rows_per_sec,
+                options.max_replica_lag,
+                std::mem::take(&mut replicas),
+                options.pause_while.clone(),
+            );
+            let outcome = backfill::run(self.db.as_mut(), &job, &mut throttle, observer).await;
+            replicas = throttle.into_replicas();
+            let outcome = outcome?;
+            let ending = outcome.ending;
+            if ending == Ending::Finished {
+                self.db.write_progress(&progress(true)).await?;
+                let detail = serde_json::json!({
+                    "phase": PhaseKind::Backfill,
+                    "rows": outcome.rows,
+                    "batches": outcome.batches,
+                    "duration_ms": outcome.duration_ms,
+                    "remaining": outcome.remaining,
+                });
+                self.db
+                    .record_event(&Event {
+                        kind: "phase",
+                        version: Some(m.version),
+                        actor: &self.settings.actor,
+                        detail,
+                    })
+                    .await?;
+            }
+            outcomes.push(outcome);
+            if ending == Ending::Stopped {
+                break;
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Rows of `version`'s backfill still matching its predicate (up to 1000), or `None`
+    /// when it has no backfill.
+    pub(super) async fn backfill_remaining(&mut self, version: i64) -> Result<Option<u64>> {
+        let dialect = self.db.dialect();
+        let Some(m) = self.migrations.iter().find(|m| m.version == version) else {
+            return Ok(None);
+        };
+        let Some(spec) = BackfillSpec::of(m, dialect)? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            backfill::remaining_rows(self.db.as_mut(), &spec).await?,
+        ))
+    }
+}

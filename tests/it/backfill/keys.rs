@@ -1,0 +1,117 @@
+//! Keys other than one integer column: text, uuid and composite keys, and an
+//! `INSERT ... SELECT` backfill, each in many small batches.
+
+use super::number;
+use crate::common::{migrations, settings, Engine, TestDb};
+use bellows::engine::BackfillOptions;
+use std::sync::atomic::AtomicBool;
+
+/// Backfill `t` (filled by `setup`) with `batch=97` over `key`; every row is filled once.
+async fn backfill_over(engine: Engine, setup: &str, directives: &str, rows: i64) {
+    let db = TestDb::new(engine, "bf_keys").await;
+    for s in setup.split(";\n").filter(|s| !s.trim().is_empty()) {
+        db.sql(s).await;
+    }
+    let file = format!(
+        "-- bellows:backfill table=t batch=97 {directives}\nUPDATE t SET v = 1, touched = touched + 1 WHERE v IS NULL;\n"
+    );
+    let dir = migrations(&[("1_fill.sql", &file)]);
+    let mut runner = db.runner(dir.path(), settings()).await;
+    let (_, outcomes) = runner
+        .up(
+            &BackfillOptions::default(),
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes[0].rows,
+        u64::try_from(rows).unwrap(),
+        "{directives}"
+    );
+    assert!(outcomes[0].batches > 5);
+    let bad = number(
+        &db,
+        "SELECT CAST(count(*) AS CHAR) FROM t WHERE v IS NULL OR touched <> 1",
+    )
+    .await;
+    assert_eq!(bad, 0, "{setup}");
+}
+
+#[tokio::test]
+async fn postgres_text_uuid_and_composite_keys() {
+    let cols = "v int, touched int NOT NULL DEFAULT 0";
+    backfill_over(
+        Engine::Postgres,
+        &format!("CREATE TABLE t (id text PRIMARY KEY, {cols});\nINSERT INTO t (id) SELECT md5(g::text) || ' O''k' FROM generate_series(1, 3000) g"),
+        "",
+        3000,
+    )
+    .await;
+    backfill_over(
+        Engine::Postgres,
+        &format!("CREATE TABLE t (id uuid PRIMARY KEY, {cols});\nINSERT INTO t (id) SELECT md5(g::text)::uuid FROM generate_series(1, 3000) g"),
+        "",
+        3000,
+    )
+    .await;
+    backfill_over(
+        Engine::Postgres,
+        &format!("CREATE TABLE t (a int NOT NULL, b text NOT NULL, {cols}, PRIMARY KEY (a, b));\nINSERT INTO t (a, b) SELECT g % 7, md5(g::text) FROM generate_series(1, 3000) g"),
+        "",
+        3000,
+    )
+    .await;
+    backfill_over(
+        Engine::Postgres,
+        &format!("CREATE TABLE t (id serial PRIMARY KEY, code text NOT NULL UNIQUE, {cols});\nINSERT INTO t (code) SELECT md5(g::text) FROM generate_series(1, 3000) g"),
+        "key=code",
+        3000,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn mariadb_text_and_composite_keys() {
+    let cols = "v int NULL, touched int NOT NULL DEFAULT 0";
+    backfill_over(
+        Engine::Mysql,
+        &format!("CREATE TABLE t (id varchar(64) PRIMARY KEY, {cols});\nINSERT INTO t (id) SELECT CONCAT(MD5(seq), ' O''k\\\\') FROM seq_1_to_3000"),
+        "",
+        3000,
+    )
+    .await;
+    backfill_over(
+        Engine::Mysql,
+        &format!("CREATE TABLE t (a int NOT NULL, b varchar(40) NOT NULL, {cols}, PRIMARY KEY (a, b));\nINSERT INTO t (a, b) SELECT seq % 7, MD5(seq) FROM seq_1_to_3000"),
+        "",
+        3000,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_insert_select_backfill() {
+    let db = TestDb::new(Engine::Postgres, "bf_insert").await;
+    db.sql("CREATE TABLE src (id bigint PRIMARY KEY, v text NOT NULL); CREATE TABLE dst (id bigint PRIMARY KEY, v text NOT NULL);
+            INSERT INTO src SELECT g, 'v' || g FROM generate_series(1, 5000) g; INSERT INTO dst VALUES (10, 'v10')")
+        .await;
+    let file = "-- bellows:backfill table=src batch=333\nINSERT INTO dst (id, v) SELECT s.id, s.v FROM src AS s WHERE NOT EXISTS (SELECT 1 FROM dst WHERE dst.id = s.id);\n";
+    let dir = migrations(&[("1_copy.sql", file)]);
+    let mut runner = db.runner(dir.path(), settings()).await;
+    let (_, outcomes) = runner
+        .up(
+            &BackfillOptions::default(),
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcomes[0].rows, 4999);
+    assert_eq!(outcomes[0].remaining, 0);
+    assert_eq!(
+        number(&db, "SELECT CAST(count(*) AS CHAR) FROM dst").await,
+        5000
+    );
+}
