@@ -163,6 +163,7 @@ async fn lock_queue(engine: Engine, lock_timeout: &str) {
         }
     })
     .await;
+    eprintln!("{engine:?}: the app's worst wait {worst:?} under bellows (applied after {took:?}), {worst_plain:?} under a plain ALTER");
     assert!(
         worst_plain > Duration::from_secs(3),
         "a plain ALTER queues every reader behind the long transaction: {worst_plain:?}"
