@@ -235,6 +235,11 @@ pub fn plan(plan: &[PlannedPhase], format: Format, note: Option<&str>) -> i32 {
         };
         outln!("== {} {} — {}{gate}{resume}", p.version, p.name, p.phase);
         for s in &p.statements {
+            if p.phase == bellows::PhaseKind::Backfill {
+                outln!("-- {}:{} [`bellows backfill`: key-range batches, each a transaction with its checkpoint]", p.file, s.line);
+                outln!("{};", s.sql);
+                continue;
+            }
             let how = match (s.in_transaction, s.lock_timeout) {
                 (true, _) => format!("step {} in transaction", s.step),
                 (false, true) => format!("step {} alone, no transaction", s.step),
