@@ -7,4 +7,5 @@ mod embed;
 mod gate;
 mod generate;
 mod lint;
+mod proof;
 mod runner;
