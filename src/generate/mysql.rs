@@ -121,7 +121,7 @@ fn sync_column(
                 format!("ALTER TABLE {t} ADD COLUMN {n} {new_type}, ALGORITHM=INSTANT"),
                 update_trigger,
                 format!(
-                    "CREATE TRIGGER {ins} BEFORE INSERT ON {t} FOR EACH ROW\nBEGIN\n    IF NEW.{n} IS NULL THEN\n        SET NEW.{n} = {forward};\n    ELSEIF NEW.{o} IS NULL THEN\n        SET NEW.{o} = {backward};\n    END IF;\nEND"
+                    "CREATE TRIGGER {ins} BEFORE INSERT ON {t} FOR EACH ROW\nBEGIN\n    IF NEW.{n} IS NULL THEN\n        SET NEW.{n} = {forward};\n    ELSE\n        SET NEW.{o} = {backward};\n    END IF;\nEND"
                 ),
             ],
         ),

@@ -123,7 +123,7 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         IF NEW.{n} IS NULL THEN
             NEW.{n} := {forward};
-        ELSIF NEW.{o} IS NULL THEN
+        ELSE
             NEW.{o} := {backward};
         END IF;
     ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN
