@@ -7,7 +7,11 @@ use crate::{Error, Result};
 /// The sections of a recipe, in file order.
 pub fn sections(r: &Recipe) -> Result<Vec<Section>> {
     Ok(match &r.op {
-        Op::RenameColumn { table, old, new, column_type } => sync_column(r, table, old, new, column_type, "{}", "{}"),
+        Op::RenameColumn { table, old, new, column_type } => {
+            let mut sections = sync_column(r, table, old, new, column_type, "{}", "{}");
+            default_for_old_column(r, &mut sections, table, old, column_type);
+            sections
+        }
         Op::ChangeType { table, column, new_type, new_column, using, reverse } => {
             sync_column(r, table, column, new_column, new_type, using.as_deref().unwrap_or("{}"), reverse.as_deref().unwrap_or("{}"))
         }
@@ -89,6 +93,53 @@ fn index_recipe(r: &Recipe, table: &str, columns: &[String], unique: bool) -> Ve
             )],
         ),
     ]
+}
+
+/// A literal default for a column of `column_type`, for the families that take one.
+fn default_literal(column_type: &str) -> Option<&'static str> {
+    let t = column_type.to_ascii_lowercase();
+    if t.contains("char") || t.starts_with("enum") || t.starts_with("set") {
+        Some("''")
+    } else if [
+        "int", "decimal", "numeric", "float", "double", "real", "bit",
+    ]
+    .iter()
+    .any(|k| t.contains(k))
+    {
+        Some("0")
+    } else {
+        None
+    }
+}
+
+/// MySQL checks a NOT NULL column without a default before BEFORE INSERT triggers run, so
+/// the new app's inserts (which omit the old column) would be refused: give the old column a
+/// default in the expand phase (metadata only; the insert trigger overwrites it from the new
+/// column, so it never reaches a row) and drop it in the down section.
+fn default_for_old_column(
+    r: &Recipe,
+    sections: &mut [Section],
+    table: &str,
+    old: &str,
+    column_type: &str,
+) {
+    let Some(literal) = default_literal(column_type) else {
+        return;
+    };
+    let (t, o) = (r.q(table), r.q(old));
+    for (marker, comment, statements) in sections.iter_mut() {
+        if marker == "expand" {
+            statements.insert(
+                1,
+                format!("ALTER TABLE {t} ALTER COLUMN {o} SET DEFAULT {literal}"),
+            );
+            comment.push_str(
+                "\nThe old column gets a default: the server checks NOT NULL before triggers run.",
+            );
+        } else if marker == "down" {
+            statements.push(format!("ALTER TABLE {t} ALTER COLUMN {o} DROP DEFAULT"));
+        }
+    }
 }
 
 /// New column kept in step with the old one by triggers (see the PostgreSQL twin); the

@@ -255,12 +255,10 @@ async fn rename_column_with_both_app_versions_running_postgres() {
     rename_column_with_both_app_versions_running(Engine::Postgres).await;
 }
 
-/// Found by this test, not fixed yet: MariaDB refuses the new app's INSERT that omits the
-/// old NOT NULL column ("Field 'email_address' doesn't have a default value", 1364) before
-/// the BEFORE INSERT trigger can fill it. The MySQL rename-column/change-type recipes must
-/// give the old column a default (or make it nullable) in the expand phase.
+/// This test found that MariaDB refuses an INSERT omitting a NOT NULL column without a
+/// default (1364) before BEFORE INSERT triggers run; the MySQL recipe now gives the old
+/// column a default in the expand phase.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "MySQL recipes: the old NOT NULL column needs a default in the expand phase (issue 6)"]
 async fn rename_column_with_both_app_versions_running_mariadb() {
     rename_column_with_both_app_versions_running(Engine::Mysql).await;
 }
