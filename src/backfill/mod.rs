@@ -14,7 +14,9 @@ mod spec;
 mod throttle;
 
 pub use keys::{KeyColumn, KeyKind};
-pub use progress::{load as load_progress, load_all as load_all_progress, BackfillProgress};
+pub use progress::{
+    load as load_progress, load_all as load_all_progress, reset as reset_progress, BackfillProgress,
+};
 pub use rewrite::{Placeholder, Rewritable};
 pub use run::{remaining_rows, run, BackfillRun};
 pub use sizing::Sizer;

@@ -177,18 +177,18 @@ pub async fn insert(
     batch_size: u64,
 ) -> Result<()> {
     let d = db.dialect();
+    // One statement for every part: a crash can leave all parts recorded or none, never a
+    // subset that would cover only part of the key space.
+    let rows: Vec<String> = (0..parts.len())
+        .map(|i| {
+            let p: Vec<String> = (1..=7).map(|k| ph(d, i * 7 + k)).collect();
+            format!("({}, {now}, {now})", p.join(", "), now = now(d))
+        })
+        .collect();
     let sql = format!(
-        "INSERT INTO {} (version, part, key_columns, max_key, last_key, rows_estimate, batch_size, started_at, updated_at) \
-         VALUES ({}, {}, {}, {}, {}, {}, {}, {now}, {now})",
+        "INSERT INTO {} (version, part, key_columns, max_key, last_key, rows_estimate, batch_size, started_at, updated_at) VALUES {}",
         table(d, "backfill_progress"),
-        ph(d, 1),
-        ph(d, 2),
-        ph(d, 3),
-        ph(d, 4),
-        ph(d, 5),
-        ph(d, 6),
-        ph(d, 7),
-        now = now(d)
+        rows.join(", ")
     );
     let json = |v: Option<&Vec<String>>| {
         v.map_or(SqlValue::Null, |k| {
@@ -196,21 +196,34 @@ pub async fn insert(
         })
     };
     let per_part = estimate / u64::try_from(parts.len()).unwrap_or(1).max(1);
+    let mut binds = Vec::with_capacity(parts.len() * 7);
     for (i, part) in parts.iter().enumerate() {
-        db.query_rows(
-            &sql,
-            &[
-                SqlValue::Int(version),
-                SqlValue::Int(i64::try_from(i).unwrap_or(0)),
-                SqlValue::Text(serde_json::to_string(key_columns).unwrap_or_default()),
-                json(part.to.as_ref()),
-                json(part.from.as_ref()),
-                SqlValue::Int(i64::try_from(per_part).unwrap_or(i64::MAX)),
-                SqlValue::Int(i64::try_from(batch_size).unwrap_or(i64::MAX)),
-            ],
-        )
-        .await?;
+        binds.extend([
+            SqlValue::Int(version),
+            SqlValue::Int(i64::try_from(i).unwrap_or(0)),
+            SqlValue::Text(serde_json::to_string(key_columns).unwrap_or_default()),
+            json(part.to.as_ref()),
+            json(part.from.as_ref()),
+            SqlValue::Int(i64::try_from(per_part).unwrap_or(i64::MAX)),
+            SqlValue::Int(i64::try_from(batch_size).unwrap_or(i64::MAX)),
+        ]);
     }
+    db.query_rows(&sql, &binds).await?;
+    Ok(())
+}
+
+/// Forget a backfill's checkpoints, so the next run walks the whole key range again.
+///
+/// # Errors
+/// Database errors.
+pub async fn reset(db: &mut dyn Backend, version: i64) -> Result<()> {
+    let d = db.dialect();
+    let sql = format!(
+        "DELETE FROM {} WHERE version = {}",
+        table(d, "backfill_progress"),
+        ph(d, 1)
+    );
+    db.query_rows(&sql, &[SqlValue::Int(version)]).await?;
     Ok(())
 }
 

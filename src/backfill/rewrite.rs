@@ -4,8 +4,8 @@
 
 use crate::Dialect;
 use sqlparser::ast::{
-    AssignmentTarget, BinaryOperator, Expr, FromTable, Ident, ObjectName, ObjectNamePart,
-    OnConflictAction, OnInsert, SetExpr, Statement, TableFactor, TableObject, Value,
+    AssignmentTarget, BinaryOperator, Expr, FromTable, Ident, ObjectName, ObjectNamePart, SetExpr,
+    Statement, TableFactor, TableObject, Value,
 };
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -109,16 +109,19 @@ impl Rewritable {
                 let TableObject::TableName(target) = &ins.table else {
                     return Err("INSERT into a table function: not supported".into());
                 };
-                let skips_conflicts = ins.ignore
-                    || matches!(&ins.on, Some(OnInsert::DuplicateKeyUpdate(_)))
-                    || matches!(&ins.on, Some(OnInsert::OnConflict(c)) if matches!(c.action, OnConflictAction::DoNothing));
+                // The guard must be in the WHERE: the check before a contract counts the source
+                // rows the statement would still insert, and only a NOT EXISTS against the
+                // target makes that count fall to zero once everything is copied
+                // (ON CONFLICT DO NOTHING / INSERT IGNORE alone never would).
                 let guards = select
                     .selection
                     .as_ref()
                     .is_some_and(|w| words(&w.to_string(), dialect).contains(&last_name(target)));
-                if !skips_conflicts && !guards {
+                if !guards {
                     return Err(format!(
-                        "INSERT ... SELECT that would insert rows twice: add `WHERE NOT EXISTS (SELECT 1 FROM {} ...)` or an ON CONFLICT DO NOTHING / INSERT IGNORE",
+                        "INSERT ... SELECT needs a guard in its WHERE, e.g. `WHERE NOT EXISTS (SELECT 1 FROM {} t WHERE t.id = src.id)`: \
+                         without it rows are inserted twice and the check before the contract can never reach zero \
+                         (ON CONFLICT DO NOTHING / INSERT IGNORE may stay as well, not instead)",
                         last_name(target)
                     ));
                 }
@@ -334,7 +337,10 @@ fn same_table(name: &ObjectName, table: &str) -> bool {
         .collect();
     let wanted: Vec<String> = table.split('.').map(str::to_lowercase).collect();
     let lowered: Vec<String> = written.iter().map(|w| w.to_lowercase()).collect();
-    lowered.ends_with(&wanted) || wanted.ends_with(&lowered)
+    // Equal names, or an unqualified statement table matching the directive's last part (it
+    // resolves through the search path, as the directive does). A schema written in the
+    // statement but not in the directive could name another table: refused.
+    lowered == wanted || (lowered.len() == 1 && wanted.last() == lowered.last())
 }
 
 fn last_name(name: &ObjectName) -> String {

@@ -43,6 +43,29 @@ impl Throttle {
         }
     }
 
+    /// Run the health query once before the first batch: a query that cannot run would
+    /// otherwise pause the backfill forever.
+    ///
+    /// # Errors
+    /// [`crate::Error::Config`] naming the query and the database's complaint.
+    pub async fn check_health_query(&self, primary: &mut dyn Backend) -> crate::Result<()> {
+        let Some(query) = self.health.as_deref() else {
+            return Ok(());
+        };
+        let ty = if primary.dialect() == crate::Dialect::Postgres {
+            "text"
+        } else {
+            "CHAR"
+        };
+        primary
+            .query_rows(&format!("SELECT CAST(({query}) AS {ty})"), &[])
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                crate::Error::Config(format!("--pause-while query `{query}` does not run: {e}"))
+            })
+    }
+
     /// Count rows a batch processed.
     pub fn record(&mut self, rows: u64) {
         self.rows += rows;

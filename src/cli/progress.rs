@@ -194,7 +194,7 @@ fn describe(e: &BackfillEvent) -> String {
             remaining,
         } => {
             let left = if *remaining > 0 {
-                format!("; warning: {remaining} rows still match the predicate, contract will wait for them")
+                format!("; warning: {remaining} rows still match the predicate: the contract waits for them; fix them, then run `bellows backfill {version}` again")
             } else {
                 String::new()
             };

@@ -123,6 +123,11 @@ impl Runner {
             let state = record_of(records, m.version).map_or(State::Pending, |r| r.state);
             match state {
                 State::Expanded | State::Backfilling => {}
+                // Asked by version after it finished: rows may still match (fixed by hand,
+                // missed by a trigger); walk the whole key range again.
+                State::Backfilled if target == Some(m.version) => {
+                    backfill::reset_progress(self.db.as_mut(), m.version).await?;
+                }
                 State::Pending | State::Expanding if target == Some(m.version) => {
                     return Err(Error::Refused(format!(
                         "migration {} ({}) is not expanded yet; run `bellows expand` (or `bellows up`) first",
@@ -160,6 +165,7 @@ impl Runner {
                 std::mem::take(&mut replicas),
                 options.pause_while.clone(),
             );
+            throttle.check_health_query(self.db.as_mut()).await?;
             let outcome = backfill::run(self.db.as_mut(), &job, &mut throttle, observer).await;
             replicas = throttle.into_replicas();
             let outcome = outcome?;
