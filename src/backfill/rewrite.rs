@@ -449,4 +449,24 @@ mod tests {
         .unwrap_err();
         assert!(e.contains("multi-table"), "{e}");
     }
+
+    #[test]
+    fn the_statement_table_must_be_the_directive_table() {
+        let parse = |sql: &str, table: &str| Rewritable::parse(sql, table, Dialect::Postgres);
+        assert!(
+            parse("UPDATE other.h SET x = 1 WHERE x IS NULL", "h").is_err(),
+            "another schema's h"
+        );
+        assert!(parse("UPDATE h SET x = 1 WHERE x IS NULL", "public.h").is_ok());
+        assert!(parse("UPDATE public.h SET x = 1 WHERE x IS NULL", "public.h").is_ok());
+    }
+
+    #[test]
+    fn insert_select_needs_a_guard_in_its_where() {
+        let parse = |sql: &str| Rewritable::parse(sql, "src", Dialect::Postgres);
+        let e =
+            parse("INSERT INTO dst (id) SELECT id FROM src ON CONFLICT DO NOTHING").unwrap_err();
+        assert!(e.contains("needs a guard"), "{e}");
+        assert!(parse("INSERT INTO dst (id) SELECT id FROM src WHERE NOT EXISTS (SELECT 1 FROM dst d WHERE d.id = src.id)").is_ok());
+    }
 }
