@@ -71,7 +71,7 @@ pub async fn resolve(
              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
              WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY k.n",
             "SELECT string_agg(CAST(a.attname AS text), ',' ORDER BY a.attname) FROM pg_index i \
-             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY((i.indkey::int2[])[0:i.indnkeyatts - 1]) \
              WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL \
              GROUP BY i.indexrelid",
         )
@@ -83,7 +83,8 @@ pub async fn resolve(
             "SELECT CAST(column_name AS CHAR) FROM information_schema.statistics \
              WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? AND index_name = 'PRIMARY' ORDER BY seq_in_index",
             "SELECT CAST(GROUP_CONCAT(column_name ORDER BY column_name SEPARATOR ',') AS CHAR) FROM information_schema.statistics \
-             WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? AND non_unique = 0 AND sub_part IS NULL GROUP BY index_name",
+             WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? AND non_unique = 0 GROUP BY index_name \
+             HAVING SUM(sub_part IS NOT NULL) = 0",
         )
     };
     let Some(found) = first(db.query_rows(name_sql, &lookup).await?) else {
@@ -166,14 +167,23 @@ pub async fn resolve(
         out.push(KeyColumn { name, kind });
     }
     if key.is_some() {
-        let mut names: Vec<String> = out.iter().map(|k| k.name.clone()).collect();
+        let mut names: Vec<String> = out.iter().map(|k| k.name.to_lowercase()).collect();
         names.sort();
-        let joined = names.join(",");
         let unique = db.query_rows(unique_sql, &lookup).await?;
-        if !unique
-            .iter()
-            .any(|r| r[0].as_deref() == Some(joined.as_str()))
-        {
+        // Compared as sets, sorted here: the server's ORDER BY may sort case-insensitively.
+        let covers = |r: &Vec<Option<String>>| {
+            let mut cols: Vec<String> = r
+                .first()
+                .cloned()
+                .flatten()
+                .unwrap_or_default()
+                .split(',')
+                .map(str::to_lowercase)
+                .collect();
+            cols.sort();
+            cols == names
+        };
+        if !unique.iter().any(covers) {
             return Ok(Err(format!(
                 "key ({}) of `{table}` is not covered by a unique index; batches over a key that repeats could miss or repeat rows",
                 wanted.join(", ")
