@@ -36,8 +36,10 @@ pub trait Backend: Send {
     fn server_version(&self) -> &str;
     /// Run one statement of bellows' own (simple protocol, no result).
     async fn execute(&mut self, sql: &str) -> Result<()>;
-    /// Take the migration lock, waiting up to `wait`; [`Error::LockBusy`] names the holder.
-    async fn acquire_lock(&mut self, wait: Duration) -> Result<()>;
+    /// Try the migration lock once; `false` when another session holds it.
+    async fn try_lock(&mut self) -> Result<bool>;
+    /// Who holds the migration lock, where the database says.
+    async fn lock_holder(&mut self) -> Option<String>;
     /// Release the migration lock.
     async fn release_lock(&mut self) -> Result<()>;
     /// The state-schema version, `None` when bellows never ran on this database.
@@ -164,6 +166,25 @@ pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Backend>> {
             url: url.to_string(),
             source: sqlx::Error::PoolTimedOut,
         })?
+}
+
+/// Take the migration lock, polling every 200 ms for up to `wait`.
+///
+/// # Errors
+/// [`Error::LockBusy`] naming the holder when `wait` passes; database errors.
+pub async fn acquire_lock(db: &mut dyn Backend, wait: Duration) -> Result<()> {
+    let started = std::time::Instant::now();
+    while !db.try_lock().await? {
+        let waited = started.elapsed();
+        if waited >= wait {
+            return Err(Error::LockBusy {
+                holder: db.lock_holder().await,
+                waited,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(200).min(wait - waited)).await;
+    }
+    Ok(())
 }
 
 /// Create or upgrade the state tables to [`state::SCHEMA_VERSION`]. Call under the

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::{Connection, Executor, Row};
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A MySQL/MariaDB connection (plus a second one, opened on demand, to find blockers).
 pub struct MySqlBackend {
@@ -78,7 +78,7 @@ impl MySqlBackend {
         })
     }
 
-    async fn lock_holder(&mut self) -> Option<String> {
+    async fn describe_lock_holder(&mut self) -> Option<String> {
         let holder: Option<i64> = sqlx::query_scalar("SELECT CAST(IS_USED_LOCK(?) AS SIGNED)")
             .bind(&self.lock_name)
             .fetch_one(&mut self.conn)
@@ -167,29 +167,17 @@ impl Backend for MySqlBackend {
         Ok(())
     }
 
-    async fn acquire_lock(&mut self, wait: Duration) -> Result<()> {
-        let started = Instant::now();
-        loop {
-            let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
-                .bind(&self.lock_name)
-                .fetch_one(&mut self.conn)
-                .await
-                .map_err(Error::db("taking the migration lock"))?;
-            if got == Some(1) {
-                return Ok(());
-            }
-            if started.elapsed() >= wait {
-                let holder = self.lock_holder().await;
-                return Err(Error::LockBusy {
-                    holder,
-                    waited: started.elapsed(),
-                });
-            }
-            tokio::time::sleep(
-                Duration::from_millis(200).min(wait.saturating_sub(started.elapsed())),
-            )
-            .await;
-        }
+    async fn try_lock(&mut self) -> Result<bool> {
+        let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
+            .bind(&self.lock_name)
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(Error::db("taking the migration lock"))?;
+        Ok(got == Some(1))
+    }
+
+    async fn lock_holder(&mut self) -> Option<String> {
+        self.describe_lock_holder().await
     }
 
     async fn release_lock(&mut self) -> Result<()> {

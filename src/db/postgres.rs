@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{Connection, Executor, Row};
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// First key of the two-key advisory lock: "bell" in ASCII.
 const LOCK_CLASS: i32 = 0x6265_6c6c;
@@ -26,6 +26,8 @@ pub struct PgBackend {
     url: String,
     pid: i32,
     version: String,
+    /// Second key of the advisory lock: a hash of the database name.
+    lock_key: i32,
 }
 
 impl PgBackend {
@@ -52,11 +54,12 @@ impl PgBackend {
             .await
             .map_err(connect_err)?;
         let row = conn
-            .fetch_one("SELECT pg_backend_pid(), current_setting('server_version')")
+            .fetch_one("SELECT pg_backend_pid(), current_setting('server_version'), hashtext('bellows:' || current_database())")
             .await
             .map_err(connect_err)?;
         let pid = row.try_get(0).map_err(connect_err)?;
         let version = row.try_get(1).map_err(connect_err)?;
+        let lock_key = row.try_get(2).map_err(connect_err)?;
         Ok(PgBackend {
             conn,
             probe: None,
@@ -64,6 +67,7 @@ impl PgBackend {
             url: url.clone(),
             pid,
             version,
+            lock_key,
         })
     }
 
@@ -80,7 +84,7 @@ impl PgBackend {
         Ok(self.probe.as_mut().expect("just opened"))
     }
 
-    async fn lock_holder(&mut self) -> Option<String> {
+    async fn describe_lock_holder(&mut self) -> Option<String> {
         let row = sqlx::query(
             "SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''), \
              coalesce(host(a.client_addr), 'local'), CAST(EXTRACT(EPOCH FROM now() - a.backend_start) AS bigint) \
@@ -88,7 +92,7 @@ impl PgBackend {
              WHERE l.locktype = 'advisory' AND l.granted AND l.classid = CAST(CAST($1 AS int4) AS oid) AND l.objid = CAST(CAST($2 AS int4) AS oid) AND l.objsubid = 2",
         )
         .bind(LOCK_CLASS)
-        .bind(self.lock_object().await.ok()?)
+        .bind(self.lock_key)
         .fetch_optional(&mut self.conn)
         .await
         .ok()??;
@@ -100,13 +104,6 @@ impl PgBackend {
             row.try_get(4).ok()?,
         );
         Some(format!("held by pid {pid}, user {user}, application '{app}', from {addr}, connected {age}s ago"))
-    }
-
-    async fn lock_object(&mut self) -> Result<i32> {
-        sqlx::query_scalar("SELECT hashtext('bellows:' || current_database())")
-            .fetch_one(&mut self.conn)
-            .await
-            .map_err(Error::db("computing the lock key"))
     }
 
     async fn run_in_transaction(
@@ -180,35 +177,22 @@ impl Backend for PgBackend {
         Ok(())
     }
 
-    async fn acquire_lock(&mut self, wait: Duration) -> Result<()> {
-        let started = Instant::now();
-        let object = self.lock_object().await?;
-        loop {
-            let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
-                .bind(LOCK_CLASS)
-                .bind(object)
-                .fetch_one(&mut self.conn)
-                .await
-                .map_err(Error::db("taking the migration lock"))?;
-            if got {
-                return Ok(());
-            }
-            if started.elapsed() >= wait {
-                let holder = self.lock_holder().await;
-                return Err(Error::LockBusy {
-                    holder,
-                    waited: started.elapsed(),
-                });
-            }
-            tokio::time::sleep(
-                Duration::from_millis(200).min(wait.saturating_sub(started.elapsed())),
-            )
-            .await;
-        }
+    async fn try_lock(&mut self) -> Result<bool> {
+        let object = self.lock_key;
+        sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+            .bind(LOCK_CLASS)
+            .bind(object)
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(Error::db("taking the migration lock"))
+    }
+
+    async fn lock_holder(&mut self) -> Option<String> {
+        self.describe_lock_holder().await
     }
 
     async fn release_lock(&mut self) -> Result<()> {
-        let object = self.lock_object().await?;
+        let object = self.lock_key;
         sqlx::query("SELECT pg_advisory_unlock($1, $2)")
             .bind(LOCK_CLASS)
             .bind(object)

@@ -124,14 +124,14 @@ impl Runner {
         if self.db.state_version().await? == Some(db::state::SCHEMA_VERSION) {
             return Ok(());
         }
-        self.db.acquire_lock(self.settings.lock_wait).await?;
+        db::acquire_lock(self.db.as_mut(), self.settings.lock_wait).await?;
         let result = db::ensure_state(self.db.as_mut()).await;
         self.unlock(result).await
     }
 
     /// Take the migration lock, make sure the state tables exist, and read the records.
     async fn lock(&mut self) -> Result<Vec<Record>> {
-        self.db.acquire_lock(self.settings.lock_wait).await?;
+        db::acquire_lock(self.db.as_mut(), self.settings.lock_wait).await?;
         let prepared = async {
             db::ensure_state(self.db.as_mut()).await?;
             let records = self.db.records().await?;

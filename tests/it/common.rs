@@ -194,6 +194,17 @@ pub fn bellows(args: &[&str], cwd: &Path) -> (i32, String, String) {
     bellows_env(args, cwd, &[])
 }
 
+/// Run `bellows ARGS --database-url <db> --migrations <dir>` in `dir`.
+pub fn bellows_on(db: &TestDb, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let path = dir.to_str().unwrap_or_default();
+    let all = [
+        args,
+        &["--database-url", db.url.as_str(), "--migrations", path][..],
+    ]
+    .concat();
+    bellows(&all, dir)
+}
+
 /// Run the `bellows` binary with extra environment variables.
 pub fn bellows_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> (i32, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_bellows"))

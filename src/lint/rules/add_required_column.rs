@@ -2,12 +2,10 @@
 //! PostgreSQL refuses it once the table has rows; MySQL fills `0`/`''` silently and the app
 //! version still running fails its INSERTs in strict mode.
 
-use super::common::{
-    alter_existing, alter_name, has_option, ident, is_auto_increment, placeholder,
-};
+use super::common::{added_columns, alter_name, has_option, ident, is_auto_increment, placeholder};
 use super::support_ddl::{alter_table, column_def_at};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
-use sqlparser::ast::{AlterTableOperation, ColumnOption};
+use sqlparser::ast::ColumnOption;
 
 /// Flags required columns added without a default to tables that may have rows.
 pub struct AddRequiredColumn;
@@ -30,16 +28,10 @@ impl Rule for AddRequiredColumn {
             self.check_tokens(ctx, out);
             return;
         }
-        let Some((table, ops)) = alter_existing(ctx) else {
+        let Some((table, defs)) = added_columns(ctx) else {
             return;
         };
-        for op in ops {
-            let AlterTableOperation::AddColumn {
-                column_def: def, ..
-            } = op
-            else {
-                continue;
-            };
+        for def in defs {
             let required = has_option(def, |o| {
                 matches!(o, ColumnOption::NotNull | ColumnOption::PrimaryKey(_))
             });

@@ -2,9 +2,8 @@
 //! existing table fills every row from a sequence: a full rewrite under ACCESS EXCLUSIVE on
 //! PostgreSQL, a table copy on MySQL.
 
-use super::common::{alter_existing, alter_name, ident, is_auto_increment};
+use super::common::{added_columns, alter_name, ident, is_auto_increment};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
-use sqlparser::ast::AlterTableOperation;
 
 /// Flags auto-numbered columns added to existing tables.
 pub struct AutoIncrementColumn;
@@ -23,16 +22,10 @@ impl Rule for AutoIncrementColumn {
     }
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let Some((table, ops)) = alter_existing(ctx) else {
+        let Some((table, defs)) = added_columns(ctx) else {
             return;
         };
-        for op in ops {
-            let AlterTableOperation::AddColumn {
-                column_def: def, ..
-            } = op
-            else {
-                continue;
-            };
+        for def in defs {
             if !is_auto_increment(def) {
                 continue;
             }

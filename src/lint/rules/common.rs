@@ -17,6 +17,21 @@ pub(crate) fn alter_existing<'a>(
     (!ctx.is_new_table(&table)).then_some((table, at.operations.as_slice()))
 }
 
+/// The columns an `ALTER TABLE` on an existing table adds, with the table.
+pub(crate) fn added_columns<'a>(
+    ctx: &'a StatementContext<'_>,
+) -> Option<(String, Vec<&'a ColumnDef>)> {
+    let (table, ops) = alter_existing(ctx)?;
+    let defs = ops
+        .iter()
+        .filter_map(|op| match op {
+            AlterTableOperation::AddColumn { column_def, .. } => Some(column_def),
+            _ => None,
+        })
+        .collect();
+    Some((table, defs))
+}
+
 /// The table name as written in the statement (for rewrites).
 pub(crate) fn alter_name(ctx: &StatementContext<'_>) -> String {
     match ctx.ast {

@@ -2,10 +2,10 @@
 //! computes and writes it for every row — a rewrite (PostgreSQL) or copy (MySQL) that
 //! blocks the app. A VIRTUAL column (MySQL, PostgreSQL 18+) costs nothing to add.
 
-use super::common::{alter_existing, has_option, ident};
+use super::common::{added_columns, has_option, ident};
 use super::support_ddl::alter_table;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
-use sqlparser::ast::{AlterTableOperation, ColumnOption, GeneratedExpressionMode};
+use sqlparser::ast::{ColumnOption, GeneratedExpressionMode};
 
 /// Flags stored generated columns added to existing tables.
 pub struct StoredGeneratedColumn;
@@ -30,16 +30,10 @@ impl Rule for StoredGeneratedColumn {
             self.check_tokens(ctx, virtual_ok, out);
             return;
         }
-        let Some((table, ops)) = alter_existing(ctx) else {
+        let Some((table, defs)) = added_columns(ctx) else {
             return;
         };
-        for op in ops {
-            let AlterTableOperation::AddColumn {
-                column_def: def, ..
-            } = op
-            else {
-                continue;
-            };
+        for def in defs {
             // PostgreSQL before 18 only has stored generated columns, whatever the syntax says.
             let stored = has_option(def, |o| match o {
                 ColumnOption::Generated {

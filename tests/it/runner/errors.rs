@@ -2,7 +2,7 @@
 //! unreachable databases, wrong passwords, a failing statement, drift.
 
 use super::{state_exists, table_exists};
-use crate::common::{bellows, migrations, Engine, TestDb};
+use crate::common::{bellows, bellows_on, migrations, Engine, TestDb};
 
 #[tokio::test]
 async fn malformed_files_are_refused_before_anything_runs() {
@@ -125,14 +125,7 @@ async fn a_failing_postgres_statement_leaves_nothing_of_its_transaction() {
         "1_a.sql",
         "CREATE TABLE a (id int);\nALTER TABLE nope ADD COLUMN x int;\n",
     )]);
-    let args = [
-        "expand",
-        "--database-url",
-        &db.url,
-        "--migrations",
-        dir.path().to_str().unwrap(),
-    ];
-    let (code, _, err) = bellows(&args, dir.path());
+    let (code, _, err) = bellows_on(&db, dir.path(), &["expand"]);
     assert_eq!(code, 2);
     assert!(
         err.contains("1_a.sql:2: expand phase of migration 1 failed")
@@ -156,7 +149,7 @@ async fn a_failing_postgres_statement_leaves_nothing_of_its_transaction() {
     );
     assert!(out.contains("pending"), "{out}");
     db.sql("CREATE TABLE nope (id int)").await;
-    let (code, _, err) = bellows(&args, dir.path());
+    let (code, _, err) = bellows_on(&db, dir.path(), &["expand"]);
     assert_eq!(code, 0, "{err}");
     assert!(table_exists(&db, "a").await);
 }

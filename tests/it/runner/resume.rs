@@ -2,7 +2,7 @@
 //! INVALID index left by a failed concurrent build.
 
 use super::{column_exists, table_exists};
-use crate::common::{bellows, migrations, Engine, TestDb};
+use crate::common::{bellows, bellows_on, migrations, Engine, TestDb};
 
 #[tokio::test]
 async fn a_failed_mysql_phase_resumes_at_the_failed_statement() {
@@ -10,8 +10,7 @@ async fn a_failed_mysql_phase_resumes_at_the_failed_statement() {
     let file = "CREATE TABLE a (id int PRIMARY KEY);\nALTER TABLE b ADD COLUMN x int;\nCREATE TABLE c (id int PRIMARY KEY);\n";
     let dir = migrations(&[("1_a.sql", file)]);
     let path = dir.path().to_str().unwrap();
-    let args = ["expand", "--database-url", &db.url, "--migrations", path];
-    let (code, _, err) = bellows(&args, dir.path());
+    let (code, _, err) = bellows_on(&db, dir.path(), &["expand"]);
     assert_eq!(code, 2);
     assert!(err.contains("1_a.sql:2:"), "{err}");
     assert!(
@@ -33,7 +32,7 @@ async fn a_failed_mysql_phase_resumes_at_the_failed_statement() {
         file.replace("ALTER TABLE b", "ALTER TABLE a"),
     )
     .unwrap();
-    let (code, out, err) = bellows(&args, dir.path());
+    let (code, out, err) = bellows_on(&db, dir.path(), &["expand"]);
     assert_eq!(
         code, 0,
         "re-running CREATE TABLE a would fail, so this proves the resume: {out}{err}"
@@ -50,7 +49,7 @@ async fn a_failed_mysql_phase_resumes_at_the_failed_statement() {
         ),
     )
     .unwrap();
-    let (code, _, err) = bellows(&args, dir.path());
+    let (code, _, err) = bellows_on(&db, dir.path(), &["expand"]);
     assert_eq!(code, 1, "{err}");
 }
 
@@ -63,14 +62,7 @@ async fn an_invalid_index_from_a_failed_concurrent_build_is_rebuilt() {
         "1_a.sql",
         "ALTER TABLE t ADD COLUMN b int;\nCREATE UNIQUE INDEX CONCURRENTLY t_a_key ON t (a);\nALTER TABLE t ADD COLUMN c int;\n",
     )]);
-    let args = [
-        "expand",
-        "--database-url",
-        &db.url,
-        "--migrations",
-        dir.path().to_str().unwrap(),
-    ];
-    let (code, _, err) = bellows(&args, dir.path());
+    let (code, _, err) = bellows_on(&db, dir.path(), &["expand"]);
     assert_eq!(code, 2);
     assert!(
         err.contains("1_a.sql:2:") && err.contains("could not create unique index"),
@@ -89,7 +81,7 @@ async fn an_invalid_index_from_a_failed_concurrent_build_is_rebuilt() {
 
     db.sql("DELETE FROM t WHERE a = 1; INSERT INTO t (a) VALUES (1);")
         .await;
-    let (code, _, err) = bellows(&args, dir.path());
+    let (code, _, err) = bellows_on(&db, dir.path(), &["expand"]);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("INVALID") && err.contains("dropping it to rebuild"),
