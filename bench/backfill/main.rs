@@ -1,5 +1,6 @@
 //! Backfill benchmark (not a test, not in CI). On a table of N rows (default 5,000,000) it
-//! runs, while a client does point reads and updates of random rows:
+//! runs, while a client does point reads and updates of random rows at a steady rate
+//! (default 500/s):
 //! 1. the single-statement `UPDATE` a naive migration would run;
 //! 2. `bellows up` with a default backfill section over the same table;
 //!
@@ -8,7 +9,7 @@
 //!
 //! ```text
 //! cargo build --release --bin bellows
-//! cargo run --release --example bench_backfill -- postgres 5000000
+//! cargo run --release --example bench_backfill -- postgres 5000000 [CLIENT_OPS_PER_SEC]
 //! cargo run --release --example bench_backfill -- mariadb 1000000
 //! ```
 //! Servers: `BENCH_PG` (default postgres://postgres@127.0.0.1:5432) and `BENCH_MYSQL`
@@ -66,16 +67,47 @@ async fn sql(engine: Engine, url: &str, statements: &[&str]) {
     }
 }
 
-/// Point reads and updates of random rows until `stop`; every operation's latency (failed
-/// ones included, e.g. a lock wait timeout) and the number that failed.
+/// An open-loop schedule: operation `i` is due at `start + i / rate`. A latency is measured
+/// from when the operation was due, not from when the client got round to sending it, so an
+/// operation stuck behind a lock also delays (and is charged to) the ones queued behind it —
+/// as the requests of a real app would be (no coordinated omission).
+struct Pacer {
+    start: Instant,
+    every: Duration,
+    sent: u32,
+}
+
+impl Pacer {
+    fn new(rate: u64) -> Pacer {
+        Pacer {
+            start: Instant::now(),
+            every: Duration::from_secs_f64(1.0 / rate.max(1) as f64),
+            sent: 0,
+        }
+    }
+
+    /// Wait until the next operation is due; when it was due.
+    async fn next(&mut self) -> Instant {
+        let due = self.start + self.every * self.sent;
+        self.sent += 1;
+        tokio::time::sleep_until(due.into()).await;
+        due
+    }
+}
+
+/// Point reads and updates of random rows at `rate` per second until `stop`; every
+/// operation's latency (failed ones included, e.g. a lock wait timeout) and the number that
+/// failed.
 async fn client(
     engine: Engine,
     url: String,
     rows: u64,
+    rate: u64,
     stop: Arc<AtomicBool>,
 ) -> (Vec<Duration>, u64) {
     let mut latencies = Vec::new();
     let mut failed = 0;
+    let mut pacer = Pacer::new(rate);
     let pick = move || {
         let mut r = rand::thread_rng();
         (
@@ -99,7 +131,7 @@ async fn client(
                 .expect("prepare");
             while !stop.load(Ordering::Relaxed) {
                 let (is_read, id) = pick();
-                let t = Instant::now();
+                let t = pacer.next().await;
                 let ok = if is_read {
                     c.query(&read, &[&id]).await.is_ok()
                 } else {
@@ -113,7 +145,7 @@ async fn client(
             let mut c = mysql_async::Conn::from_url(url).await.expect("connect");
             while !stop.load(Ordering::Relaxed) {
                 let (is_read, id) = pick();
-                let t = Instant::now();
+                let t = pacer.next().await;
                 let ok = if is_read {
                     c.exec_first::<String, _, _>("SELECT pad FROM bench WHERE id = ?", (id,))
                         .await
@@ -173,10 +205,17 @@ async fn under_load<T>(
     engine: Engine,
     url: &str,
     rows: u64,
+    rate: u64,
     work: impl std::future::Future<Output = T>,
 ) -> (T, Duration, (Vec<Duration>, u64)) {
     let stop = Arc::new(AtomicBool::new(false));
-    let task = tokio::spawn(client(engine, url.to_string(), rows, Arc::clone(&stop)));
+    let task = tokio::spawn(client(
+        engine,
+        url.to_string(),
+        rows,
+        rate,
+        Arc::clone(&stop),
+    ));
     tokio::time::sleep(Duration::from_millis(500)).await;
     let t = Instant::now();
     let out = work.await;
@@ -200,6 +239,7 @@ async fn main() {
         .get(2)
         .and_then(|v| v.parse().ok())
         .unwrap_or(5_000_000);
+    let rate: u64 = args.get(3).and_then(|v| v.parse().ok()).unwrap_or(500);
     let base = server(engine);
     let admin = match engine {
         Engine::Postgres => format!("{base}/postgres"),
@@ -239,6 +279,7 @@ async fn main() {
         engine,
         &url,
         rows,
+        rate,
         tokio::time::sleep(Duration::from_secs(5)),
     )
     .await;
@@ -246,6 +287,7 @@ async fn main() {
         engine,
         &url,
         rows,
+        rate,
         sql(
             engine,
             &url,
@@ -287,7 +329,7 @@ async fn main() {
         })
     };
     let (out, bellows_wall, during_bellows) =
-        under_load(engine, &url, rows, async { cmd.await.expect("join") }).await;
+        under_load(engine, &url, rows, rate, async { cmd.await.expect("join") }).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -304,8 +346,8 @@ async fn main() {
     let backfill = Duration::from_millis(b["duration_ms"].as_u64().unwrap_or(1));
 
     #[allow(clippy::cast_precision_loss)]
-    let rate = |n: u64, d: Duration| n as f64 / d.as_secs_f64();
-    let (r1, r2) = (rate(rows, single), rate(done, backfill));
+    let per_sec = |n: u64, d: Duration| n as f64 / d.as_secs_f64();
+    let (r1, r2) = (per_sec(rows, single), per_sec(done, backfill));
     let row = |name: &str, (l, failed): (Vec<Duration>, u64)| {
         let n = l.len();
         let (p50, p99, max) = percentiles(l);
@@ -328,7 +370,7 @@ async fn main() {
         b["batches"], b["max_batch_ms"]
     );
     println!("ratio bellows/single: {:.2}", r2 / r1);
-    println!("\nclient latency (point reads and updates of random rows)");
+    println!("\nclient latency ({rate} point reads and updates of random rows per second)");
     row("idle", idle);
     row("during single UPDATE", during_single);
     row("during bellows backfill", during_bellows);

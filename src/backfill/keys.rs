@@ -14,6 +14,9 @@ pub enum KeyKind {
     Text,
     /// A PostgreSQL uuid.
     Uuid,
+    /// A PostgreSQL `character(n)` (bpchar): its values are bound as bpchar, not text, so
+    /// that comparisons use its index.
+    FixedChar,
 }
 
 /// One key column.
@@ -154,6 +157,8 @@ pub async fn resolve(
             KeyKind::Int
         } else if ty == "uuid" {
             KeyKind::Uuid
+        } else if pg && (ty == "character" || ty.starts_with("character(")) {
+            KeyKind::FixedChar
         } else if ["text", "character varying", "character", "varchar", "char"]
             .iter()
             .any(|t| ty == *t || ty.starts_with(&format!("{t}(")))
@@ -235,10 +240,10 @@ impl KeyedTable {
                 } else {
                     "?".into()
                 };
-                if k.kind == KeyKind::Uuid {
-                    format!("CAST({p} AS uuid)")
-                } else {
-                    p
+                match k.kind {
+                    KeyKind::Uuid => format!("CAST({p} AS uuid)"),
+                    KeyKind::FixedChar => format!("CAST({p} AS bpchar)"),
+                    KeyKind::Int | KeyKind::Text => p,
                 }
             })
             .collect();

@@ -63,6 +63,8 @@ pub enum BackfillEvent {
         batch_ms: u64,
         /// Rows per second over this run.
         rows_per_sec: f64,
+        /// Keys walked per second in this run (what the ETA divides the keys left by).
+        keys_per_sec: f64,
     },
     /// The run pauses before the next batch.
     Paused {

@@ -40,20 +40,24 @@ async fn part_batches(
         .key
         .iter()
         .map(|k| {
-            let p = if k.kind == KeyKind::Uuid && dialect == Dialect::Postgres {
-                Placeholder::Uuid
-            } else {
-                Placeholder::Plain
+            let p = match k.kind {
+                KeyKind::Uuid if dialect == Dialect::Postgres => Placeholder::Uuid,
+                KeyKind::FixedChar => Placeholder::FixedChar,
+                _ => Placeholder::Plain,
             };
             (k.name.clone(), p)
         })
         .collect();
-    let update = [
-        spec.statement.batched(&placeholders, false),
-        spec.statement.batched(&placeholders, true),
-    ];
+    let limit = statement_limit(dialect, spec.target);
+    let update = [false, true].map(|with_lo| {
+        format!(
+            "{}{}",
+            limit.prefix,
+            spec.statement.batched(&placeholders, with_lo)
+        )
+    });
     let boundary = [keyed.boundary_sql(false), keyed.boundary_sql(true)];
-    let setup = setup(dialect, job.lock_timeout, spec.target);
+    let setup = setup(dialect, job.lock_timeout, &limit);
     let checkpoint = progress::checkpoint_sql(dialect);
     let int_key = keyed.int_key();
     let max_binds = keyed.binds(prog.max_key.as_deref().unwrap_or_default());
@@ -115,9 +119,12 @@ async fn part_batches(
                     let mut totals = shared.totals.borrow_mut();
                     totals.0 += done.rows;
                     totals.1 += done.keys;
+                    let seconds = shared.started.elapsed().as_secs_f64().max(0.001);
                     #[allow(clippy::cast_precision_loss)]
-                    let rate =
-                        outcome.rows as f64 / shared.started.elapsed().as_secs_f64().max(0.001);
+                    let (rows_per_sec, keys_per_sec) = (
+                        outcome.rows as f64 / seconds,
+                        (totals.1 - shared.keys_at_start) as f64 / seconds,
+                    );
                     BackfillEvent::Batch {
                         version: job.version,
                         rows_done: totals.0,
@@ -126,7 +133,8 @@ async fn part_batches(
                         batch_keys: done.keys,
                         batch_size: sizer.size(),
                         batch_ms: millis(took),
-                        rows_per_sec: rate,
+                        rows_per_sec,
+                        keys_per_sec,
                     }
                 };
                 shared.emit(&event);
@@ -177,9 +185,31 @@ async fn part_batches(
     }
 }
 
+/// How long one batch statement may run: long enough for a batch far over its target, short
+/// enough that a runaway one (a plan gone wrong) is stopped and retried smaller.
+struct StatementLimit {
+    duration: Duration,
+    /// Put before the batch statement (MariaDB's per-statement `max_statement_time`; empty
+    /// where a session setting does the job, or where there is none: MySQL limits only
+    /// SELECTs).
+    prefix: String,
+}
+
+fn statement_limit(dialect: Dialect, target: Duration) -> StatementLimit {
+    let duration = (target * 25).max(Duration::from_secs(1));
+    let prefix = if dialect == Dialect::Mariadb {
+        format!(
+            "SET STATEMENT max_statement_time = {} FOR ",
+            duration.as_secs_f64()
+        )
+    } else {
+        String::new()
+    };
+    StatementLimit { duration, prefix }
+}
+
 /// Timeouts set in each batch's transaction.
-fn setup(dialect: Dialect, lock_timeout: Duration, target: Duration) -> Vec<String> {
-    let statement_timeout = (target * 25).max(Duration::from_secs(5));
+fn setup(dialect: Dialect, lock_timeout: Duration, limit: &StatementLimit) -> Vec<String> {
     if dialect == Dialect::Postgres {
         vec![
             format!(
@@ -188,7 +218,7 @@ fn setup(dialect: Dialect, lock_timeout: Duration, target: Duration) -> Vec<Stri
             ),
             format!(
                 "SET LOCAL statement_timeout = '{}ms'",
-                statement_timeout.as_millis()
+                limit.duration.as_millis()
             ),
         ]
     } else {

@@ -26,6 +26,9 @@ pub enum Placeholder {
     Plain,
     /// A bound text value cast to `uuid` (PostgreSQL uuid keys).
     Uuid,
+    /// A bound text value cast to `bpchar` (PostgreSQL `character(n)` keys: compared as
+    /// text, the key's index could not be used).
+    FixedChar,
 }
 
 impl Rewritable {
@@ -194,14 +197,19 @@ impl Rewritable {
                         })
                         .with_empty_span(),
                     );
-                    match p {
-                        Placeholder::Plain => value,
-                        Placeholder::Uuid => Expr::Cast {
-                            kind: sqlparser::ast::CastKind::Cast,
-                            expr: Box::new(value),
-                            data_type: sqlparser::ast::DataType::Uuid,
-                            format: None,
-                        },
+                    let data_type = match p {
+                        Placeholder::Plain => return value,
+                        Placeholder::Uuid => sqlparser::ast::DataType::Uuid,
+                        Placeholder::FixedChar => sqlparser::ast::DataType::Custom(
+                            vec![Ident::new("bpchar")].into(),
+                            vec![],
+                        ),
+                    };
+                    Expr::Cast {
+                        kind: sqlparser::ast::CastKind::Cast,
+                        expr: Box::new(value),
+                        data_type,
+                        format: None,
                     }
                 })
                 .collect()
@@ -411,6 +419,8 @@ mod tests {
             s.ends_with("t.\"id\" > CAST($1 AS UUID) AND t.\"id\" <= CAST($2 AS UUID)"),
             "{s}"
         );
+        let s = r.batched(&key(&[("code", Placeholder::FixedChar)]), false);
+        assert!(s.ends_with("t.\"code\" <= CAST($1 AS bpchar)"), "{s}");
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub(super) struct Shared<'a, 'o> {
     pub(super) outcome: RefCell<BackfillOutcome>,
     /// Rows done, keys done, estimate, over all parts.
     pub(super) totals: RefCell<(u64, u64, u64)>,
+    /// Keys done by earlier runs (a resumed backfill).
+    pub(super) keys_at_start: u64,
     pub(super) started: Instant,
     /// A part failed: the others stop after their batch.
     pub(super) halt: AtomicBool,
@@ -139,6 +141,7 @@ pub async fn run(
             remaining: 0,
         }),
         totals: RefCell::new(totals),
+        keys_at_start: totals.1,
         started: Instant::now(),
         halt: AtomicBool::new(false),
     };

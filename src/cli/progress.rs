@@ -158,6 +158,7 @@ fn describe(e: &BackfillEvent) -> String {
             rows_estimate,
             batch_size,
             rows_per_sec,
+            keys_per_sec,
             ..
         } => {
             let pct = (keys_done * 100)
@@ -165,8 +166,8 @@ fn describe(e: &BackfillEvent) -> String {
                 .map(|v| format!("{}%, ", v.min(100)))
                 .unwrap_or_default();
             #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let eta = if *rows_per_sec > 0.0 {
-                let left = rows_estimate.saturating_sub(*keys_done) as f64 / rows_per_sec;
+            let eta = if *keys_per_sec > 0.0 {
+                let left = rows_estimate.saturating_sub(*keys_done) as f64 / keys_per_sec;
                 format!(", ETA {}s", left.ceil() as u64)
             } else {
                 String::new()

@@ -2,8 +2,10 @@
 //! `INSERT ... SELECT` backfill, each in many small batches.
 
 use super::number;
-use crate::common::{migrations, settings, Engine, TestDb};
+use crate::common::{migrations, pg_client, settings, Engine, TestDb};
+use bellows::backfill::{Placeholder, Rewritable};
 use bellows::engine::BackfillOptions;
+use bellows::Dialect;
 use std::sync::atomic::AtomicBool;
 
 /// Backfill `t` (filled by `setup`) with `batch=97` over `key`; every row is filled once.
@@ -70,6 +72,53 @@ async fn postgres_text_uuid_and_composite_keys() {
         3000,
     )
     .await;
+    // character(n) pads with spaces and compares ignoring them: the keys are bound as bpchar.
+    backfill_over(
+        Engine::Postgres,
+        &format!("CREATE TABLE t (id character(12) PRIMARY KEY, {cols});\nINSERT INTO t (id) SELECT ' ' || lpad(g::text, g % 5 + 4, 'x') FROM generate_series(1, 3000) g"),
+        "",
+        3000,
+    )
+    .await;
+}
+
+/// A `character(n)` key bound as text would be compared as text: no index, a scan per batch.
+#[tokio::test]
+async fn postgres_fixed_char_key_ranges_use_the_index() {
+    let db = TestDb::new(Engine::Postgres, "bf_bpchar").await;
+    let client = pg_client(&db.url).await;
+    client
+        .batch_execute(
+            "CREATE TABLE t (id character(12) PRIMARY KEY, v int);
+             INSERT INTO t (id) SELECT lpad(g::text, 8, '0') FROM generate_series(1, 3000) g;
+             ANALYZE t; SET enable_seqscan = off",
+        )
+        .await
+        .unwrap();
+    let statement =
+        Rewritable::parse("UPDATE t SET v = 1 WHERE v IS NULL", "t", Dialect::Postgres).unwrap();
+    let plan = |placeholder: Placeholder| {
+        let sql = statement.batched(&[("id".to_string(), placeholder)], true);
+        let client = &client;
+        async move {
+            client
+                .batch_execute(&format!("DEALLOCATE ALL; PREPARE p(text, text) AS {sql}"))
+                .await
+                .unwrap();
+            let rows = client
+                .query("EXPLAIN EXECUTE p('00000100', '00000200')", &[])
+                .await
+                .unwrap();
+            rows.iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    };
+    let as_bpchar = plan(Placeholder::FixedChar).await;
+    assert!(as_bpchar.contains("Index Scan using t_pkey"), "{as_bpchar}");
+    let as_text = plan(Placeholder::Plain).await;
+    assert!(as_text.contains("Seq Scan"), "{as_text}");
 }
 
 #[tokio::test]

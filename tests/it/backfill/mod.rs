@@ -8,6 +8,7 @@ mod example;
 mod keys;
 mod kill;
 mod throttle;
+mod timeouts;
 
 use crate::common::{Engine, TestDb};
 
