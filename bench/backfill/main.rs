@@ -18,8 +18,7 @@
 
 use mysql_async::prelude::Queryable;
 use rand::Rng;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 const DB: &str = "bellows_bench";
@@ -67,10 +66,16 @@ async fn sql(engine: Engine, url: &str, statements: &[&str]) {
     }
 }
 
-/// An open-loop schedule: operation `i` is due at `start + i / rate`. A latency is measured
+/// Connections the client spreads its operations over (an app's pool).
+const CONNECTIONS: u32 = 4;
+
+/// When the measured work ended: operations due after it are not sent.
+type StopAt = Arc<OnceLock<Instant>>;
+
+/// An open-loop schedule: operation `i` is due at `start + i * every`. A latency is measured
 /// from when the operation was due, not from when the client got round to sending it, so an
-/// operation stuck behind a lock also delays (and is charged to) the ones queued behind it —
-/// as the requests of a real app would be (no coordinated omission).
+/// operation stuck behind a lock also delays (and is charged to) the ones queued behind it
+/// on its connection — as the requests of a real app would be (no coordinated omission).
 struct Pacer {
     start: Instant,
     every: Duration,
@@ -78,36 +83,66 @@ struct Pacer {
 }
 
 impl Pacer {
-    fn new(rate: u64) -> Pacer {
-        Pacer {
-            start: Instant::now(),
-            every: Duration::from_secs_f64(1.0 / rate.max(1) as f64),
-            sent: 0,
-        }
-    }
-
-    /// Wait until the next operation is due; when it was due.
-    async fn next(&mut self) -> Instant {
+    /// When the next operation is due (waiting for it), or `None` once it is due after `stop`.
+    async fn next(&mut self, stop: &StopAt) -> Option<Instant> {
         let due = self.start + self.every * self.sent;
         self.sent += 1;
+        let past = |stop: &StopAt| stop.get().is_some_and(|at| due >= *at);
+        if past(stop) {
+            return None;
+        }
         tokio::time::sleep_until(due.into()).await;
-        due
+        (!past(stop)).then_some(due)
     }
 }
 
-/// Point reads and updates of random rows at `rate` per second until `stop`; every
-/// operation's latency (failed ones included, e.g. a lock wait timeout) and the number that
-/// failed.
+/// Point reads and updates of random rows at `rate` per second, spread over
+/// [`CONNECTIONS`] connections, until `stop` is set; every operation's latency (failed ones
+/// included, e.g. a lock wait timeout) and the number that failed.
 async fn client(
     engine: Engine,
     url: String,
     rows: u64,
     rate: u64,
-    stop: Arc<AtomicBool>,
+    stop: StopAt,
+) -> (Vec<Duration>, u64) {
+    let start = Instant::now();
+    let every = Duration::from_secs_f64(f64::from(CONNECTIONS) / rate.max(1) as f64);
+    let tasks: Vec<_> = (0..CONNECTIONS)
+        .map(|i| {
+            let pacer = Pacer {
+                start: start + every / CONNECTIONS * i,
+                every,
+                sent: 0,
+            };
+            tokio::spawn(connection(
+                engine,
+                url.clone(),
+                rows,
+                pacer,
+                Arc::clone(&stop),
+            ))
+        })
+        .collect();
+    let mut all = (Vec::new(), 0);
+    for t in tasks {
+        let (latencies, failed) = t.await.expect("client connection");
+        all.0.extend(latencies);
+        all.1 += failed;
+    }
+    all
+}
+
+/// One connection of the client.
+async fn connection(
+    engine: Engine,
+    url: String,
+    rows: u64,
+    mut pacer: Pacer,
+    stop: StopAt,
 ) -> (Vec<Duration>, u64) {
     let mut latencies = Vec::new();
     let mut failed = 0;
-    let mut pacer = Pacer::new(rate);
     let pick = move || {
         let mut r = rand::thread_rng();
         (
@@ -129,23 +164,21 @@ async fn client(
                 .prepare("UPDATE bench SET hits = hits + 1 WHERE id = $1")
                 .await
                 .expect("prepare");
-            while !stop.load(Ordering::Relaxed) {
+            while let Some(due) = pacer.next(&stop).await {
                 let (is_read, id) = pick();
-                let t = pacer.next().await;
                 let ok = if is_read {
                     c.query(&read, &[&id]).await.is_ok()
                 } else {
                     c.execute(&write, &[&id]).await.is_ok()
                 };
                 failed += u64::from(!ok);
-                latencies.push(t.elapsed());
+                latencies.push(due.elapsed());
             }
         }
         Engine::Mariadb => {
             let mut c = mysql_async::Conn::from_url(url).await.expect("connect");
-            while !stop.load(Ordering::Relaxed) {
+            while let Some(due) = pacer.next(&stop).await {
                 let (is_read, id) = pick();
-                let t = pacer.next().await;
                 let ok = if is_read {
                     c.exec_first::<String, _, _>("SELECT pad FROM bench WHERE id = ?", (id,))
                         .await
@@ -156,7 +189,7 @@ async fn client(
                         .is_ok()
                 };
                 failed += u64::from(!ok);
-                latencies.push(t.elapsed());
+                latencies.push(due.elapsed());
             }
             c.disconnect().await.expect("disconnect");
         }
@@ -208,7 +241,7 @@ async fn under_load<T>(
     rate: u64,
     work: impl std::future::Future<Output = T>,
 ) -> (T, Duration, (Vec<Duration>, u64)) {
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = StopAt::default();
     let task = tokio::spawn(client(
         engine,
         url.to_string(),
@@ -220,7 +253,7 @@ async fn under_load<T>(
     let t = Instant::now();
     let out = work.await;
     let took = t.elapsed();
-    stop.store(true, Ordering::Relaxed);
+    let _ = stop.set(Instant::now());
     (out, took, task.await.expect("client"))
 }
 
