@@ -61,7 +61,7 @@ fn scenario(engine: Engine) -> Scenario {
         .to_vec(),
         old: Shape::new("orders", &["customer_id"], |k| vec![customer(k, 1)]),
         new: Shape::new("orders", &["customer_id"], |k| vec![customer(k, 7)]),
-        old_in_new: Box::new(|v| joined(v)),
+        old_in_new: Box::new(joined),
         seed_old: Box::new(|id| (id % CUSTOMERS + 1).to_string()),
         seed_new: Box::new(|id| (id % CUSTOMERS + 1).to_string()),
         promised,

@@ -44,7 +44,7 @@ fn scenario(engine: Engine) -> Scenario {
             .to_vec(),
         old: Shape::new("events", &["kind", "at"], values("old")),
         new: Shape::new("events", &["kind", "at"], values("new")),
-        old_in_new: Box::new(|v| joined(v)),
+        old_in_new: Box::new(joined),
         seed_old: Box::new(|id| format!("seed-{}|{id}", id % 17)),
         seed_new: Box::new(|id| format!("seed-{}|{id}", id % 17)),
         promised,

@@ -40,7 +40,7 @@ fn scenario(engine: Engine) -> Scenario {
         new: Shape::new("users", &["email"], |k| {
             vec![Val::Text(format!("new-{k}@example.com"))]
         }),
-        old_in_new: Box::new(|v| joined(v)),
+        old_in_new: Box::new(joined),
         seed_old: Box::new(|id| format!("seed-{id}@example.com")),
         seed_new: Box::new(|id| format!("seed-{id}@example.com")),
         promised,

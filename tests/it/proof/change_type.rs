@@ -28,7 +28,7 @@ fn scenario(engine: Engine) -> Scenario {
         new: Shape::new("orders", &["amount_new"], |k| {
             vec![Val::Big(2_000_000_000 + i64::try_from(k).unwrap())]
         }),
-        old_in_new: Box::new(|v| joined(v)),
+        old_in_new: Box::new(joined),
         seed_old: Box::new(|id| (id * 10).to_string()),
         seed_new: Box::new(|id| (id * 10).to_string()),
         promised: vec![

@@ -130,6 +130,12 @@ pub enum Check {
     Lacks(String),
 }
 
+/// A row's values as a read shows them, in another shape.
+pub type Mapping = Box<dyn Fn(&[Val]) -> String + Send + Sync>;
+
+/// A seed row, by id, as a read shows it.
+pub type SeedRow = Box<dyn Fn(i64) -> String + Send + Sync>;
+
 /// One op under two live app versions.
 pub struct Scenario {
     /// Names the throwaway database.
@@ -144,11 +150,11 @@ pub struct Scenario {
     /// The app version written for the migrated schema; its shape is the final schema.
     pub new: Shape,
     /// What a row written by the old app looks like in the new shape.
-    pub old_in_new: Box<dyn Fn(&[Val]) -> String + Send + Sync>,
+    pub old_in_new: Mapping,
     /// An untouched seed row in the old shape, by id.
-    pub seed_old: Box<dyn Fn(i64) -> String + Send + Sync>,
+    pub seed_old: SeedRow,
     /// An untouched seed row in the new shape (after backfill and contract), by id.
-    pub seed_new: Box<dyn Fn(i64) -> String + Send + Sync>,
+    pub seed_new: SeedRow,
     /// What the op promised, checked against the final schema's [`fingerprint`].
     pub promised: Vec<Check>,
 }
@@ -179,6 +185,8 @@ pub struct Log {
     errors: Vec<String>,
     operations: u64,
     slowest: Duration,
+    /// Iterations completed, by the phase they started in.
+    by_phase: HashMap<&'static str, u64>,
 }
 
 /// A client connection of either engine; SQL is written with `?` placeholders.
@@ -348,6 +356,7 @@ async fn app(
         let changed = (shape.values)(3 * n + 1);
         let touched = (shape.values)(3 * n + 2);
         let seed_id = seed_row(n, old);
+        let started_in = phase.get();
         let result = async {
             let id = conn.insert(&insert, &fresh).await?;
             log.inserted += 1;
@@ -370,8 +379,9 @@ async fn app(
         .await;
         log.operations += 5;
         log.slowest = log.slowest.max(started.elapsed());
-        if let Err(e) = result {
-            log.errors.push(format!("{}: {e}", phase.get()));
+        match result {
+            Ok(()) => *log.by_phase.entry(started_in).or_default() += 1,
+            Err(e) => log.errors.push(format!("{started_in}: {e}")),
         }
         tokio::time::sleep(THINK).await;
     }
@@ -494,7 +504,7 @@ pub async fn fingerprint(db: &TestDb) -> Vec<String> {
     lines
 }
 
-/// The migration file `bellows new` writes for the scenario: (folder, version).
+/// The migration file `bellows new` writes for the scenario, linted: (folder, version).
 fn generate(engine: Engine, op: &[String]) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_str().unwrap();
@@ -514,6 +524,12 @@ fn generate(engine: Engine, op: &[String]) -> (tempfile::TempDir, String) {
     ]);
     let (code, out, err) = bellows(&args, dir.path());
     assert_eq!(code, 0, "bellows new {op:?}: {out}{err}");
+    let lint_dialect = match engine {
+        Engine::Postgres => "postgres",
+        Engine::Mysql => "mariadb",
+    };
+    let (code, out, err) = bellows(&["lint", "--dialect", lint_dialect, path], dir.path());
+    assert_eq!(code, 0, "the generated file lints clean: {out}{err}");
     let name = std::fs::read_dir(dir.path())
         .unwrap()
         .next()
@@ -541,19 +557,21 @@ async fn set_up(engine: Engine, scenario: &Scenario) -> TestDb {
     db
 }
 
-/// Zero errors, and real work done.
-fn assert_clean(engine: Engine, label: &str, who: &str, log: &Log) {
+/// Zero errors, and real work done in each of `phases` (the schema states that matter).
+fn assert_clean(engine: Engine, label: &str, who: &str, log: &Log, phases: &[&str]) {
     assert!(
         log.errors.is_empty(),
         "{engine:?} {label}: the {who} app saw {} errors, first: {:#?}",
         log.errors.len(),
         &log.errors[..log.errors.len().min(5)]
     );
-    assert!(
-        log.inserted >= 10,
-        "{engine:?} {label}: the {who} app did too little ({} rows inserted)",
-        log.inserted
-    );
+    for phase in phases {
+        assert!(
+            log.by_phase.get(phase).copied().unwrap_or_default() > 0,
+            "{engine:?} {label}: the {who} app did no work {phase}: {:?}",
+            log.by_phase
+        );
+    }
 }
 
 /// Every row of `shape`'s table is as expected: rows an app wrote as it wrote them
@@ -660,8 +678,20 @@ pub async fn full_cycle(engine: Engine, s: Scenario) {
     tokio::time::sleep(GAP).await;
     let new = finish(stop_new, new).await;
 
-    assert_clean(engine, s.label, "old", &old);
-    assert_clean(engine, s.label, "new", &new);
+    assert_clean(
+        engine,
+        s.label,
+        "old",
+        &old,
+        &["before expand", "after expand"],
+    );
+    assert_clean(
+        engine,
+        s.label,
+        "new",
+        &new,
+        &["after expand", "after contract"],
+    );
     let mut expected: HashMap<i64, String> = old
         .written
         .iter()
@@ -711,7 +741,13 @@ pub async fn abort_after_expand(engine: Engine, s: Scenario) {
     tokio::time::sleep(GAP).await;
     let old = finish(stop, old).await;
 
-    assert_clean(engine, s.label, "old", &old);
+    assert_clean(
+        engine,
+        s.label,
+        "old",
+        &old,
+        &["before expand", "after expand", "after abort"],
+    );
     let expected: HashMap<i64, String> =
         old.written.iter().map(|(id, v)| (*id, joined(v))).collect();
     assert_rows(&db, &s.old, &expected, &*s.seed_old).await;
