@@ -5,15 +5,18 @@ use crate::common::{bellows, bellows_on, pg_client, Engine, TestDb};
 use mysql_async::prelude::Queryable;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Rows every scenario's table starts with.
 pub const SEED_ROWS: i64 = 100_000;
 
-/// Time between two phases (each app keeps working meanwhile).
-const GAP: Duration = Duration::from_millis(250);
+/// Between two phases each running app completes at least this many iterations...
+const TURNS_PER_PHASE: u64 = 8;
+
+/// ... and at least this much time passes.
+const MIN_PHASE: Duration = Duration::from_millis(150);
 
 /// Pause of a client between two iterations.
 const THINK: Duration = Duration::from_millis(5);
@@ -237,7 +240,12 @@ impl Conn {
     async fn open(engine: Engine, url: &str) -> Conn {
         match engine {
             Engine::Postgres => Conn::Pg(pg_client(url).await),
-            Engine::Mysql => Conn::My(mysql_async::Conn::from_url(url).await.unwrap()),
+            // Updates report the rows they matched, not only those whose value changed.
+            Engine::Mysql => Conn::My(
+                mysql_async::Conn::from_url(format!("{url}?client_found_rows=true"))
+                    .await
+                    .unwrap(),
+            ),
         }
     }
 
@@ -344,6 +352,7 @@ async fn app(
     old: bool,
     phase: Phase,
     stop: Arc<AtomicBool>,
+    turns: Arc<AtomicU64>,
 ) -> Log {
     let mut conn = Conn::open(engine, &url).await;
     let (insert, update, read) = (shape.insert(), shape.update(), shape.read(engine));
@@ -383,20 +392,23 @@ async fn app(
             Ok(()) => *log.by_phase.entry(started_in).or_default() += 1,
             Err(e) => log.errors.push(format!("{started_in}: {e}")),
         }
+        turns.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(THINK).await;
     }
     conn.close().await;
     log
 }
 
-fn start(
-    engine: Engine,
-    db: &TestDb,
-    shape: &Shape,
-    old: bool,
-    phase: &Phase,
-) -> (Arc<AtomicBool>, tokio::task::JoinHandle<Log>) {
+/// A running app client.
+struct Running {
+    stop: Arc<AtomicBool>,
+    turns: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<Log>,
+}
+
+fn start(engine: Engine, db: &TestDb, shape: &Shape, old: bool, phase: &Phase) -> Running {
     let stop = Arc::new(AtomicBool::new(false));
+    let turns = Arc::new(AtomicU64::new(0));
     let task = tokio::spawn(app(
         engine,
         db.url.clone(),
@@ -404,13 +416,34 @@ fn start(
         old,
         phase.clone(),
         stop.clone(),
+        turns.clone(),
     ));
-    (stop, task)
+    Running { stop, turns, task }
 }
 
-async fn finish(stop: Arc<AtomicBool>, task: tokio::task::JoinHandle<Log>) -> Log {
-    stop.store(true, Ordering::SeqCst);
-    task.await.unwrap()
+/// Let the running apps work in the current phase: [`TURNS_PER_PHASE`] iterations each, and
+/// [`MIN_PHASE`] at least (at most 30 s: the checks then say what went wrong).
+async fn settle(apps: &[&Running]) {
+    let started = Instant::now();
+    let from: Vec<u64> = apps
+        .iter()
+        .map(|a| a.turns.load(Ordering::SeqCst))
+        .collect();
+    while started.elapsed() < Duration::from_secs(30) {
+        let done = apps
+            .iter()
+            .zip(&from)
+            .all(|(a, f)| a.turns.load(Ordering::SeqCst) >= f + TURNS_PER_PHASE);
+        if done && started.elapsed() >= MIN_PHASE {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn finish(app: Running) -> Log {
+    app.stop.store(true, Ordering::SeqCst);
+    app.task.await.unwrap()
 }
 
 /// `CREATE TABLE`'s id column: an auto-generated bigint key the seed rows set explicitly.
@@ -650,17 +683,17 @@ pub async fn full_cycle(engine: Engine, s: Scenario) {
             .contains("-- bellows:contract")
     });
     let phase = Phase::new("before expand");
-    let (stop_old, old) = start(engine, &db, &s.old, true, &phase);
-    tokio::time::sleep(GAP).await;
+    let old = start(engine, &db, &s.old, true, &phase);
+    settle(&[&old]).await;
     phase.set("during expand");
     cli(&db, dir.path(), &["expand"]);
     phase.set("after expand");
-    let (stop_new, new) = start(engine, &db, &s.new, false, &phase);
-    tokio::time::sleep(GAP).await;
+    let new = start(engine, &db, &s.new, false, &phase);
+    settle(&[&old, &new]).await;
     phase.set("during backfill");
     cli(&db, dir.path(), &["backfill"]);
     phase.set("after backfill");
-    let old = finish(stop_old, old).await;
+    let old = finish(old).await;
     cli(
         &db,
         dir.path(),
@@ -675,8 +708,8 @@ pub async fn full_cycle(engine: Engine, s: Scenario) {
         "nothing to contract"
     };
     assert!(out.contains(done), "{out}");
-    tokio::time::sleep(GAP).await;
-    let new = finish(stop_new, new).await;
+    settle(&[&new]).await;
+    let new = finish(new).await;
 
     assert_clean(
         engine,
@@ -729,17 +762,17 @@ pub async fn abort_after_expand(engine: Engine, s: Scenario) {
     let (dir, version) = generate(engine, &s.op);
     let before = fingerprint(&db).await;
     let phase = Phase::new("before expand");
-    let (stop, old) = start(engine, &db, &s.old, true, &phase);
-    tokio::time::sleep(GAP).await;
+    let old = start(engine, &db, &s.old, true, &phase);
+    settle(&[&old]).await;
     phase.set("during expand");
     cli(&db, dir.path(), &["expand"]);
     phase.set("after expand");
-    tokio::time::sleep(GAP).await;
+    settle(&[&old]).await;
     phase.set("during abort");
     cli(&db, dir.path(), &["abort", &version]);
     phase.set("after abort");
-    tokio::time::sleep(GAP).await;
-    let old = finish(stop, old).await;
+    settle(&[&old]).await;
+    let old = finish(old).await;
 
     assert_clean(
         engine,
