@@ -212,6 +212,14 @@ fn pg_sql(sql: &str) -> String {
     out
 }
 
+/// A PostgreSQL error with the server's message (tokio-postgres shows only "db error").
+fn pg_error(e: tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
+    }
+}
+
 fn pg_params(values: &[Val]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
     values
         .iter()
@@ -256,7 +264,7 @@ impl Conn {
                 .query_one(&pg_sql(&format!("{sql} RETURNING id")), &pg_params(values))
                 .await
                 .map(|row| row.get(0))
-                .map_err(|e| e.to_string()),
+                .map_err(pg_error),
             Conn::My(c) => {
                 c.exec_drop(sql, my_params(values))
                     .await
@@ -274,7 +282,7 @@ impl Conn {
             Conn::Pg(c) => c
                 .execute(&pg_sql(sql), &pg_params(values))
                 .await
-                .map_err(|e| e.to_string()),
+                .map_err(pg_error),
             Conn::My(c) => {
                 c.exec_drop(sql, my_params(values))
                     .await
@@ -291,7 +299,7 @@ impl Conn {
                 .query_opt(&pg_sql(sql), &pg_params(values))
                 .await
                 .map(|row| row.and_then(|r| r.get(0)))
-                .map_err(|e| e.to_string()),
+                .map_err(pg_error),
             Conn::My(c) => c
                 .exec_first::<Option<String>, _, _>(sql, my_params(values))
                 .await
