@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 /// The recipes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OpName {
-    /// TABLE OLD NEW (needs --type)
+    /// TABLE OLD NEW (needs --type) [--placeholder LITERAL]
     RenameColumn,
-    /// TABLE COLUMN TYPE [--using EXPR --reverse EXPR] [--new-column NAME]
+    /// TABLE COLUMN TYPE [--using EXPR --reverse EXPR] [--new-column NAME] [--placeholder LITERAL]
     ChangeType,
-    /// TABLE COLUMN [--default EXPR] (MySQL also needs --type)
+    /// TABLE COLUMN [--default EXPR [--current-default EXPR]] (MySQL also needs --type)
     AddNotNull,
     /// TABLE COLUMN REF_TABLE REF_COLUMN
     AddForeignKey,
@@ -21,9 +21,9 @@ pub enum OpName {
     AddUnique,
     /// TABLE COLUMNS...
     AddIndex,
-    /// TABLE COLUMN
+    /// TABLE COLUMN [--placeholder LITERAL]
     DropColumn,
-    /// OLD NEW (PostgreSQL)
+    /// OLD NEW
     RenameTable,
 }
 
@@ -63,6 +63,17 @@ pub struct NewArgs {
     /// add-not-null: default for new rows and existing NULLs.
     #[arg(long, value_name = "EXPR")]
     default: Option<String>,
+    /// add-not-null: the default the column has now; the down section puts it back (and
+    /// MySQL's contract keeps it when there is no --default).
+    #[arg(long, value_name = "EXPR")]
+    current_default: Option<String>,
+    /// drop-column: a value of the column's type, its default while the new app (which no
+    /// longer writes it) runs — needed when the column is NOT NULL without a default.
+    /// rename-column, change-type (MySQL/MariaDB): a value of the old column's type, its
+    /// default for the moment between the contract's trigger drops and its column drop
+    /// (derived from the type when it is a number or a string).
+    #[arg(long, value_name = "LITERAL")]
+    placeholder: Option<String>,
     /// The key column backfills walk.
     #[arg(long, default_value = "id")]
     key: String,
@@ -146,6 +157,20 @@ fn op(args: &NewArgs) -> Result<Op> {
             Err(Error::Config(format!("expected {usage}")))
         }
     };
+    let takes_placeholder = matches!(
+        args.op,
+        OpName::RenameColumn | OpName::ChangeType | OpName::DropColumn
+    );
+    if args.placeholder.is_some() && !takes_placeholder {
+        return Err(Error::Config(
+            "--placeholder is for rename-column, change-type and drop-column".into(),
+        ));
+    }
+    if args.current_default.is_some() && args.op != OpName::AddNotNull {
+        return Err(Error::Config(
+            "--current-default is for add-not-null".into(),
+        ));
+    }
     Ok(match args.op {
         OpName::RenameColumn => {
             arity(3, "TABLE OLD NEW")?;
@@ -159,6 +184,7 @@ fn op(args: &NewArgs) -> Result<Op> {
                 old: a[1].clone(),
                 new: a[2].clone(),
                 column_type,
+                placeholder: args.placeholder.clone(),
             }
         }
         OpName::ChangeType => {
@@ -173,6 +199,7 @@ fn op(args: &NewArgs) -> Result<Op> {
                     .unwrap_or_else(|| format!("{}_new", a[1])),
                 using: args.using.clone(),
                 reverse: args.reverse.clone(),
+                placeholder: args.placeholder.clone(),
             }
         }
         OpName::AddNotNull => {
@@ -182,6 +209,7 @@ fn op(args: &NewArgs) -> Result<Op> {
                 column: a[1].clone(),
                 default: args.default.clone(),
                 column_type: args.column_type.clone(),
+                current_default: args.current_default.clone(),
             }
         }
         OpName::AddForeignKey => {
@@ -212,6 +240,7 @@ fn op(args: &NewArgs) -> Result<Op> {
             Op::DropColumn {
                 table: a[0].clone(),
                 column: a[1].clone(),
+                placeholder: args.placeholder.clone(),
             }
         }
         OpName::RenameTable => {

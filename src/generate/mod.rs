@@ -22,6 +22,9 @@ pub enum Op {
         new: String,
         /// The column's type (needed to create the new column).
         column_type: String,
+        /// MySQL: a value of the column's type, the old column's default while the contract
+        /// drops the triggers and then the column (else derived from `column_type`).
+        placeholder: Option<String>,
     },
     /// Change a column's type through a new column kept in sync by triggers.
     ChangeType {
@@ -38,6 +41,10 @@ pub enum Op {
         /// Conversion back, for rows the new app writes, `{}` standing for the new column
         /// (required with `using`).
         reverse: Option<String>,
+        /// MySQL: a value of the old type, the old column's default while the contract drops
+        /// the triggers and then the column (else `0` when the new type is a number or a
+        /// string).
+        placeholder: Option<String>,
     },
     /// Make a column NOT NULL without a long lock.
     AddNotNull {
@@ -49,6 +56,9 @@ pub enum Op {
         default: Option<String>,
         /// The column's type (MySQL needs it to redefine the column).
         column_type: Option<String>,
+        /// The default the column has now, if any: the down section puts it back, and
+        /// MySQL's contract keeps it when there is no new `default`.
+        current_default: Option<String>,
     },
     /// Add a foreign key with its supporting index, validated without a long lock.
     AddForeignKey {
@@ -81,8 +91,12 @@ pub enum Op {
         table: String,
         /// The column.
         column: String,
+        /// For a NOT NULL column without a default: a value of its type, its default from
+        /// the expand on, so the new app's inserts (which omit it) pass.
+        placeholder: Option<String>,
     },
-    /// Rename a table, keeping the old name as a view while both app versions run.
+    /// Rename a table; a view gives the name the table does not have yet (MySQL) or any more
+    /// (PostgreSQL) to the app version that uses it while both run.
     RenameTable {
         /// Current name.
         old: String,
@@ -168,7 +182,7 @@ impl Recipe {
                 new_column,
                 ..
             } => vec![table, column, new_column],
-            Op::AddNotNull { table, column, .. } | Op::DropColumn { table, column } => {
+            Op::AddNotNull { table, column, .. } | Op::DropColumn { table, column, .. } => {
                 vec![table, column]
             }
             Op::AddForeignKey {

@@ -7,22 +7,82 @@ use crate::{Error, Result};
 /// The sections of a recipe, in file order.
 pub fn sections(r: &Recipe) -> Result<Vec<Section>> {
     Ok(match &r.op {
-        Op::RenameColumn { table, old, new, column_type } => {
+        Op::RenameColumn {
+            table,
+            old,
+            new,
+            column_type,
+            placeholder,
+        } => {
+            let literal = placeholder.as_deref().or_else(|| default_literal(column_type)).ok_or_else(|| {
+                Error::Config(format!(
+                    "rename-column on MySQL/MariaDB needs --placeholder LITERAL for a column of type {column_type}: \
+                     any value of that type (the old column's default for the moment between the contract's \
+                     trigger drops and its column drop)"
+                ))
+            })?;
             let mut sections = sync_column(r, table, old, new, column_type, "{}", "{}");
-            default_for_old_column(r, &mut sections, table, old, column_type);
+            placeholder_before_contract(r, &mut sections, table, old, literal);
             sections
         }
-        Op::ChangeType { table, column, new_type, new_column, using, reverse } => {
-            sync_column(r, table, column, new_column, new_type, using.as_deref().unwrap_or("{}"), reverse.as_deref().unwrap_or("{}"))
+        Op::ChangeType {
+            table,
+            column,
+            new_type,
+            new_column,
+            using,
+            reverse,
+            placeholder,
+        } => {
+            let literal = placeholder.as_deref().or_else(|| default_literal(new_type).map(|_| "0")).ok_or_else(|| {
+                Error::Config(format!(
+                    "change-type to {new_type} on MySQL/MariaDB needs --placeholder LITERAL: any value of the \
+                     column's current type (its default for the moment between the contract's trigger drops and \
+                     its column drop)"
+                ))
+            })?;
+            let mut sections = sync_column(
+                r,
+                table,
+                column,
+                new_column,
+                new_type,
+                using.as_deref().unwrap_or("{}"),
+                reverse.as_deref().unwrap_or("{}"),
+            );
+            placeholder_before_contract(r, &mut sections, table, column, literal);
+            sections
         }
-        Op::AddNotNull { table, column, default, column_type } => {
+        Op::AddNotNull {
+            table,
+            column,
+            default,
+            column_type,
+            current_default,
+        } => {
             let column_type = column_type.as_deref().ok_or_else(|| {
                 Error::Config("add-not-null on MySQL/MariaDB needs --type: the column is redefined with MODIFY".into())
             })?;
-            add_not_null(r, table, column, column_type, default.as_deref())
+            add_not_null(
+                r,
+                table,
+                column,
+                column_type,
+                default.as_deref(),
+                current_default.as_deref(),
+            )
         }
-        Op::AddForeignKey { table, column, ref_table, ref_column } => {
-            let (t, index, fk) = (r.q(table), r.q(&object_name(&[table, column, "idx"])), r.q(&object_name(&[table, column, "fkey"])));
+        Op::AddForeignKey {
+            table,
+            column,
+            ref_table,
+            ref_column,
+        } => {
+            let (t, index, fk) = (
+                r.q(table),
+                r.q(&object_name(&[table, column, "idx"])),
+                r.q(&object_name(&[table, column, "fkey"])),
+            );
             vec![
                 (
                     "expand".into(),
@@ -48,18 +108,53 @@ pub fn sections(r: &Recipe) -> Result<Vec<Section>> {
         }
         Op::AddUnique { table, columns } => index_recipe(r, table, columns, true),
         Op::AddIndex { table, columns } => index_recipe(r, table, columns, false),
-        Op::DropColumn { table, column } => vec![(
-            r.contract_marker(),
-            "Runs once no running app version reads or writes the column.".into(),
-            vec![format!("ALTER TABLE {} DROP COLUMN {}, ALGORITHM=INPLACE, LOCK=NONE", r.q(table), r.q(column))],
-        )],
-        Op::RenameTable { .. } => {
-            return Err(Error::Refused(
-                "rename-table is not generated for MySQL/MariaDB: the table cannot be renamed and a view with the old name \
-                 created in one atomic step, so the running app would see errors in between; keep the old name, or rename \
-                 during a maintenance window"
-                    .into(),
-            ))
+        Op::DropColumn {
+            table,
+            column,
+            placeholder,
+        } => {
+            let (t, c) = (r.q(table), r.q(column));
+            vec![
+                (
+                    "expand".into(),
+                    "The column is NOT NULL without a default, and the new app no longer writes it: it\ngets a placeholder default (metadata only) so the new app's inserts pass.".into(),
+                    placeholder.iter().map(|p| format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {p}")).collect(),
+                ),
+                (
+                    r.contract_marker(),
+                    "Runs once no running app version reads or writes the column.".into(),
+                    vec![format!("ALTER TABLE {t} DROP COLUMN {c}, ALGORITHM=INPLACE, LOCK=NONE")],
+                ),
+                (
+                    "down".into(),
+                    "Undo the expand phase.".into(),
+                    placeholder.iter().map(|_| format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT")).collect(),
+                ),
+            ]
+        }
+        Op::RenameTable { old, new } => {
+            let (o, n, parked) = (
+                r.q(old),
+                r.q(new),
+                r.q(&object_name(&["bellows", old, "to", new, "view"])),
+            );
+            vec![
+                (
+                    "expand".into(),
+                    format!(
+                        "A view with the new name (simple views accept INSERT, UPDATE and DELETE) lets the\nnew app version use {new} while the table keeps its old name for the running one."
+                    ),
+                    vec![format!("CREATE VIEW {n} AS SELECT * FROM {o}")],
+                ),
+                (
+                    r.contract_marker(),
+                    format!(
+                        "Once no app uses {old}: one RENAME TABLE moves the view aside and gives the table\nits new name, atomically (no query finds {new} missing); then the view goes."
+                    ),
+                    vec![format!("RENAME TABLE {n} TO {parked}, {o} TO {n}"), format!("DROP VIEW IF EXISTS {parked}")],
+                ),
+                ("down".into(), "Undo the expand phase.".into(), vec![format!("DROP VIEW IF EXISTS {n}")]),
+            ]
         }
     })
 }
@@ -112,32 +207,29 @@ fn default_literal(column_type: &str) -> Option<&'static str> {
     }
 }
 
-/// MySQL checks a NOT NULL column without a default before BEFORE INSERT triggers run, so
-/// the new app's inserts (which omit the old column) would be refused: give the old column a
-/// default in the expand phase (metadata only; the insert trigger overwrites it from the new
-/// column, so it never reaches a row) and drop it in the down section.
-fn default_for_old_column(
+/// The contract drops the triggers, then the old column (separate statements: MySQL DDL is
+/// not transactional). In between, the new app's inserts omit the old column with no trigger
+/// to fill it, and a NOT NULL column without a default would refuse them (error 1364): the
+/// contract first gives the old column a placeholder default (metadata only). While the
+/// triggers exist it is not needed (the server checks NOT NULL after BEFORE triggers), and
+/// the rows that get it lose the column a moment later.
+fn placeholder_before_contract(
     r: &Recipe,
     sections: &mut [Section],
     table: &str,
     old: &str,
-    column_type: &str,
+    literal: &str,
 ) {
-    let Some(literal) = default_literal(column_type) else {
-        return;
-    };
     let (t, o) = (r.q(table), r.q(old));
     for (marker, comment, statements) in sections.iter_mut() {
-        if marker == "expand" {
+        if marker.starts_with("contract") {
             statements.insert(
-                1,
+                0,
                 format!("ALTER TABLE {t} ALTER COLUMN {o} SET DEFAULT {literal}"),
             );
-            comment.push_str(
-                "\nThe old column gets a default: the server checks NOT NULL before triggers run.",
-            );
-        } else if marker == "down" {
-            statements.push(format!("ALTER TABLE {t} ALTER COLUMN {o} DROP DEFAULT"));
+            comment.push_str(&format!(
+                "\n{old} first gets a placeholder default: between the trigger drops and the column drop,\nthe new app's inserts omit it with no trigger to fill it."
+            ));
         }
     }
 }
@@ -198,15 +290,30 @@ fn sync_column(
     ]
 }
 
+/// See the PostgreSQL twin; the contract is one online `MODIFY`, which restates the default
+/// (the new one, else the one the column has).
 fn add_not_null(
     r: &Recipe,
     table: &str,
     column: &str,
     column_type: &str,
     default: Option<&str>,
+    current: Option<&str>,
 ) -> Vec<Section> {
     let (t, c) = (r.q(table), r.q(column));
-    let default_clause = default.map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
+    let default_clause = default
+        .or(current)
+        .map(|d| format!(" DEFAULT {d}"))
+        .unwrap_or_default();
+    let down = default.map(|_| match current {
+        Some(cur) => format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {cur}"),
+        None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"),
+    });
+    let down_comment = if current.is_some() {
+        "Undo the expand phase: the column's previous default comes back."
+    } else {
+        "Undo the expand phase (the column had no default before: --current-default names one it had)."
+    };
     vec![
         (
             "expand".into(),
@@ -223,10 +330,6 @@ fn add_not_null(
             "Rebuilt in place while reads and writes go on; fails (and changes nothing) if a NULL is left.".into(),
             vec![format!("ALTER TABLE {t} MODIFY COLUMN {c} {column_type} NOT NULL{default_clause}, ALGORITHM=INPLACE, LOCK=NONE")],
         ),
-        (
-            "down".into(),
-            "Undo the expand phase.".into(),
-            default.map(|_| format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT")).into_iter().collect(),
-        ),
+        ("down".into(), down_comment.into(), down.into_iter().collect()),
     ]
 }

@@ -5,12 +5,14 @@ use super::{object_name, substitute, Op, Recipe, Section};
 /// The sections of a recipe, in file order.
 pub fn sections(r: &Recipe) -> Vec<Section> {
     match &r.op {
-        Op::RenameColumn { table, old, new, column_type } => sync_column(r, table, old, new, column_type, "{}", "{}"),
-        Op::ChangeType { table, column, new_type, new_column, using, reverse } => {
+        Op::RenameColumn { table, old, new, column_type, .. } => sync_column(r, table, old, new, column_type, "{}", "{}"),
+        Op::ChangeType { table, column, new_type, new_column, using, reverse, .. } => {
             let convert = using.clone().unwrap_or_else(|| format!("CAST({{}} AS {new_type})"));
             sync_column(r, table, column, new_column, new_type, &convert, reverse.as_deref().unwrap_or("{}"))
         }
-        Op::AddNotNull { table, column, default, .. } => add_not_null(r, table, column, default.as_deref()),
+        Op::AddNotNull { table, column, default, current_default, .. } => {
+            add_not_null(r, table, column, default.as_deref(), current_default.as_deref())
+        }
         Op::AddForeignKey { table, column, ref_table, ref_column } => {
             let index = object_name(&[table, column, "idx"]);
             let fk = object_name(&[table, column, "fkey"]);
@@ -76,11 +78,7 @@ pub fn sections(r: &Recipe) -> Vec<Section> {
                 ("down".into(), "Undo the expand phase.".into(), vec![format!("DROP INDEX CONCURRENTLY IF EXISTS {}", r.q(&name))]),
             ]
         }
-        Op::DropColumn { table, column } => vec![(
-            r.contract_marker(),
-            "Runs once no running app version reads or writes the column.".into(),
-            vec![format!("ALTER TABLE {} DROP COLUMN {}", r.q(table), r.q(column))],
-        )],
+        Op::DropColumn { table, column, placeholder } => drop_column(r, table, column, placeholder.as_deref()),
         Op::RenameTable { old, new } => vec![
             (
                 "expand".into(),
@@ -169,8 +167,15 @@ $bellows$"
 
 /// Default (expand) → backfill → in the contract, once no app writes NULLs: CHECK NOT
 /// VALID, VALIDATE (its own transaction: bellows runs it alone), SET NOT NULL (PostgreSQL
-/// 12+ uses the validated CHECK instead of scanning), drop the CHECK.
-fn add_not_null(r: &Recipe, table: &str, column: &str, default: Option<&str>) -> Vec<Section> {
+/// 12+ uses the validated CHECK instead of scanning), drop the CHECK. The down section puts
+/// back the default the column had (`current`), or drops the recipe's.
+fn add_not_null(
+    r: &Recipe,
+    table: &str,
+    column: &str,
+    default: Option<&str>,
+    current: Option<&str>,
+) -> Vec<Section> {
     let check = r.q(&object_name(&[table, column, "not_null"]));
     let (t, c) = (r.q(table), r.q(column));
     let expand = default
@@ -182,9 +187,17 @@ fn add_not_null(r: &Recipe, table: &str, column: &str, default: Option<&str>) ->
         .into_iter()
         .collect();
     let down = default
-        .map(|_| format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"))
+        .map(|_| match current {
+            Some(cur) => format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {cur}"),
+            None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"),
+        })
         .into_iter()
         .collect();
+    let down_comment = if current.is_some() {
+        "Undo the expand phase: the column's previous default comes back."
+    } else {
+        "Undo the expand phase (the column had no default before: --current-default names one it had)."
+    };
     vec![
         ("expand".into(), "New rows get the default from now on (a metadata-only change).".into(), expand),
         (format!("backfill table={table} key={}", r.key), "Fill existing NULLs in short batches.".into(), backfill),
@@ -198,6 +211,29 @@ fn add_not_null(r: &Recipe, table: &str, column: &str, default: Option<&str>) ->
                 format!("ALTER TABLE {t} DROP CONSTRAINT {check}"),
             ],
         ),
-        ("down".into(), "Undo the expand phase.".into(), down),
+        ("down".into(), down_comment.into(), down),
+    ]
+}
+
+/// Contract only; with a placeholder, the column first gets it as its default (expand, a
+/// catalog-only change), so the new app's inserts, which omit it, pass its NOT NULL.
+fn drop_column(r: &Recipe, table: &str, column: &str, placeholder: Option<&str>) -> Vec<Section> {
+    let (t, c) = (r.q(table), r.q(column));
+    vec![
+        (
+            "expand".into(),
+            "The column is NOT NULL without a default, and the new app no longer writes it: it\ngets a placeholder default (a catalog-only change) so the new app's inserts pass.".into(),
+            placeholder.map(|p| format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {p}")).into_iter().collect(),
+        ),
+        (
+            r.contract_marker(),
+            "Runs once no running app version reads or writes the column.".into(),
+            vec![format!("ALTER TABLE {t} DROP COLUMN {c}")],
+        ),
+        (
+            "down".into(),
+            "Undo the expand phase.".into(),
+            placeholder.map(|_| format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT")).into_iter().collect(),
+        ),
     ]
 }
