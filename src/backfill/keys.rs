@@ -308,6 +308,25 @@ impl KeyedTable {
         } else {
             "?".into()
         };
+        let range = format!(
+            "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {limit}",
+            self.cols("", ""),
+            self.sql_name,
+            cond.join(" AND "),
+            self.cols("", ""),
+        );
+        // One key column: max() and count() in one pass (MariaDB runs the window form below
+        // 3-4 times slower). PostgreSQL has no max(uuid).
+        if let [k] = &self.key[..] {
+            if !(k.kind == KeyKind::Uuid && self.dialect == Dialect::Postgres) {
+                let col = format!("s.{}", self.dialect.quote_ident(&k.name));
+                return format!(
+                    "SELECT {} AS bellows_k0, {} FROM ({range}) AS s HAVING count(*) > 0",
+                    self.text(&format!("max({col})")),
+                    self.text("count(*)"),
+                );
+            }
+        }
         let outer: Vec<String> = self
             .key
             .iter()
@@ -318,13 +337,9 @@ impl KeyedTable {
             })
             .collect();
         format!(
-            "SELECT {}, {} FROM (SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {limit}) AS s ORDER BY {} LIMIT 1",
+            "SELECT {}, {} FROM ({range}) AS s ORDER BY {} LIMIT 1",
             outer.join(", "),
             self.text("count(*) OVER ()"),
-            self.cols("", ""),
-            self.sql_name,
-            cond.join(" AND "),
-            self.cols("", ""),
             self.cols("s.", " DESC"),
         )
     }
