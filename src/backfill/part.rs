@@ -220,6 +220,10 @@ fn setup(dialect: Dialect, lock_timeout: Duration, limit: &StatementLimit) -> Ve
                 "SET LOCAL statement_timeout = '{}ms'",
                 limit.duration.as_millis()
             ),
+            // The batch and its checkpoint commit together, so a commit lost in a server
+            // crash loses both and the batch simply runs again: no need to wait for the
+            // WAL flush (or a synchronous standby) before the next batch.
+            "SET LOCAL synchronous_commit = off".into(),
         ]
     } else {
         let secs = lock_timeout.as_millis().div_ceil(1000).max(1);
