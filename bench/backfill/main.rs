@@ -69,16 +69,20 @@ async fn sql(engine: Engine, url: &str, statements: &[&str]) {
     }
 }
 
-/// Connections the client spreads its operations over (an app's pool).
+/// Connections of the client's pool.
 const CONNECTIONS: u32 = 4;
 
-/// When the measured work ended: operations due after it are not sent.
+/// When the measured work ended: requests due after it are not sent.
 type StopAt = Arc<OnceLock<Instant>>;
 
-/// An open-loop schedule: operation `i` is due at `start + i * every`. A latency is measured
-/// from when the operation was due, not from when the client got round to sending it, so an
-/// operation stuck behind a lock also delays (and is charged to) the ones queued behind it
-/// on its connection — as the requests of a real app would be (no coordinated omission).
+/// Requests waiting for a free connection of the pool: when each was due.
+type Queue = Arc<tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<Instant>>>;
+
+/// An open-loop schedule: request `i` is due at `start + i * every`, whatever happened to
+/// the earlier ones. A latency is measured from when the request was due, not from when a
+/// connection got round to it, so a request stuck behind a lock is charged for its wait and
+/// so are the requests that queued while every connection was busy — as a real app's would
+/// be (no coordinated omission).
 struct Pacer {
     start: Instant,
     every: Duration,
@@ -86,7 +90,7 @@ struct Pacer {
 }
 
 impl Pacer {
-    /// When the next operation is due (waiting for it), or `None` once it is due after `stop`.
+    /// When the next request is due (waiting for it), or `None` once it is due after `stop`.
     async fn next(&mut self, stop: &StopAt) -> Option<Instant> {
         let due = self.start + self.every * self.sent;
         self.sent += 1;
@@ -99,9 +103,10 @@ impl Pacer {
     }
 }
 
-/// Point reads and updates of random rows at `rate` per second, spread over
-/// [`CONNECTIONS`] connections, until `stop` is set; every operation's latency (failed ones
-/// included, e.g. a lock wait timeout) and the number that failed.
+/// Point reads and updates of random rows, `rate` requests per second served by a pool of
+/// [`CONNECTIONS`] connections (a request waits for a free one), until `stop` is set; every
+/// request's latency (failed ones included, e.g. a lock wait timeout) and the number that
+/// failed.
 async fn client(
     engine: Engine,
     url: String,
@@ -110,42 +115,48 @@ async fn client(
     rate: u64,
     stop: StopAt,
 ) -> (Vec<Duration>, u64) {
-    let start = Instant::now();
-    let every = Duration::from_secs_f64(f64::from(CONNECTIONS) / rate.max(1) as f64);
-    let tasks: Vec<_> = (0..CONNECTIONS)
-        .map(|i| {
-            let pacer = Pacer {
-                start: start + every / CONNECTIONS * i,
-                every,
-                sent: 0,
-            };
+    let (send, queue) = tokio::sync::mpsc::unbounded_channel();
+    let queue: Queue = Arc::new(tokio::sync::Mutex::new(queue));
+    let mut pacer = Pacer {
+        start: Instant::now(),
+        every: Duration::from_secs_f64(1.0 / rate.max(1) as f64),
+        sent: 0,
+    };
+    let schedule = tokio::spawn(async move {
+        while let Some(due) = pacer.next(&stop).await {
+            if send.send(due).is_err() {
+                break;
+            }
+        }
+    });
+    let pool: Vec<_> = (0..CONNECTIONS)
+        .map(|_| {
             tokio::spawn(connection(
                 engine,
                 url.clone(),
                 table,
                 rows,
-                pacer,
-                Arc::clone(&stop),
+                Arc::clone(&queue),
             ))
         })
         .collect();
+    schedule.await.expect("client schedule");
     let mut all = (Vec::new(), 0);
-    for t in tasks {
-        let (latencies, failed) = t.await.expect("client connection");
+    for c in pool {
+        let (latencies, failed) = c.await.expect("client connection");
         all.0.extend(latencies);
         all.1 += failed;
     }
     all
 }
 
-/// One connection of the client.
+/// One connection of the client's pool: serves queued requests until the queue closes.
 async fn connection(
     engine: Engine,
     url: String,
     table: &'static str,
     rows: u64,
-    mut pacer: Pacer,
-    stop: StopAt,
+    queue: Queue,
 ) -> (Vec<Duration>, u64) {
     let mut latencies = Vec::new();
     let mut failed = 0;
@@ -170,7 +181,7 @@ async fn connection(
                 .prepare(&format!("UPDATE {table} SET hits = hits + 1 WHERE id = $1"))
                 .await
                 .expect("prepare");
-            while let Some(due) = pacer.next(&stop).await {
+            while let Some(due) = next(&queue).await {
                 let (is_read, id) = pick();
                 let ok = if is_read {
                     c.query(&read, &[&id]).await.is_ok()
@@ -183,7 +194,7 @@ async fn connection(
         }
         Engine::Mariadb => {
             let mut c = mysql_async::Conn::from_url(url).await.expect("connect");
-            while let Some(due) = pacer.next(&stop).await {
+            while let Some(due) = next(&queue).await {
                 let (is_read, id) = pick();
                 let ok = if is_read {
                     c.exec_first::<String, _, _>(
@@ -207,6 +218,12 @@ async fn connection(
         }
     }
     (latencies, failed)
+}
+
+/// The next queued request (when it was due), `None` once the schedule ended and the queue
+/// is empty.
+async fn next(queue: &Queue) -> Option<Instant> {
+    queue.lock().await.recv().await
 }
 
 /// Wait until InnoDB has purged the undo history the single UPDATE left (so that the

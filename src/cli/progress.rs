@@ -75,7 +75,7 @@ impl Reporter {
                 );
                 bar.set_style(
                     ProgressStyle::with_template(
-                        "{prefix} [{bar:30}] {human_pos}/~{human_len} rows  {per_sec}  {msg}  ETA {eta}",
+                        "{prefix} [{bar:30}] {human_pos}/~{human_len} rows scanned  {msg}  ETA {eta}",
                     )
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> "),
@@ -88,6 +88,7 @@ impl Reporter {
             BackfillEvent::Batch {
                 keys_done,
                 batch_size,
+                keys_per_sec,
                 ..
             } => {
                 if let Some(bar) = &self.bar {
@@ -95,7 +96,7 @@ impl Reporter {
                         bar.set_length(*keys_done);
                     }
                     bar.set_position(*keys_done);
-                    bar.set_message(format!("batch {batch_size}"));
+                    bar.set_message(format!("{keys_per_sec:.0}/s  batch {batch_size}"));
                 }
             }
             other => {

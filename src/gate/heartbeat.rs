@@ -22,15 +22,16 @@ pub fn report(instances: &[Instance], req: &VersionReq, ttl: Duration) -> Source
         )
     };
     let evidence: Vec<String> = live.iter().map(|i| describe(i)).collect();
+    // Named briefly here (the summary goes into one-line refusals); the evidence has detail.
     let blockers: Vec<String> = live
         .iter()
         .filter(|i| parse_version(&i.app_version).is_none_or(|v| !req.matches(&v)))
-        .map(|i| describe(i))
+        .map(|i| format!("{} {} ({})", i.app_name, i.app_version, i.id))
         .collect();
     let (verdict, summary) = if !blockers.is_empty() {
         (
             Verdict::Contradicts,
-            format!("still running outside the range: {}", blockers.join("; ")),
+            format!("still running outside the range: {}", blockers.join(", ")),
         )
     } else if live.is_empty() {
         (

@@ -140,7 +140,7 @@ impl Recipe {
                 continue;
             }
             out.push('\n');
-            for line in comment.lines() {
+            for line in wrap(&comment, 77) {
                 out.push_str(&format!("-- {line}\n"));
             }
             out.push_str(&format!("-- bellows:{marker}\n"));
@@ -269,6 +269,22 @@ fn substitute(expr: &str, column: &str) -> String {
     expr.replace("{}", column)
 }
 
+/// `text` as lines of at most `width` characters (longer words stand alone), breaking only
+/// between words: comments stay within 80 columns whatever the names in them.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +298,22 @@ mod tests {
         let long = object_name(&["x".repeat(80).as_str()]);
         assert_eq!(long.len(), 63);
         assert_eq!(long, object_name(&["x".repeat(80).as_str()]));
+    }
+
+    #[test]
+    fn comments_wrap_between_words() {
+        let text = "The new column, kept in step\nwith email_address by a trigger";
+        assert_eq!(
+            wrap(text, 30),
+            [
+                "The new column, kept in step",
+                "with email_address by a",
+                "trigger"
+            ]
+        );
+        assert_eq!(
+            wrap("a_very_long_identifier_indeed x", 10),
+            ["a_very_long_identifier_indeed", "x"]
+        );
     }
 }
