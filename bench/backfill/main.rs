@@ -17,7 +17,8 @@
 //! ```
 //! Servers: `BENCH_PG` (default postgres://postgres@127.0.0.1:5432) and `BENCH_MYSQL`
 //! (default mysql://root@127.0.0.1:3306); the binary: `BELLOWS_BIN` (default
-//! target/release/bellows).
+//! target/release/bellows); directives added to the backfill marker (e.g.
+//! `max-rows-per-sec=50000`): `BENCH_DIRECTIVES`.
 
 use mysql_async::prelude::Queryable;
 use rand::Rng;
@@ -114,7 +115,7 @@ async fn client(
     rows: u64,
     rate: u64,
     stop: StopAt,
-) -> (Vec<Duration>, u64) {
+) -> (Vec<(bool, Duration)>, u64) {
     let (send, queue) = tokio::sync::mpsc::unbounded_channel();
     let queue: Queue = Arc::new(tokio::sync::Mutex::new(queue));
     let mut pacer = Pacer {
@@ -157,7 +158,7 @@ async fn connection(
     table: &'static str,
     rows: u64,
     queue: Queue,
-) -> (Vec<Duration>, u64) {
+) -> (Vec<(bool, Duration)>, u64) {
     let mut latencies = Vec::new();
     let mut failed = 0;
     let pick = move || {
@@ -189,7 +190,7 @@ async fn connection(
                     c.execute(&write, &[&id]).await.is_ok()
                 };
                 failed += u64::from(!ok);
-                latencies.push(due.elapsed());
+                latencies.push((is_read, due.elapsed()));
             }
         }
         Engine::Mariadb => {
@@ -212,7 +213,7 @@ async fn connection(
                     .is_ok()
                 };
                 failed += u64::from(!ok);
-                latencies.push(due.elapsed());
+                latencies.push((is_read, due.elapsed()));
             }
             c.disconnect().await.expect("disconnect");
         }
@@ -309,7 +310,7 @@ async fn under_load<T>(
     rows: u64,
     rate: u64,
     work: impl std::future::Future<Output = T>,
-) -> (T, Duration, (Vec<Duration>, u64)) {
+) -> (T, Duration, (Vec<(bool, Duration)>, u64)) {
     let stop = StopAt::default();
     let task = tokio::spawn(client(
         engine,
@@ -417,7 +418,10 @@ async fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(
         dir.path().join("1_bench.sql"),
-        "-- bellows:backfill table=bench_bellows\nUPDATE bench_bellows SET b = a WHERE b IS NULL;\n",
+        format!(
+            "-- bellows:backfill table=bench_bellows {}\nUPDATE bench_bellows SET b = a WHERE b IS NULL;\n",
+            std::env::var("BENCH_DIRECTIVES").unwrap_or_default()
+        ),
     )
     .expect("write the migration");
     let cmd = {
@@ -460,13 +464,23 @@ async fn main() {
     #[allow(clippy::cast_precision_loss)]
     let per_sec = |n: u64, d: Duration| n as f64 / d.as_secs_f64();
     let (r1, r2) = (per_sec(rows, single), per_sec(done, backfill));
-    let row = |name: &str, (l, failed): (Vec<Duration>, u64)| {
+    let row = |name: &str, (l, failed): (Vec<(bool, Duration)>, u64)| {
         let n = l.len();
-        let (p50, p99, max) = percentiles(l);
+        let of = |reads: Option<bool>| -> Vec<Duration> {
+            l.iter()
+                .filter(|(r, _)| reads.is_none_or(|want| *r == want))
+                .map(|(_, d)| *d)
+                .collect()
+        };
+        let (p50, p99, max) = percentiles(of(None));
+        let (_, reads_p99, _) = percentiles(of(Some(true)));
+        let (_, updates_p99, _) = percentiles(of(Some(false)));
         println!(
-            "{name:<26} {n:>8} ops  p50 {:>9}  p99 {:>9}  max {:>10}  failed {failed}",
+            "{name:<24} {n:>6} ops  p50 {:>9}  p99 {:>9} (reads {:>9}, updates {:>9})  max {:>10}  failed {failed}",
             ms(p50),
             ms(p99),
+            ms(reads_p99),
+            ms(updates_p99),
             ms(max)
         );
     };
