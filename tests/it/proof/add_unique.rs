@@ -1,23 +1,10 @@
 //! add-unique: `users.email` becomes unique; both apps write unique values.
 
-use super::harness::{
-    id_column, joined, proof_tests, seed, text, Check, Scenario, Shape, Val, SEED_ROWS,
-};
+use super::harness::{joined, proof_tests, users_with_email, Check, Scenario, Shape, Val};
 use crate::common::Engine;
 
 fn scenario(engine: Engine) -> Scenario {
-    let mut setup = vec![format!(
-        "CREATE TABLE users ({}, email {} NOT NULL)",
-        id_column(engine),
-        text(engine)
-    )];
-    setup.extend(seed(
-        engine,
-        "users",
-        SEED_ROWS,
-        "email",
-        "concat('seed-', g, '@example.com')",
-    ));
+    let setup = users_with_email(engine);
     let promised = match engine {
         Engine::Postgres => vec![
             Check::Has("constraint users users_email_key UNIQUE (email) validated true".into()),

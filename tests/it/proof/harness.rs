@@ -470,6 +470,23 @@ pub fn text(engine: Engine) -> &'static str {
     }
 }
 
+/// A `users (id, email NOT NULL)` table with [`SEED_ROWS`] seeded rows.
+pub fn users_with_email(engine: Engine) -> Vec<String> {
+    let mut setup = vec![format!(
+        "CREATE TABLE users ({}, email {} NOT NULL)",
+        id_column(engine),
+        text(engine)
+    )];
+    setup.extend(seed(
+        engine,
+        "users",
+        SEED_ROWS,
+        "email",
+        "concat('seed-', g, '@example.com')",
+    ));
+    setup
+}
+
 /// Statements inserting `rows` rows (ids 1..=rows) into `table`; `exprs` compute
 /// `columns` from `g`, the row number (portable SQL: `concat`, `%`, `CASE`).
 pub fn seed(engine: Engine, table: &str, rows: i64, columns: &str, exprs: &str) -> Vec<String> {
