@@ -693,7 +693,9 @@ async fn run(config: &Config) -> Result<Summary, BoxError> {
     say(&format!(
         "App v{V2} uses only users.{NEW_COLUMN}. During the rolling deploy both\n\
          versions share the table; the trigger copies each one's writes to the other's\n\
-         column."
+         column. (Rows older than the expand get {NEW_COLUMN} from the backfill next;\n\
+         this v{V2} reads only rows it wrote. A real one would be deployed after the\n\
+         backfill, or read COALESCE({NEW_COLUMN}, {OLD_COLUMN}) until then.)"
     ));
     let mut v2 = App::start(&config.demo_url, "v2", V2, NEW_COLUMN).await?;
     watch(&[&v1, &v2], pause).await;
