@@ -2,7 +2,9 @@
 //! 5,000,000), each loaded the same way, it runs, while a client does point reads and updates
 //! of random rows of the table being worked on at a steady rate (default 500/s):
 //! 1. the single-statement `UPDATE` a naive migration would run, on one table;
-//! 2. `bellows up` with a default backfill section doing the same, on the other.
+//! 2. `bellows up` with a default backfill section doing the same, on the other;
+//! 3. on PostgreSQL, when the `reshape` binary (crates.io) is installed, reshape's
+//!    `add_column` with an `up` expression, on a third.
 //!
 //! Each method gets a fresh table: a second pass over the same rows costs more than the
 //! first (their pages are fuller), which would favour whichever ran first.
@@ -359,7 +361,12 @@ async fn main() {
     sql(engine, &admin, &[&drop, &format!("CREATE DATABASE {DB}")]).await;
 
     let t = Instant::now();
-    let load: Vec<String> = ["bench_single", "bench_bellows"]
+    let reshape = reshape_bin().filter(|_| engine == Engine::Postgres);
+    let mut tables = vec!["bench_single", "bench_bellows"];
+    if reshape.is_some() {
+        tables.push("bench_reshape");
+    }
+    let load: Vec<String> = tables
         .iter()
         .flat_map(|t| match engine {
             Engine::Postgres => [
@@ -380,7 +387,11 @@ async fn main() {
         &load.iter().map(String::as_str).collect::<Vec<_>>(),
     )
     .await;
-    println!("loaded 2 x {rows} rows in {:.1?}", t.elapsed());
+    println!(
+        "loaded {} x {rows} rows in {:.1?}",
+        tables.len(),
+        t.elapsed()
+    );
     println!("server memory: {}", memory_settings(engine, &url).await);
 
     let (_, _, idle) = under_load(
@@ -424,9 +435,10 @@ async fn main() {
         ),
     )
     .expect("write the migration");
+    // Started when first polled, inside `under_load`: the client is already running then.
     let cmd = {
         let (bin, url, dir) = (bin.clone(), url.clone(), dir.path().to_path_buf());
-        tokio::task::spawn_blocking(move || {
+        run_blocking(move || {
             std::process::Command::new(bin)
                 .args([
                     "up",
@@ -442,10 +454,7 @@ async fn main() {
         })
     };
     let (out, bellows_wall, during_bellows) =
-        under_load(engine, &url, "bench_bellows", rows, rate, async {
-            cmd.await.expect("join")
-        })
-        .await;
+        under_load(engine, &url, "bench_bellows", rows, rate, cmd).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -500,4 +509,68 @@ async fn main() {
     row("idle", idle);
     row("during single UPDATE", during_single);
     row("during bellows backfill", during_bellows);
+    if let Some(reshape) = reshape {
+        let (took, during) = run_reshape(&reshape, &url, rows, rate).await;
+        println!(
+            "reshape add_column (up = a) {took:>10.1?}  {:>10.0} rows/s  ratio reshape/single: {:.2}",
+            per_sec(rows, took),
+            per_sec(rows, took) / r1
+        );
+        row("during reshape migrate", during);
+    }
+}
+
+/// Run `f` on the blocking pool once the returned future is first polled.
+async fn run_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.expect("join")
+}
+
+/// The `reshape` binary (crates.io; PostgreSQL only): `RESHAPE_BIN`, or on `PATH`.
+fn reshape_bin() -> Option<String> {
+    if let Ok(bin) = std::env::var("RESHAPE_BIN") {
+        return Some(bin);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("reshape"))
+        .find(|p| p.is_file())
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
+/// reshape's way to the same result: an `add_column` whose `up` expression fills the new
+/// column of every existing row (its `migrate` runs the backfill; the first migration is
+/// completed at once). Timed as the whole command.
+async fn run_reshape(
+    bin: &str,
+    url: &str,
+    rows: u64,
+    rate: u64,
+) -> (Duration, (Vec<(bool, Duration)>, u64)) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("migrations")).expect("migrations folder");
+    std::fs::write(
+        dir.path().join("migrations/1_fill_b.toml"),
+        "[[actions]]\ntype = \"add_column\"\ntable = \"bench_reshape\"\nup = \"a\"\n\n[actions.column]\nname = \"b2\"\ntype = \"INTEGER\"\n",
+    )
+    .expect("write the reshape migration");
+    let cmd = {
+        let (bin, cwd) = (bin.to_string(), dir.path().to_path_buf());
+        let url = format!("{url}?sslmode=disable");
+        run_blocking(move || {
+            std::process::Command::new(bin)
+                .args(["migration", "start", "--complete", "--url", &url])
+                .current_dir(cwd)
+                .output()
+                .expect("run reshape")
+        })
+    };
+    let (out, took, during) =
+        under_load(Engine::Postgres, url, "bench_reshape", rows, rate, cmd).await;
+    assert!(
+        out.status.success(),
+        "reshape: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (took, during)
 }
