@@ -277,7 +277,12 @@ pub fn gate(checked: Option<&(i64, String, Decision)>, format: Format) -> i32 {
             Verdict::NoEvidence => "no evidence",
         };
         outln!("  {:?} ({mark}): {}", source.source, source.summary);
-        for line in &source.evidence {
+        // Evidence the summary already says in full is not repeated.
+        for line in source
+            .evidence
+            .iter()
+            .filter(|l| !source.summary.contains(l.as_str()))
+        {
             outln!("    - {line}");
         }
     }
