@@ -2,6 +2,7 @@
 //! with bound values read back as text, and one batch — find the range's upper key, run the
 //! statement over the range, move the checkpoint — in one transaction.
 
+use super::queries::Affected;
 use super::step_error;
 use super::types::StepError;
 use crate::Error;
@@ -117,10 +118,10 @@ where
 pub async fn run_batch<DB>(
     conn: &mut DB::Connection,
     batch: &Batch<'_>,
-    affected: fn(&DB::QueryResult) -> u64,
 ) -> Result<Option<BatchDone>, StepError>
 where
     DB: Database,
+    DB::QueryResult: Affected,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
@@ -159,7 +160,7 @@ where
         .execute(&mut *tx)
         .await
         .map_err(|e| step_error(0, e, None))?;
-    let rows = affected(&done);
+    let rows = done.affected();
     let json = serde_json::to_string(&last_key).unwrap_or_default();
     let checkpoint = [
         SqlValue::Text(json),
@@ -177,7 +178,7 @@ where
         .execute(&mut *tx)
         .await
         .map_err(internal("writing the backfill checkpoint"))?;
-    if affected(&moved) != 1 {
+    if moved.affected() != 1 {
         return Err(StepError::Internal(Error::Refused(format!(
             "the backfill checkpoint of migration {} moved under this run (another runner?); nothing of this batch was kept",
             batch.version

@@ -311,7 +311,7 @@ impl Backend for MySqlBackend {
     }
 
     async fn run_batch(&mut self, b: &Batch<'_>) -> Result<Option<BatchDone>, StepError> {
-        batch::run_batch::<sqlx::MySql>(&mut self.conn, b, |r| r.rows_affected()).await
+        batch::run_batch::<sqlx::MySql>(&mut self.conn, b).await
     }
 
     async fn replica_lag(&mut self) -> Result<Option<Duration>> {

@@ -330,7 +330,7 @@ impl Backend for PgBackend {
     }
 
     async fn run_batch(&mut self, b: &Batch<'_>) -> Result<Option<BatchDone>, StepError> {
-        batch::run_batch::<sqlx::Postgres>(&mut self.conn, b, |r| r.rows_affected()).await
+        batch::run_batch::<sqlx::Postgres>(&mut self.conn, b).await
     }
 
     async fn replica_lag(&mut self) -> Result<Option<Duration>> {

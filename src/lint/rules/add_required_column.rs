@@ -3,7 +3,7 @@
 //! version still running fails its INSERTs in strict mode.
 
 use super::common::{added_columns, alter_name, has_option, ident, is_auto_increment, placeholder};
-use super::support_ddl::{alter_table, column_def_at};
+use super::support_ddl::{alter_existing_table, column_def_at};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::ColumnOption;
 
@@ -90,12 +90,9 @@ impl AddRequiredColumn {
     /// type ... NOT NULL` without `DEFAULT`, `AUTO_INCREMENT`, `GENERATED`/`AS` or a serial
     /// type.
     fn check_tokens(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let Some(alter) = alter_table(ctx.tokens) else {
+        let Some(alter) = alter_existing_table(ctx) else {
             return;
         };
-        if ctx.is_new_table(&alter.table) {
-            return;
-        }
         for c in &alter.clauses {
             if !c.is_word(0, "ADD") {
                 continue;

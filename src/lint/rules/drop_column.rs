@@ -2,7 +2,7 @@
 //! the app version still running reads or writes. In a gated contract phase it is the
 //! expected, safe content and is not reported.
 
-use super::support_ddl::{alter_table, column_added_earlier, CONTRACT};
+use super::support_ddl::{alter_existing_table, column_added_earlier, CONTRACT};
 use crate::lint::{Finding, Rule, ServerVersion, Severity, StatementContext};
 use crate::sql::Dialect;
 
@@ -40,12 +40,9 @@ impl Rule for DropColumn {
         if ctx.breaking_changes_expected() {
             return;
         }
-        let Some(alter) = alter_table(ctx.tokens) else {
+        let Some(alter) = alter_existing_table(ctx) else {
             return;
         };
-        if ctx.is_new_table(&alter.table) {
-            return;
-        }
         for c in &alter.clauses {
             if !c.is_word(0, "DROP") {
                 continue;

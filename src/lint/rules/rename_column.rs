@@ -3,7 +3,7 @@
 //! names the old column, however quick the rename is (MySQL 8.0.28+ does it instantly).
 
 use super::support_ddl::{
-    alter_table, column_added_earlier, modify_or_change, Clause, BACKFILL_KEY, CONTRACT,
+    alter_existing_table, column_added_earlier, modify_or_change, Clause, BACKFILL_KEY, CONTRACT,
 };
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
@@ -27,12 +27,9 @@ impl Rule for RenameColumn {
         if ctx.breaking_changes_expected() {
             return;
         }
-        let Some(alter) = alter_table(ctx.tokens) else {
+        let Some(alter) = alter_existing_table(ctx) else {
             return;
         };
-        if ctx.is_new_table(&alter.table) {
-            return;
-        }
         for c in &alter.clauses {
             let Some((old, new, ty)) = rename(ctx, c) else {
                 continue;

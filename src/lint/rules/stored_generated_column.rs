@@ -3,7 +3,7 @@
 //! blocks the app. A VIRTUAL column (MySQL, PostgreSQL 18+) costs nothing to add.
 
 use super::common::{added_columns, has_option, ident};
-use super::support_ddl::alter_table;
+use super::support_ddl::alter_existing_table;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{ColumnOption, GeneratedExpressionMode};
 
@@ -84,12 +84,9 @@ impl StoredGeneratedColumn {
     /// `ADD COLUMN IF NOT EXISTS`): an `ADD` clause with `AS (...)` and `STORED` or
     /// `PERSISTENT`.
     fn check_tokens(&self, ctx: &StatementContext<'_>, virtual_ok: bool, out: &mut Vec<Finding>) {
-        let Some(alter) = alter_table(ctx.tokens) else {
+        let Some(alter) = alter_existing_table(ctx) else {
             return;
         };
-        if ctx.is_new_table(&alter.table) {
-            return;
-        }
         for c in alter.clauses.iter().filter(|c| c.is_word(0, "ADD")) {
             let len = c.end - c.start;
             let has = |w: &str| (0..len).any(|j| c.is_word(j, w));

@@ -143,6 +143,12 @@ pub fn alter_table(t: &Tokens) -> Option<AlterTable<'_>> {
     })
 }
 
+/// [`alter_table`] of a table the file did not create (changes to a new table are safe).
+#[must_use]
+pub fn alter_existing_table<'t>(ctx: &StatementContext<'t>) -> Option<AlterTable<'t>> {
+    alter_table(ctx.tokens).filter(|alter| !ctx.is_new_table(&alter.table))
+}
+
 /// Split tokens `start..end` at commas outside parentheses.
 #[must_use]
 pub fn split_commas(t: &Tokens, start: usize, end: usize) -> Vec<Clause<'_>> {
