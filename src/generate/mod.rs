@@ -264,6 +264,20 @@ fn object_name(parts: &[&str]) -> String {
     name
 }
 
+/// The backfill of a column kept in step by triggers: `new` (quoted) filled from `old`
+/// (quoted) through `convert` (`{}` standing for the old column) where it is still NULL.
+fn copy_backfill(r: &Recipe, table: &str, new: &str, old: &str, convert: &str) -> Section {
+    (
+        format!("backfill table={table} key={}", r.key),
+        "Copies existing rows in short batches; the predicate skips rows already done.".into(),
+        vec![format!(
+            "UPDATE {} SET {new} = {} WHERE {new} IS NULL AND {old} IS NOT NULL",
+            r.q(table),
+            substitute(convert, old)
+        )],
+    )
+}
+
 /// `{}` in a user expression stands for the old column.
 fn substitute(expr: &str, column: &str) -> String {
     expr.replace("{}", column)

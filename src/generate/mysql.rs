@@ -1,7 +1,7 @@
 //! MySQL and MariaDB recipes: online ALTERs asserted with `ALGORITHM`/`LOCK` (the server
 //! refuses instead of silently copying the table), triggers per event.
 
-use super::{object_name, substitute, Op, Recipe, Section};
+use super::{copy_backfill, object_name, substitute, Op, Recipe, Section};
 use crate::{Error, Result};
 
 /// The sections of a recipe, in file order.
@@ -268,11 +268,7 @@ fn sync_column(
                 ),
             ],
         ),
-        (
-            format!("backfill table={table} key={}", r.key),
-            "Copies existing rows in short batches; the predicate skips rows already done.".into(),
-            vec![format!("UPDATE {t} SET {n} = {} WHERE {n} IS NULL AND {o} IS NOT NULL", substitute(convert, &o))],
-        ),
+        copy_backfill(r, table, &n, &o, convert),
         (
             r.contract_marker(),
             format!("Once every running app uses {new}: the triggers and the old column go."),

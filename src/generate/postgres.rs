@@ -1,6 +1,6 @@
 //! PostgreSQL recipes.
 
-use super::{object_name, substitute, Op, Recipe, Section};
+use super::{copy_backfill, object_name, substitute, Op, Recipe, Section};
 
 /// The sections of a recipe, in file order.
 pub fn sections(r: &Recipe) -> Vec<Section> {
@@ -143,11 +143,7 @@ $bellows$"
                 format!("CREATE TRIGGER {f} BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {f}()"),
             ],
         ),
-        (
-            format!("backfill table={table} key={}", r.key),
-            "Copies existing rows in short batches; the predicate skips rows already done.".into(),
-            vec![format!("UPDATE {t} SET {n} = {} WHERE {n} IS NULL AND {o} IS NOT NULL", substitute(convert, &o))],
-        ),
+        copy_backfill(r, table, &n, &o, convert),
         (
             r.contract_marker(),
             format!("Once every running app uses {new}: the trigger and the old column go."),
