@@ -274,6 +274,46 @@ impl KeyedTable {
         )
     }
 
+    /// A sample of about `want` keys up to the upper bound (text per column), in key order,
+    /// out of a table of about `estimate` rows; binds the upper bound. PostgreSQL reads a
+    /// fraction of the table's pages (`TABLESAMPLE SYSTEM`); MySQL/MariaDB have no table
+    /// sampling and keep a random fraction of one pass over the key.
+    #[must_use]
+    pub fn sample_sql(&self, estimate: u64, want: u64) -> String {
+        #[allow(clippy::cast_precision_loss)]
+        let fraction = (want as f64 / estimate.max(1) as f64).clamp(0.000_001, 1.0);
+        let casted: Vec<String> = self
+            .key
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                format!(
+                    "{} AS bellows_k{i}",
+                    self.text(&self.dialect.quote_ident(&k.name))
+                )
+            })
+            .collect();
+        let cols = self.tuple(&self.cols("", ""));
+        let upper = self.params(&mut 0);
+        let (from, filter) = if self.dialect == Dialect::Postgres {
+            (
+                format!(
+                    "{} TABLESAMPLE SYSTEM ({})",
+                    self.sql_name,
+                    fraction * 100.0
+                ),
+                String::new(),
+            )
+        } else {
+            (self.sql_name.clone(), format!(" AND RAND() < {fraction}"))
+        };
+        format!(
+            "SELECT {} FROM {from} WHERE {cols} <= {upper}{filter} ORDER BY {}",
+            casted.join(", "),
+            self.cols("", "")
+        )
+    }
+
     /// The estimated number of rows (catalog statistics), as text.
     #[must_use]
     pub fn estimate_sql(&self) -> (&'static str, &[SqlValue]) {

@@ -3,7 +3,7 @@
 //! key is left or a stop is requested, then mark it finished and count what still matches
 //! the predicate.
 
-use super::keys::{self, KeyKind, KeyedTable};
+use super::keys::{self, KeyedTable};
 use super::progress::{self, BackfillProgress, PartStart};
 use super::sizing::Sizer;
 use super::spec::BackfillSpec;
@@ -31,7 +31,7 @@ pub struct BackfillRun<'a> {
     /// Consecutive failed attempts of one batch before giving up.
     pub retries: u32,
     /// Parts of the key space worked in parallel, each on its own connection (fixed by the
-    /// first run; integer keys only).
+    /// first run).
     pub workers: usize,
     /// Set to stop after the current batch.
     pub stop: &'a AtomicBool,
@@ -180,6 +180,10 @@ pub async fn run(
     Ok(outcome)
 }
 
+/// Keys sampled to place the workers' part boundaries (about 10 ms of reading on
+/// PostgreSQL; one pass over the key on MySQL/MariaDB).
+const SPLIT_SAMPLE: u64 = 10_000;
+
 /// First run: fix the upper bound, split the key space, estimate the rows, record the start.
 async fn start(
     db: &mut dyn Backend,
@@ -193,27 +197,6 @@ async fn start(
         r.map(|r| r.into_iter().map(Option::unwrap_or_default).collect())
     };
     let max_key = edge(first(db.query_rows(&keyed.edge_key_sql(true), &[]).await?));
-    let mut parts = vec![PartStart {
-        from: None,
-        to: max_key.clone(),
-    }];
-    if job.workers > 1 && max_key.is_some() {
-        let int = keyed.key.len() == 1 && keyed.key[0].kind == KeyKind::Int;
-        if int {
-            let min_key = edge(first(db.query_rows(&keyed.edge_key_sql(false), &[]).await?));
-            let int_of = |k: &Option<Vec<String>>| -> Option<i128> {
-                k.as_ref()?.first()?.parse::<i128>().ok()
-            };
-            if let (Some(lo), Some(hi)) = (int_of(&min_key), int_of(&max_key)) {
-                parts = split(lo - 1, hi, job.workers);
-            }
-        } else {
-            tracing::warn!(
-                "backfill of {}: workers need a single integer key; running one",
-                job.version
-            );
-        }
-    }
     let (sql, binds) = keyed.estimate_sql();
     let read = |rows: Vec<Vec<Option<String>>>| {
         first(rows)
@@ -226,6 +209,21 @@ async fn start(
         estimate = read(db.query_rows(&keyed.count_sql(), &[]).await?);
     }
     let estimate = u64::try_from(estimate).unwrap_or(0);
+    let parts = match &max_key {
+        Some(max) if job.workers > 1 => {
+            let sample = db
+                .query_rows(&keyed.sample_sql(estimate, SPLIT_SAMPLE), &keyed.binds(max))
+                .await?;
+            let sample: Vec<Vec<String>> =
+                sample.into_iter().filter_map(|r| edge(Some(r))).collect();
+            split(&sample, max, job.workers)
+        }
+        _ => vec![PartStart {
+            from: None,
+            to: max_key.clone(),
+        }],
+    };
+    let estimate = u64::try_from(estimate).unwrap_or(0);
     let first_size = Sizer::new(spec, None, spec.max_rows_per_sec).size();
     progress::insert(db, job.version, names, &parts, estimate, first_size).await?;
     tracing::debug!(
@@ -236,17 +234,24 @@ async fn start(
     Ok(())
 }
 
-/// Split the integer keys in (`lo`, `hi`] into at most `n` parts of equal span.
-fn split(lo: i128, hi: i128, n: usize) -> Vec<PartStart> {
-    let span = hi - lo;
-    let n = i128::try_from(n).unwrap_or(1).clamp(1, span.max(1));
-    let at = |i: i128| vec![(lo + span * i / n).to_string()];
-    (0..n)
-        .map(|i| PartStart {
-            from: (i > 0).then(|| at(i)),
-            to: Some(at(i + 1)),
-        })
-        .collect()
+/// Split the key space up to `max` into at most `n` parts holding about as many rows each:
+/// the part boundaries are quantiles of `sample` (keys in key order, all at most `max`).
+fn split(sample: &[Vec<String>], max: &[String], n: usize) -> Vec<PartStart> {
+    let mut bounds: Vec<&Vec<String>> = (1..n)
+        .filter_map(|i| sample.get(i * sample.len() / n))
+        .filter(|k| k.as_slice() != max)
+        .collect();
+    bounds.dedup();
+    let mut parts = Vec::with_capacity(bounds.len() + 1);
+    let mut from = None;
+    for bound in bounds.into_iter().chain([&max.to_vec()]) {
+        parts.push(PartStart {
+            from: from.take(),
+            to: Some(bound.clone()),
+        });
+        from = Some(bound.clone());
+    }
+    parts
 }
 
 /// How many rows still match the backfill's predicate (counted up to 1000).
@@ -276,23 +281,43 @@ pub async fn remaining_rows(db: &mut dyn Backend, spec: &BackfillSpec) -> Result
 mod tests {
     use super::*;
 
-    #[test]
-    fn splits_integer_keys_evenly() {
-        let parts = split(0, 100, 4);
-        let bounds: Vec<_> = parts
+    fn keys(v: &[&str]) -> Vec<Vec<String>> {
+        v.iter().map(|k| vec![(*k).to_string()]).collect()
+    }
+
+    fn bounds(parts: &[PartStart]) -> Vec<(Option<Vec<String>>, Option<Vec<String>>)> {
+        parts
             .iter()
             .map(|p| (p.from.clone(), p.to.clone()))
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn splits_at_sample_quantiles() {
+        let sample = keys(&["a", "b", "c", "d", "e", "f", "g", "h"]);
         let k = |v: &str| Some(vec![v.to_string()]);
         assert_eq!(
-            bounds,
+            bounds(&split(&sample, &["z".into()], 4)),
             vec![
-                (None, k("25")),
-                (k("25"), k("50")),
-                (k("50"), k("75")),
-                (k("75"), k("100"))
+                (None, k("c")),
+                (k("c"), k("e")),
+                (k("e"), k("g")),
+                (k("g"), k("z"))
             ]
         );
-        assert_eq!(split(9, 10, 8).len(), 1);
+    }
+
+    #[test]
+    fn small_samples_give_fewer_parts_never_an_empty_or_repeated_bound() {
+        let k = |v: &str| Some(vec![v.to_string()]);
+        assert_eq!(
+            bounds(&split(&keys(&["m"]), &["m".into()], 8)),
+            vec![(None, k("m"))]
+        );
+        assert_eq!(
+            bounds(&split(&keys(&["a", "m"]), &["m".into()], 8)),
+            vec![(None, k("a")), (k("a"), k("m"))]
+        );
+        assert_eq!(bounds(&split(&[], &["m".into()], 3)), vec![(None, k("m"))]);
     }
 }

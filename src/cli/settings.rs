@@ -45,7 +45,7 @@ pub struct BackfillArgs {
     #[arg(long, value_name = "SQL")]
     pub pause_while: Option<String>,
     /// Split the key space into N parts worked in parallel, each on its own connection
-    /// (integer keys; fixed by a backfill's first run).
+    /// (about as many rows each, any key; fixed by a backfill's first run).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub workers: usize,
 }

@@ -21,8 +21,8 @@ pub struct BackfillOptions {
     pub replicas: Vec<DatabaseUrl>,
     /// A query returning one boolean; batches pause while it is true (e.g. load too high).
     pub pause_while: Option<String>,
-    /// Parts of the key space worked in parallel on their own connections (default 1;
-    /// integer keys only; fixed by a backfill's first run).
+    /// Parts of the key space worked in parallel on their own connections (default 1; any
+    /// key; the parts hold about as many rows each; fixed by a backfill's first run).
     pub workers: usize,
 }
 

@@ -8,7 +8,8 @@ use bellows::engine::BackfillOptions;
 use bellows::Dialect;
 use std::sync::atomic::AtomicBool;
 
-/// Backfill `t` (filled by `setup`) with `batch=97` over `key`; every row is filled once.
+/// Backfill `t` (filled by `setup`) with `batch=97` over `key` by three workers; every row is
+/// filled once and each worker's part holds a fair share of the rows, whatever the key.
 async fn backfill_over(engine: Engine, setup: &str, directives: &str, rows: i64) {
     let db = TestDb::new(engine, "bf_keys").await;
     for s in setup.split(";\n").filter(|s| !s.trim().is_empty()) {
@@ -19,12 +20,12 @@ async fn backfill_over(engine: Engine, setup: &str, directives: &str, rows: i64)
     );
     let dir = migrations(&[("1_fill.sql", &file)]);
     let mut runner = db.runner(dir.path(), settings()).await;
+    let options = BackfillOptions {
+        workers: 3,
+        ..BackfillOptions::default()
+    };
     let (_, outcomes) = runner
-        .up(
-            &BackfillOptions::default(),
-            &AtomicBool::new(false),
-            &mut |_| {},
-        )
+        .up(&options, &AtomicBool::new(false), &mut |_| {})
         .await
         .unwrap();
     assert_eq!(
@@ -39,6 +40,26 @@ async fn backfill_over(engine: Engine, setup: &str, directives: &str, rows: i64)
     )
     .await;
     assert_eq!(bad, 0, "{setup}");
+    let progress = if engine == Engine::Postgres {
+        "bellows.backfill_progress"
+    } else {
+        "bellows_backfill_progress"
+    };
+    let parts = number(
+        &db,
+        &format!("SELECT CAST(count(*) AS CHAR) FROM {progress}"),
+    )
+    .await;
+    let smallest = number(
+        &db,
+        &format!("SELECT CAST(min(rows_done) AS CHAR) FROM {progress}"),
+    )
+    .await;
+    assert_eq!(parts, 3, "{setup}");
+    assert!(
+        smallest > rows / 6,
+        "a part of {smallest} rows out of {rows}: {setup}"
+    );
 }
 
 #[tokio::test]
@@ -69,6 +90,14 @@ async fn postgres_text_uuid_and_composite_keys() {
         Engine::Postgres,
         &format!("CREATE TABLE t (id serial PRIMARY KEY, code text NOT NULL UNIQUE, {cols});\nINSERT INTO t (code) SELECT md5(g::text) FROM generate_series(1, 3000) g"),
         "key=code",
+        3000,
+    )
+    .await;
+    // Skewed integer keys: an even split of the range would give one part nearly every row.
+    backfill_over(
+        Engine::Postgres,
+        &format!("CREATE TABLE t (id bigint PRIMARY KEY, {cols});\nINSERT INTO t (id) SELECT g FROM generate_series(1, 2990) g UNION ALL SELECT 1000000000 + g FROM generate_series(1, 10) g"),
+        "",
         3000,
     )
     .await;
