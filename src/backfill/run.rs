@@ -223,7 +223,6 @@ async fn start(
             to: max_key.clone(),
         }],
     };
-    let estimate = u64::try_from(estimate).unwrap_or(0);
     let first_size = Sizer::new(spec, None, spec.max_rows_per_sec).size();
     progress::insert(db, job.version, names, &parts, estimate, first_size).await?;
     tracing::debug!(
@@ -285,7 +284,9 @@ mod tests {
         v.iter().map(|k| vec![(*k).to_string()]).collect()
     }
 
-    fn bounds(parts: &[PartStart]) -> Vec<(Option<Vec<String>>, Option<Vec<String>>)> {
+    type Bound = Option<Vec<String>>;
+
+    fn bounds(parts: &[PartStart]) -> Vec<(Bound, Bound)> {
         parts
             .iter()
             .map(|p| (p.from.clone(), p.to.clone()))
