@@ -87,6 +87,7 @@ pub struct PgPair {
     pub primary: String,
     /// The same for the standby.
     pub standby: String,
+    standby_port: u16,
     bin: PathBuf,
     as_postgres: bool,
     dir: tempfile::TempDir,
@@ -112,12 +113,12 @@ impl PgPair {
         let pair = PgPair {
             primary: format!("postgres://postgres@127.0.0.1:{primary_port}"),
             standby: format!("postgres://postgres@127.0.0.1:{standby_port}"),
+            standby_port,
             bin,
             as_postgres,
             dir,
         };
         let primary_dir = pair.dir.path().join("primary");
-        let standby_dir = pair.dir.path().join("standby");
         run(pair
             .command("initdb")
             .args([
@@ -146,13 +147,20 @@ impl PgPair {
                 "fast",
             ])
             .args(["--no-sync", "-p", &primary_port.to_string(), "-D"])
-            .arg(&standby_dir));
-        pair.pg_ctl_start(
-            &standby_dir,
-            standby_port,
+            .arg(pair.dir.path().join("standby")));
+        pair.start_standby().await;
+        Some(pair)
+    }
+
+    /// Start the standby (again) and wait until it streams; it reports its replay position
+    /// every second.
+    pub async fn start_standby(&self) {
+        self.pg_ctl_start(
+            &self.dir.path().join("standby"),
+            self.standby_port,
             " -c wal_receiver_status_interval=1",
         );
-        let primary = pair.primary.clone();
+        let primary = self.primary.clone();
         wait_until("the standby to stream", || async {
             let client = crate::common::pg_client(&format!("{primary}/postgres")).await;
             client
@@ -165,7 +173,14 @@ impl PgPair {
                 .is_some()
         })
         .await;
-        Some(pair)
+    }
+
+    /// Stop the standby at once (it comes back with [`PgPair::start_standby`]).
+    pub fn stop_standby(&self) {
+        run(self
+            .command("pg_ctl")
+            .args(["stop", "-m", "immediate", "-w", "-D"])
+            .arg(self.dir.path().join("standby")));
     }
 
     /// A command of the server binaries, run as `postgres` when this process is root.

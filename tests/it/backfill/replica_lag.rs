@@ -7,6 +7,7 @@
 use super::{items, items_migration, number, verdict};
 use crate::common::{bellows_on, migrations, pg_client, Engine, TestDb};
 use crate::replication::{my_exec, my_row, my_text, wait_until, MariaPair, PgPair};
+use bellows::db::{DatabaseUrl, Replication};
 use mysql_async::prelude::Queryable;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -212,6 +213,73 @@ async fn postgres_standby_replay_lag_pauses_backfill() {
         err.contains("pausing 2.0s: replication lag of standby"),
         "{err}"
     );
+    assert_eq!(verdict(&db).await, (0, 1, ROWS as i64));
+}
+
+/// What the primary's `pg_stat_replication` shows, read through the library: a caught-up
+/// standby is no lag; a role that may not see the lag is refused; a stopped standby vanishes
+/// and is no longer watched, which `--pause-while` can guard against.
+#[tokio::test]
+async fn postgres_standbys_are_seen_from_the_primary() {
+    let Some(pair) = PgPair::start().await else {
+        return;
+    };
+    let primary = format!("{}/postgres", pair.primary);
+    let read = |url: String| async move {
+        let mut db = bellows::db::connect(&DatabaseUrl::parse(&url).unwrap())
+            .await
+            .unwrap();
+        db.replication().await
+    };
+    match read(primary.clone()).await.unwrap() {
+        Replication::Lag { lag, .. } => assert!(lag < Duration::from_secs(1), "{lag:?}"),
+        other => panic!("{other:?}"),
+    }
+    pg_exec(
+        &primary,
+        &format!("CREATE ROLE app LOGIN PASSWORD '{PASSWORD}'"),
+    )
+    .await;
+    let app = primary.replace(
+        "postgres://postgres@",
+        &format!("postgres://app:{PASSWORD}@"),
+    );
+    let refused = read(app.clone()).await.unwrap_err().to_string();
+    assert!(
+        refused.contains("cannot see the replication lag of the 1 standby(s)")
+            && refused.contains("grant it pg_monitor"),
+        "{refused}"
+    );
+    pg_exec(&primary, "GRANT pg_monitor TO app").await;
+    assert!(matches!(read(app).await.unwrap(), Replication::Lag { .. }));
+
+    pair.stop_standby();
+    wait_until("the standby to leave pg_stat_replication", || async {
+        matches!(read(primary.clone()).await, Ok(Replication::None))
+    })
+    .await;
+    let db = TestDb::on(Engine::Postgres, &pair.primary, "bf_pg_gone").await;
+    let dir = expanded(&db).await;
+    let mut run = Running::spawn(
+        &db,
+        dir.path(),
+        &[
+            "backfill",
+            "--pause-while",
+            "SELECT count(*) = 0 FROM pg_stat_replication",
+            "--format",
+            "json",
+        ],
+    );
+    run.wait_for("the health query says pause").await;
+    tokio::time::sleep(HOLD).await;
+    assert!(run.running(), "finished while the standby was away");
+    assert_eq!(rows_touched(&db).await, 0);
+    pair.start_standby().await;
+
+    let (code, out, err) = run.finish().await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!pauses_before_first_batch(&out).is_empty(), "{out}");
     assert_eq!(verdict(&db).await, (0, 1, ROWS as i64));
 }
 
