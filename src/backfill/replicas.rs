@@ -13,6 +13,9 @@ use std::time::Duration;
 #[derive(Default)]
 pub struct Replicas {
     watched: Vec<Watched>,
+    /// The MySQL/MariaDB server written to may not read its own replication status (no
+    /// `REPLICATION CLIENT` / `SLAVE MONITOR`): it is not read again.
+    own_unreadable: bool,
     /// The database server's own stopped replication was reported (once a run).
     own_stopped_told: bool,
 }
@@ -43,22 +46,27 @@ impl Replicas {
         }
         Ok(Replicas {
             watched,
-            own_stopped_told: false,
+            ..Replicas::default()
         })
     }
 
-    /// Before the first batch: the primary's replication status can be read, and so can
-    /// each replica's, which must be a replica (a status that cannot be read would
-    /// otherwise hold the backfill back forever).
+    /// Before the first batch: a PostgreSQL primary's standbys' lag can be seen, and each
+    /// replica's status can be read and shows a replica (a status that cannot be read
+    /// would otherwise hold the backfill back forever). A MySQL/MariaDB server whose own
+    /// status cannot be read is only warned about: the named replicas are what is watched.
     ///
     /// # Errors
-    /// [`Error::Config`] naming the server (password redacted) and the reason.
+    /// [`Error::Config`] naming the server (password redacted) and the reason; the
+    /// PostgreSQL primary's error as it is.
     pub async fn check(&mut self, primary: &mut dyn Backend) -> Result<()> {
-        primary.replication().await.map_err(|e| {
-            Error::Config(format!(
-                "cannot read the replication status of the database: {e}"
-            ))
-        })?;
+        match primary.replication().await {
+            Err(e) if primary.dialect() == Dialect::Postgres => return Err(e),
+            Err(e) => {
+                tracing::warn!("cannot read the database server's own replication status, not watching it: {e}");
+                self.own_unreadable = true;
+            }
+            Ok(_) => {}
+        }
         for w in &mut self.watched {
             let url = &w.url;
             let Some(conn) = w.conn.as_mut() else {
@@ -87,7 +95,12 @@ impl Replicas {
     /// status cannot be read.
     pub async fn holds(&mut self, primary: &mut dyn Backend, max_lag: Duration) -> Vec<String> {
         let mut reasons = Vec::new();
-        match primary.replication().await {
+        let own = if self.own_unreadable {
+            Ok(Replication::None)
+        } else {
+            primary.replication().await
+        };
+        match own {
             Ok(Replication::Lag { lag, at }) if lag > max_lag => reasons.push(format!(
                 "replication lag of {} is {lag:.1?}, above {max_lag:?}",
                 at.unwrap_or_else(|| "the database server itself".into())
