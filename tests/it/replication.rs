@@ -6,6 +6,7 @@
 //! A missing server binary skips the test with a loud message, except under CI (`CI` set),
 //! where it fails.
 
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -18,7 +19,8 @@ const WAIT: Duration = Duration::from_secs(30);
 fn missing<T>(what: &str) -> Option<T> {
     let message = format!("{what} not found: cannot start a private replication set-up");
     assert!(std::env::var_os("CI").is_none(), "{message}");
-    eprintln!("\n!!! SKIPPED: {message} !!!\n");
+    // Straight to stderr: the test harness captures eprintln! of passing tests.
+    let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED: {message} !!!\n");
     None
 }
 
@@ -65,7 +67,7 @@ where
 /// `/usr/lib/postgresql/*/bin` with `initdb`.
 fn pg_bin() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("BELLOWS_PG_BIN") {
-        return Some(PathBuf::from(dir));
+        return Some(PathBuf::from(dir)).filter(|d| d.join("initdb").is_file());
     }
     let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
@@ -329,11 +331,11 @@ impl MariaPair {
         ));
     }
 
-    /// Kill the replica's server (it comes back with [`MariaPair::start_replica`]).
-    pub fn kill_replica(&mut self) {
+    /// Shut the replica's server down (it comes back with [`MariaPair::start_replica`]).
+    pub fn stop_replica(&mut self) {
         if let Some(mut child) = self.replica_server.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+            run(Command::new("kill").arg(child.id().to_string()));
+            child.wait().unwrap();
         }
     }
 
@@ -359,9 +361,13 @@ impl MariaPair {
 
 impl Drop for MariaPair {
     fn drop(&mut self) {
-        self.kill_replica();
-        let _ = self.primary_server.kill();
-        let _ = self.primary_server.wait();
+        for child in [Some(&mut self.primary_server), self.replica_server.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

@@ -398,49 +398,75 @@ async fn mariadb_replica_lag_pauses_backfill() {
 }
 
 #[tokio::test]
-async fn mariadb_stopped_or_unreachable_replica_pauses_backfill() {
-    let Some((mut pair, db, dir)) = maria_set_up("bf_my_stopped").await else {
+async fn mariadb_broken_or_unreachable_replica_pauses_backfill() {
+    let Some((mut pair, db, dir)) = maria_set_up("bf_my_broken").await else {
         return;
     };
     let (replica, shown) = watcher(&pair.replica, &db);
+    let read = || async {
+        bellows::db::connect(&DatabaseUrl::parse(&replica).unwrap())
+            .await
+            .unwrap()
+            .replication()
+            .await
+            .unwrap()
+    };
+    db.sql("CREATE TABLE clash (id int PRIMARY KEY)").await;
+    pair.wait_caught_up().await;
     my_exec(&pair.replica, "STOP SLAVE SQL_THREAD").await;
+    assert_eq!(
+        read().await,
+        Replication::Stopped(
+            "Slave_IO_Running Yes, Slave_SQL_Running No, Seconds_Behind_Master NULL".into()
+        )
+    );
+    // A row only the replica has: replicating the primary's copy fails and stops the thread.
+    let replica_db = format!("{}/{}", pair.replica, db.name);
+    my_exec(&replica_db, "INSERT INTO clash VALUES (1)").await;
+    db.sql("INSERT INTO clash VALUES (1)").await;
+    my_exec(&pair.replica, "START SLAVE SQL_THREAD").await;
+    wait_until("the replica to fail on the duplicate row", || async {
+        matches!(read().await, Replication::Stopped(s) if s.contains("Duplicate entry '1'"))
+    })
+    .await;
 
-    // The default --max-replica-lag (10 s): only the stopped replication can pause.
+    // The default --max-replica-lag (10 s): only the broken replication can pause.
     let mut run = Running::spawn(
         &db.url,
         dir.path(),
         &["backfill", "--replica", &replica, "--format", "json"],
     );
     run.wait_for(&format!(
-        "replication is not running on replica {shown}: Slave_IO_Running Yes, Slave_SQL_Running No, Seconds_Behind_Master NULL"
+        "replication is not running on replica {shown}: Slave_IO_Running Yes, Slave_SQL_Running No, Seconds_Behind_Master NULL (last error: "
     ))
     .await;
     tokio::time::sleep(HOLD).await;
-    assert!(run.running(), "finished while replication was stopped");
-    // The replica's server goes away: still paused, and connected again once it is back.
-    pair.kill_replica();
+    assert!(run.running(), "finished while replication was broken");
+    // Repaired, but the replica's server goes away: still paused, connecting again fails
+    // until it is back (and replicating by itself).
+    my_exec(&replica_db, "DELETE FROM clash").await;
+    pair.stop_replica();
     run.wait_for(&format!(
-        "cannot read the replication status of replica {shown}: "
+        "cannot read the replication status of replica {shown}: cannot connect to {shown}: "
     ))
     .await;
-    tokio::time::sleep(HOLD).await;
-    assert!(run.running(), "finished while the replica was down");
     assert_eq!(rows_touched(&db).await, 0);
     pair.start_replica();
 
     let (code, out, err) = run.finish().await;
     assert_eq!(code, 0, "{out}{err}");
     let pauses = pauses_before_first_batch(&out);
-    let stopped = pauses
-        .iter()
-        .position(|r| r.starts_with(&format!("replication is not running on replica {shown}")));
+    let broken = pauses.iter().position(|r| {
+        r.starts_with(&format!("replication is not running on replica {shown}"))
+            && r.contains("Duplicate entry '1'")
+    });
     let unreachable = pauses.iter().position(|r| {
         r.starts_with(&format!(
             "cannot read the replication status of replica {shown}"
         ))
     });
     assert!(
-        stopped.is_some_and(|s| unreachable.is_some_and(|u| s < u)),
+        broken.is_some_and(|b| unreachable.is_some_and(|u| b < u)),
         "{pauses:?}"
     );
     assert!(
