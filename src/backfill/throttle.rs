@@ -6,10 +6,10 @@ use super::replicas::Replicas;
 use crate::db::Backend;
 use std::time::{Duration, Instant};
 
-/// How often replication is read at most.
-const LAG_EVERY: Duration = Duration::from_secs(1);
+/// How often replication and the health query are read at most.
+const CHECK_EVERY: Duration = Duration::from_secs(1);
 /// Longest single pause for replication or the health query (read again after it).
-const LAG_PAUSE: Duration = Duration::from_secs(2);
+const CHECK_PAUSE: Duration = Duration::from_secs(2);
 
 /// Pausing decisions for one backfill run.
 pub struct Throttle {
@@ -19,7 +19,10 @@ pub struct Throttle {
     health: Option<String>,
     started: Instant,
     rows: u64,
-    last_lag_check: Option<Instant>,
+    last_check: Option<Instant>,
+    /// Why batches wait, as found by the last check: every part (worker) obeys it until
+    /// the next one, not only the part that made it.
+    held: Option<String>,
 }
 
 impl Throttle {
@@ -39,7 +42,8 @@ impl Throttle {
             health,
             started: Instant::now(),
             rows: 0,
-            last_lag_check: None,
+            last_check: None,
+            held: None,
         }
     }
 
@@ -83,13 +87,18 @@ impl Throttle {
                 return Some((due - elapsed, format!("max-rows-per-sec={limit}")));
             }
         }
-        if self.last_lag_check.is_some_and(|t| t.elapsed() < LAG_EVERY) {
-            return None;
+        if self.last_check.is_none_or(|t| t.elapsed() >= CHECK_EVERY) {
+            self.last_check = Some(Instant::now());
+            self.held = self.hold(primary).await;
         }
-        self.last_lag_check = Some(Instant::now());
+        self.held.clone().map(|reason| (CHECK_PAUSE, reason))
+    }
+
+    /// Why batches must wait now: replication first, then the health query.
+    async fn hold(&mut self, primary: &mut dyn Backend) -> Option<String> {
         let holds = self.replicas.holds(primary, self.max_lag).await;
         if !holds.is_empty() {
-            return Some((LAG_PAUSE, holds.join("; ")));
+            return Some(holds.join("; "));
         }
         let query = self.health.as_deref()?;
         let ty = if primary.dialect() == crate::Dialect::Postgres {
@@ -105,11 +114,11 @@ impl Throttle {
                     .next()
                     .and_then(|r| r.into_iter().next().flatten());
                 matches!(value.as_deref(), Some("t" | "true" | "1"))
-                    .then(|| (LAG_PAUSE, format!("the health query says pause ({query})")))
+                    .then(|| format!("the health query says pause ({query})"))
             }
             Err(e) => {
                 tracing::warn!("the health query failed, pausing: {e}");
-                Some((LAG_PAUSE, format!("the health query failed: {e}")))
+                Some(format!("the health query failed: {e}"))
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Replication throttles against real replicas (private set-ups of `crate::replication`):
 //! lag made by pausing a standby's replay (PostgreSQL) or holding a replica's SQL thread
-//! (MariaDB), a replica whose replication is stopped or whose server is down. `bellows
+//! (MariaDB), a replica whose replication is stopped, broken or whose server is down. `bellows
 //! backfill` runs as a process: it pauses naming the replica (password redacted), touches
 //! no row while the lag or the outage lasts, and finishes once replication is back.
 
@@ -430,11 +430,20 @@ async fn mariadb_broken_or_unreachable_replica_pauses_backfill() {
     })
     .await;
 
-    // The default --max-replica-lag (10 s): only the broken replication can pause.
+    // The default --max-replica-lag (10 s): only the broken replication can pause. Both
+    // workers hold back, not just the one that read the replica's status.
     let mut run = Running::spawn(
         &db.url,
         dir.path(),
-        &["backfill", "--replica", &replica, "--format", "json"],
+        &[
+            "backfill",
+            "--replica",
+            &replica,
+            "--workers",
+            "2",
+            "--format",
+            "json",
+        ],
     );
     run.wait_for(&format!(
         "replication is not running on replica {shown}: Slave_IO_Running Yes, Slave_SQL_Running No, Seconds_Behind_Master NULL (last error: "
@@ -442,6 +451,7 @@ async fn mariadb_broken_or_unreachable_replica_pauses_backfill() {
     .await;
     tokio::time::sleep(HOLD).await;
     assert!(run.running(), "finished while replication was broken");
+    assert_eq!(rows_touched(&db).await, 0);
     // Repaired, but the replica's server goes away: still paused, connecting again fails
     // until it is back (and replicating by itself).
     my_exec(&replica_db, "DELETE FROM clash").await;
