@@ -7,6 +7,7 @@
 mod keys;
 mod part;
 mod progress;
+mod replicas;
 mod rewrite;
 mod run;
 mod sizing;
@@ -17,6 +18,7 @@ pub use keys::{KeyColumn, KeyKind};
 pub use progress::{
     load as load_progress, load_all as load_all_progress, reset as reset_progress, BackfillProgress,
 };
+pub use replicas::Replicas;
 pub use rewrite::{Placeholder, Rewritable};
 pub use run::{remaining_rows, run, BackfillRun};
 pub use sizing::Sizer;

@@ -1,35 +1,38 @@
 //! When to pause between batches: a rows-per-second ceiling, replication lag above the
-//! allowed maximum (PostgreSQL replicas seen from the primary; MySQL/MariaDB replicas named
-//! with `--replica`), and a health query of the user's that says "pause". Each pause comes
-//! with its reason.
+//! allowed maximum or a watched replica that is not replicating (`replicas.rs`), and a
+//! health query of the user's that says "pause". Each pause comes with its reason.
 
+use super::replicas::Replicas;
 use crate::db::Backend;
 use std::time::{Duration, Instant};
 
-/// How often replica lag is read at most.
-const LAG_EVERY: Duration = Duration::from_secs(1);
-/// Longest single pause for lag (lag is read again after it).
-const LAG_PAUSE: Duration = Duration::from_secs(2);
+/// How often replication and the health query are read at most.
+const CHECK_EVERY: Duration = Duration::from_secs(1);
+/// Longest single pause for replication or the health query (read again after it).
+const CHECK_PAUSE: Duration = Duration::from_secs(2);
 
 /// Pausing decisions for one backfill run.
 pub struct Throttle {
     max_rows_per_sec: Option<u64>,
     max_lag: Duration,
-    replicas: Vec<Box<dyn Backend>>,
+    replicas: Replicas,
     health: Option<String>,
     started: Instant,
     rows: u64,
-    last_lag_check: Option<Instant>,
+    last_check: Option<Instant>,
+    /// Why batches wait, as found by the last check: every part (worker) obeys it until
+    /// the next one, not only the part that made it.
+    held: Option<String>,
 }
 
 impl Throttle {
-    /// A throttle; `replicas` are connections to MySQL/MariaDB replicas to watch;
-    /// `health` a query whose true result means "pause".
+    /// A throttle; `replicas` are the MySQL/MariaDB replicas to watch besides what the
+    /// primary shows; `health` a query whose true result means "pause".
     #[must_use]
     pub fn new(
         max_rows_per_sec: Option<u64>,
         max_lag: Duration,
-        replicas: Vec<Box<dyn Backend>>,
+        replicas: Replicas,
         health: Option<String>,
     ) -> Throttle {
         Throttle {
@@ -39,16 +42,19 @@ impl Throttle {
             health,
             started: Instant::now(),
             rows: 0,
-            last_lag_check: None,
+            last_check: None,
+            held: None,
         }
     }
 
-    /// Run the health query once before the first batch: a query that cannot run would
-    /// otherwise pause the backfill forever.
+    /// Before the first batch, what would otherwise pause the backfill forever: the health
+    /// query must run, the replication status of the primary and of each replica must be
+    /// readable, and each replica must be one.
     ///
     /// # Errors
-    /// [`crate::Error::Config`] naming the query and the database's complaint.
-    pub async fn check_health_query(&self, primary: &mut dyn Backend) -> crate::Result<()> {
+    /// [`crate::Error::Config`] naming the query or the server and the database's complaint.
+    pub async fn check(&mut self, primary: &mut dyn Backend) -> crate::Result<()> {
+        self.replicas.check(primary).await?;
         let Some(query) = self.health.as_deref() else {
             return Ok(());
         };
@@ -81,36 +87,18 @@ impl Throttle {
                 return Some((due - elapsed, format!("max-rows-per-sec={limit}")));
             }
         }
-        if self.last_lag_check.is_some_and(|t| t.elapsed() < LAG_EVERY) {
-            return None;
+        if self.last_check.is_none_or(|t| t.elapsed() >= CHECK_EVERY) {
+            self.last_check = Some(Instant::now());
+            self.held = self.hold(primary).await;
         }
-        self.last_lag_check = Some(Instant::now());
-        let mut worst: Option<(Duration, String)> = None;
-        let mut consider = |lag: Option<Duration>, source: &str| {
-            if let Some(lag) = lag {
-                if lag > self.max_lag && worst.as_ref().is_none_or(|(w, _)| lag > *w) {
-                    worst = Some((lag, source.to_string()));
-                }
-            }
-        };
-        match primary.replica_lag().await {
-            Ok(lag) => consider(lag, "a replica"),
-            Err(e) => tracing::warn!("could not read replica lag: {e}"),
-        }
-        for (i, replica) in self.replicas.iter_mut().enumerate() {
-            match replica.replica_lag().await {
-                Ok(lag) => consider(lag, &format!("replica #{}", i + 1)),
-                Err(e) => tracing::warn!("could not read the lag of replica #{}: {e}", i + 1),
-            }
-        }
-        if let Some((lag, source)) = worst {
-            return Some((
-                LAG_PAUSE,
-                format!(
-                    "replication lag of {source} is {lag:.1?}, above {:?}",
-                    self.max_lag
-                ),
-            ));
+        self.held.clone().map(|reason| (CHECK_PAUSE, reason))
+    }
+
+    /// Why batches must wait now: replication first, then the health query.
+    async fn hold(&mut self, primary: &mut dyn Backend) -> Option<String> {
+        let holds = self.replicas.holds(primary, self.max_lag).await;
+        if !holds.is_empty() {
+            return Some(holds.join("; "));
         }
         let query = self.health.as_deref()?;
         let ty = if primary.dialect() == crate::Dialect::Postgres {
@@ -126,20 +114,20 @@ impl Throttle {
                     .next()
                     .and_then(|r| r.into_iter().next().flatten());
                 matches!(value.as_deref(), Some("t" | "true" | "1"))
-                    .then(|| (LAG_PAUSE, format!("the health query says pause ({query})")))
+                    .then(|| format!("the health query says pause ({query})"))
             }
             Err(e) => {
                 tracing::warn!("the health query failed, pausing: {e}");
-                Some((LAG_PAUSE, format!("the health query failed: {e}")))
+                Some(format!("the health query failed: {e}"))
             }
         }
     }
 }
 
 impl Throttle {
-    /// Give back the replica connections (for the next backfill's throttle).
+    /// Give back the replicas (for the next backfill's throttle).
     #[must_use]
-    pub fn into_replicas(self) -> Vec<Box<dyn Backend>> {
+    pub fn into_replicas(self) -> Replicas {
         self.replicas
     }
 }

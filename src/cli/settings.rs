@@ -36,8 +36,8 @@ pub struct BackfillArgs {
     /// Pause batches while a replica lags more than this, e.g. 10s (default 10s).
     #[arg(long, value_name = "DURATION")]
     pub max_replica_lag: Option<String>,
-    /// A MySQL/MariaDB replica whose lag to watch (repeat for several; PostgreSQL replicas
-    /// are seen from the primary).
+    /// A MySQL/MariaDB replica to watch: batches pause while it lags or its replication is
+    /// not running (repeat for several; PostgreSQL standbys are seen from the primary).
     #[arg(long = "replica", value_name = "URL")]
     pub replicas: Vec<String>,
     /// A query returning one boolean, checked between batches (at most once a second):

@@ -15,8 +15,8 @@ mod url;
 
 pub use batch::{Batch, BatchDone, SqlValue};
 pub use types::{
-    AppliedPhase, Event, IndexState, Instance, InstanceChange, Progress, Record, Rollout, State,
-    Step, StepError,
+    AppliedPhase, Event, IndexState, Instance, InstanceChange, Progress, Record, Replication,
+    Rollout, State, Step, StepError,
 };
 pub use url::{redact_message, DatabaseUrl};
 
@@ -76,9 +76,15 @@ pub trait Backend: Send {
     async fn run_batch(&mut self, batch: &Batch<'_>) -> Result<Option<BatchDone>, StepError>;
     /// A new connection to the same database (backfill workers).
     async fn open_another(&self) -> Result<Box<dyn Backend>>;
-    /// Replication lag: on PostgreSQL the largest replay lag among this primary's replicas;
-    /// on MySQL/MariaDB this server's own lag when it is a replica. `None`: no replica.
-    async fn replica_lag(&mut self) -> Result<Option<Duration>>;
+    /// Replication as this server sees it: on PostgreSQL the largest `replay_lag` among the
+    /// standbys connected to this primary; on MySQL/MariaDB this server's own replication
+    /// when it is a replica (every channel), [`Replication::Stopped`] when a replica thread
+    /// is not running.
+    ///
+    /// # Errors
+    /// Database errors; [`Error::Config`] on PostgreSQL when the role may not see the lag of
+    /// the standbys (it needs `pg_read_all_stats`, e.g. through `pg_monitor`).
+    async fn replication(&mut self) -> Result<Replication>;
 }
 
 /// Where to connect: a URL, or the options of an application's existing sqlx pool.

@@ -4,7 +4,8 @@
 
 use super::probe::{probe_delay, while_probing};
 use super::types::{
-    Event, IndexState, Instance, InstanceChange, Progress, Record, Rollout, Step, StepError,
+    Event, IndexState, Instance, InstanceChange, Progress, Record, Replication, Rollout, Step,
+    StepError,
 };
 use super::{batch, queries, step_error, Backend, DatabaseUrl};
 use super::{Batch, BatchDone, SqlValue};
@@ -333,14 +334,48 @@ impl Backend for PgBackend {
         batch::run_batch::<sqlx::Postgres>(&mut self.conn, b).await
     }
 
-    async fn replica_lag(&mut self) -> Result<Option<Duration>> {
-        let lag: Option<f64> = sqlx::query_scalar(
-            "SELECT CAST(EXTRACT(EPOCH FROM max(replay_lag)) AS float8) FROM pg_stat_replication",
+    async fn replication(&mut self) -> Result<Replication> {
+        // Without pg_read_all_stats a role sees each walsender's pid and nothing else.
+        let row = sqlx::query(
+            "SELECT count(*), count(*) FILTER (WHERE state IS NULL), \
+             CAST(EXTRACT(EPOCH FROM max(replay_lag)) AS float8), \
+             (array_agg(format('%s (%s)', application_name, coalesce(host(client_addr), 'local socket')) \
+                        ORDER BY replay_lag DESC NULLS LAST))[1] \
+             FROM pg_stat_replication",
         )
         .fetch_one(&mut self.conn)
         .await
-        .map_err(Error::db("reading replica lag"))?;
-        Ok(lag.map(|s| Duration::from_secs_f64(s.max(0.0))))
+        .map_err(Error::db("reading pg_stat_replication"))?;
+        let (senders, hidden, lag, worst): (i64, i64, Option<f64>, Option<String>) = (
+            row.try_get(0)
+                .map_err(Error::db("reading pg_stat_replication"))?,
+            row.try_get(1)
+                .map_err(Error::db("reading pg_stat_replication"))?,
+            row.try_get(2)
+                .map_err(Error::db("reading pg_stat_replication"))?,
+            row.try_get(3)
+                .map_err(Error::db("reading pg_stat_replication"))?,
+        );
+        if hidden > 0 {
+            return Err(Error::Config(format!(
+                "this role cannot see the replication lag of the {hidden} standby(s) in pg_stat_replication; \
+                 grant it pg_monitor (or pg_read_all_stats)"
+            )));
+        }
+        if senders == 0 {
+            return Ok(Replication::None);
+        }
+        // NULL replay_lag: the standbys replayed everything and have been idle since.
+        Ok(match lag {
+            Some(s) => Replication::Lag {
+                lag: Duration::from_secs_f64(s.max(0.0)),
+                at: worst.map(|w| format!("standby {w}")),
+            },
+            None => Replication::Lag {
+                lag: Duration::ZERO,
+                at: None,
+            },
+        })
     }
 }
 

@@ -205,6 +205,25 @@ pub enum IndexState {
     Invalid,
 }
 
+/// What a server says about replication (read by the backfill throttle).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replication {
+    /// Nothing to watch: a PostgreSQL primary with no standby connected, or a MySQL/MariaDB
+    /// server that is not a replica.
+    None,
+    /// Replication runs; the largest lag and where it is (a standby or a channel), if named.
+    Lag {
+        /// How far behind.
+        lag: Duration,
+        /// The standby (PostgreSQL) or replication channel (MySQL/MariaDB), where one has a
+        /// name.
+        at: Option<String>,
+    },
+    /// Replication is set up but not running (a stopped or failed replica thread): what
+    /// the server says.
+    Stopped(String),
+}
+
 /// A rollout recorded by the release pipeline.
 #[derive(Debug, Clone, Serialize)]
 pub struct Rollout {

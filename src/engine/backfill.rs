@@ -5,9 +5,9 @@
 use super::expand::Applied;
 use super::{record_of, Runner};
 use crate::backfill::{
-    self, BackfillEvent, BackfillOutcome, BackfillRun, BackfillSpec, Ending, Throttle,
+    self, BackfillEvent, BackfillOutcome, BackfillRun, BackfillSpec, Ending, Replicas, Throttle,
 };
-use crate::db::{self, DatabaseUrl, Event, Progress, Record, State};
+use crate::db::{DatabaseUrl, Event, Progress, Record, State};
 use crate::{Error, PhaseKind, Result};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -17,7 +17,8 @@ use std::time::Duration;
 pub struct BackfillOptions {
     /// Pause while a replica lags more than this (default 10 s).
     pub max_replica_lag: Duration,
-    /// MySQL/MariaDB replicas to watch (PostgreSQL replicas are seen from the primary).
+    /// MySQL/MariaDB replicas to watch: batches also pause while one's replication is not
+    /// running (PostgreSQL standbys are seen from the primary; a PostgreSQL URL is refused).
     pub replicas: Vec<DatabaseUrl>,
     /// A query returning one boolean; batches pause while it is true (e.g. load too high).
     pub pause_while: Option<String>,
@@ -107,10 +108,7 @@ impl Runner {
         observer: &mut dyn FnMut(&BackfillEvent),
     ) -> Result<Vec<BackfillOutcome>> {
         let dialect = self.db.dialect();
-        let mut replicas = Vec::new();
-        for url in &options.replicas {
-            replicas.push(db::connect(url).await?);
-        }
+        let mut replicas = Replicas::connect(&options.replicas).await?;
         let mut outcomes = Vec::new();
         let migrations = self.migrations.clone();
         for m in migrations
@@ -165,7 +163,7 @@ impl Runner {
                 std::mem::take(&mut replicas),
                 options.pause_while.clone(),
             );
-            throttle.check_health_query(self.db.as_mut()).await?;
+            throttle.check(self.db.as_mut()).await?;
             let outcome = backfill::run(self.db.as_mut(), &job, &mut throttle, observer).await;
             replicas = throttle.into_replicas();
             let outcome = outcome?;

@@ -42,16 +42,28 @@ pub struct TestDb {
     pub engine: Engine,
     pub name: String,
     pub url: String,
+    /// The server's base URL (no database).
+    server: String,
 }
 
 impl TestDb {
     pub async fn new(engine: Engine, label: &str) -> TestDb {
+        TestDb::on(engine, &server_url(engine), label).await
+    }
+
+    /// A database on the server at `server` (a base URL without database).
+    pub async fn on(engine: Engine, server: &str, label: &str) -> TestDb {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let name = format!("bellows_t_{label}_{}_{n}", std::process::id());
-        admin(engine, &format!("DROP DATABASE IF EXISTS {name}")).await;
-        admin(engine, &format!("CREATE DATABASE {name}")).await;
-        let url = format!("{}/{name}", server_url(engine));
-        TestDb { engine, name, url }
+        admin(engine, server, &format!("DROP DATABASE IF EXISTS {name}")).await;
+        admin(engine, server, &format!("CREATE DATABASE {name}")).await;
+        let url = format!("{server}/{name}");
+        TestDb {
+            engine,
+            name,
+            url,
+            server: server.to_string(),
+        }
     }
 
     pub fn parsed_url(&self) -> DatabaseUrl {
@@ -118,7 +130,7 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let (engine, name) = (self.engine, self.name.clone());
+        let (engine, name, server) = (self.engine, self.name.clone(), self.server.clone());
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -129,18 +141,19 @@ impl Drop for TestDb {
                     Engine::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
                     Engine::Mysql => format!("DROP DATABASE IF EXISTS {name}"),
                 };
-                let _ = tokio::time::timeout(Duration::from_secs(10), admin(engine, &sql)).await;
+                let _ = tokio::time::timeout(Duration::from_secs(10), admin(engine, &server, &sql))
+                    .await;
             });
         })
         .join();
     }
 }
 
-/// Run a statement on the server's admin database.
-async fn admin(engine: Engine, sql: &str) {
+/// Run a statement on the admin database of the server at `server`.
+async fn admin(engine: Engine, server: &str, sql: &str) {
     match engine {
         Engine::Postgres => {
-            let client = pg_client(&format!("{}/postgres", server_url(engine))).await;
+            let client = pg_client(&format!("{server}/postgres")).await;
             client
                 .batch_execute(sql)
                 .await
@@ -148,7 +161,7 @@ async fn admin(engine: Engine, sql: &str) {
         }
         Engine::Mysql => {
             use mysql_async::prelude::Queryable;
-            let mut conn = mysql_async::Conn::from_url(format!("{}/mysql", server_url(engine)))
+            let mut conn = mysql_async::Conn::from_url(format!("{server}/mysql"))
                 .await
                 .unwrap();
             conn.query_drop(sql)

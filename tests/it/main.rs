@@ -8,4 +8,5 @@ mod gate;
 mod generate;
 mod lint;
 mod proof;
+mod replication;
 mod runner;
