@@ -1,6 +1,7 @@
 //! Keeping [`FileState`] up to date while the engine walks a file's statements in order:
 //! which transaction each statement runs in, and what earlier statements created or set.
 
+use super::rules::support::scan::skip_modifiers;
 use super::{FileState, NotNullCheck, NotValidConstraint, Tokens, TransactionMode};
 use crate::sql::Dialect;
 
@@ -118,17 +119,6 @@ fn is_end(t: &Tokens) -> bool {
         .iter()
         .any(|w| t.starts_with(&[w]))
         && !t.has("TO")
-}
-
-/// The index just past `IF [NOT] EXISTS` / `ONLY` at `i`.
-fn skip_modifiers(t: &Tokens, mut i: usize) -> usize {
-    if t.is_word(i, "IF") {
-        i += if t.is_word(i + 1, "NOT") { 3 } else { 2 };
-    }
-    if t.is_word(i, "ONLY") {
-        i += 1;
-    }
-    i
 }
 
 /// The table a `CREATE [TEMP|UNLOGGED|...] TABLE [IF NOT EXISTS] name` creates.

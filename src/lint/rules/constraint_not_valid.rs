@@ -3,9 +3,9 @@
 //! so parsed and unparsed statements are treated alike. Foreign keys belong to
 //! `foreign-key-not-valid`.
 
-use super::support_pg_mysql::{
-    alter_table, bytes_of, clauses, insert_all, is_punct, span_of, text_of, written_name,
-};
+use super::support::scan::{clauses, is_punct};
+use super::support::spans::{bytes_of, insert_all, span_of, text_of};
+use super::support_pg_mysql::{alter_table, written_name};
 use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
 
@@ -63,8 +63,8 @@ impl Rule for ConstraintNotValid {
             {
                 continue;
             }
-            first_span = first_span.or_else(|| span_of(t, &clause));
-            let Some(bytes) = bytes_of(ctx, &clause) else {
+            first_span = first_span.or_else(|| span_of(t, &clause.range()));
+            let Some(bytes) = bytes_of(ctx, &clause.range()) else {
                 names.push(name.unwrap_or_else(|| "CHECK".into()));
                 continue;
             };

@@ -2,7 +2,8 @@
 //! running uses. A scratch table created earlier in the same file, and any drop in a gated
 //! contract phase, are not reported.
 
-use super::support_ddl::{source, CONTRACT};
+use super::support::spans::text_of;
+use super::support_ddl::CONTRACT;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags table drops in expand phases (and files without markers).
@@ -34,7 +35,7 @@ impl Rule for DropTable {
         let mut names = Vec::new();
         while let Some((key, next)) = t.name_at(i) {
             if !ctx.is_new_table(&key) {
-                names.push((key, source(ctx, i, next)));
+                names.push((key, text_of(ctx, &(i..next))));
             }
             if t.get(next).is_some_and(|tok| tok.text == ",") {
                 i = next + 1;
@@ -48,7 +49,7 @@ impl Rule for DropTable {
         let keys: Vec<_> = names.iter().map(|(k, _)| format!("`{k}`")).collect();
         let written: Vec<_> = names
             .iter()
-            .map(|(k, s)| s.clone().unwrap_or_else(|| k.clone()))
+            .map(|(k, s)| s.map_or_else(|| k.clone(), str::to_string))
             .collect();
         out.push(
             Finding::new(

@@ -1,7 +1,7 @@
 //! `lock-table`: an explicit PostgreSQL `LOCK [TABLE]` in ACCESS EXCLUSIVE (the default) or
 //! EXCLUSIVE mode, which locks the app out until the transaction ends. Works on tokens.
 
-use super::support_pg_mysql::{clauses, skip_modifiers};
+use super::support::scan::{clauses, skip_modifiers};
 use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
 

@@ -24,6 +24,7 @@ pub mod require_concurrent_reindex;
 pub mod require_lock_timeout;
 pub mod set_not_null;
 pub mod stored_generated_column;
+pub(crate) mod support;
 mod support_ddl;
 pub mod support_pg_mysql;
 pub mod table_rewrite_maintenance;

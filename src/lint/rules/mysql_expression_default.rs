@@ -3,9 +3,9 @@
 //! cannot add instantly and rebuilds or copies the table for. Works on tokens, so MariaDB's
 //! `ADD COLUMN IF NOT EXISTS` is covered.
 
-use super::support_pg_mysql::{
-    added_columns, alter_table, definition_text, is_punct, span_of, text_of, written_name,
-};
+use super::support::scan::is_punct;
+use super::support::spans::{span_of, text_of};
+use super::support_pg_mysql::{added_columns, alter_table, definition_text, written_name};
 use crate::lint::{
     Finding, Rule, ServerVersion, Severity, StatementContext, TokKind, Tokens, MYSQL_FAMILY,
 };

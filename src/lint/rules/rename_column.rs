@@ -2,8 +2,9 @@
 //! `CHANGE a b ...`) outside a contract phase breaks every query of the running app that
 //! names the old column, however quick the rename is (MySQL 8.0.28+ does it instantly).
 
+use super::support::scan::Clause;
 use super::support_ddl::{
-    alter_existing_table, column_added_earlier, modify_or_change, Clause, BACKFILL_KEY, CONTRACT,
+    alter_existing_table, column_added_earlier, modify_or_change, BACKFILL_KEY, CONTRACT,
 };
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 

@@ -2,7 +2,8 @@
 //! contract phase breaks every query of the running app that names the old table — unless
 //! the same phase goes on to create a compatibility view with the old name.
 
-use super::support_ddl::{alter_table, source, tokenize, CONTRACT};
+use super::support::spans::text_of;
+use super::support_ddl::{alter_table, tokenize, CONTRACT};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags table renames without a compatibility view, outside a contract phase.
@@ -70,8 +71,9 @@ fn renames(ctx: &StatementContext<'_>) -> Vec<(String, String, String)> {
             let Some((new, after_new)) = t.name_at(after_old + 1) else {
                 break;
             };
-            let old_text = source(ctx, i, after_old).unwrap_or_else(|| old.clone());
-            let new_text = source(ctx, after_old + 1, after_new).unwrap_or(new);
+            let old_text =
+                text_of(ctx, &(i..after_old)).map_or_else(|| old.clone(), str::to_string);
+            let new_text = text_of(ctx, &(after_old + 1..after_new)).map_or(new, str::to_string);
             found.push((old, old_text, new_text));
             if t.get(after_new).is_some_and(|tok| tok.text == ",") {
                 i = after_new + 1;

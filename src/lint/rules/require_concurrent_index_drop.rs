@@ -2,7 +2,9 @@
 //! an ACCESS EXCLUSIVE lock on the index's table. Works on tokens, so it also sees
 //! `DROP INDEX CONCURRENTLY`, which sqlparser 0.63 cannot read.
 
-use super::support_pg_mysql::{clauses, run_alone, skip_modifiers, table_of_index};
+use super::support::scan::{clauses, skip_modifiers};
+use super::support::spans::text_of;
+use super::support_pg_mysql::{run_alone, table_of_index};
 use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
 
@@ -73,8 +75,8 @@ impl Rule for RequireConcurrentIndexDrop {
         let mut names = Vec::new();
         for clause in clauses(t, start) {
             if let Some((key, end)) = t.name_at(clause.start) {
-                let written = super::support_pg_mysql::text_of(ctx, &(clause.start..end))
-                    .map_or_else(|| key.clone(), str::to_string);
+                let written =
+                    text_of(ctx, &(clause.start..end)).map_or_else(|| key.clone(), str::to_string);
                 names.push((key, written));
             }
         }

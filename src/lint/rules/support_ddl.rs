@@ -4,9 +4,11 @@
 //! AST lets the same code check statements the parser cannot read (MariaDB's
 //! `ADD COLUMN IF NOT EXISTS`, `PERSISTENT`), and both dialects' spellings.
 
-use crate::lint::{StatementContext, Tok, TokKind, Tokens};
+use super::support::scan::{clauses, Clause};
+use super::support::spans::text_of;
+use crate::lint::{StatementContext, TokKind, Tokens};
 use crate::sql::Dialect;
-use sqlparser::tokenizer::{Span, Tokenizer};
+use sqlparser::tokenizer::Tokenizer;
 
 /// The tokens of another statement of the file (see [`StatementContext::earlier`]).
 #[must_use]
@@ -16,80 +18,6 @@ pub fn tokenize(sql: &str, dialect: Dialect) -> Tokens {
         Ok(raw) => Tokens::from_raw(&raw),
         Err(_) => Tokens::from_words(sql),
     }
-}
-
-/// A run of tokens `start..end` of a statement: one clause of an `ALTER TABLE`.
-#[derive(Debug, Clone, Copy)]
-pub struct Clause<'t> {
-    /// The statement's tokens.
-    pub t: &'t Tokens,
-    /// Index of the clause's first token.
-    pub start: usize,
-    /// Index just past its last token.
-    pub end: usize,
-}
-
-impl<'t> Clause<'t> {
-    /// Token `k` of the clause.
-    #[must_use]
-    pub fn get(&self, k: usize) -> Option<&'t Tok> {
-        (self.start + k < self.end)
-            .then(|| self.t.get(self.start + k))
-            .flatten()
-    }
-
-    /// True when token `k` of the clause is the unquoted word `w`.
-    #[must_use]
-    pub fn is_word(&self, k: usize, w: &str) -> bool {
-        self.start + k < self.end && self.t.is_word(self.start + k, w)
-    }
-
-    /// The span from the clause's first to its last token, when positions are known.
-    #[must_use]
-    pub fn span(&self) -> Option<Span> {
-        span_of(self.t, self.start, self.end)
-    }
-
-    /// The source text of clause indexes `from..to` as written (the token texts joined by
-    /// spaces when positions are unknown).
-    #[must_use]
-    pub fn text(&self, ctx: &StatementContext<'_>, from: usize, to: usize) -> String {
-        let (a, b) = (self.start + from, (self.start + to).min(self.end));
-        source(ctx, a, b).unwrap_or_else(|| {
-            (a..b)
-                .filter_map(|i| self.t.get(i).map(|t| t.text.clone()))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-    }
-
-    /// The identifier at clause index `k` and the index after it (a word or quoted name).
-    #[must_use]
-    pub fn ident(&self, k: usize) -> Option<(String, usize)> {
-        let tok = self.get(k)?;
-        match tok.kind {
-            TokKind::Word => Some((tok.text.to_ascii_lowercase(), k + 1)),
-            TokKind::Quoted => Some((tok.text.clone(), k + 1)),
-            _ => None,
-        }
-    }
-}
-
-/// The span of tokens `start..end`, when positions are known.
-#[must_use]
-pub fn span_of(t: &Tokens, start: usize, end: usize) -> Option<Span> {
-    let first = t.get(start)?.span;
-    let last = t.get(end.checked_sub(1)?)?.span;
-    (first.start.line > 0 && last.end.line > 0).then(|| Span::new(first.start, last.end))
-}
-
-/// The source text of tokens `start..end` as written, or `None` without positions.
-#[must_use]
-pub fn source(ctx: &StatementContext<'_>, start: usize, end: usize) -> Option<String> {
-    let span = span_of(ctx.tokens, start, end)?;
-    let from = ctx.offset_of(span.start)?;
-    let to = ctx.offset_of(span.end)?;
-    ctx.sql.get(from..to).map(str::to_string)
 }
 
 /// An `ALTER TABLE` statement at token level.
@@ -106,7 +34,7 @@ impl AlterTable<'_> {
     /// The table name as written in the statement (falls back to the key).
     #[must_use]
     pub fn name_text(&self, ctx: &StatementContext<'_>) -> String {
-        source(ctx, self.name.0, self.name.1).unwrap_or_else(|| self.table.clone())
+        text_of(ctx, &(self.name.0..self.name.1)).map_or_else(|| self.table.clone(), str::to_string)
     }
 }
 
@@ -139,7 +67,7 @@ pub fn alter_table(t: &Tokens) -> Option<AlterTable<'_>> {
     Some(AlterTable {
         table,
         name,
-        clauses: split_commas(t, i, t.all().len()),
+        clauses: clauses(t, i),
     })
 }
 
@@ -147,43 +75,6 @@ pub fn alter_table(t: &Tokens) -> Option<AlterTable<'_>> {
 #[must_use]
 pub fn alter_existing_table<'t>(ctx: &StatementContext<'t>) -> Option<AlterTable<'t>> {
     alter_table(ctx.tokens).filter(|alter| !ctx.is_new_table(&alter.table))
-}
-
-/// Split tokens `start..end` at commas outside parentheses.
-#[must_use]
-pub fn split_commas(t: &Tokens, start: usize, end: usize) -> Vec<Clause<'_>> {
-    let mut clauses = Vec::new();
-    let mut depth = 0usize;
-    let mut from = start;
-    for i in start..end {
-        let Some(tok) = t.get(i) else { break };
-        if tok.kind != TokKind::Punct {
-            continue;
-        }
-        match tok.text.as_str() {
-            "(" => depth += 1,
-            ")" => depth = depth.saturating_sub(1),
-            "," if depth == 0 => {
-                if i > from {
-                    clauses.push(Clause {
-                        t,
-                        start: from,
-                        end: i,
-                    });
-                }
-                from = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if end > from {
-        clauses.push(Clause {
-            t,
-            start: from,
-            end,
-        });
-    }
-    clauses
 }
 
 /// Words that end a column's type and start its options.

@@ -2,45 +2,10 @@
 //! `ALTER TABLE`, its top-level clauses, paren depth, spans and byte ranges of token runs,
 //! and the framing of a rewrite that must run outside a transaction.
 
-use crate::lint::{StatementContext, TokKind, Tokens, TransactionMode};
-use sqlparser::tokenizer::Span;
+use super::support::scan::{clauses, depths, is_punct, skip_modifiers};
+use super::support::spans::text_of;
+use crate::lint::{StatementContext, Tokens, TransactionMode};
 use std::ops::Range;
-
-/// True when token `i` is the punctuation `p`.
-#[must_use]
-pub fn is_punct(t: &Tokens, i: usize, p: &str) -> bool {
-    t.get(i)
-        .is_some_and(|x| x.kind == TokKind::Punct && x.text == p)
-}
-
-/// The paren depth of every token: `(` and `)` count as the depth outside them.
-#[must_use]
-pub fn depths(t: &Tokens) -> Vec<usize> {
-    let mut depth = 0usize;
-    let mut out = Vec::with_capacity(t.all().len());
-    for (i, _) in t.all().iter().enumerate() {
-        if is_punct(t, i, ")") {
-            depth = depth.saturating_sub(1);
-        }
-        out.push(depth);
-        if is_punct(t, i, "(") {
-            depth += 1;
-        }
-    }
-    out
-}
-
-/// The index just past `IF [NOT] EXISTS` and `ONLY` at `i`.
-#[must_use]
-pub fn skip_modifiers(t: &Tokens, mut i: usize) -> usize {
-    if t.is_word(i, "IF") {
-        i += if t.is_word(i + 1, "NOT") { 3 } else { 2 };
-    }
-    if t.is_word(i, "ONLY") {
-        i += 1;
-    }
-    i
-}
 
 /// The table an `ALTER TABLE` changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,20 +45,6 @@ pub fn alter_table(t: &Tokens) -> Option<AlterTarget> {
 #[must_use]
 pub fn written_name(ctx: &StatementContext<'_>, target: &AlterTarget) -> String {
     text_of(ctx, &target.name).map_or_else(|| target.table.clone(), str::to_string)
-}
-
-/// The statement text with `edits` (byte offset, text to insert) applied.
-#[must_use]
-pub fn insert_all(sql: &str, mut edits: Vec<(usize, String)>) -> Option<String> {
-    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-    let mut out = sql.to_string();
-    for (at, text) in edits {
-        if at > out.len() || !out.is_char_boundary(at) {
-            return None;
-        }
-        out.insert_str(at, &text);
-    }
-    Some(out)
 }
 
 /// Words that end a column's type and default expression in a column definition.
@@ -167,7 +118,10 @@ pub fn added_columns(t: &Tokens, after: usize) -> Vec<AddedColumn> {
     let d = depths(t);
     let stop = |i: usize, base: usize| d[i] == base && COLUMN_STOP.iter().any(|w| t.is_word(i, w));
     let mut out = Vec::new();
-    for clause in clauses(t, after) {
+    for clause in clauses(t, after)
+        .iter()
+        .map(super::support::scan::Clause::range)
+    {
         if !t.is_word(clause.start, "ADD") {
             continue;
         }
@@ -227,81 +181,6 @@ pub fn definition_text(ctx: &StatementContext<'_>, col: &AddedColumn) -> Option<
         def.push_str(text_of(ctx, collate)?);
     }
     Some(def)
-}
-
-/// The top-level comma-separated clauses of the tokens from `from` to the end.
-#[must_use]
-pub fn clauses(t: &Tokens, from: usize) -> Vec<Range<usize>> {
-    let d = depths(t);
-    let len = t.all().len();
-    let mut out = Vec::new();
-    let mut start = from;
-    for (i, &depth) in d.iter().enumerate().skip(from) {
-        if depth == 0 && is_punct(t, i, ",") {
-            out.push(start..i);
-            start = i + 1;
-        }
-    }
-    if start < len {
-        out.push(start..len);
-    }
-    out
-}
-
-/// The span covering tokens `r`, when the tokens carry positions.
-#[must_use]
-pub fn span_of(t: &Tokens, r: &Range<usize>) -> Option<Span> {
-    let first = t.get(r.start)?;
-    let last = t.get(r.end.checked_sub(1)?)?;
-    (first.span.start.line > 0).then(|| Span::new(first.span.start, last.span.end))
-}
-
-/// The byte range in the statement text covered by tokens `r`.
-#[must_use]
-pub fn bytes_of(ctx: &StatementContext<'_>, r: &Range<usize>) -> Option<Range<usize>> {
-    let span = span_of(ctx.tokens, r)?;
-    let start = ctx.offset_of(span.start)?;
-    let end = ctx.offset_of(span.end)?;
-    (start <= end && end <= ctx.sql.len()).then_some(start..end)
-}
-
-/// The statement text of tokens `r`.
-#[must_use]
-pub fn text_of<'a>(ctx: &StatementContext<'a>, r: &Range<usize>) -> Option<&'a str> {
-    let b = bytes_of(ctx, r)?;
-    ctx.sql.get(b)
-}
-
-/// The statement text with the tokens `r` replaced by `with`.
-#[must_use]
-pub fn replace(ctx: &StatementContext<'_>, r: &Range<usize>, with: &str) -> Option<String> {
-    let b = bytes_of(ctx, r)?;
-    Some(format!(
-        "{}{with}{}",
-        ctx.sql.get(..b.start)?,
-        ctx.sql.get(b.end..)?
-    ))
-}
-
-/// The statement text with each token run replaced by its text; `None` when a run has no
-/// position or runs overlap.
-#[must_use]
-pub fn replace_all(
-    ctx: &StatementContext<'_>,
-    mut edits: Vec<(Range<usize>, &str)>,
-) -> Option<String> {
-    edits.sort_by_key(|e| std::cmp::Reverse(e.0.start));
-    let mut out = ctx.sql.to_string();
-    let mut limit = usize::MAX;
-    for (r, with) in edits {
-        let b = bytes_of(ctx, &r)?;
-        if b.end > limit || out.get(b.clone()).is_none() {
-            return None;
-        }
-        out.replace_range(b.clone(), with);
-        limit = b.start;
-    }
-    Some(out)
 }
 
 /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON [ONLY] table`: the index key
@@ -374,7 +253,7 @@ mod tests {
             (target.table.as_str(), target.name, target.after),
             ("t", 5..8, 8)
         );
-        assert_eq!(clauses(&t, 8).len(), 2);
+        assert_eq!(super::clauses(&t, 8).len(), 2);
         let t = toks("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"I\" ON ONLY x.y (a)");
         assert_eq!(created_index(&t), Some(("I".into(), "y".into())));
         assert_eq!(created_index(&toks("CREATE INDEX ON t (a)")), None);

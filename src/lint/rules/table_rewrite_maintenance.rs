@@ -2,7 +2,8 @@
 //! copy whole PostgreSQL tables under ACCESS EXCLUSIVE. Works on tokens: sqlparser 0.63
 //! cannot read `CLUSTER`, `REPACK` or `VACUUM (options)`.
 
-use super::support_pg_mysql::{clauses, is_punct, text_of};
+use super::support::scan::{clauses, is_punct};
+use super::support::spans::text_of;
 use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
 

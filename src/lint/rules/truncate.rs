@@ -1,7 +1,8 @@
 //! `truncate`: `TRUNCATE` empties tables under the strongest lock, for every app version at
 //! once, in any phase. Tables created earlier in the same file are exempt.
 
-use super::support_ddl::{source, BACKFILL_KEY};
+use super::support::spans::text_of;
+use super::support_ddl::BACKFILL_KEY;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags `TRUNCATE` of existing tables.
@@ -38,7 +39,10 @@ impl Rule for Truncate {
                 break;
             };
             if !ctx.is_new_table(&key) {
-                names.push((key.clone(), source(ctx, i, next).unwrap_or(key)));
+                names.push((
+                    key.clone(),
+                    text_of(ctx, &(i..next)).map_or(key, str::to_string),
+                ));
             }
             let next = if t.get(next).is_some_and(|tok| tok.text == "*") {
                 next + 1

@@ -3,7 +3,9 @@
 //! blocks, a wrapping runner, or bellows' one transaction per phase), so this rule only
 //! compares the numbers.
 
-use super::support_pg_mysql::{alter_table, clauses, text_of, written_name};
+use super::support::scan::clauses;
+use super::support::spans::text_of;
+use super::support_pg_mysql::{alter_table, written_name};
 use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
 

@@ -2,9 +2,9 @@
 //! table where `expr` must be computed per row (volatile, or any default on PostgreSQL 10 and
 //! older), so the table is rewritten under ACCESS EXCLUSIVE. Works on tokens.
 
-use super::support_pg_mysql::{
-    added_columns, alter_table, definition_text, is_punct, span_of, text_of, written_name,
-};
+use super::support::scan::is_punct;
+use super::support::spans::{span_of, text_of};
+use super::support_pg_mysql::{added_columns, alter_table, definition_text, written_name};
 use crate::lint::{Finding, Rule, Severity, StatementContext, Tokens, POSTGRES};
 use crate::sql::Dialect;
 use std::ops::Range;
