@@ -2,8 +2,9 @@
 //! PostgreSQL refuses it once the table has rows; MySQL fills `0`/`''` silently and the app
 //! version still running fails its INSERTs in strict mode.
 
-use super::common::{added_columns, alter_name, has_option, ident, is_auto_increment, placeholder};
-use super::support_ddl::{alter_existing_table, column_def_at};
+use super::common::{has_option, ident, is_auto_increment, parsed_added_columns, placeholder};
+use super::support::alter::alter_existing;
+use super::support_ddl::column_def_at;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::ColumnOption;
 
@@ -28,10 +29,11 @@ impl Rule for AddRequiredColumn {
             self.check_tokens(ctx, out);
             return;
         }
-        let Some((table, defs)) = added_columns(ctx) else {
+        let Some(alter) = alter_existing(ctx) else {
             return;
         };
-        for def in defs {
+        let table = &alter.table;
+        for def in parsed_added_columns(&alter) {
             let required = has_option(def, |o| {
                 matches!(o, ColumnOption::NotNull | ColumnOption::PrimaryKey(_))
             });
@@ -51,7 +53,7 @@ impl Rule for AddRequiredColumn {
                  so the migration fails in production after passing on an empty development database; \
                  and the app version still running does not write the column."
             };
-            let name = alter_name(ctx);
+            let name = alter.parsed_name();
             let value = placeholder(&def.data_type);
             let suggestion = if ctx.dialect().is_mysql_family() {
                 format!(
@@ -90,7 +92,7 @@ impl AddRequiredColumn {
     /// type ... NOT NULL` without `DEFAULT`, `AUTO_INCREMENT`, `GENERATED`/`AS` or a serial
     /// type.
     fn check_tokens(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let Some(alter) = alter_existing_table(ctx) else {
+        let Some(alter) = alter_existing(ctx) else {
             return;
         };
         for c in &alter.clauses {

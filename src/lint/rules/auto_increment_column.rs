@@ -2,7 +2,8 @@
 //! existing table fills every row from a sequence: a full rewrite under ACCESS EXCLUSIVE on
 //! PostgreSQL, a table copy on MySQL.
 
-use super::common::{added_columns, alter_name, ident, is_auto_increment};
+use super::common::{ident, is_auto_increment, parsed_added_columns};
+use super::support::alter::alter_existing;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags auto-numbered columns added to existing tables.
@@ -22,10 +23,11 @@ impl Rule for AutoIncrementColumn {
     }
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let Some((table, defs)) = added_columns(ctx) else {
+        let Some(alter) = alter_existing(ctx) else {
             return;
         };
-        for def in defs {
+        let table = &alter.table;
+        for def in parsed_added_columns(&alter) {
             if !is_auto_increment(def) {
                 continue;
             }
@@ -40,7 +42,7 @@ impl Rule for AutoIncrementColumn {
             )
             .on_table(table.clone());
             if !ctx.dialect().is_mysql_family() {
-                let t = alter_name(ctx);
+                let t = alter.parsed_name();
                 let seq = format!("{table}_{}_seq", column.trim_matches('"'));
                 finding = finding.suggest(format!(
                     "-- bellows:expand\nALTER TABLE {t} ADD COLUMN {column} bigint;\nCREATE SEQUENCE {seq} OWNED BY {t}.{column};\n\

@@ -2,7 +2,8 @@
 //! MariaDB) to a type that is not binary-compatible rewrites or copies the table under a
 //! lock that blocks the app.
 
-use super::common::{alter_existing, asserts, ident};
+use super::common::ident;
+use super::support::alter::{alter_existing, asserts};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, ColumnOption, DataType};
 
@@ -26,9 +27,10 @@ impl Rule for ColumnTypeChange {
     }
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let Some((table, ops)) = alter_existing(ctx) else {
+        let Some(alter) = alter_existing(ctx) else {
             return;
         };
+        let (table, ops) = (&alter.table, alter.operations());
         let mysql = ctx.dialect().is_mysql_family();
         if mysql
             && (asserts(ctx.tokens, "ALGORITHM", "INSTANT")

@@ -1,43 +1,19 @@
 //! Helpers several rules share: reading `ALTER TABLE` statements, column definitions and
 //! MySQL `ALGORITHM=`/`LOCK=` assertions, and building expand/contract rewrites.
 
-use crate::lint::{table_key, StatementContext, Tokens};
-use sqlparser::ast::{
-    AlterTableOperation, ColumnDef, ColumnOption, DataType, GeneratedAs, Ident, Statement,
-};
+use super::support::alter::AlterTable;
+use sqlparser::ast::{AlterTableOperation, ColumnDef, ColumnOption, DataType, GeneratedAs, Ident};
 
-/// The table key and operations of an `ALTER TABLE` on a table the file did not create.
-pub(crate) fn alter_existing<'a>(
-    ctx: &'a StatementContext<'_>,
-) -> Option<(String, &'a [AlterTableOperation])> {
-    let Some(Statement::AlterTable(at)) = ctx.ast else {
-        return None;
-    };
-    let table = table_key(&at.name);
-    (!ctx.is_new_table(&table)).then_some((table, at.operations.as_slice()))
-}
-
-/// The columns an `ALTER TABLE` on an existing table adds, with the table.
-pub(crate) fn added_columns<'a>(
-    ctx: &'a StatementContext<'_>,
-) -> Option<(String, Vec<&'a ColumnDef>)> {
-    let (table, ops) = alter_existing(ctx)?;
-    let defs = ops
+/// The column definitions the parser read in the `ADD COLUMN` operations of `alter`.
+pub(crate) fn parsed_added_columns<'t>(alter: &AlterTable<'t>) -> Vec<&'t ColumnDef> {
+    alter
+        .operations()
         .iter()
         .filter_map(|op| match op {
             AlterTableOperation::AddColumn { column_def, .. } => Some(column_def),
             _ => None,
         })
-        .collect();
-    Some((table, defs))
-}
-
-/// The table name as written in the statement (for rewrites).
-pub(crate) fn alter_name(ctx: &StatementContext<'_>) -> String {
-    match ctx.ast {
-        Some(Statement::AlterTable(at)) => at.name.to_string(),
-        _ => String::new(),
-    }
+        .collect()
 }
 
 /// An identifier as it should be written back into SQL.
@@ -68,18 +44,6 @@ pub(crate) fn is_auto_increment(def: &ColumnDef) -> bool {
                 .any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")),
             _ => false,
         })
-}
-
-/// True when the statement asserts `ALGORITHM=<algorithm>` (MySQL/MariaDB).
-pub(crate) fn asserts(tokens: &Tokens, key: &str, value: &str) -> bool {
-    let toks = tokens.all();
-    (0..toks.len()).any(|i| {
-        tokens.is_word(i, key)
-            && match toks.get(i + 1) {
-                Some(t) if t.text == "=" => tokens.is_word(i + 2, value),
-                _ => tokens.is_word(i + 1, value),
-            }
-    })
 }
 
 /// A value of the column's type for a backfill placeholder.

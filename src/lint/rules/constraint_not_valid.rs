@@ -3,9 +3,9 @@
 //! so parsed and unparsed statements are treated alike. Foreign keys belong to
 //! `foreign-key-not-valid`.
 
-use super::support::scan::{clauses, is_punct};
+use super::support::alter::alter_existing;
+use super::support::scan::is_punct;
 use super::support::spans::{bytes_of, insert_all, span_of, text_of};
-use super::support_pg_mysql::{alter_table, written_name};
 use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
 
@@ -31,16 +31,15 @@ impl Rule for ConstraintNotValid {
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let t = ctx.tokens;
-        let Some(target) = alter_table(t) else { return };
-        if ctx.is_new_table(&target.table) {
+        let Some(alter) = alter_existing(ctx) else {
             return;
-        }
-        let table_sql = written_name(ctx, &target);
+        };
+        let table_sql = alter.written_name(ctx);
         let mut edits = Vec::new();
         let mut validates = Vec::new();
         let mut names = Vec::new();
         let mut first_span = None;
-        for (n, clause) in clauses(t, target.after).into_iter().enumerate() {
+        for (n, clause) in alter.clauses.iter().enumerate() {
             if !t.is_word(clause.start, "ADD") {
                 continue;
             }
@@ -71,7 +70,7 @@ impl Rule for ConstraintNotValid {
             let name = match name {
                 Some(name) => name,
                 None => {
-                    let made = format!("{}_check{}", target.table, n + 1);
+                    let made = format!("{}_check{}", alter.table, n + 1);
                     if let Some(check) = bytes_of(ctx, &(i..i + 1)) {
                         edits.push((check.start, format!("CONSTRAINT {made} ")));
                     }
@@ -92,7 +91,7 @@ impl Rule for ConstraintNotValid {
             format!(
                 "CHECK constraint {} on `{}` is validated under an ACCESS EXCLUSIVE lock: every read and write waits for a full table scan",
                 names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
-                target.table
+                alter.table
             ),
             "ADD CONSTRAINT ... CHECK takes ACCESS EXCLUSIVE and, before releasing it, reads every \
              row to prove the condition: SELECTs, INSERTs, UPDATEs and DELETEs of the running app \
@@ -101,7 +100,7 @@ impl Rule for ConstraintNotValid {
              once; ALTER TABLE ... VALIDATE CONSTRAINT, in a later transaction (another phase), \
              then checks old rows under SHARE UPDATE EXCLUSIVE, which lets reads and writes run.",
         )
-        .on_table(target.table.clone());
+        .on_table(alter.table.clone());
         if let Some(span) = first_span {
             finding = finding.at(span);
         }

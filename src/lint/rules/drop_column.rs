@@ -2,7 +2,8 @@
 //! the app version still running reads or writes. In a gated contract phase it is the
 //! expected, safe content and is not reported.
 
-use super::support_ddl::{alter_existing_table, column_added_earlier, CONTRACT};
+use super::support::alter::alter_existing;
+use super::support_ddl::{column_added_earlier, CONTRACT};
 use crate::lint::{Finding, Rule, ServerVersion, Severity, StatementContext};
 use crate::sql::Dialect;
 
@@ -40,7 +41,7 @@ impl Rule for DropColumn {
         if ctx.breaking_changes_expected() {
             return;
         }
-        let Some(alter) = alter_existing_table(ctx) else {
+        let Some(alter) = alter_existing(ctx) else {
             return;
         };
         for c in &alter.clauses {
@@ -64,7 +65,7 @@ impl Rule for DropColumn {
             if column_added_earlier(ctx, &alter.table, &column) {
                 continue;
             }
-            let table = alter.name_text(ctx);
+            let table = alter.written_name(ctx);
             let online = match ctx.dialect() {
                 Dialect::Postgres => "",
                 Dialect::Mysql if ctx.version() >= ServerVersion::new(8, 0, 29) => {

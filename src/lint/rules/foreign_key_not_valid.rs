@@ -2,7 +2,8 @@
 //! holding locks on both tables (PostgreSQL), or copies the table (MySQL). PostgreSQL's
 //! `NOT VALID` + later `VALIDATE CONSTRAINT` avoids it.
 
-use super::common::{alter_existing, has_option, ident};
+use super::common::{has_option, ident};
+use super::support::alter::alter_existing;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterTableOperation, ColumnOption, TableConstraint};
 
@@ -23,9 +24,10 @@ impl Rule for ForeignKeyNotValid {
     }
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let Some((table, ops)) = alter_existing(ctx) else {
+        let Some(alter) = alter_existing(ctx) else {
             return;
         };
+        let (table, ops) = (&alter.table, alter.operations());
         if ctx.dialect().is_mysql_family() && foreign_key_checks_off(ctx) {
             return;
         }
@@ -66,7 +68,7 @@ impl Rule for ForeignKeyNotValid {
                     f = f.suggest(format!(
                         "{} NOT VALID;\n-- in a later transaction (e.g. the next migration):\n--   ALTER TABLE {} VALIDATE CONSTRAINT {name};",
                         ctx.sql.trim_end(),
-                        super::common::alter_name(ctx)
+                        alter.parsed_name()
                     ));
                 }
                 f

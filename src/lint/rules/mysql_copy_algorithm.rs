@@ -3,9 +3,9 @@
 //! makes every later `ALTER` copy. Works on tokens, so MariaDB forms the parser cannot read
 //! are covered.
 
+use super::support::alter::alter_table;
 use super::support::scan::{depths, is_punct, skip_modifiers};
 use super::support::spans::{replace_all, span_of};
-use super::support_pg_mysql::alter_table;
 use crate::lint::{Finding, Rule, Severity, StatementContext, TokKind, Tokens, MYSQL_FAMILY};
 use crate::sql::Dialect;
 use std::ops::Range;

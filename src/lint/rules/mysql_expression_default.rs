@@ -3,9 +3,10 @@
 //! cannot add instantly and rebuilds or copies the table for. Works on tokens, so MariaDB's
 //! `ADD COLUMN IF NOT EXISTS` is covered.
 
+use super::support::alter::alter_existing;
 use super::support::scan::is_punct;
 use super::support::spans::{span_of, text_of};
-use super::support_pg_mysql::{added_columns, alter_table, definition_text, written_name};
+use super::support_pg_mysql::{added_columns, definition_text};
 use crate::lint::{
     Finding, Rule, ServerVersion, Severity, StatementContext, TokKind, Tokens, MYSQL_FAMILY,
 };
@@ -66,12 +67,11 @@ impl Rule for MysqlExpressionDefault {
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let t = ctx.tokens;
-        let Some(target) = alter_table(t) else { return };
-        if ctx.is_new_table(&target.table) {
+        let Some(alter) = alter_existing(ctx) else {
             return;
-        }
+        };
         let mariadb = ctx.dialect() == Dialect::Mariadb;
-        for col in added_columns(t, target.after) {
+        for col in added_columns(t, alter.after) {
             let Some(kw) = col.default_kw else { continue };
             let parens = is_punct(t, col.default.start, "(");
             if !parens && (!mariadb || literal(t, &col.default)) {
@@ -91,7 +91,7 @@ impl Rule for MysqlExpressionDefault {
             };
             let mut finding = Finding::new(
                 self.default_severity(),
-                format!("ADD COLUMN `{}` with an expression DEFAULT cannot be added instantly to `{}`", col.column, target.table),
+                format!("ADD COLUMN `{}` with an expression DEFAULT cannot be added instantly to `{}`", col.column, alter.table),
                 format!(
                     "The server must evaluate the expression for every existing row, so {fallback}: \
                      hours on a large table, disk for a second copy, replicas lagging behind, and a \
@@ -100,7 +100,7 @@ impl Rule for MysqlExpressionDefault {
                      trigger, and fill old rows in a backfill."
                 ),
             )
-            .on_table(target.table.clone());
+            .on_table(alter.table.clone());
             if let Some(span) = span_of(t, &(kw..col.default.end)) {
                 finding = finding.at(span);
             }
@@ -110,7 +110,7 @@ impl Rule for MysqlExpressionDefault {
                 text_of(ctx, &expr_range),
             );
             if let (Some(def), Some(name), Some(expr)) = parts {
-                let table = written_name(ctx, &target);
+                let table = alter.written_name(ctx);
                 let instant = if mariadb {
                     ctx.version().at_least(10, 3)
                 } else {
@@ -121,7 +121,7 @@ impl Rule for MysqlExpressionDefault {
                 } else {
                     "INPLACE, LOCK=NONE"
                 };
-                let trigger = format!("{}_{}_fill", target.table, col.column);
+                let trigger = format!("{}_{}_fill", alter.table, col.column);
                 finding = finding.suggest(format!(
                     "-- bellows:expand\nALTER TABLE {table} ADD COLUMN {def} NULL, ALGORITHM={algorithm};\n\
                      -- bellows:allow unparsed-statement the SQL parser does not read CREATE TRIGGER ... SET\n\
@@ -129,7 +129,7 @@ impl Rule for MysqlExpressionDefault {
                      SET NEW.{name} = COALESCE(NEW.{name}, {expr});\n\n\
                      -- bellows:backfill table={} key=id\n\
                      UPDATE {table} SET {name} = {expr} WHERE {name} IS NULL;",
-                    target.table
+                    alter.table
                 ));
             }
             out.push(finding);

@@ -3,9 +3,9 @@
 //! `KEY_BLOCK_SIZE=`, partitioning, `FORCE`) and `OPTIMIZE TABLE`. Works on tokens: the parser
 //! reads almost none of these.
 
+use super::support::alter::alter_table;
 use super::support::scan::{clauses, depths, is_punct};
 use super::support::spans::text_of;
-use super::support_pg_mysql::alter_table;
 use crate::lint::{Finding, Rule, Severity, StatementContext, Tokens, MYSQL_FAMILY};
 use crate::sql::Dialect;
 

@@ -2,7 +2,8 @@
 //! index (and on PostgreSQL checks NOT NULL) under ACCESS EXCLUSIVE, or copies the table on
 //! MySQL. PostgreSQL's safe path attaches a concurrently built index.
 
-use super::common::{alter_existing, alter_name, ident};
+use super::common::ident;
+use super::support::alter::alter_existing;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterTableOperation, TableConstraint};
 
@@ -23,9 +24,10 @@ impl Rule for PrimaryKey {
     }
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let Some((table, ops)) = alter_existing(ctx) else {
+        let Some(alter) = alter_existing(ctx) else {
             return;
         };
+        let (table, ops) = (&alter.table, alter.operations());
         let mysql = ctx.dialect().is_mysql_family();
         let adds = ops.iter().any(|op| {
             matches!(
@@ -80,7 +82,7 @@ impl Rule for PrimaryKey {
                     .name
                     .as_ref()
                     .map_or_else(|| format!("{table}_pkey"), ident);
-                let t = alter_name(ctx);
+                let t = alter.parsed_name();
                 Finding::new(
                     self.default_severity(),
                     format!("adding a primary key to `{table}` builds its index while blocking reads and writes"),

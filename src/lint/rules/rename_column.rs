@@ -2,10 +2,9 @@
 //! `CHANGE a b ...`) outside a contract phase breaks every query of the running app that
 //! names the old column, however quick the rename is (MySQL 8.0.28+ does it instantly).
 
+use super::support::alter::alter_existing;
 use super::support::scan::Clause;
-use super::support_ddl::{
-    alter_existing_table, column_added_earlier, modify_or_change, BACKFILL_KEY, CONTRACT,
-};
+use super::support_ddl::{column_added_earlier, modify_or_change, BACKFILL_KEY, CONTRACT};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags column renames outside a contract phase.
@@ -28,7 +27,7 @@ impl Rule for RenameColumn {
         if ctx.breaking_changes_expected() {
             return;
         }
-        let Some(alter) = alter_existing_table(ctx) else {
+        let Some(alter) = alter_existing(ctx) else {
             return;
         };
         for c in &alter.clauses {
@@ -44,7 +43,7 @@ impl Rule for RenameColumn {
             if column_added_earlier(ctx, &alter.table, &old_key) {
                 continue;
             }
-            let table = alter.name_text(ctx);
+            let table = alter.written_name(ctx);
             let mysql = ctx.dialect().is_mysql_family();
             let (instant, differs) = if mysql {
                 (", ALGORITHM=INSTANT", format!("NOT ({new} <=> {old})"))

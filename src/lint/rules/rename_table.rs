@@ -2,8 +2,9 @@
 //! contract phase breaks every query of the running app that names the old table — unless
 //! the same phase goes on to create a compatibility view with the old name.
 
+use super::support::alter::alter_table;
 use super::support::spans::text_of;
-use super::support_ddl::{alter_table, tokenize, CONTRACT};
+use super::support_ddl::{tokenize, CONTRACT};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags table renames without a compatibility view, outside a contract phase.
@@ -104,7 +105,7 @@ fn renames(ctx: &StatementContext<'_>) -> Vec<(String, String, String)> {
             }
             if c.ident(k).is_some() {
                 let new_text = c.text(ctx, k, c.end - c.start);
-                found.push((alter.table.clone(), alter.name_text(ctx), new_text));
+                found.push((alter.table.clone(), alter.written_name(ctx), new_text));
             }
         }
     }

@@ -3,7 +3,7 @@
 //! Waiting for its lock, the statement queues every other query on the table behind it.
 //! bellows' own runner sets a timeout before each DDL, so files it runs are not reported.
 
-use super::support_ddl::alter_table;
+use super::support::alter::alter_table;
 use crate::lint::{Finding, Rule, Severity, StatementContext, Tokens, TransactionMode};
 
 /// Flags lock-taking DDL without an earlier `SET lock_timeout` in files other runners apply.

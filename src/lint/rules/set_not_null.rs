@@ -2,7 +2,8 @@
 //! EXCLUSIVE on PostgreSQL (unless a validated `CHECK (col IS NOT NULL)` exists, 12+) and
 //! rebuilds it on MySQL/MariaDB (`MODIFY`/`CHANGE ... NOT NULL`).
 
-use super::common::{alter_existing, alter_name, asserts, ident};
+use super::common::ident;
+use super::support::alter::{alter_existing, asserts};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, ColumnOption};
 
@@ -23,10 +24,11 @@ impl Rule for SetNotNull {
     }
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let Some((table, ops)) = alter_existing(ctx) else {
+        let Some(alter) = alter_existing(ctx) else {
             return;
         };
-        let name = alter_name(ctx);
+        let (table, ops) = (&alter.table, alter.operations());
+        let name = alter.parsed_name();
         for op in ops {
             let column = match op {
                 AlterTableOperation::AlterColumn {
@@ -57,7 +59,7 @@ impl Rule for SetNotNull {
                 )
                 .suggest(format!("{}, ALGORITHM=INPLACE, LOCK=NONE;", ctx.sql.trim_end()))
             } else {
-                if ctx.version().at_least(12, 0) && ctx.file.has_validated_not_null(&table, &key) {
+                if ctx.version().at_least(12, 0) && ctx.file.has_validated_not_null(table, &key) {
                     continue;
                 }
                 let check = format!("{table}_{key}_not_null");

@@ -2,8 +2,8 @@
 //! computes and writes it for every row — a rewrite (PostgreSQL) or copy (MySQL) that
 //! blocks the app. A VIRTUAL column (MySQL, PostgreSQL 18+) costs nothing to add.
 
-use super::common::{added_columns, has_option, ident};
-use super::support_ddl::alter_existing_table;
+use super::common::{has_option, ident, parsed_added_columns};
+use super::support::alter::alter_existing;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{ColumnOption, GeneratedExpressionMode};
 
@@ -30,10 +30,11 @@ impl Rule for StoredGeneratedColumn {
             self.check_tokens(ctx, virtual_ok, out);
             return;
         }
-        let Some((table, defs)) = added_columns(ctx) else {
+        let Some(alter) = alter_existing(ctx) else {
             return;
         };
-        for def in defs {
+        let table = &alter.table;
+        for def in parsed_added_columns(&alter) {
             // PostgreSQL before 18 only has stored generated columns, whatever the syntax says.
             let stored = has_option(def, |o| match o {
                 ColumnOption::Generated {
@@ -49,7 +50,7 @@ impl Rule for StoredGeneratedColumn {
             if !stored {
                 continue;
             }
-            out.push(self.finding(ctx, &ident(&def.name), &table, virtual_ok));
+            out.push(self.finding(ctx, &ident(&def.name), table, virtual_ok));
         }
     }
 }
@@ -84,7 +85,7 @@ impl StoredGeneratedColumn {
     /// `ADD COLUMN IF NOT EXISTS`): an `ADD` clause with `AS (...)` and `STORED` or
     /// `PERSISTENT`.
     fn check_tokens(&self, ctx: &StatementContext<'_>, virtual_ok: bool, out: &mut Vec<Finding>) {
-        let Some(alter) = alter_existing_table(ctx) else {
+        let Some(alter) = alter_existing(ctx) else {
             return;
         };
         for c in alter.clauses.iter().filter(|c| c.is_word(0, "ADD")) {

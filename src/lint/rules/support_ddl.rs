@@ -4,8 +4,8 @@
 //! AST lets the same code check statements the parser cannot read (MariaDB's
 //! `ADD COLUMN IF NOT EXISTS`, `PERSISTENT`), and both dialects' spellings.
 
-use super::support::scan::{clauses, Clause};
-use super::support::spans::text_of;
+use super::support::alter::alter_table;
+use super::support::scan::Clause;
 use crate::lint::{StatementContext, TokKind, Tokens};
 use crate::sql::Dialect;
 use sqlparser::tokenizer::Tokenizer;
@@ -18,63 +18,6 @@ pub fn tokenize(sql: &str, dialect: Dialect) -> Tokens {
         Ok(raw) => Tokens::from_raw(&raw),
         Err(_) => Tokens::from_words(sql),
     }
-}
-
-/// An `ALTER TABLE` statement at token level.
-#[derive(Debug)]
-pub struct AlterTable<'t> {
-    /// The table key (see [`table_key`](crate::lint::table_key)).
-    pub table: String,
-    /// Token indexes of the table name: `name.0..name.1`.
-    pub name: (usize, usize),
-    /// The comma-separated clauses, in order.
-    pub clauses: Vec<Clause<'t>>,
-}
-impl AlterTable<'_> {
-    /// The table name as written in the statement (falls back to the key).
-    #[must_use]
-    pub fn name_text(&self, ctx: &StatementContext<'_>) -> String {
-        text_of(ctx, &(self.name.0..self.name.1)).map_or_else(|| self.table.clone(), str::to_string)
-    }
-}
-
-/// Read `ALTER [ONLINE|IGNORE] TABLE [IF EXISTS] [ONLY] name clause, clause, ...`.
-#[must_use]
-pub fn alter_table(t: &Tokens) -> Option<AlterTable<'_>> {
-    if !t.is_word(0, "ALTER") {
-        return None;
-    }
-    let mut i = 1;
-    while t.is_word(i, "ONLINE") || t.is_word(i, "IGNORE") {
-        i += 1;
-    }
-    if !t.is_word(i, "TABLE") {
-        return None;
-    }
-    i += 1;
-    if t.is_word(i, "IF") && t.is_word(i + 1, "EXISTS") {
-        i += 2;
-    }
-    if t.is_word(i, "ONLY") {
-        i += 1;
-    }
-    let (table, after) = t.name_at(i)?;
-    let name = (i, after);
-    let mut i = after;
-    if t.get(i).is_some_and(|tok| tok.text == "*") {
-        i += 1;
-    }
-    Some(AlterTable {
-        table,
-        name,
-        clauses: clauses(t, i),
-    })
-}
-
-/// [`alter_table`] of a table the file did not create (changes to a new table are safe).
-#[must_use]
-pub fn alter_existing_table<'t>(ctx: &StatementContext<'t>) -> Option<AlterTable<'t>> {
-    alter_table(ctx.tokens).filter(|alter| !ctx.is_new_table(&alter.table))
 }
 
 /// Words that end a column's type and start its options.

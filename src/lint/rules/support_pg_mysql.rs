@@ -2,50 +2,10 @@
 //! `ALTER TABLE`, its top-level clauses, paren depth, spans and byte ranges of token runs,
 //! and the framing of a rewrite that must run outside a transaction.
 
-use super::support::scan::{clauses, depths, is_punct, skip_modifiers};
+use super::support::scan::{clauses, depths, skip_modifiers};
 use super::support::spans::text_of;
 use crate::lint::{StatementContext, Tokens, TransactionMode};
 use std::ops::Range;
-
-/// The table an `ALTER TABLE` changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AlterTarget {
-    /// The table key.
-    pub table: String,
-    /// The tokens of the name as written.
-    pub name: Range<usize>,
-    /// The index of the first token after the name (and after a `*`).
-    pub after: usize,
-}
-
-/// `ALTER [ONLINE | IGNORE] TABLE [IF EXISTS] [ONLY] name [*] ...`.
-#[must_use]
-pub fn alter_table(t: &Tokens) -> Option<AlterTarget> {
-    if !t.is_word(0, "ALTER") {
-        return None;
-    }
-    let mut i = 1;
-    while t.is_word(i, "ONLINE") || t.is_word(i, "IGNORE") {
-        i += 1;
-    }
-    if !t.is_word(i, "TABLE") {
-        return None;
-    }
-    let start = skip_modifiers(t, i + 1);
-    let (table, end) = t.name_at(start)?;
-    let after = if is_punct(t, end, "*") { end + 1 } else { end };
-    Some(AlterTarget {
-        table,
-        name: start..end,
-        after,
-    })
-}
-
-/// The table name of an `ALTER TABLE` as written, for rewrites.
-#[must_use]
-pub fn written_name(ctx: &StatementContext<'_>, target: &AlterTarget) -> String {
-    text_of(ctx, &target.name).map_or_else(|| target.table.clone(), str::to_string)
-}
 
 /// Words that end a column's type and default expression in a column definition.
 const COLUMN_STOP: &[&str] = &[
@@ -248,7 +208,7 @@ mod tests {
     #[test]
     fn finds_alter_targets_clauses_and_indexes() {
         let t = toks("ALTER TABLE IF EXISTS ONLY s.t ADD a numeric(10, 2), ADD b int");
-        let target = alter_table(&t).unwrap();
+        let target = crate::lint::rules::support::alter::alter_table(&t).unwrap();
         assert_eq!(
             (target.table.as_str(), target.name, target.after),
             ("t", 5..8, 8)

@@ -2,7 +2,8 @@
 //! under a lock that blocks writes (PostgreSQL) or fails late on duplicates after a long
 //! build (MySQL). PostgreSQL's safe path is a concurrent unique index, then `USING INDEX`.
 
-use super::common::{alter_existing, alter_name, asserts, has_option, ident};
+use super::common::{has_option, ident};
+use super::support::alter::{alter_existing, asserts};
 use crate::lint::{table_key, Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterTableOperation, ColumnOption, Statement, TableConstraint};
 
@@ -38,9 +39,10 @@ impl Rule for UniqueConstraint {
             }
             return;
         }
-        let Some((table, ops)) = alter_existing(ctx) else {
+        let Some(alter) = alter_existing(ctx) else {
             return;
         };
+        let (table, ops) = (&alter.table, alter.operations());
         for op in ops {
             let (name, columns) = match op {
                 AlterTableOperation::AddConstraint {
@@ -62,12 +64,12 @@ impl Rule for UniqueConstraint {
             };
             let finding = if mysql {
                 let rewrite = format!("{}, ALGORITHM=INPLACE, LOCK=NONE;", ctx.sql.trim_end());
-                mysql_finding(self.default_severity(), &table).suggest(rewrite)
+                mysql_finding(self.default_severity(), table).suggest(rewrite)
             } else {
                 let index = name
                     .clone()
                     .unwrap_or_else(|| format!("{table}_{}_key", columns.join("_")));
-                let t = alter_name(ctx);
+                let t = alter.parsed_name();
                 Finding::new(
                     self.default_severity(),
                     format!("adding a UNIQUE constraint to `{table}` builds its index while blocking reads and writes"),

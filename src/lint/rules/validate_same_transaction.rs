@@ -3,9 +3,8 @@
 //! blocks, a wrapping runner, or bellows' one transaction per phase), so this rule only
 //! compares the numbers.
 
-use super::support::scan::clauses;
+use super::support::alter::alter_existing;
 use super::support::spans::text_of;
-use super::support_pg_mysql::{alter_table, written_name};
 use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
 
@@ -31,11 +30,10 @@ impl Rule for ValidateSameTransaction {
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let t = ctx.tokens;
-        let Some(target) = alter_table(t) else { return };
-        if ctx.is_new_table(&target.table) {
+        let Some(alter) = alter_existing(ctx) else {
             return;
-        }
-        for clause in clauses(t, target.after) {
+        };
+        for clause in &alter.clauses {
             if !t.is_word(clause.start, "VALIDATE") {
                 continue;
             }
@@ -49,7 +47,7 @@ impl Rule for ValidateSameTransaction {
                 .file
                 .not_valid
                 .iter()
-                .any(|c| c.table == target.table && c.name == name && c.txn == ctx.file.txn);
+                .any(|c| c.table == alter.table && c.name == name && c.txn == ctx.file.txn);
             if !same {
                 continue;
             }
@@ -60,7 +58,7 @@ impl Rule for ValidateSameTransaction {
             } else {
                 "the runner groups them into one transaction"
             };
-            let table_sql = written_name(ctx, &target);
+            let table_sql = alter.written_name(ctx);
             let name_sql = text_of(ctx, &(clause.start + 2..clause.end)).unwrap_or(&name);
             out.push(
                 Finding::new(
@@ -74,7 +72,7 @@ impl Rule for ValidateSameTransaction {
                      phase or migration, where it takes only SHARE UPDATE EXCLUSIVE and the app \
                      keeps working.",
                 )
-                .on_table(target.table.clone())
+                .on_table(alter.table.clone())
                 .suggest(format!(
                     "-- bellows:contract\nALTER TABLE {table_sql} VALIDATE CONSTRAINT {name_sql};"
                 )),

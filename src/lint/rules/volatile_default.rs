@@ -2,9 +2,10 @@
 //! table where `expr` must be computed per row (volatile, or any default on PostgreSQL 10 and
 //! older), so the table is rewritten under ACCESS EXCLUSIVE. Works on tokens.
 
+use super::support::alter::alter_existing;
 use super::support::scan::is_punct;
 use super::support::spans::{span_of, text_of};
-use super::support_pg_mysql::{added_columns, alter_table, definition_text, written_name};
+use super::support_pg_mysql::{added_columns, definition_text};
 use crate::lint::{Finding, Rule, Severity, StatementContext, Tokens, POSTGRES};
 use crate::sql::Dialect;
 use std::ops::Range;
@@ -157,12 +158,11 @@ impl Rule for VolatileDefault {
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let t = ctx.tokens;
-        let Some(target) = alter_table(t) else { return };
-        if ctx.is_new_table(&target.table) {
+        let Some(alter) = alter_existing(ctx) else {
             return;
-        }
+        };
         let old = !ctx.version().at_least(11, 0);
-        for col in added_columns(t, target.after) {
+        for col in added_columns(t, alter.after) {
             let Some(kw) = col.default_kw else { continue };
             if col.default.is_empty()
                 || (col.default.len() == 1 && t.is_word(col.default.start, "NULL"))
@@ -196,7 +196,7 @@ impl Rule for VolatileDefault {
                 severity,
                 format!(
                     "ADD COLUMN `{}` with {what} {verb} `{}` under an ACCESS EXCLUSIVE lock",
-                    col.column, target.table
+                    col.column, alter.table
                 ),
                 "Each existing row needs its own value, so PostgreSQL rewrites the whole table and \
                  rebuilds its indexes while holding ACCESS EXCLUSIVE: every read and write of the \
@@ -206,7 +206,7 @@ impl Rule for VolatileDefault {
                  add is instant. Add the column without a default, set the default \
                  for new rows, and fill old rows in batches.",
             )
-            .on_table(target.table.clone());
+            .on_table(alter.table.clone());
             if let Some(span) = span_of(t, &(kw..col.default.end)) {
                 finding = finding.at(span);
             }
@@ -216,7 +216,7 @@ impl Rule for VolatileDefault {
                 text_of(ctx, &col.default),
             );
             if let (Some(def), Some(name), Some(expr)) = parts {
-                let table = written_name(ctx, &target);
+                let table = alter.written_name(ctx);
                 let not_null = t
                     .find_seq(col.clause.start, &["NOT", "NULL"])
                     .is_some_and(|i| i < col.clause.end);
@@ -230,7 +230,7 @@ impl Rule for VolatileDefault {
                      ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT {expr};\n\n\
                      -- bellows:backfill table={} key=id\n\
                      UPDATE {table} SET {name} = {expr} WHERE {name} IS NULL;{then}",
-                    target.table
+                    alter.table
                 ));
             }
             out.push(finding);

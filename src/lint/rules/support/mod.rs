@@ -3,5 +3,6 @@
 //! cannot read and both dialects' spellings; the few that read the parsed statement say
 //! `parsed` in their names and docs.
 
+pub mod alter;
 pub mod scan;
 pub mod spans;

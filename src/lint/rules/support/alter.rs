@@ -1,0 +1,106 @@
+//! Reading `ALTER TABLE` statements: the table they change (its key and its name as
+//! written), their top-level clauses, the operations the parser read, and MySQL's
+//! `ALGORITHM=` / `LOCK=` assertions.
+
+use super::scan::{clauses, is_punct, Clause};
+use super::spans::text_of;
+use crate::lint::{StatementContext, Tokens};
+use sqlparser::ast::{AlterTableOperation, Statement};
+use std::ops::Range;
+
+/// An `ALTER TABLE` statement, read from its tokens (and, through
+/// [`operations`](Self::operations), from the parser when it read the statement).
+#[derive(Debug)]
+pub struct AlterTable<'t> {
+    /// The table key (see [`table_key`](crate::lint::table_key)).
+    pub table: String,
+    /// The tokens of the table name as written.
+    pub name: Range<usize>,
+    /// The index of the first token after the name (and after a `*`).
+    pub after: usize,
+    /// The top-level comma-separated clauses after the name, in order.
+    pub clauses: Vec<Clause<'t>>,
+    /// The parsed statement, when [`alter_existing`] found one.
+    parsed: Option<&'t sqlparser::ast::AlterTable>,
+}
+
+impl<'t> AlterTable<'t> {
+    /// The table name as written in the statement, for rewrites built from the source text
+    /// (falls back to the key).
+    #[must_use]
+    pub fn written_name(&self, ctx: &StatementContext<'_>) -> String {
+        text_of(ctx, &self.name).map_or_else(|| self.table.clone(), str::to_string)
+    }
+
+    /// The operations the parser read; empty when it could not read the statement.
+    #[must_use]
+    pub fn operations(&self) -> &'t [AlterTableOperation] {
+        self.parsed.map_or(&[], |at| at.operations.as_slice())
+    }
+
+    /// The table name as the parser prints it, for rewrites built from the parsed
+    /// [`operations`](Self::operations) (empty when the parser could not read the
+    /// statement).
+    #[must_use]
+    pub fn parsed_name(&self) -> String {
+        self.parsed
+            .map(|at| at.name.to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// Read `ALTER [ONLINE | IGNORE] TABLE [IF EXISTS] [ONLY] name [*] clause, clause, ...`.
+#[must_use]
+pub fn alter_table(t: &Tokens) -> Option<AlterTable<'_>> {
+    if !t.is_word(0, "ALTER") {
+        return None;
+    }
+    let mut i = 1;
+    while t.is_word(i, "ONLINE") || t.is_word(i, "IGNORE") {
+        i += 1;
+    }
+    if !t.is_word(i, "TABLE") {
+        return None;
+    }
+    i += 1;
+    if t.is_word(i, "IF") && t.is_word(i + 1, "EXISTS") {
+        i += 2;
+    }
+    if t.is_word(i, "ONLY") {
+        i += 1;
+    }
+    let (table, end) = t.name_at(i)?;
+    let after = if is_punct(t, end, "*") { end + 1 } else { end };
+    Some(AlterTable {
+        table,
+        name: i..end,
+        after,
+        clauses: clauses(t, after),
+        parsed: None,
+    })
+}
+
+/// The `ALTER TABLE` of the statement when it changes a table the file did not create
+/// (changes to a new table are safe), with the parser's operations when it read them.
+#[must_use]
+pub fn alter_existing<'t>(ctx: &StatementContext<'t>) -> Option<AlterTable<'t>> {
+    let mut alter = alter_table(ctx.tokens).filter(|alter| !ctx.is_new_table(&alter.table))?;
+    if let Some(Statement::AlterTable(at)) = ctx.ast {
+        alter.parsed = Some(at);
+    }
+    Some(alter)
+}
+
+/// True when the statement asserts `key=value` or `key value` anywhere, e.g. MySQL's
+/// `ALGORITHM=INPLACE` or `LOCK=NONE`.
+#[must_use]
+pub fn asserts(tokens: &Tokens, key: &str, value: &str) -> bool {
+    let toks = tokens.all();
+    (0..toks.len()).any(|i| {
+        tokens.is_word(i, key)
+            && match toks.get(i + 1) {
+                Some(t) if t.text == "=" => tokens.is_word(i + 2, value),
+                _ => tokens.is_word(i + 1, value),
+            }
+    })
+}
