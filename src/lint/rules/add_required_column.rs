@@ -2,9 +2,11 @@
 //! PostgreSQL refuses it once the table has rows; MySQL fills `0`/`''` silently and the app
 //! version still running fails its INSERTs in strict mode.
 
-use super::common::{has_option, ident, is_auto_increment, parsed_added_columns, placeholder};
+use super::common::{ident, placeholder};
 use super::support::alter::alter_existing;
-use super::support_ddl::column_def_at;
+use super::support::columns::{
+    add_column_at, has_option, is_auto_increment, parsed_added_columns, typed_column_at,
+};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::ColumnOption;
 
@@ -96,14 +98,10 @@ impl AddRequiredColumn {
             return;
         };
         for c in &alter.clauses {
-            if !c.is_word(0, "ADD") {
+            let Some(k) = add_column_at(c) else {
                 continue;
-            }
-            let mut k = if c.is_word(1, "COLUMN") { 2 } else { 1 };
-            if c.is_word(k, "IF") && c.is_word(k + 1, "NOT") && c.is_word(k + 2, "EXISTS") {
-                k += 3;
-            }
-            let Some(def) = column_def_at(c, k) else {
+            };
+            let Some(def) = typed_column_at(c, k) else {
                 continue;
             };
             let words = |w: &str| (def.ty.0..c.end - c.start).any(|j| c.is_word(j, w));

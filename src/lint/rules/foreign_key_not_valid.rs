@@ -2,8 +2,9 @@
 //! holding locks on both tables (PostgreSQL), or copies the table (MySQL). PostgreSQL's
 //! `NOT VALID` + later `VALIDATE CONSTRAINT` avoids it.
 
-use super::common::{has_option, ident};
+use super::common::ident;
 use super::support::alter::alter_existing;
+use super::support::columns::has_option;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterTableOperation, ColumnOption, TableConstraint};
 

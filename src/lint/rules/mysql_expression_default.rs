@@ -3,10 +3,9 @@
 //! cannot add instantly and rebuilds or copies the table for. Works on tokens, so MariaDB's
 //! `ADD COLUMN IF NOT EXISTS` is covered.
 
-use super::support::alter::alter_existing;
+use super::support::columns::added_with_default;
 use super::support::scan::is_punct;
-use super::support::spans::{span_of, text_of};
-use super::support_pg_mysql::{added_columns, definition_text};
+use super::support::spans::text_of;
 use crate::lint::{
     Finding, Rule, ServerVersion, Severity, StatementContext, TokKind, Tokens, MYSQL_FAMILY,
 };
@@ -67,12 +66,11 @@ impl Rule for MysqlExpressionDefault {
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let t = ctx.tokens;
-        let Some(alter) = alter_existing(ctx) else {
+        let Some((alter, columns)) = added_with_default(ctx) else {
             return;
         };
         let mariadb = ctx.dialect() == Dialect::Mariadb;
-        for col in added_columns(t, alter.after) {
-            let Some(kw) = col.default_kw else { continue };
+        for col in columns {
             let parens = is_punct(t, col.default.start, "(");
             if !parens && (!mariadb || literal(t, &col.default)) {
                 continue;
@@ -101,15 +99,11 @@ impl Rule for MysqlExpressionDefault {
                 ),
             )
             .on_table(alter.table.clone());
-            if let Some(span) = span_of(t, &(kw..col.default.end)) {
+            if let Some(span) = col.default_span(t) {
                 finding = finding.at(span);
             }
-            let parts = (
-                definition_text(ctx, &col),
-                text_of(ctx, &col.name),
-                text_of(ctx, &expr_range),
-            );
-            if let (Some(def), Some(name), Some(expr)) = parts {
+            let parts = (col.written(ctx), text_of(ctx, &expr_range));
+            if let (Some((def, name)), Some(expr)) = parts {
                 let table = alter.written_name(ctx);
                 let instant = if mariadb {
                     ctx.version().at_least(10, 3)

@@ -3,8 +3,9 @@
 //! names the old column, however quick the rename is (MySQL 8.0.28+ does it instantly).
 
 use super::support::alter::alter_existing;
+use super::support::columns::modify_or_change;
 use super::support::scan::Clause;
-use super::support_ddl::{column_added_earlier, modify_or_change, BACKFILL_KEY, CONTRACT};
+use super::support_ddl::{column_added_earlier, BACKFILL_KEY, CONTRACT};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags column renames outside a contract phase.

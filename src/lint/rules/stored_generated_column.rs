@@ -2,8 +2,9 @@
 //! computes and writes it for every row — a rewrite (PostgreSQL) or copy (MySQL) that
 //! blocks the app. A VIRTUAL column (MySQL, PostgreSQL 18+) costs nothing to add.
 
-use super::common::{has_option, ident, parsed_added_columns};
+use super::common::ident;
 use super::support::alter::alter_existing;
+use super::support::columns::{add_column_at, has_option, parsed_added_columns};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{ColumnOption, GeneratedExpressionMode};
 
@@ -88,15 +89,14 @@ impl StoredGeneratedColumn {
         let Some(alter) = alter_existing(ctx) else {
             return;
         };
-        for c in alter.clauses.iter().filter(|c| c.is_word(0, "ADD")) {
+        for c in &alter.clauses {
+            let Some(k) = add_column_at(c) else {
+                continue;
+            };
             let len = c.end - c.start;
             let has = |w: &str| (0..len).any(|j| c.is_word(j, w));
             if !has("AS") || !(has("STORED") || has("PERSISTENT")) {
                 continue;
-            }
-            let mut k = if c.is_word(1, "COLUMN") { 2 } else { 1 };
-            if c.is_word(k, "IF") {
-                k += 3;
             }
             let Some((column, _)) = c.ident(k) else {
                 continue;

@@ -5,8 +5,8 @@
 //! `ADD COLUMN IF NOT EXISTS`, `PERSISTENT`), and both dialects' spellings.
 
 use super::support::alter::alter_table;
-use super::support::scan::Clause;
-use crate::lint::{StatementContext, TokKind, Tokens};
+use super::support::columns::add_column_at;
+use crate::lint::{StatementContext, Tokens};
 use crate::sql::Dialect;
 use sqlparser::tokenizer::Tokenizer;
 
@@ -17,87 +17,6 @@ pub fn tokenize(sql: &str, dialect: Dialect) -> Tokens {
     match Tokenizer::new(&*parser, sql).tokenize_with_location() {
         Ok(raw) => Tokens::from_raw(&raw),
         Err(_) => Tokens::from_words(sql),
-    }
-}
-
-/// Words that end a column's type and start its options.
-const OPTION_WORDS: &[&str] = &[
-    "NOT",
-    "NULL",
-    "DEFAULT",
-    "CONSTRAINT",
-    "PRIMARY",
-    "UNIQUE",
-    "REFERENCES",
-    "CHECK",
-    "GENERATED",
-    "AS",
-    "COLLATE",
-    "AUTO_INCREMENT",
-    "COMMENT",
-    "FIRST",
-    "AFTER",
-    "ON",
-    "INVISIBLE",
-    "VISIBLE",
-    "STORED",
-    "VIRTUAL",
-    "PERSISTENT",
-    "KEY",
-    "USING",
-];
-
-/// A column definition in a clause: its name and where its type is.
-#[derive(Debug, Default, Clone)]
-pub struct ColumnDef {
-    /// The column name (lower-cased unless quoted).
-    pub name: String,
-    /// Clause indexes of the type: `ty.0..ty.1`.
-    pub ty: (usize, usize),
-}
-
-/// Read a column definition whose name is at clause index `k`: the type runs up to the
-/// first option word outside parentheses.
-#[must_use]
-pub fn column_def_at(c: &Clause<'_>, k: usize) -> Option<ColumnDef> {
-    let (name, ty_start) = c.ident(k)?;
-    let len = c.end - c.start;
-    let mut depth = 0usize;
-    let mut ty_end = len;
-    for j in ty_start..len {
-        let tok = c.get(j)?;
-        match (tok.kind, tok.text.as_str()) {
-            (TokKind::Punct, "(") => depth += 1,
-            (TokKind::Punct, ")") => depth = depth.saturating_sub(1),
-            (TokKind::Word, w) if depth == 0 && j > ty_start && OPTION_WORDS.contains(&w) => {
-                ty_end = j;
-                break;
-            }
-            _ => {}
-        }
-    }
-    c.get(ty_start)?;
-    Some(ColumnDef {
-        name,
-        ty: (ty_start, ty_end),
-    })
-}
-
-/// A MySQL `MODIFY [COLUMN] col def` or `CHANGE [COLUMN] old new def` clause: the old name
-/// and the new definition.
-#[must_use]
-pub fn modify_or_change(c: &Clause<'_>) -> Option<(String, ColumnDef)> {
-    let change = c.is_word(0, "CHANGE");
-    if !change && !c.is_word(0, "MODIFY") {
-        return None;
-    }
-    let k = if c.is_word(1, "COLUMN") { 2 } else { 1 };
-    if change {
-        let (old, next) = c.ident(k)?;
-        Some((old, column_def_at(c, next)?))
-    } else {
-        let def = column_def_at(c, k)?;
-        Some((def.name.clone(), def))
     }
 }
 
@@ -129,14 +48,9 @@ pub fn column_added_earlier(ctx: &StatementContext<'_>, table: &str, column: &st
         };
         alter.table == table
             && alter.clauses.iter().any(|c| {
-                if !c.is_word(0, "ADD") {
-                    return false;
-                }
-                let mut k = if c.is_word(1, "COLUMN") { 2 } else { 1 };
-                if c.is_word(k, "IF") && c.is_word(k + 1, "NOT") && c.is_word(k + 2, "EXISTS") {
-                    k += 3;
-                }
-                c.ident(k).is_some_and(|(name, _)| name == column)
+                add_column_at(c)
+                    .and_then(|k| c.ident(k))
+                    .is_some_and(|(name, _)| name == column)
             })
     })
 }

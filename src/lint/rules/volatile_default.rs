@@ -2,10 +2,9 @@
 //! table where `expr` must be computed per row (volatile, or any default on PostgreSQL 10 and
 //! older), so the table is rewritten under ACCESS EXCLUSIVE. Works on tokens.
 
-use super::support::alter::alter_existing;
+use super::support::columns::added_with_default;
 use super::support::scan::is_punct;
-use super::support::spans::{span_of, text_of};
-use super::support_pg_mysql::{added_columns, definition_text};
+use super::support::spans::text_of;
 use crate::lint::{Finding, Rule, Severity, StatementContext, Tokens, POSTGRES};
 use crate::sql::Dialect;
 use std::ops::Range;
@@ -158,12 +157,11 @@ impl Rule for VolatileDefault {
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let t = ctx.tokens;
-        let Some(alter) = alter_existing(ctx) else {
+        let Some((alter, columns)) = added_with_default(ctx) else {
             return;
         };
         let old = !ctx.version().at_least(11, 0);
-        for col in added_columns(t, alter.after) {
-            let Some(kw) = col.default_kw else { continue };
+        for col in columns {
             if col.default.is_empty()
                 || (col.default.len() == 1 && t.is_word(col.default.start, "NULL"))
             {
@@ -207,15 +205,11 @@ impl Rule for VolatileDefault {
                  for new rows, and fill old rows in batches.",
             )
             .on_table(alter.table.clone());
-            if let Some(span) = span_of(t, &(kw..col.default.end)) {
+            if let Some(span) = col.default_span(t) {
                 finding = finding.at(span);
             }
-            let parts = (
-                definition_text(ctx, &col),
-                text_of(ctx, &col.name),
-                text_of(ctx, &col.default),
-            );
-            if let (Some(def), Some(name), Some(expr)) = parts {
+            let parts = (col.written(ctx), text_of(ctx, &col.default));
+            if let (Some((def, name)), Some(expr)) = parts {
                 let table = alter.written_name(ctx);
                 let not_null = t
                     .find_seq(col.clause.start, &["NOT", "NULL"])

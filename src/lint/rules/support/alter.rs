@@ -12,6 +12,8 @@ use std::ops::Range;
 /// [`operations`](Self::operations), from the parser when it read the statement).
 #[derive(Debug)]
 pub struct AlterTable<'t> {
+    /// The statement's tokens.
+    pub tokens: &'t Tokens,
     /// The table key (see [`table_key`](crate::lint::table_key)).
     pub table: String,
     /// The tokens of the table name as written.
@@ -72,6 +74,7 @@ pub fn alter_table(t: &Tokens) -> Option<AlterTable<'_>> {
     let (table, end) = t.name_at(i)?;
     let after = if is_punct(t, end, "*") { end + 1 } else { end };
     Some(AlterTable {
+        tokens: t,
         table,
         name: i..end,
         after,

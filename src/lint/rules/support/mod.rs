@@ -4,5 +4,6 @@
 //! `parsed` in their names and docs.
 
 pub mod alter;
+pub mod columns;
 pub mod scan;
 pub mod spans;
