@@ -1,6 +1,7 @@
 //! Keeping [`FileState`] up to date while the engine walks a file's statements in order:
 //! which transaction each statement runs in, and what earlier statements created or set.
 
+use super::rules::support::file::created_index;
 use super::rules::support::scan::skip_modifiers;
 use super::{FileState, NotNullCheck, NotValidConstraint, Tokens, TransactionMode};
 use crate::sql::Dialect;
@@ -44,7 +45,7 @@ impl FileState {
             self.after_boundary = true;
         } else if let Some(table) = created_table(tokens) {
             self.created_tables.insert(table);
-        } else if let Some((index, table)) = super::rules::support_pg_mysql::created_index(tokens) {
+        } else if let Some((index, table)) = created_index(tokens) {
             self.created_indexes.insert(index, table);
         } else if tokens.starts_with(&["SET"]) {
             if let Some(i) = (0..4).find(|&i| {

@@ -2,11 +2,11 @@
 //! PostgreSQL refuses it once the table has rows; MySQL fills `0`/`''` silently and the app
 //! version still running fails its INSERTs in strict mode.
 
-use super::common::{ident, placeholder};
 use super::support::alter::alter_existing;
 use super::support::columns::{
     add_column_at, has_option, is_auto_increment, parsed_added_columns, typed_column_at,
 };
+use super::support::rewrite::{ident, placeholder};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::ColumnOption;
 

@@ -2,9 +2,9 @@
 //! existing table fills every row from a sequence: a full rewrite under ACCESS EXCLUSIVE on
 //! PostgreSQL, a table copy on MySQL.
 
-use super::common::ident;
 use super::support::alter::alter_existing;
 use super::support::columns::{is_auto_increment, parsed_added_columns};
+use super::support::rewrite::ident;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags auto-numbered columns added to existing tables.

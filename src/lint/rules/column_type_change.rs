@@ -2,8 +2,8 @@
 //! MariaDB) to a type that is not binary-compatible rewrites or copies the table under a
 //! lock that blocks the app.
 
-use super::common::ident;
 use super::support::alter::{alter_existing, asserts};
+use super::support::rewrite::ident;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, ColumnOption, DataType};
 

@@ -2,7 +2,7 @@
 //! transaction block (an explicit `BEGIN`, or a runner that wraps the file), where the server
 //! refuses it. Works on tokens, so unparsable forms are covered.
 
-use super::support_pg_mysql::run_alone;
+use super::support::rewrite::run_alone;
 use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
 

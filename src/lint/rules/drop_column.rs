@@ -3,7 +3,8 @@
 //! expected, safe content and is not reported.
 
 use super::support::alter::alter_existing;
-use super::support_ddl::{column_added_earlier, CONTRACT};
+use super::support::file::column_added_earlier;
+use super::support::rewrite::CONTRACT;
 use crate::lint::{Finding, Rule, ServerVersion, Severity, StatementContext};
 use crate::sql::Dialect;
 

@@ -2,7 +2,7 @@
 //! every app version, in any phase. Only a schema created earlier in the same file is
 //! exempt.
 
-use super::support_ddl::schema_created_earlier;
+use super::support::file::schema_created_earlier;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags dropping a schema or database from a migration.

@@ -2,8 +2,8 @@
 //! running uses. A scratch table created earlier in the same file, and any drop in a gated
 //! contract phase, are not reported.
 
+use super::support::rewrite::CONTRACT;
 use super::support::spans::text_of;
-use super::support_ddl::CONTRACT;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags table drops in expand phases (and files without markers).

@@ -2,9 +2,9 @@
 //! holding locks on both tables (PostgreSQL), or copies the table (MySQL). PostgreSQL's
 //! `NOT VALID` + later `VALIDATE CONSTRAINT` avoids it.
 
-use super::common::ident;
 use super::support::alter::alter_existing;
 use super::support::columns::has_option;
+use super::support::rewrite::ident;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterTableOperation, ColumnOption, TableConstraint};
 

@@ -4,7 +4,6 @@
 pub mod add_required_column;
 pub mod auto_increment_column;
 pub mod column_type_change;
-mod common;
 pub mod concurrently_in_transaction;
 pub mod constraint_not_valid;
 pub mod drop_column;
@@ -25,8 +24,6 @@ pub mod require_lock_timeout;
 pub mod set_not_null;
 pub mod stored_generated_column;
 pub(crate) mod support;
-mod support_ddl;
-pub mod support_pg_mysql;
 pub mod table_rewrite_maintenance;
 pub mod truncate;
 pub mod txn_hygiene;

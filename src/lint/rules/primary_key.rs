@@ -2,8 +2,8 @@
 //! index (and on PostgreSQL checks NOT NULL) under ACCESS EXCLUSIVE, or copies the table on
 //! MySQL. PostgreSQL's safe path attaches a concurrently built index.
 
-use super::common::ident;
 use super::support::alter::alter_existing;
+use super::support::rewrite::ident;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterTableOperation, TableConstraint};
 

@@ -4,8 +4,9 @@
 
 use super::support::alter::alter_existing;
 use super::support::columns::modify_or_change;
+use super::support::file::column_added_earlier;
+use super::support::rewrite::{BACKFILL_KEY, CONTRACT};
 use super::support::scan::Clause;
-use super::support_ddl::{column_added_earlier, BACKFILL_KEY, CONTRACT};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags column renames outside a contract phase.

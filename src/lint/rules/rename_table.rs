@@ -3,8 +3,9 @@
 //! the same phase goes on to create a compatibility view with the old name.
 
 use super::support::alter::alter_table;
+use super::support::file::tokenize;
+use super::support::rewrite::CONTRACT;
 use super::support::spans::text_of;
-use super::support_ddl::{tokenize, CONTRACT};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags table renames without a compatibility view, outside a contract phase.

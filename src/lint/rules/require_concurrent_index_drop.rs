@@ -2,9 +2,10 @@
 //! an ACCESS EXCLUSIVE lock on the index's table. Works on tokens, so it also sees
 //! `DROP INDEX CONCURRENTLY`, which sqlparser 0.63 cannot read.
 
+use super::support::file::table_of_index;
+use super::support::rewrite::run_alone;
 use super::support::scan::{clauses, skip_modifiers};
 use super::support::spans::text_of;
-use super::support_pg_mysql::{run_alone, table_of_index};
 use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
 

@@ -2,8 +2,9 @@
 //! to the table and, through the planner, nearly every read. Works on tokens: sqlparser 0.63
 //! cannot read `REINDEX`.
 
+use super::support::file::table_of_index;
+use super::support::rewrite::run_alone;
 use super::support::scan::is_punct;
-use super::support_pg_mysql::{run_alone, table_of_index};
 use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
 

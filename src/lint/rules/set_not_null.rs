@@ -2,8 +2,8 @@
 //! EXCLUSIVE on PostgreSQL (unless a validated `CHECK (col IS NOT NULL)` exists, 12+) and
 //! rebuilds it on MySQL/MariaDB (`MODIFY`/`CHANGE ... NOT NULL`).
 
-use super::common::ident;
 use super::support::alter::{alter_existing, asserts};
+use super::support::rewrite::ident;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, ColumnOption};
 

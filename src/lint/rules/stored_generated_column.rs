@@ -2,9 +2,9 @@
 //! computes and writes it for every row — a rewrite (PostgreSQL) or copy (MySQL) that
 //! blocks the app. A VIRTUAL column (MySQL, PostgreSQL 18+) costs nothing to add.
 
-use super::common::ident;
 use super::support::alter::alter_existing;
 use super::support::columns::{add_column_at, has_option, parsed_added_columns};
+use super::support::rewrite::ident;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{ColumnOption, GeneratedExpressionMode};
 

@@ -1,8 +1,8 @@
 //! `truncate`: `TRUNCATE` empties tables under the strongest lock, for every app version at
 //! once, in any phase. Tables created earlier in the same file are exempt.
 
+use super::support::rewrite::BACKFILL_KEY;
 use super::support::spans::text_of;
-use super::support_ddl::BACKFILL_KEY;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags `TRUNCATE` of existing tables.

@@ -2,9 +2,9 @@
 //! under a lock that blocks writes (PostgreSQL) or fails late on duplicates after a long
 //! build (MySQL). PostgreSQL's safe path is a concurrent unique index, then `USING INDEX`.
 
-use super::common::ident;
 use super::support::alter::{alter_existing, asserts};
 use super::support::columns::has_option;
+use super::support::rewrite::ident;
 use crate::lint::{table_key, Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterTableOperation, ColumnOption, Statement, TableConstraint};
 

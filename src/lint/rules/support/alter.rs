@@ -107,3 +107,27 @@ pub fn asserts(tokens: &Tokens, key: &str, value: &str) -> bool {
             }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::rules::support::file::tokenize;
+    use crate::sql::Dialect;
+
+    #[test]
+    fn reads_the_target_and_clauses() {
+        let t = tokenize(
+            "ALTER TABLE IF EXISTS ONLY s.t ADD a numeric(10, 2), ADD b int",
+            Dialect::Postgres,
+        );
+        let alter = alter_table(&t).unwrap();
+        assert_eq!(
+            (alter.table.as_str(), alter.name.clone(), alter.after),
+            ("t", 5..8, 8)
+        );
+        assert_eq!(alter.clauses.len(), 2);
+        // `IF` is the table's name unless `EXISTS` follows (PostgreSQL does not reserve it).
+        let t = tokenize("ALTER TABLE if ADD COLUMN c int", Dialect::Postgres);
+        assert_eq!(alter_table(&t).map(|a| a.table), Some("if".into()));
+    }
+}

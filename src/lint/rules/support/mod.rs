@@ -5,5 +5,7 @@
 
 pub mod alter;
 pub mod columns;
+pub mod file;
+pub mod rewrite;
 pub mod scan;
 pub mod spans;

@@ -1,0 +1,66 @@
+//! Building suggested rewrites: the phase and backfill markers, identifiers and placeholder
+//! values written back into SQL, and the framing of a statement that must run outside a
+//! transaction.
+
+use crate::lint::{StatementContext, TransactionMode};
+use sqlparser::ast::{DataType, Ident};
+
+/// The `key=` of a backfill section for `table`; bellows needs a unique, not-null key.
+pub const BACKFILL_KEY: &str = "id";
+
+/// The contract-phase marker used in suggestions.
+pub const CONTRACT: &str = "-- bellows:contract";
+
+/// A parsed identifier as it should be written back into SQL.
+#[must_use]
+pub fn ident(id: &Ident) -> String {
+    id.to_string()
+}
+
+/// A value of the column's type for a backfill placeholder.
+#[must_use]
+pub fn placeholder(data_type: &DataType) -> &'static str {
+    let name = data_type.to_string().to_ascii_lowercase();
+    if [
+        "int", "numeric", "decimal", "real", "double", "float", "serial",
+    ]
+    .iter()
+    .any(|t| name.contains(t))
+    {
+        "0"
+    } else if ["char", "text", "string", "clob"]
+        .iter()
+        .any(|t| name.contains(t))
+    {
+        "''"
+    } else if name.starts_with("bool") {
+        "false"
+    } else if name.contains("time") || name.contains("date") {
+        "CURRENT_TIMESTAMP"
+    } else {
+        "NULL"
+    }
+}
+
+/// A rewrite that must run outside a transaction: with sqlx's `-- no-transaction` line when
+/// the runner wraps files in one, a lock timeout when the runner is not bellows, and an allow
+/// line for `unparsed-statement` when the parser cannot read it.
+#[must_use]
+pub fn run_alone(ctx: &StatementContext<'_>, sql: &str, parsable: bool, what: &str) -> String {
+    let mut out = String::new();
+    if ctx.options.transaction_mode == TransactionMode::Always {
+        out.push_str("-- no-transaction\n");
+    }
+    if ctx.options.transaction_mode != TransactionMode::Auto && !ctx.file.lock_timeout_set {
+        // Another runner sets no lock timeout of its own (bellows does).
+        out.push_str("SET lock_timeout = '2s';\n");
+    }
+    if !parsable && !crate::lint::rules::unparsed_statement::covered(ctx.dialect(), sql) {
+        out.push_str(&format!(
+            "-- bellows:allow unparsed-statement the SQL parser does not read {what}; checked on tokens\n"
+        ));
+    }
+    out.push_str(sql.trim_end());
+    out.push(';');
+    out
+}
