@@ -1,5 +1,6 @@
 //! One file per rule. Each file holds a unit struct implementing [`Rule`](super::Rule) and
-//! is listed once in the [registry](super::registry).
+//! is listed once in the [registry](super::registry); the helpers they share live in
+//! `support/`.
 
 pub mod add_required_column;
 pub mod auto_increment_column;

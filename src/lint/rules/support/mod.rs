@@ -1,7 +1,7 @@
-//! Helpers the rules share, one module per job. They read the token view of a statement
+//! Helpers the rules share, one module per job. Most read the token view of a statement
 //! ([`Tokens`](crate::lint::Tokens)), which lets the rules check statements the parser
-//! cannot read and both dialects' spellings; the few that read the parsed statement say
-//! `parsed` in their names and docs.
+//! cannot read and both dialects' spellings; the few that work on what the parser read take
+//! sqlparser's AST types or say `parsed` in their names.
 
 pub mod alter;
 pub mod columns;
