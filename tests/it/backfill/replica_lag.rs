@@ -136,6 +136,23 @@ fn pauses_before_first_batch(stdout: &str) -> Vec<String> {
         .collect()
 }
 
+/// Let the run finish (exit 0) and check that it paused at least twice before its first
+/// batch, each time for the lag of `source` above the 1 s maximum; its stdout and stderr.
+async fn finished_after_lag_pauses(run: Running, source: &str) -> (String, String) {
+    let (code, out, err) = run.finish().await;
+    assert_eq!(code, 0, "{out}{err}");
+    let pauses = pauses_before_first_batch(&out);
+    assert!(
+        pauses.len() >= 2
+            && pauses.iter().all(
+                |r| r.starts_with(&format!("replication lag of {source} is "))
+                    && r.ends_with(", above 1s")
+            ),
+        "{pauses:?}"
+    );
+    (out, err)
+}
+
 async fn rows_touched(db: &TestDb) -> i64 {
     number(
         db,
@@ -199,16 +216,7 @@ async fn postgres_standby_replay_lag_pauses_backfill() {
     assert_eq!(rows_touched(&db).await, 0);
     pg_exec(&standby, "SELECT pg_wal_replay_resume()").await;
 
-    let (code, out, err) = run.finish().await;
-    assert_eq!(code, 0, "{out}{err}");
-    let pauses = pauses_before_first_batch(&out);
-    assert!(
-        pauses.len() >= 2
-            && pauses.iter().all(|r| r
-                .starts_with("replication lag of standby walreceiver (127.0.0.1) is ")
-                && r.ends_with(", above 1s")),
-        "{pauses:?}"
-    );
+    let (_, err) = finished_after_lag_pauses(run, "standby walreceiver (127.0.0.1)").await;
     assert!(
         err.contains("pausing 2.0s: replication lag of standby"),
         "{err}"
@@ -363,16 +371,7 @@ async fn mariadb_replica_lag_pauses_backfill() {
     assert_eq!(rows_touched(&db).await, 0);
     lock.query_drop("UNLOCK TABLES").await.unwrap();
 
-    let (code, out, err) = run.finish().await;
-    assert_eq!(code, 0, "{out}{err}");
-    let pauses = pauses_before_first_batch(&out);
-    assert!(
-        pauses.len() >= 2
-            && pauses.iter().all(|r| r
-                .starts_with(&format!("replication lag of replica {shown} is "))
-                && r.ends_with(", above 1s")),
-        "{pauses:?}"
-    );
+    let (out, err) = finished_after_lag_pauses(run, &format!("replica {shown}")).await;
     assert!(
         err.contains(&format!("replication lag of replica {shown}"))
             && err.contains(
