@@ -314,6 +314,17 @@ impl KeyedTable {
         )
     }
 
+    /// PostgreSQL: the table's size with its indexes and TOAST, and `max_wal_size`, both
+    /// in bytes, as text.
+    #[must_use]
+    pub fn size_and_wal_room_sql(&self) -> (&'static str, &[SqlValue]) {
+        (
+            "SELECT CAST(pg_total_relation_size(to_regclass($1)) AS text), \
+             CAST(pg_size_bytes(current_setting('max_wal_size')) AS text)",
+            &self.lookup,
+        )
+    }
+
     /// The estimated number of rows (catalog statistics), as text.
     #[must_use]
     pub fn estimate_sql(&self) -> (&'static str, &[SqlValue]) {

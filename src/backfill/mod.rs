@@ -13,6 +13,7 @@ mod run;
 mod sizing;
 mod spec;
 mod throttle;
+mod wal_room;
 
 pub use keys::{KeyColumn, KeyKind};
 pub use progress::{

@@ -8,6 +8,7 @@ use super::progress::{self, BackfillProgress, PartStart};
 use super::sizing::Sizer;
 use super::spec::BackfillSpec;
 use super::throttle::Throttle;
+use super::wal_room;
 use super::{millis, BackfillEvent, BackfillOutcome, Ending};
 use crate::db::Backend;
 use crate::{Dialect, Error, Result};
@@ -85,6 +86,9 @@ pub async fn run(
         .await?
         .map_err(refuse)?;
     let names: Vec<String> = keyed.key.iter().map(|k| k.name.clone()).collect();
+    if let Some(advice) = wal_room::check(db, &keyed).await? {
+        tracing::warn!("backfill of {}: {advice}", job.version);
+    }
     let mut parts = progress::load_parts(db, job.version).await?;
     if let Some(p) = parts.first().filter(|p| p.key_columns != names) {
         return Err(refuse(format!(

@@ -10,6 +10,7 @@ mod kill;
 mod replica_lag;
 mod throttle;
 mod timeouts;
+mod wal_room;
 
 use crate::common::{Engine, TestDb};
 
