@@ -269,7 +269,7 @@ pub fn gate(checked: Option<&(i64, String, Decision)>, format: Format) -> i32 {
     }
     let verdict = if decision.open { "OPEN" } else { "CLOSED" };
     outln!("gate for {version} {name}: {verdict}");
-    outln!("  {}", decision.reason);
+    outln!("  {}", decision.headline);
     for source in &decision.sources {
         let mark = match source.verdict {
             Verdict::Supports => "supports",

@@ -97,8 +97,11 @@ pub struct Decision {
     pub open: bool,
     /// The requirement checked (`None`: the contract states none).
     pub requires_app: Option<String>,
-    /// Why, in one line.
+    /// Why, in one line, with the evidence that decided it (for messages that stand alone,
+    /// such as a refused contract).
     pub reason: String,
+    /// The decision in a few words, without the evidence (shown where `sources` follow).
+    pub headline: String,
     /// Each source's verdict.
     pub sources: Vec<SourceReport>,
 }
@@ -113,10 +116,12 @@ pub async fn evaluate(
     config: &GateConfig,
 ) -> Result<Decision> {
     let Some(req) = requires else {
+        let reason = "the contract states no requires-app: no gate".to_string();
         return Ok(Decision {
             open: true,
             requires_app: None,
-            reason: "the contract states no requires-app: no gate".into(),
+            headline: reason.clone(),
+            reason,
             sources: Vec::new(),
         });
     };
@@ -152,6 +157,7 @@ pub fn combine(req: &VersionReq, sources: Vec<SourceReport>) -> Decision {
         return Decision {
             open: false,
             requires_app,
+            headline: format!("requires app {req}; {} blocks it", name(blocking)),
             reason,
             sources,
         };
@@ -161,6 +167,10 @@ pub fn combine(req: &VersionReq, sources: Vec<SourceReport>) -> Decision {
         return Decision {
             open: true,
             requires_app,
+            headline: format!(
+                "requires app {req}; {} shows the rollout done",
+                name(support)
+            ),
             reason,
             sources,
         };
@@ -169,13 +179,12 @@ pub fn combine(req: &VersionReq, sources: Vec<SourceReport>) -> Decision {
         .iter()
         .map(|r| format!("{}: {}", name(r), r.summary))
         .collect();
-    let reason = format!(
-        "requires app {req}, but no source shows the rollout done ({})",
-        seen.join("; ")
-    );
+    let headline = format!("requires app {req}, but no source shows the rollout done");
+    let reason = format!("{headline} ({})", seen.join("; "));
     Decision {
         open: false,
         requires_app,
+        headline,
         reason,
         sources,
     }

@@ -178,6 +178,12 @@ async fn the_command_source_and_gate_check() {
     let (code, out, _) = run("echo cluster unreachable >&2; exit 4", &["gate", "check"]);
     assert_eq!(code, 1, "a failing command keeps the gate closed: {out}");
     assert!(out.contains("cluster unreachable"), "{out}");
+    // The headline names the requirement; the source's evidence is printed once, below it.
+    assert!(
+        out.contains("  requires app >=2.0.0; command blocks it\n"),
+        "{out}"
+    );
+    assert_eq!(out.matches("cluster unreachable").count(), 1, "{out}");
 
     let started = std::time::Instant::now();
     let (code, _, err) = run("exit 1", &["contract", "--wait", "3s"]);
