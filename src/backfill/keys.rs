@@ -205,11 +205,20 @@ pub async fn resolve(
 
 impl KeyedTable {
     fn text(&self, expr: &str) -> String {
-        if self.dialect == Dialect::Postgres {
-            format!("CAST({expr} AS text)")
-        } else {
-            format!("CAST({expr} AS CHAR)")
-        }
+        self.dialect.cast_to_text(expr)
+    }
+
+    /// The key columns (prefixed with `qualifier`) read back as text, `bellows_k0, ...`.
+    fn keys_as_text(&self, qualifier: &str) -> String {
+        self.key
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let col = format!("{qualifier}{}", self.dialect.quote_ident(&k.name));
+                format!("{} AS bellows_k{i}", self.text(&col))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     fn cols(&self, prefix: &str, suffix: &str) -> String {
@@ -254,18 +263,9 @@ impl KeyedTable {
     /// the first one when `!last`.
     #[must_use]
     pub fn edge_key_sql(&self, last: bool) -> String {
-        let casted: Vec<String> = self
-            .key
-            .iter()
-            .enumerate()
-            .map(|(i, k)| {
-                let col = format!("{}.{}", self.sql_name, self.dialect.quote_ident(&k.name));
-                format!("{} AS bellows_k{i}", self.text(&col))
-            })
-            .collect();
         format!(
             "SELECT {} FROM {} ORDER BY {} LIMIT 1",
-            casted.join(", "),
+            self.keys_as_text(&format!("{}.", self.sql_name)),
             self.sql_name,
             self.cols(
                 &format!("{}.", self.sql_name),
@@ -282,17 +282,6 @@ impl KeyedTable {
     pub fn sample_sql(&self, estimate: u64, want: u64) -> String {
         #[allow(clippy::cast_precision_loss)]
         let fraction = (want as f64 / estimate.max(1) as f64).clamp(0.000_001, 1.0);
-        let casted: Vec<String> = self
-            .key
-            .iter()
-            .enumerate()
-            .map(|(i, k)| {
-                format!(
-                    "{} AS bellows_k{i}",
-                    self.text(&self.dialect.quote_ident(&k.name))
-                )
-            })
-            .collect();
         let cols = self.tuple(&self.cols("", ""));
         let upper = self.params(&mut 0);
         let (from, filter) = if self.dialect == Dialect::Postgres {
@@ -309,7 +298,7 @@ impl KeyedTable {
         };
         format!(
             "SELECT {} FROM {from} WHERE {cols} <= {upper}{filter} ORDER BY {}",
-            casted.join(", "),
+            self.keys_as_text(""),
             self.cols("", "")
         )
     }
@@ -378,18 +367,9 @@ impl KeyedTable {
                 );
             }
         }
-        let outer: Vec<String> = self
-            .key
-            .iter()
-            .enumerate()
-            .map(|(i, k)| {
-                let col = format!("s.{}", self.dialect.quote_ident(&k.name));
-                format!("{} AS bellows_k{i}", self.text(&col))
-            })
-            .collect();
         format!(
             "SELECT {}, {} FROM ({range}) AS s ORDER BY {} LIMIT 1",
-            outer.join(", "),
+            self.keys_as_text("s."),
             self.text("count(*) OVER ()"),
             self.cols("s.", " DESC"),
         )

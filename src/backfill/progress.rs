@@ -50,14 +50,6 @@ impl BackfillProgress {
     }
 }
 
-fn text(dialect: Dialect, col: &str) -> String {
-    if dialect == Dialect::Postgres {
-        format!("CAST({col} AS text)")
-    } else {
-        format!("CAST({col} AS CHAR)")
-    }
-}
-
 /// Every backfill's progress, its parts summed (empty when the state schema predates
 /// backfills).
 ///
@@ -109,12 +101,12 @@ async fn load_rows(db: &mut dyn Backend) -> Result<Vec<BackfillProgress>> {
         "batches",
     ]
     .iter()
-    .map(|c| text(d, c))
+    .map(|c| d.cast_to_text(c))
     .collect();
     let sql = format!(
         "SELECT {}, key_columns, max_key, last_key, {} FROM {} ORDER BY version, part",
         cols.join(", "),
-        text(d, "CASE WHEN finished_at IS NULL THEN 0 ELSE 1 END"),
+        d.cast_to_text("CASE WHEN finished_at IS NULL THEN 0 ELSE 1 END"),
         table(d, "backfill_progress")
     );
     let rows = db.query_rows(&sql, &[]).await?;

@@ -11,7 +11,7 @@ use super::throttle::Throttle;
 use super::wal_room;
 use super::{millis, BackfillEvent, BackfillOutcome, Ending};
 use crate::db::Backend;
-use crate::{Dialect, Error, Result};
+use crate::{Error, Result};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -262,13 +262,9 @@ fn split(sample: &[Vec<String>], max: &[String], n: usize) -> Vec<PartStart> {
 /// # Errors
 /// Database errors.
 pub async fn remaining_rows(db: &mut dyn Backend, spec: &BackfillSpec) -> Result<u64> {
-    let ty = if db.dialect() == Dialect::Postgres {
-        "text"
-    } else {
-        "CHAR"
-    };
     let sql = format!(
-        "SELECT CAST(count(*) AS {ty}) FROM ({}) AS bellows_check",
+        "SELECT {} FROM ({}) AS bellows_check",
+        db.dialect().cast_to_text("count(*)"),
         spec.statement.remaining_check(REMAINING_CAP)
     );
     let rows = db.query_rows(&sql, &[]).await?;

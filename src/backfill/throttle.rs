@@ -58,13 +58,8 @@ impl Throttle {
         let Some(query) = self.health.as_deref() else {
             return Ok(());
         };
-        let ty = if primary.dialect() == crate::Dialect::Postgres {
-            "text"
-        } else {
-            "CHAR"
-        };
         primary
-            .query_rows(&format!("SELECT CAST(({query}) AS {ty})"), &[])
+            .query_rows(&health_sql(primary, query), &[])
             .await
             .map(|_| ())
             .map_err(|e| {
@@ -101,13 +96,7 @@ impl Throttle {
             return Some(holds.join("; "));
         }
         let query = self.health.as_deref()?;
-        let ty = if primary.dialect() == crate::Dialect::Postgres {
-            "text"
-        } else {
-            "CHAR"
-        };
-        let sql = format!("SELECT CAST(({query}) AS {ty})");
-        match primary.query_rows(&sql, &[]).await {
+        match primary.query_rows(&health_sql(primary, query), &[]).await {
             Ok(rows) => {
                 let value = rows
                     .into_iter()
@@ -122,6 +111,14 @@ impl Throttle {
             }
         }
     }
+}
+
+/// The user's health query, its one value read back as text.
+fn health_sql(primary: &dyn Backend, query: &str) -> String {
+    format!(
+        "SELECT {}",
+        primary.dialect().cast_to_text(&format!("({query})"))
+    )
 }
 
 impl Throttle {

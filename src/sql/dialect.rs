@@ -56,6 +56,24 @@ impl Dialect {
         out
     }
 
+    /// `expr` cast to the dialect's text type, so that every value reads back as a string
+    /// (`text` on PostgreSQL, `CHAR` on MySQL/MariaDB).
+    ///
+    /// ```
+    /// use bellows::Dialect;
+    /// assert_eq!(Dialect::Postgres.cast_to_text("count(*)"), "CAST(count(*) AS text)");
+    /// assert_eq!(Dialect::Mariadb.cast_to_text("count(*)"), "CAST(count(*) AS CHAR)");
+    /// ```
+    #[must_use]
+    pub fn cast_to_text(self, expr: &str) -> String {
+        let ty = if self.is_mysql_family() {
+            "CHAR"
+        } else {
+            "text"
+        };
+        format!("CAST({expr} AS {ty})")
+    }
+
     /// Quote a string literal for this dialect.
     #[must_use]
     pub fn quote_literal(self, value: &str) -> String {
