@@ -168,14 +168,8 @@ impl Bellows {
             stopped_at: None,
             heartbeat_age: Duration::ZERO,
         };
-        runner
-            .backend()
-            .change_instance(InstanceChange::Prune(PRUNE_AFTER))
-            .await?;
-        runner
-            .backend()
-            .change_instance(InstanceChange::Register(&instance))
-            .await?;
+        db::store::change_instance(runner.backend(), InstanceChange::Prune(PRUNE_AFTER)).await?;
+        db::store::change_instance(runner.backend(), InstanceChange::Register(&instance)).await?;
         let (stop, stopped) = oneshot::channel();
         let id = instance.id.clone();
         let beat = Heartbeat {
@@ -264,21 +258,23 @@ impl Heartbeat {
                 }
             }
         }
-        self.db
-            .change_instance(InstanceChange::Deregister(&self.instance.id))
-            .await
-            .map(|_| ())
+        db::store::change_instance(
+            self.db.as_mut(),
+            InstanceChange::Deregister(&self.instance.id),
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn beat(&mut self) -> Result<()> {
-        if self
-            .db
-            .change_instance(InstanceChange::Heartbeat(&self.instance.id))
-            .await?
+        if db::store::change_instance(
+            self.db.as_mut(),
+            InstanceChange::Heartbeat(&self.instance.id),
+        )
+        .await?
             == 0
         {
-            self.db
-                .change_instance(InstanceChange::Register(&self.instance))
+            db::store::change_instance(self.db.as_mut(), InstanceChange::Register(&self.instance))
                 .await?;
         }
         Ok(())

@@ -4,7 +4,6 @@
 //! for whoever shows progress. Parsing and rewriting are pure; the run goes through
 //! [`crate::db::Backend`].
 
-mod keys;
 mod part;
 mod progress;
 mod replicas;
@@ -15,10 +14,8 @@ mod spec;
 mod throttle;
 mod wal_room;
 
-pub use keys::{KeyColumn, KeyKind};
-pub use progress::{
-    load as load_progress, load_all as load_all_progress, reset as reset_progress, BackfillProgress,
-};
+pub use crate::db::keyset::{KeyColumn, KeyKind};
+pub use progress::{load as load_progress, load_all as load_all_progress, BackfillProgress};
 pub use replicas::Replicas;
 pub use rewrite::{Placeholder, Rewritable};
 pub use run::{remaining_rows, run, BackfillRun};

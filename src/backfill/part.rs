@@ -3,15 +3,13 @@
 //! timeouts halve the batch and retry it with backoff; each batch is all or nothing with its
 //! checkpoint.
 
-use super::keys::KeyKind;
-use super::progress::{self, BackfillProgress};
-use super::rewrite::Placeholder;
+use super::progress::BackfillProgress;
 use super::run::Shared;
 use super::sizing::Sizer;
 use super::{millis, BackfillEvent};
-use crate::db::{Backend, Batch, SqlValue, StepError};
+use crate::db::{Backend, Batch, Checkpoint, SqlValue, StepError};
 use crate::engine::backoff;
-use crate::{Dialect, Error, PhaseKind, Result};
+use crate::{Error, PhaseKind, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -35,30 +33,10 @@ async fn part_batches(
 ) -> Result<bool> {
     let (job, keyed) = (shared.job, shared.keyed);
     let spec = job.spec;
-    let dialect = db.dialect();
-    let placeholders: Vec<(String, Placeholder)> = keyed
-        .key
-        .iter()
-        .map(|k| {
-            let p = match k.kind {
-                KeyKind::Uuid if dialect == Dialect::Postgres => Placeholder::Uuid,
-                KeyKind::FixedChar => Placeholder::FixedChar,
-                _ => Placeholder::Plain,
-            };
-            (k.name.clone(), p)
-        })
-        .collect();
-    let limit = statement_limit(dialect, spec.target);
-    let update = [false, true].map(|with_lo| {
-        format!(
-            "{}{}",
-            limit.prefix,
-            spec.statement.batched(&placeholders, with_lo)
-        )
-    });
+    let placeholders = keyed.placeholders();
+    let statement_limit = (spec.target * 25).max(Duration::from_secs(1));
+    let update = [false, true].map(|with_lo| spec.statement.batched(&placeholders, with_lo));
     let boundary = [keyed.boundary_sql(false), keyed.boundary_sql(true)];
-    let setup = setup(dialect, job.lock_timeout, &limit);
-    let checkpoint = progress::checkpoint_sql(dialect);
     let int_key = keyed.int_key();
     let max_binds = keyed.binds(prog.max_key.as_deref().unwrap_or_default());
     let mut sizer = Sizer::new(
@@ -90,17 +68,19 @@ async fn part_batches(
             i64::try_from(sizer.size()).unwrap_or(i64::MAX),
         ));
         let batch = Batch {
-            setup: &setup,
             boundary: &boundary[with_lo],
             boundary_binds,
             update: &update[with_lo],
             lo: lo.unwrap_or_default(),
             int_key: &int_key,
-            checkpoint: &checkpoint,
-            previous: prog.last_key_json(),
-            size: sizer.size(),
-            version: job.version,
-            part: prog.part,
+            lock_timeout: job.lock_timeout,
+            statement_limit,
+            checkpoint: Checkpoint {
+                version: job.version,
+                part: prog.part,
+                previous: prog.last_key_json(),
+                size: sizer.size(),
+            },
         };
         let t0 = Instant::now();
         let error = match db.run_batch(&batch).await {
@@ -141,7 +121,7 @@ async fn part_batches(
                 continue;
             }
             Err(StepError::Internal(e)) => return Err(e),
-            Err(StepError::Failed { source, .. }) if !is_statement_timeout(&source) => {
+            Err(StepError::Failed { source, .. }) => {
                 return Err(Error::Statement {
                     version: job.version,
                     phase: PhaseKind::Backfill,
@@ -150,7 +130,7 @@ async fn part_batches(
                     source,
                 })
             }
-            Err(StepError::Failed { source, .. } | StepError::Transient(source)) => {
+            Err(StepError::StatementTimeout(source) | StepError::Transient(source)) => {
                 source.to_string()
             }
             Err(StepError::LockTimeout { blocker }) => format!(
@@ -183,63 +163,6 @@ async fn part_batches(
         });
         sleep_unless_stopped(pause, job.stop).await;
     }
-}
-
-/// How long one batch statement may run: long enough for a batch far over its target, short
-/// enough that a runaway one (a plan gone wrong) is stopped and retried smaller.
-struct StatementLimit {
-    duration: Duration,
-    /// Put before the batch statement (MariaDB's per-statement `max_statement_time`; empty
-    /// where a session setting does the job, or where there is none: MySQL limits only
-    /// SELECTs).
-    prefix: String,
-}
-
-fn statement_limit(dialect: Dialect, target: Duration) -> StatementLimit {
-    let duration = (target * 25).max(Duration::from_secs(1));
-    let prefix = if dialect == Dialect::Mariadb {
-        format!(
-            "SET STATEMENT max_statement_time = {} FOR ",
-            duration.as_secs_f64()
-        )
-    } else {
-        String::new()
-    };
-    StatementLimit { duration, prefix }
-}
-
-/// Timeouts set in each batch's transaction.
-fn setup(dialect: Dialect, lock_timeout: Duration, limit: &StatementLimit) -> Vec<String> {
-    if dialect == Dialect::Postgres {
-        vec![
-            format!(
-                "SET LOCAL lock_timeout = '{}ms'",
-                lock_timeout.as_millis().max(1)
-            ),
-            format!(
-                "SET LOCAL statement_timeout = '{}ms'",
-                limit.duration.as_millis()
-            ),
-            // The batch and its checkpoint commit together, so a commit lost in a server
-            // crash loses both and the batch simply runs again: no need to wait for the
-            // WAL flush (or a synchronous standby) before the next batch.
-            "SET LOCAL synchronous_commit = off".into(),
-            // Have the kernel write the pages this batch evicts from shared buffers as it
-            // goes. Left at the default (0) they pile up as dirty OS cache until the next
-            // checkpoint's fsync writes them all at once, and every app commit waits behind
-            // that fsync: client p99 fell from about 1 s to under 0.1 s in the benchmark.
-            "SET LOCAL backend_flush_after = '256kB'".into(),
-        ]
-    } else {
-        let secs = lock_timeout.as_millis().div_ceil(1000).max(1);
-        vec![format!("SET SESSION innodb_lock_wait_timeout = {secs}")]
-    }
-}
-
-fn is_statement_timeout(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .and_then(|d| d.code())
-        .is_some_and(|c| c == "57014" || c == "70100")
 }
 
 async fn sleep_unless_stopped(pause: Duration, stop: &AtomicBool) {

@@ -5,7 +5,7 @@
 //! would otherwise grow unseen.
 
 use crate::db::{self, redact_message, Backend, DatabaseUrl, Replication};
-use crate::{Dialect, Error, Result};
+use crate::{Error, Result};
 use std::time::Duration;
 
 /// The replicas named with `--replica`, each with its connection (opened again after a
@@ -34,7 +34,7 @@ impl Replicas {
     pub async fn connect(urls: &[DatabaseUrl]) -> Result<Replicas> {
         let mut watched = Vec::new();
         for url in urls {
-            if url.dialect() == Dialect::Postgres {
+            if url.dialect().primary_sees_replica_lag() {
                 return Err(Error::Config(format!(
                     "--replica {url}: PostgreSQL standbys are watched from the primary's pg_stat_replication; --replica names MySQL/MariaDB replicas"
                 )));
@@ -60,7 +60,7 @@ impl Replicas {
     /// PostgreSQL primary's error as it is.
     pub async fn check(&mut self, primary: &mut dyn Backend) -> Result<()> {
         match primary.replication().await {
-            Err(e) if primary.dialect() == Dialect::Postgres => return Err(e),
+            Err(e) if primary.dialect().primary_sees_replica_lag() => return Err(e),
             Err(e) => {
                 tracing::warn!("cannot read the database server's own replication status, not watching it: {e}");
                 self.own_unreadable = true;

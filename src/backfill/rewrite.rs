@@ -190,12 +190,7 @@ impl Rewritable {
                 .map(|(_, p)| {
                     next += 1;
                     let value = Expr::Value(
-                        Value::Placeholder(if self.dialect == Dialect::Postgres {
-                            format!("${next}")
-                        } else {
-                            "?".into()
-                        })
-                        .with_empty_span(),
+                        Value::Placeholder(self.dialect.placeholder(next)).with_empty_span(),
                     );
                     let data_type = match p {
                         Placeholder::Plain => return value,
@@ -301,12 +296,7 @@ impl Rewritable {
     }
 
     fn ident(&self, name: &str) -> Ident {
-        let q = if self.dialect.is_mysql_family() {
-            '`'
-        } else {
-            '"'
-        };
-        Ident::with_quote(q, name)
+        Ident::with_quote(self.dialect.quote_char(), name)
     }
 }
 

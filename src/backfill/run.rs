@@ -3,14 +3,14 @@
 //! key is left or a stop is requested, then mark it finished and count what still matches
 //! the predicate.
 
-use super::keys::{self, KeyedTable};
 use super::progress::{self, BackfillProgress, PartStart};
 use super::sizing::Sizer;
 use super::spec::BackfillSpec;
 use super::throttle::Throttle;
 use super::wal_room;
 use super::{millis, BackfillEvent, BackfillOutcome, Ending};
-use crate::db::Backend;
+use crate::db::keyset::KeyedTable;
+use crate::db::{catalog, store, Backend, Row};
 use crate::{Error, Result};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -82,7 +82,7 @@ pub async fn run(
         line: spec.line,
         message,
     };
-    let keyed = keys::resolve(db, &spec.table, spec.key.as_deref())
+    let keyed = catalog::resolve_key(db, &spec.table, spec.key.as_deref())
         .await?
         .map_err(refuse)?;
     let names: Vec<String> = keyed.key.iter().map(|k| k.name.clone()).collect();
@@ -173,7 +173,7 @@ pub async fn run(
         });
         return Ok(outcome);
     }
-    progress::finish(db, job.version).await?;
+    store::finish_backfill(db, job.version).await?;
     outcome.remaining = remaining_rows(db, spec).await?;
     outcome.duration_ms = millis(shared.started.elapsed());
     observer(&BackfillEvent::Finished {
@@ -196,30 +196,23 @@ async fn start(
     names: &[String],
 ) -> Result<()> {
     let spec = job.spec;
-    let first = |rows: Vec<Vec<Option<String>>>| rows.into_iter().next();
-    let edge = |r: Option<Vec<Option<String>>>| -> Option<Vec<String>> {
-        r.map(|r| r.into_iter().map(Option::unwrap_or_default).collect())
-    };
-    let max_key = edge(first(db.query_rows(&keyed.edge_key_sql(true), &[]).await?));
-    let (sql, binds) = keyed.estimate_sql();
-    let read = |rows: Vec<Vec<Option<String>>>| {
-        first(rows)
-            .and_then(|r| r.into_iter().next().flatten())
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
-    let mut estimate = read(db.query_rows(sql, binds).await?);
+    let max_key = db
+        .query(&keyed.edge_key_sql(true), &[])
+        .await?
+        .first()
+        .map(Row::texts);
+    let mut estimate = catalog::estimated_rows(db, keyed).await?;
     if estimate <= 0 && max_key.is_some() {
-        estimate = read(db.query_rows(&keyed.count_sql(), &[]).await?);
+        let rows = db.query(&keyed.count_sql(), &[]).await?;
+        estimate = Row::scalar(&rows).and_then(|v| v.parse().ok()).unwrap_or(0);
     }
     let estimate = u64::try_from(estimate).unwrap_or(0);
     let parts = match &max_key {
         Some(max) if job.workers > 1 => {
             let sample = db
-                .query_rows(&keyed.sample_sql(estimate, SPLIT_SAMPLE), &keyed.binds(max))
+                .query(&keyed.sample_sql(estimate, SPLIT_SAMPLE), &keyed.binds(max))
                 .await?;
-            let sample: Vec<Vec<String>> =
-                sample.into_iter().filter_map(|r| edge(Some(r))).collect();
+            let sample: Vec<Vec<String>> = sample.iter().map(Row::texts).collect();
             split(&sample, max, job.workers)
         }
         _ => vec![PartStart {
@@ -228,7 +221,7 @@ async fn start(
         }],
     };
     let first_size = Sizer::new(spec, None, spec.max_rows_per_sec).size();
-    progress::insert(db, job.version, names, &parts, estimate, first_size).await?;
+    store::insert_backfill(db, job.version, names, &parts, estimate, first_size).await?;
     tracing::debug!(
         "backfill of {}: {estimate} rows estimated, {} part(s), upper key {max_key:?}",
         job.version,
@@ -267,13 +260,8 @@ pub async fn remaining_rows(db: &mut dyn Backend, spec: &BackfillSpec) -> Result
         db.dialect().cast_to_text("count(*)"),
         spec.statement.remaining_check(REMAINING_CAP)
     );
-    let rows = db.query_rows(&sql, &[]).await?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .and_then(|r| r.into_iter().next().flatten())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0))
+    let rows = db.query(&sql, &[]).await?;
+    Ok(Row::scalar(&rows).and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! health query of the user's that says "pause". Each pause comes with its reason.
 
 use super::replicas::Replicas;
-use crate::db::Backend;
+use crate::db::{Backend, Row};
 use std::time::{Duration, Instant};
 
 /// How often replication and the health query are read at most.
@@ -59,7 +59,7 @@ impl Throttle {
             return Ok(());
         };
         primary
-            .query_rows(&health_sql(primary, query), &[])
+            .query(&health_sql(primary, query), &[])
             .await
             .map(|_| ())
             .map_err(|e| {
@@ -96,15 +96,9 @@ impl Throttle {
             return Some(holds.join("; "));
         }
         let query = self.health.as_deref()?;
-        match primary.query_rows(&health_sql(primary, query), &[]).await {
-            Ok(rows) => {
-                let value = rows
-                    .into_iter()
-                    .next()
-                    .and_then(|r| r.into_iter().next().flatten());
-                matches!(value.as_deref(), Some("t" | "true" | "1"))
-                    .then(|| format!("the health query says pause ({query})"))
-            }
+        match primary.query(&health_sql(primary, query), &[]).await {
+            Ok(rows) => matches!(Row::scalar(&rows), Some("t" | "true" | "1"))
+                .then(|| format!("the health query says pause ({query})")),
             Err(e) => {
                 tracing::warn!("the health query failed, pausing: {e}");
                 Some(format!("the health query failed: {e}"))

@@ -5,9 +5,9 @@
 //! against 11.5 ms, twice the idle p99, with room for the whole run). bellows does not change
 //! server settings; it says so before the first batch, with the statement that gives room.
 
-use super::keys::KeyedTable;
-use crate::db::Backend;
-use crate::{Dialect, Result};
+use crate::db::keyset::KeyedTable;
+use crate::db::{catalog, Backend};
+use crate::Result;
 
 const GIB: u64 = 1 << 30;
 
@@ -36,16 +36,9 @@ pub fn advice(table: &str, table_bytes: u64, max_wal_bytes: u64) -> Option<Strin
 /// # Errors
 /// Database errors.
 pub async fn check(db: &mut dyn Backend, keyed: &KeyedTable) -> Result<Option<String>> {
-    if db.dialect() != Dialect::Postgres {
-        return Ok(None);
-    }
-    let (sql, binds) = keyed.size_and_wal_room_sql();
-    let row = db.query_rows(sql, binds).await?.into_iter().next();
-    let number = |i: usize| -> Option<u64> { row.as_ref()?.get(i)?.as_deref()?.parse().ok() };
-    Ok(match (number(0), number(1)) {
-        (Some(table), Some(wal)) => advice(&keyed.sql_name, table, wal),
-        _ => None,
-    })
+    Ok(catalog::size_and_wal_room(db, keyed)
+        .await?
+        .and_then(|(table, wal)| advice(&keyed.sql_name, table, wal)))
 }
 
 #[allow(clippy::cast_precision_loss)]

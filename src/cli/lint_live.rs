@@ -2,9 +2,8 @@
 //! its server version and estimated table sizes (`pg_class.reltuples`,
 //! `information_schema.tables.table_rows`). Read-only; the password is never printed.
 
-use bellows::db::{redact_message, DatabaseUrl};
+use bellows::db::{self, redact_message, DatabaseUrl};
 use bellows::lint::ServerVersion;
-use bellows::Dialect;
 use std::collections::HashMap;
 
 /// What the database told us.
@@ -26,62 +25,11 @@ pub(super) fn fetch(raw_url: &str) -> Result<Live, String> {
         .build()
         .map_err(|e| format!("--database-url: cannot start the async runtime: {e}"))?;
     let result = runtime.block_on(async {
-        match url.dialect() {
-            Dialect::Postgres => postgres(&url).await,
-            Dialect::Mysql | Dialect::Mariadb => mysql(&url).await,
-        }
+        let mut db = db::connect(&url).await?;
+        let tables = db::catalog::table_estimates(db.as_mut()).await?;
+        Ok::<_, bellows::Error>(live(db.server_version(), tables))
     });
     result.map_err(|e| redact_message(&format!("--database-url {url}: {e}"), &url))
-}
-
-#[cfg(feature = "postgres")]
-async fn postgres(url: &DatabaseUrl) -> Result<Live, sqlx::Error> {
-    use sqlx::Connection;
-    let mut conn = sqlx::postgres::PgConnection::connect(&url.expose()).await?;
-    let version: String = sqlx::query_scalar("SELECT current_setting('server_version')")
-        .fetch_one(&mut conn)
-        .await?;
-    let tables: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT c.relname::text, c.reltuples::bigint FROM pg_class c \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-         AND n.nspname NOT LIKE 'pg_toast%'",
-    )
-    .fetch_all(&mut conn)
-    .await?;
-    let _ = conn.close().await;
-    Ok(live(&version, tables))
-}
-
-#[cfg(not(feature = "postgres"))]
-async fn postgres(_url: &DatabaseUrl) -> Result<Live, sqlx::Error> {
-    Err(sqlx::Error::Configuration(
-        "this bellows was built without PostgreSQL support".into(),
-    ))
-}
-
-#[cfg(feature = "mysql")]
-async fn mysql(url: &DatabaseUrl) -> Result<Live, sqlx::Error> {
-    use sqlx::Connection;
-    let mut conn = sqlx::mysql::MySqlConnection::connect(&url.expose()).await?;
-    let version: String = sqlx::query_scalar("SELECT CAST(VERSION() AS CHAR)")
-        .fetch_one(&mut conn)
-        .await?;
-    let tables: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT CAST(TABLE_NAME AS CHAR), CAST(COALESCE(TABLE_ROWS, -1) AS SIGNED) \
-         FROM information_schema.tables WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'",
-    )
-    .fetch_all(&mut conn)
-    .await?;
-    let _ = conn.close().await;
-    Ok(live(&version, tables))
-}
-
-#[cfg(not(feature = "mysql"))]
-async fn mysql(_url: &DatabaseUrl) -> Result<Live, sqlx::Error> {
-    Err(sqlx::Error::Configuration(
-        "this bellows was built without MySQL support".into(),
-    ))
 }
 
 /// Build the context; negative estimates (never analysed) are unknown. Names are stored as

@@ -202,8 +202,15 @@ fn next(next: &Next, version: i64) -> String {
             requires_app: Some(req),
         } => format!("`bellows contract {version}` once app {req} is rolled out"),
         Next::Contract { requires_app: None } => format!("`bellows contract {version}`"),
-        Next::ResumeContract => format!("run `bellows contract {version}` (resumes)"),
-        Next::ResumeAbort => format!("run `bellows abort {version}` (resumes)"),
+        Next::ResumeContract { statement } => format!(
+            "contract stopped at statement {statement} (failed or interrupted); fix it and run `bellows contract {version}` (resumes)"
+        ),
+        Next::ResumeAbort { statement } => format!(
+            "down phase stopped at statement {statement}; run `bellows abort {version}` (resumes)"
+        ),
+        Next::Drifted { phase } => format!(
+            "its {phase} phase changed on disk since it ran (drift): restore the file, or pass --allow-drift"
+        ),
         Next::Done => "done".into(),
         Next::Aborted => "aborted; give the file a new version to apply it again".into(),
         Next::FileMissing => "its file is missing from the migrations folder".into(),

@@ -3,22 +3,30 @@
 //! [`Backend`]; the engine sees only the trait.
 
 mod batch;
+pub mod catalog;
+mod driver;
+pub(crate) mod keyset;
 #[cfg(feature = "mysql")]
 mod mysql;
+#[cfg(feature = "mysql")]
+mod mysql_replication;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod probe;
-mod queries;
-pub mod state;
+mod row;
+pub mod store;
 mod types;
 mod url;
+mod value;
 
-pub use batch::{Batch, BatchDone, SqlValue};
+pub use batch::{Batch, BatchDone, Checkpoint};
+pub use row::Row;
 pub use types::{
     AppliedPhase, Event, IndexState, Instance, InstanceChange, Progress, Record, Replication,
     Rollout, State, Step, StepError,
 };
 pub use url::{redact_message, DatabaseUrl};
+pub use value::{Bound, SqlValue};
 
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;
@@ -27,7 +35,9 @@ use std::time::Duration;
 /// How long to wait for a connection before calling the database unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A connection to one database, with what bellows needs of it.
+/// A connection to one database: the primitives bellows needs of it, and nothing that is
+/// the same on every database (that lives in [`store`], [`catalog`] and the engine). Each
+/// dialect implements it once.
 #[async_trait]
 pub trait Backend: Send {
     /// The dialect of the server (MariaDB when a `mysql://` URL reaches a MariaDB server).
@@ -36,42 +46,19 @@ pub trait Backend: Send {
     fn server_version(&self) -> &str;
     /// Run one statement of bellows' own (simple protocol, no result).
     async fn execute(&mut self, sql: &str) -> Result<()>;
+    /// Rows of a query whose columns are all text (cast them), with bound values.
+    async fn query(&mut self, sql: &str, binds: &[SqlValue]) -> Result<Vec<Row>>;
+    /// Run a statement with bound values; the rows it touched.
+    async fn execute_with(&mut self, sql: &str, binds: &[SqlValue]) -> Result<u64>;
     /// Try the migration lock once; `false` when another session holds it.
     async fn try_lock(&mut self) -> Result<bool>;
     /// Who holds the migration lock, where the database says.
     async fn lock_holder(&mut self) -> Option<String>;
     /// Release the migration lock.
     async fn release_lock(&mut self) -> Result<()>;
-    /// The state-schema version, `None` when bellows never ran on this database.
-    async fn state_version(&mut self) -> Result<Option<i64>>;
-    /// Record the state-schema version.
-    async fn set_state_version(&mut self, version: i64) -> Result<()>;
-    /// Every migration record, in version order (empty when there is no state yet).
-    async fn records(&mut self) -> Result<Vec<Record>>;
-    /// Write progress on its own.
-    async fn write_progress(&mut self, progress: &Progress<'_>) -> Result<()>;
-    /// Run a step under its lock timeout and write `progress` with it (in the same
-    /// transaction where the step is transactional).
-    async fn run_step(&mut self, step: &Step<'_>, progress: &Progress<'_>)
-        -> Result<(), StepError>;
-    /// The state of an index by name (PostgreSQL concurrent builds).
-    async fn index_state(&mut self, name: &str) -> Result<IndexState>;
-    /// Append to the events log.
-    async fn record_event(&mut self, event: &Event<'_>) -> Result<()>;
-    /// Record a finished rollout of the app.
-    async fn record_rollout(&mut self, app_version: &str, actor: &str) -> Result<()>;
-    /// The latest recorded rollout.
-    async fn latest_rollout(&mut self) -> Result<Option<Rollout>>;
-    /// Register, heartbeat, deregister or prune app instances; returns the rows touched.
-    async fn change_instance(&mut self, change: InstanceChange<'_>) -> Result<u64>;
-    /// Every registered instance (empty when there is no state yet).
-    async fn instances(&mut self) -> Result<Vec<Instance>>;
-    /// Rows of a query whose columns are all text (cast them), with bound values.
-    async fn query_rows(
-        &mut self,
-        sql: &str,
-        binds: &[SqlValue],
-    ) -> Result<Vec<Vec<Option<String>>>>;
+    /// Run a step under its lock timeout, then `bookkeeping` (in the same transaction
+    /// where the step is transactional).
+    async fn run_step(&mut self, step: &Step<'_>, bookkeeping: &Bound) -> Result<(), StepError>;
     /// One backfill batch and its checkpoint, in one transaction; `None` when no key is left.
     async fn run_batch(&mut self, batch: &Batch<'_>) -> Result<Option<BatchDone>, StepError>;
     /// A new connection to the same database (backfill workers).
@@ -193,43 +180,6 @@ pub async fn acquire_lock(db: &mut dyn Backend, wait: Duration) -> Result<()> {
     Ok(())
 }
 
-/// Create or upgrade the state tables to [`state::SCHEMA_VERSION`]. Call under the
-/// migration lock.
-///
-/// # Errors
-/// [`Error::StateTooNew`] when a newer bellows wrote them; database errors.
-pub async fn ensure_state(db: &mut dyn Backend) -> Result<()> {
-    let dialect = db.dialect();
-    let found = match db.state_version().await? {
-        Some(v) => v,
-        None => {
-            for sql in state::bootstrap(dialect) {
-                db.execute(&sql).await?;
-            }
-            0
-        }
-    };
-    if found > state::SCHEMA_VERSION {
-        return Err(Error::StateTooNew {
-            found,
-            supported: state::SCHEMA_VERSION,
-        });
-    }
-    let upgrades = state::upgrades(dialect);
-    for (from, statements) in upgrades
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(found).unwrap_or(0))
-    {
-        for sql in statements {
-            db.execute(sql).await?;
-        }
-        db.set_state_version(i64::try_from(from).unwrap_or(0) + 1)
-            .await?;
-    }
-    Ok(())
-}
-
 /// Classify a driver error of a migration statement.
 pub(crate) fn step_error(index: usize, source: sqlx::Error, blocker: Option<String>) -> StepError {
     let Some(db) = source.as_database_error() else {
@@ -245,6 +195,7 @@ pub(crate) fn step_error(index: usize, source: sqlx::Error, blocker: Option<Stri
     match (code.as_str(), number) {
         ("55P03", _) | (_, Some(1205 | 3572)) => StepError::LockTimeout { blocker },
         ("40P01" | "40001", _) | (_, Some(1213)) => StepError::Transient(source),
+        ("57014" | "70100", _) => StepError::StatementTimeout(source),
         _ => StepError::Failed { index, source },
     }
 }

@@ -183,6 +183,9 @@ pub enum StepError {
     },
     /// A deadlock or serialization failure; worth retrying.
     Transient(sqlx::Error),
+    /// The server stopped a statement that ran past its time limit (backfill batches);
+    /// worth retrying smaller.
+    StatementTimeout(sqlx::Error),
     /// Statement `index` of the step failed.
     Failed {
         /// Index of the failing statement within the step.

@@ -2,8 +2,7 @@
 //! it aborted.
 
 use super::expand::Applied;
-use super::{record_of, Runner};
-use crate::db::{Record, State};
+use super::{lifecycle, record_of, Runner};
 use crate::{Error, PhaseKind, Result};
 
 impl Runner {
@@ -27,20 +26,9 @@ impl Runner {
         }
         let records = self.lock().await?;
         let result = async {
-            let record: Option<&Record> = record_of(&records, version);
-            let state = record.map_or(State::Pending, |r| r.state);
-            let resume_from = match state {
-                State::Expanding | State::Expanded | State::Backfilling | State::Backfilled => 0,
-                State::Aborting => record.map_or(0, |r| r.statements_done),
-                State::Pending => return Err(Error::Refused(format!("migration {version} has not been expanded; nothing to abort"))),
-                State::Contracting | State::Contracted => {
-                    return Err(Error::Refused(format!(
-                        "migration {version} is {state}: its old schema is gone; write a new migration instead"
-                    )))
-                }
-                State::Aborted => return Err(Error::Refused(format!("migration {version} is already aborted"))),
-            };
-            self.run_phase(&migration, PhaseKind::Down, resume_from).await
+            let resume_from = lifecycle::abort_from(&migration, record_of(&records, version))?;
+            self.run_phase(&migration, PhaseKind::Down, resume_from)
+                .await
         }
         .await;
         self.unlock(result).await

@@ -3,11 +3,12 @@
 //! expand then backfill (never contract).
 
 use super::expand::Applied;
+use super::lifecycle::{self, BackfillStart};
 use super::{record_of, Runner};
 use crate::backfill::{
     self, BackfillEvent, BackfillOutcome, BackfillRun, BackfillSpec, Ending, Replicas, Throttle,
 };
-use crate::db::{DatabaseUrl, Event, Progress, Record, State};
+use crate::db::{store, DatabaseUrl, Event, Progress, Record};
 use crate::{Error, PhaseKind, Result};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -73,7 +74,7 @@ impl Runner {
         let records = self.lock().await?;
         let result = async {
             let applied = self.expand_locked(&records).await?;
-            let records = self.db.records().await?;
+            let records = store::records(self.db.as_mut()).await?;
             let outcomes = self
                 .backfill_locked(&records, None, options, stop, observer)
                 .await?;
@@ -118,21 +119,10 @@ impl Runner {
             let Some(spec) = BackfillSpec::of(m, dialect)? else {
                 continue;
             };
-            let state = record_of(records, m.version).map_or(State::Pending, |r| r.state);
-            match state {
-                State::Expanded | State::Backfilling => {}
-                // Asked by version after it finished: rows may still match (fixed by hand,
-                // missed by a trigger); walk the whole key range again.
-                State::Backfilled if target == Some(m.version) => {
-                    backfill::reset_progress(self.db.as_mut(), m.version).await?;
-                }
-                State::Pending | State::Expanding if target == Some(m.version) => {
-                    return Err(Error::Refused(format!(
-                        "migration {} ({}) is not expanded yet; run `bellows expand` (or `bellows up`) first",
-                        m.version, m.name
-                    )))
-                }
-                _ => continue,
+            match lifecycle::backfill_start(m, record_of(records, m.version), target)? {
+                BackfillStart::Run => {}
+                BackfillStart::Rerun => store::reset_backfill(self.db.as_mut(), m.version).await?,
+                BackfillStart::Skip => continue,
             }
             let phase = m.phase(PhaseKind::Backfill).expect("has a backfill");
             let sql = phase.normalized_sql();
@@ -147,7 +137,7 @@ impl Runner {
                 actor: &self.settings.actor,
                 host: &self.settings.host,
             };
-            self.db.write_progress(&progress(false)).await?;
+            store::write_progress(self.db.as_mut(), &progress(false)).await?;
             let job = BackfillRun {
                 version: m.version,
                 name: &m.name,
@@ -169,7 +159,7 @@ impl Runner {
             let outcome = outcome?;
             let ending = outcome.ending;
             if ending == Ending::Finished {
-                self.db.write_progress(&progress(true)).await?;
+                store::write_progress(self.db.as_mut(), &progress(true)).await?;
                 let detail = serde_json::json!({
                     "phase": PhaseKind::Backfill,
                     "rows": outcome.rows,
@@ -177,14 +167,16 @@ impl Runner {
                     "duration_ms": outcome.duration_ms,
                     "remaining": outcome.remaining,
                 });
-                self.db
-                    .record_event(&Event {
+                store::record_event(
+                    self.db.as_mut(),
+                    &Event {
                         kind: "phase",
                         version: Some(m.version),
                         actor: &self.settings.actor,
                         detail,
-                    })
-                    .await?;
+                    },
+                )
+                .await?;
             }
             outcomes.push(outcome);
             if ending == Ending::Stopped {

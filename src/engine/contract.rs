@@ -4,8 +4,8 @@
 //! the gate, never readiness, and is recorded.
 
 use super::expand::Applied;
-use super::{record_of, Runner};
-use crate::db::{Event, Record, State};
+use super::{lifecycle, record_of, Runner};
+use crate::db::{store, Event, Record, State};
 use crate::{gate, Error, Migration, PhaseKind, Result};
 use serde::Serialize;
 
@@ -102,22 +102,21 @@ impl Runner {
             .collect();
         for migration in &migrations {
             let record = record_of(records, migration.version);
-            let state = record.map_or(State::Pending, |r| r.state);
-            if matches!(state, State::Contracted | State::Aborted)
-                || migration.runnable_phase(PhaseKind::Contract).is_none()
-            {
-                continue;
-            }
+            let state = lifecycle::state_of(record);
             let refuse = |reason: String, gate_closed: bool| ContractRefusal {
                 version: migration.version,
                 name: migration.name.clone(),
                 reason,
                 gate_closed,
             };
-            if let Some(reason) = not_ready(migration, state) {
-                outcome.refused = Some(refuse(reason, false));
-                break;
-            }
+            let resume_from = match lifecycle::contract_from(migration, record) {
+                Ok(Some(from)) => from,
+                Ok(None) => continue,
+                Err(reason) => {
+                    outcome.refused = Some(refuse(reason, false));
+                    break;
+                }
+            };
             if state == State::Backfilled {
                 let remaining = self.backfill_remaining(migration.version).await?;
                 if let Some(n @ 1..) = remaining {
@@ -145,7 +144,7 @@ impl Runner {
                     actor: &self.settings.actor,
                     detail,
                 };
-                self.db.record_event(&event).await?;
+                store::record_event(self.db.as_mut(), &event).await?;
             }
             if !decision.open {
                 if !(force && target == Some(migration.version)) {
@@ -161,43 +160,24 @@ impl Runner {
                 );
                 let detail =
                     serde_json::json!({ "overrode": decision.reason, "host": self.settings.host });
-                self.db
-                    .record_event(&Event {
+                store::record_event(
+                    self.db.as_mut(),
+                    &Event {
                         kind: "force",
                         version: Some(migration.version),
                         actor: &self.settings.actor,
                         detail,
-                    })
-                    .await?;
+                    },
+                )
+                .await?;
                 outcome.forced.push(migration.version);
             }
-            let resume_from = if state == State::Contracting {
-                record.map_or(0, |r| r.statements_done)
-            } else {
-                0
-            };
             outcome.applied.push(
                 self.run_phase(migration, PhaseKind::Contract, resume_from)
                     .await?,
             );
         }
         Ok(outcome)
-    }
-}
-
-/// Why a migration in `state` is not ready to contract, if it is not.
-fn not_ready(migration: &Migration, state: State) -> Option<String> {
-    let has_backfill = migration.runnable_phase(PhaseKind::Backfill).is_some();
-    match state {
-        State::Pending | State::Expanding => {
-            Some("its expand phase has not completed; run `bellows expand` first".into())
-        }
-        State::Aborting => Some("it is being aborted; finish with `bellows abort`".into()),
-        State::Expanded | State::Backfilling if has_backfill => Some(
-            "its backfill has not completed; run `bellows backfill` (the contract waits until every row is backfilled)"
-                .into(),
-        ),
-        _ => None,
     }
 }
 
@@ -211,11 +191,10 @@ impl Runner {
         &mut self,
         version: Option<i64>,
     ) -> Result<Option<(i64, String, gate::Decision)>> {
-        let records = self.db.records().await?;
+        let records = crate::db::store::records(self.db.as_mut()).await?;
         let pending = self.migrations.iter().find(|m| {
-            let state = record_of(&records, m.version).map_or(State::Pending, |r| r.state);
-            m.runnable_phase(PhaseKind::Contract).is_some()
-                && !matches!(state, State::Contracted | State::Aborted)
+            let record = record_of(&records, m.version);
+            !matches!(lifecycle::contract_from(m, record), Ok(None))
                 && version.is_none_or(|v| v == m.version)
         });
         if let Some(m) = version.and_then(|v| self.migrations.iter().find(|m| m.version == v)) {

@@ -4,10 +4,46 @@
 use crate::db::{Record, State};
 use crate::migration::normalized_sql;
 use crate::sql::split;
-use crate::{Dialect, Error, Migration, Result};
+use crate::{Dialect, Error, Migration, PhaseKind, Result};
 
-/// Check every recorded phase against the files. A phase that stopped half way is compared
-/// only on the statements that ran: fixing the statement that failed is not drift.
+/// A phase whose statements changed on disk since they ran.
+pub(crate) struct Drifted {
+    /// The phase.
+    pub(crate) phase: PhaseKind,
+    /// Its statements as they ran.
+    applied: String,
+    /// As they are on disk.
+    on_disk: String,
+}
+
+/// The first phase of `migration` that changed since `record` says it ran. A phase that
+/// stopped half way is compared only on the statements that ran: fixing the statement that
+/// failed is not drift.
+pub(crate) fn find(migration: &Migration, record: &Record, dialect: Dialect) -> Option<Drifted> {
+    record.phases.iter().find_map(|(kind, applied)| {
+        let on_disk = migration
+            .phase(*kind)
+            .map(|p| p.statements.clone())
+            .unwrap_or_default();
+        let (applied, on_disk) = if record.state == State::running(*kind) {
+            let ran = split(&applied.sql, dialect, 1).unwrap_or_default();
+            let n = record.statements_done.min(ran.len());
+            (
+                normalized_sql(&ran[..n]),
+                normalized_sql(&on_disk[..n.min(on_disk.len())]),
+            )
+        } else {
+            (applied.sql.clone(), normalized_sql(&on_disk))
+        };
+        (applied != on_disk).then_some(Drifted {
+            phase: *kind,
+            applied,
+            on_disk,
+        })
+    })
+}
+
+/// Check every recorded phase against the files.
 ///
 /// # Errors
 /// [`Error::Drift`] for the first changed phase, unless `allow` (then it is logged).
@@ -21,39 +57,24 @@ pub fn check(
         let Some(migration) = migrations.iter().find(|m| m.version == record.version) else {
             continue;
         };
-        for (kind, applied) in &record.phases {
-            let on_disk = migration
-                .phase(*kind)
-                .map(|p| p.statements.clone())
-                .unwrap_or_default();
-            let (applied_sql, sql) = if record.state == State::running(*kind) {
-                let ran = split(&applied.sql, dialect, 1).unwrap_or_default();
-                let n = record.statements_done.min(ran.len());
-                (
-                    normalized_sql(&ran[..n]),
-                    normalized_sql(&on_disk[..n.min(on_disk.len())]),
-                )
-            } else {
-                (applied.sql.clone(), normalized_sql(&on_disk))
-            };
-            if applied_sql == sql {
-                continue;
-            }
-            if allow {
-                tracing::warn!(
-                    "{} {}: the {kind} phase changed since it was applied (--allow-drift)",
-                    migration.version,
-                    migration.name
-                );
-                continue;
-            }
-            return Err(Error::Drift {
-                version: migration.version,
-                name: migration.name.clone(),
-                phase: *kind,
-                diff: diff(&applied_sql, &sql, migration.file_of(*kind)),
-            });
+        let Some(d) = find(migration, record, dialect) else {
+            continue;
+        };
+        if allow {
+            tracing::warn!(
+                "{} {}: the {} phase changed since it was applied (--allow-drift)",
+                migration.version,
+                migration.name,
+                d.phase
+            );
+            continue;
         }
+        return Err(Error::Drift {
+            version: migration.version,
+            name: migration.name.clone(),
+            phase: d.phase,
+            diff: diff(&d.applied, &d.on_disk, migration.file_of(d.phase)),
+        });
     }
     Ok(())
 }

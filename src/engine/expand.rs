@@ -1,8 +1,7 @@
 //! `expand`: every pending expand phase in version order, resuming a phase that stopped half
 //! way at the statement where it stopped.
 
-use super::{record_of, Runner};
-use crate::db::State;
+use super::{lifecycle, record_of, Runner};
 use crate::{PhaseKind, Result};
 use serde::Serialize;
 use std::time::Duration;
@@ -47,11 +46,10 @@ impl Runner {
         let mut applied = Vec::new();
         let migrations = self.migrations.clone();
         for migration in &migrations {
-            let resume_from = match record_of(records, migration.version) {
-                None => 0,
-                Some(r) if r.state == State::Pending => 0,
-                Some(r) if r.state == State::Expanding => r.statements_done,
-                Some(_) => continue,
+            let Some(resume_from) =
+                lifecycle::expand_from(migration, record_of(records, migration.version))
+            else {
+                continue;
             };
             applied.push(
                 self.run_phase(migration, PhaseKind::Expand, resume_from)

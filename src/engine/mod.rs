@@ -6,6 +6,7 @@ mod backfill;
 mod contract;
 mod drift;
 mod expand;
+mod lifecycle;
 mod plan;
 mod retry;
 mod status;
@@ -19,7 +20,7 @@ pub use retry::backoff;
 pub use status::{MigrationStatus, Next};
 pub use steps::{plan_steps, StepPlan};
 
-use crate::db::{self, Backend, Record};
+use crate::db::{self, store, Backend, Record};
 use crate::{Migration, PhaseKind, Result};
 use std::time::Duration;
 
@@ -121,11 +122,11 @@ impl Runner {
     /// # Errors
     /// Lock wait exceeded; database errors.
     pub async fn prepare_state(&mut self) -> Result<()> {
-        if self.db.state_version().await? == Some(db::state::SCHEMA_VERSION) {
+        if store::schema(self.db.as_mut()).await?.is_current() {
             return Ok(());
         }
         db::acquire_lock(self.db.as_mut(), self.settings.lock_wait).await?;
-        let result = db::ensure_state(self.db.as_mut()).await;
+        let result = store::ensure(self.db.as_mut()).await;
         self.unlock(result).await
     }
 
@@ -133,8 +134,8 @@ impl Runner {
     async fn lock(&mut self) -> Result<Vec<Record>> {
         db::acquire_lock(self.db.as_mut(), self.settings.lock_wait).await?;
         let prepared = async {
-            db::ensure_state(self.db.as_mut()).await?;
-            let records = self.db.records().await?;
+            store::ensure(self.db.as_mut()).await?;
+            let records = store::records(self.db.as_mut()).await?;
             drift::check(
                 &self.migrations,
                 &records,
@@ -186,7 +187,7 @@ impl Runner {
             actor: &self.settings.actor,
             detail,
         };
-        self.db.record_event(&event).await?;
+        store::record_event(self.db.as_mut(), &event).await?;
         Ok(Applied {
             version: migration.version,
             name: migration.name.clone(),
@@ -202,13 +203,9 @@ impl Runner {
     /// Database errors.
     pub async fn instances(&mut self, prune: Option<Duration>) -> Result<Vec<db::Instance>> {
         if let Some(grace) = prune {
-            if self.db.state_version().await?.unwrap_or(0) >= 2 {
-                self.db
-                    .change_instance(db::InstanceChange::Prune(grace))
-                    .await?;
-            }
+            store::change_instance(self.db.as_mut(), db::InstanceChange::Prune(grace)).await?;
         }
-        self.db.instances().await
+        store::instances(self.db.as_mut()).await
     }
 
     /// Record a finished rollout of the app (the pipeline source of the gate).
@@ -222,18 +219,18 @@ impl Runner {
             ))
         })?;
         self.prepare_state().await?;
-        self.db
-            .record_rollout(app_version, &self.settings.actor)
-            .await?;
+        store::record_rollout(self.db.as_mut(), app_version, &self.settings.actor).await?;
         let detail = serde_json::json!({ "app_version": app_version });
-        self.db
-            .record_event(&db::Event {
+        store::record_event(
+            self.db.as_mut(),
+            &db::Event {
                 kind: "rollout",
                 version: None,
                 actor: &self.settings.actor,
                 detail,
-            })
-            .await
+            },
+        )
+        .await
     }
 }
 

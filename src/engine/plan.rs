@@ -2,8 +2,8 @@
 //! (transaction or alone, lock timeout or none). Reads state, changes nothing.
 
 use super::steps::plan_steps;
-use super::{record_of, Runner};
-use crate::db::{Record, State};
+use super::{lifecycle, record_of, Runner};
+use crate::db::Record;
 use crate::{Dialect, Migration, PhaseKind, Result};
 use serde::Serialize;
 
@@ -52,28 +52,8 @@ pub fn plan_offline(
 ) -> Result<Vec<PlannedPhase>> {
     let mut out = Vec::new();
     for m in migrations {
-        let record = record_of(records, m.version);
-        let state = record.map_or(State::Pending, |r| r.state);
-        let done = record.map_or(0, |r| r.statements_done);
-        let pending: &[(PhaseKind, usize)] = match state {
-            State::Pending => &[
-                (PhaseKind::Expand, 0),
-                (PhaseKind::Backfill, 0),
-                (PhaseKind::Contract, 0),
-            ],
-            State::Expanding => &[
-                (PhaseKind::Expand, done),
-                (PhaseKind::Backfill, 0),
-                (PhaseKind::Contract, 0),
-            ],
-            State::Expanded => &[(PhaseKind::Backfill, 0), (PhaseKind::Contract, 0)],
-            State::Backfilling => &[(PhaseKind::Backfill, done), (PhaseKind::Contract, 0)],
-            State::Backfilled => &[(PhaseKind::Contract, 0)],
-            State::Contracting => &[(PhaseKind::Contract, done)],
-            State::Aborting => &[(PhaseKind::Down, done)],
-            State::Contracted | State::Aborted => &[],
-        };
-        for &(kind, resume_from) in pending {
+        let pending = lifecycle::remaining(m, record_of(records, m.version));
+        for (kind, resume_from) in pending {
             let Some(phase) = m.runnable_phase(kind) else {
                 continue;
             };
@@ -110,7 +90,7 @@ impl Runner {
     /// # Errors
     /// Database errors, drift, transaction control inside a phase.
     pub async fn plan(&mut self) -> Result<Vec<PlannedPhase>> {
-        let records = self.db.records().await?;
+        let records = crate::db::store::records(self.db.as_mut()).await?;
         super::drift::check(
             &self.migrations,
             &records,

@@ -3,7 +3,7 @@
 
 use super::steps::{plan_steps, step_lock_timeout, StepPlan};
 use super::Runner;
-use crate::db::{IndexState, Progress, Step, StepError};
+use crate::db::{catalog, store, IndexState, Progress, Step, StepError};
 use crate::{Error, Migration, PhaseKind, Result};
 use rand::Rng;
 use std::time::{Duration, Instant};
@@ -46,7 +46,7 @@ impl Runner {
                 actor: &self.settings.actor,
                 host: &self.settings.host,
             };
-            self.db.write_progress(&done).await?;
+            store::write_progress(self.db.as_mut(), &done).await?;
             return Ok(started.elapsed());
         };
         let sql = phase.normalized_sql();
@@ -65,7 +65,7 @@ impl Runner {
         let steps = plan_steps(migration, phase, dialect)?;
         let total = phase.statements.len();
         if steps.is_empty() || resume_from >= total {
-            self.db.write_progress(&progress(total, true)).await?;
+            store::write_progress(self.db.as_mut(), &progress(total, true)).await?;
             return Ok(started.elapsed());
         }
         if resume_from > 0 {
@@ -116,10 +116,11 @@ impl Runner {
                     .await?
                 {
                     tracing::info!("{file}:{first_line}: index {index} already built by an earlier run; skipping");
-                    return self.db.write_progress(progress).await;
+                    return store::write_progress(self.db.as_mut(), progress).await;
                 }
             }
-            let error = match self.db.run_step(&step, progress).await {
+            let bookkeeping = store::progress_write(self.db.dialect(), progress);
+            let error = match self.db.run_step(&step, &bookkeeping).await {
                 Ok(()) => return Ok(()),
                 Err(StepError::Failed { index, source }) => {
                     let line = statements.get(index).map_or(first_line, |s| s.start.line);
@@ -150,7 +151,7 @@ impl Runner {
                             .unwrap_or_default()
                     )
                 }
-                Err(StepError::Transient(e)) => {
+                Err(StepError::Transient(e) | StepError::StatementTimeout(e)) => {
                     if attempt == attempts {
                         return Err(Error::Statement {
                             version: migration.version,
@@ -174,7 +175,7 @@ impl Runner {
     /// index of that name exists and the build may be skipped (`may_skip`: it is a retry or
     /// a resumed phase, so an earlier run built it).
     async fn prepare_concurrent_index(&mut self, index: &str, may_skip: bool) -> Result<bool> {
-        match self.db.index_state(index).await? {
+        match catalog::index_state(self.db.as_mut(), index).await? {
             IndexState::Missing => Ok(false),
             IndexState::Valid => Ok(may_skip),
             IndexState::Invalid => {

@@ -1,6 +1,6 @@
 //! `status`: per migration, its state, when it got there, and what comes next.
 
-use super::{record_of, Runner};
+use super::{drift, lifecycle, record_of, Runner};
 use crate::backfill::{load_all_progress, BackfillProgress};
 use crate::db::State;
 use crate::{PhaseKind, Result};
@@ -25,10 +25,23 @@ pub enum Next {
         /// The gate requirement.
         requires_app: Option<String>,
     },
-    /// `bellows contract` resumes a contract that stopped half way.
-    ResumeContract,
-    /// `bellows abort` resumes a down phase that stopped half way.
-    ResumeAbort,
+    /// The contract stopped half way (failed or interrupted): `bellows contract` resumes
+    /// at this statement (1-based).
+    ResumeContract {
+        /// The statement to resume at.
+        statement: usize,
+    },
+    /// The down phase stopped half way: `bellows abort` resumes at this statement (1-based).
+    ResumeAbort {
+        /// The statement to resume at.
+        statement: usize,
+    },
+    /// A phase changed on disk since it ran: every command refuses until the file is
+    /// restored (or `--allow-drift`).
+    Drifted {
+        /// The phase that changed.
+        phase: PhaseKind,
+    },
     /// Nothing: all its phases ran.
     Done,
     /// It was aborted.
@@ -54,6 +67,9 @@ pub struct MigrationStatus {
     pub next: Next,
     /// Its backfill's progress, once one started.
     pub backfill: Option<BackfillProgress>,
+    /// Pending while a later migration already ran (it will run after that one).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub out_of_order: bool,
 }
 
 impl Runner {
@@ -62,47 +78,26 @@ impl Runner {
     /// # Errors
     /// Database errors.
     pub async fn status(&mut self) -> Result<Vec<MigrationStatus>> {
-        let records = self.db.records().await?;
+        let records = crate::db::store::records(self.db.as_mut()).await?;
         let progress = load_all_progress(self.db.as_mut()).await?;
+        let dialect = self.db.dialect();
         let mut out: Vec<MigrationStatus> = self
             .migrations
             .iter()
             .map(|m| {
                 let record = record_of(&records, m.version);
-                let state = record.map_or(State::Pending, |r| r.state);
-                let has = |k| m.runnable_phase(k).is_some();
-                let contract = Next::Contract {
-                    requires_app: m
-                        .phase(PhaseKind::Contract)
-                        .and_then(|p| p.directives.get("requires-app"))
-                        .map(str::to_string),
-                };
-                let next = match state {
-                    State::Pending => Next::Expand,
-                    State::Expanding => Next::ResumeExpand {
-                        statement: record.map_or(0, |r| r.statements_done) + 1,
-                    },
-                    State::Expanded | State::Backfilling if has(PhaseKind::Backfill) => {
-                        Next::Backfill
-                    }
-                    State::Expanded | State::Backfilling | State::Backfilled
-                        if has(PhaseKind::Contract) =>
-                    {
-                        contract
-                    }
-                    State::Contracting => Next::ResumeContract,
-                    State::Aborting => Next::ResumeAbort,
-                    State::Aborted => Next::Aborted,
-                    _ => Next::Done,
-                };
+                let drifted = record
+                    .and_then(|r| drift::find(m, r, dialect))
+                    .map(|d| d.phase);
                 MigrationStatus {
                     version: m.version,
                     name: m.name.clone(),
-                    state,
+                    state: lifecycle::state_of(record),
                     at: record.map(|r| r.updated_at),
                     by: record.map(|r| r.applied_by.clone()),
-                    next,
+                    next: lifecycle::next(m, record, drifted),
                     backfill: progress.iter().find(|p| p.version == m.version).cloned(),
+                    out_of_order: lifecycle::out_of_order(m, &records),
                 }
             })
             .collect();
@@ -118,6 +113,7 @@ impl Runner {
                 by: Some(r.applied_by.clone()),
                 next: Next::FileMissing,
                 backfill: None,
+                out_of_order: false,
             });
         }
         out.sort_by_key(|s| s.version);

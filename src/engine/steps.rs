@@ -39,8 +39,8 @@ pub fn plan_steps(migration: &Migration, phase: &Phase, dialect: Dialect) -> Res
             });
         }
         let scans = kind.own_transaction;
-        let alone = dialect.is_mysql_family() || kind.no_transaction || scans;
-        let in_transaction = if dialect.is_mysql_family() {
+        let alone = !dialect.transactional_ddl() || kind.no_transaction || scans;
+        let in_transaction = if !dialect.transactional_ddl() {
             !kind.ddl && !is_session_statement(statement)
         } else {
             !kind.no_transaction

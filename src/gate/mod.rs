@@ -128,8 +128,12 @@ pub async fn evaluate(
     let mut reports = Vec::new();
     for source in &config.sources {
         reports.push(match source {
-            SourceKind::Heartbeat => heartbeat::report(&db.instances().await?, req, config.ttl),
-            SourceKind::Pipeline => pipeline::report(db.latest_rollout().await?.as_ref(), req),
+            SourceKind::Heartbeat => {
+                heartbeat::report(&crate::db::store::instances(db).await?, req, config.ttl)
+            }
+            SourceKind::Pipeline => {
+                pipeline::report(crate::db::store::latest_rollout(db).await?.as_ref(), req)
+            }
             SourceKind::Command => {
                 let cmd = config.command.as_deref().ok_or_else(|| {
                     Error::Config(

@@ -74,6 +74,46 @@ impl Dialect {
         format!("CAST({expr} AS {ty})")
     }
 
+    /// The character that quotes identifiers: `"` on PostgreSQL, `` ` `` on MySQL/MariaDB.
+    #[must_use]
+    pub fn quote_char(self) -> char {
+        if self.is_mysql_family() {
+            '`'
+        } else {
+            '"'
+        }
+    }
+
+    /// Whether DDL runs inside a transaction (PostgreSQL); MySQL/MariaDB commit every DDL
+    /// statement implicitly.
+    #[must_use]
+    pub fn transactional_ddl(self) -> bool {
+        !self.is_mysql_family()
+    }
+
+    /// Whether the primary reports its replicas' lag itself (PostgreSQL's
+    /// `pg_stat_replication`); MySQL/MariaDB replicas must be asked one by one.
+    #[must_use]
+    pub fn primary_sees_replica_lag(self) -> bool {
+        !self.is_mysql_family()
+    }
+
+    /// Bind placeholder number `n` (1-based): `$n` on PostgreSQL, `?` on MySQL/MariaDB.
+    ///
+    /// ```
+    /// use bellows::Dialect;
+    /// assert_eq!(Dialect::Postgres.placeholder(2), "$2");
+    /// assert_eq!(Dialect::Mysql.placeholder(2), "?");
+    /// ```
+    #[must_use]
+    pub fn placeholder(self, n: usize) -> String {
+        if self.is_mysql_family() {
+            "?".into()
+        } else {
+            format!("${n}")
+        }
+    }
+
     /// Quote a string literal for this dialect.
     #[must_use]
     pub fn quote_literal(self, value: &str) -> String {

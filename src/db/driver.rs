@@ -1,0 +1,246 @@
+//! What both drivers do the same way, written once over sqlx's generic connection: bound
+//! queries read back as [`Row`]s, a migration step with its bookkeeping write, and one
+//! backfill batch — find the range's upper key, run the statement over the range, move the
+//! checkpoint — in one transaction. Each backend passes its connection and the few
+//! statements that differ (its timeouts).
+
+use super::types::{Step, StepError};
+use super::{step_error, Batch, BatchDone, Bound, Row, SqlValue};
+use crate::Error;
+use sqlx::query::Query;
+use sqlx::{ColumnIndex, Connection, Database, Decode, Encode, Executor, IntoArguments, Type};
+
+fn bind_all<'q, DB>(
+    mut q: Query<'q, DB, DB::Arguments<'q>>,
+    binds: &[SqlValue],
+) -> Query<'q, DB, DB::Arguments<'q>>
+where
+    DB: Database,
+    i64: Encode<'q, DB> + Type<DB>,
+    String: Encode<'q, DB> + Type<DB>,
+    Option<String>: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+{
+    for b in binds {
+        q = match b {
+            SqlValue::Int(i) => q.bind(*i),
+            SqlValue::Text(t) => q.bind(t.clone()),
+            SqlValue::Null => q.bind(None::<String>),
+            SqlValue::NullInt => q.bind(None::<i64>),
+        };
+    }
+    q
+}
+
+/// Rows of a query whose columns are all text (or NULL).
+///
+/// # Errors
+/// The driver's error.
+pub(crate) async fn query<'c, DB, E>(
+    exec: E,
+    sql: &str,
+    binds: &[SqlValue],
+) -> Result<Vec<Row>, sqlx::Error>
+where
+    DB: Database,
+    E: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB> + Decode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    use sqlx::Row as _;
+    let rows = bind_all(sqlx::query::<DB>(sql), binds)
+        .fetch_all(exec)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            (0..r.len())
+                .map(|i| r.try_get::<Option<String>, _>(i))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Row)
+        })
+        .collect()
+}
+
+/// Run a statement with bound values; the rows it touched.
+///
+/// # Errors
+/// The driver's error.
+pub(crate) async fn execute<'c, DB, E>(
+    exec: E,
+    sql: &str,
+    binds: &[SqlValue],
+) -> Result<u64, sqlx::Error>
+where
+    DB: Database,
+    DB::QueryResult: Affected,
+    E: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+{
+    let done = bind_all(sqlx::query::<DB>(sql), binds)
+        .execute(exec)
+        .await?;
+    Ok(done.affected())
+}
+
+/// Run a step's statements and then its bookkeeping write: in one transaction (after
+/// `tx_setup`) when the step is transactional, one after the other otherwise. A failed
+/// COMMIT is blamed on the step's last statement.
+///
+/// # Errors
+/// [`StepError`]; nothing of a transactional step was kept.
+pub(crate) async fn run_step<DB>(
+    conn: &mut DB::Connection,
+    step: &Step<'_>,
+    bookkeeping: &Bound,
+    tx_setup: &[String],
+) -> Result<(), StepError>
+where
+    DB: Database,
+    DB::QueryResult: Affected,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+{
+    let internal = |what: &'static str| move |e| StepError::Internal(Error::db(what)(e));
+    let last = step.statements.len().saturating_sub(1);
+    if !step.in_transaction {
+        for (i, s) in step.statements.iter().enumerate() {
+            (&mut *conn)
+                .execute(s.sql.as_str())
+                .await
+                .map_err(|e| step_error(i, e, None))?;
+        }
+        execute(&mut *conn, &bookkeeping.sql, &bookkeeping.binds)
+            .await
+            .map_err(internal("recording progress"))?;
+        return Ok(());
+    }
+    let mut tx = conn.begin().await.map_err(internal("BEGIN"))?;
+    for s in tx_setup {
+        (&mut *tx)
+            .execute(s.as_str())
+            .await
+            .map_err(internal("setting the lock timeout"))?;
+    }
+    for (i, s) in step.statements.iter().enumerate() {
+        (&mut *tx)
+            .execute(s.sql.as_str())
+            .await
+            .map_err(|e| step_error(i, e, None))?;
+    }
+    execute(&mut *tx, &bookkeeping.sql, &bookkeeping.binds)
+        .await
+        .map_err(internal("recording progress"))?;
+    tx.commit().await.map_err(|e| step_error(last, e, None))
+}
+
+/// Run one batch; `Ok(None)` when no key is left in the range. `setup` runs first in the
+/// transaction (timeouts); `update_prefix` goes before the batch statement; `checkpoint_sql`
+/// moves the checkpoint (see [`super::store::checkpoint_sql`]).
+///
+/// # Errors
+/// [`StepError`]: lock timeouts and deadlocks are worth retrying; nothing of the batch was
+/// kept whatever the error.
+pub(crate) async fn run_batch<DB>(
+    conn: &mut DB::Connection,
+    batch: &Batch<'_>,
+    setup: &[String],
+    update_prefix: &str,
+    checkpoint_sql: &str,
+) -> Result<Option<BatchDone>, StepError>
+where
+    DB: Database,
+    DB::QueryResult: Affected,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB> + Decode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    let internal = |what: &'static str| move |e| StepError::Internal(Error::db(what)(e));
+    let mut tx = conn.begin().await.map_err(internal("BEGIN"))?;
+    for s in setup {
+        (&mut *tx)
+            .execute(s.as_str())
+            .await
+            .map_err(internal("setting batch timeouts"))?;
+    }
+    let rows = query(&mut *tx, batch.boundary, &batch.boundary_binds)
+        .await
+        .map_err(|e| step_error(0, e, None))?;
+    let Some(row) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    let n = batch.int_key.len();
+    let last_key: Vec<String> = (0..n).map(|i| row.text(i)).collect();
+    let keys: u64 = row.opt_text(n).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut binds = batch.lo.clone();
+    for (text, int) in last_key.iter().zip(batch.int_key) {
+        binds.push(match (int, text.parse::<i64>()) {
+            (true, Ok(i)) => SqlValue::Int(i),
+            _ => SqlValue::Text(text.clone()),
+        });
+    }
+    let update = format!("{update_prefix}{}", batch.update);
+    let rows = execute(&mut *tx, &update, &binds)
+        .await
+        .map_err(|e| step_error(0, e, None))?;
+    let c = &batch.checkpoint;
+    let checkpoint = [
+        SqlValue::Text(serde_json::to_string(&last_key).unwrap_or_default()),
+        SqlValue::count(rows),
+        SqlValue::count(keys),
+        SqlValue::count(c.size),
+        SqlValue::Int(c.version),
+        SqlValue::Int(c.part),
+        SqlValue::opt_text(c.previous.clone()),
+    ];
+    let moved = execute(&mut *tx, checkpoint_sql, &checkpoint)
+        .await
+        .map_err(internal("writing the backfill checkpoint"))?;
+    if moved != 1 {
+        return Err(StepError::Internal(Error::Refused(format!(
+            "the backfill checkpoint of migration {} moved under this run (another runner?); nothing of this batch was kept",
+            c.version
+        ))));
+    }
+    tx.commit().await.map_err(|e| step_error(0, e, None))?;
+    Ok(Some(BatchDone {
+        last_key,
+        rows,
+        keys,
+    }))
+}
+
+/// Rows a statement touched, for each driver's query result.
+pub(crate) trait Affected {
+    /// The number of rows affected.
+    fn affected(&self) -> u64;
+}
+
+#[cfg(feature = "postgres")]
+impl Affected for sqlx::postgres::PgQueryResult {
+    fn affected(&self) -> u64 {
+        self.rows_affected()
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl Affected for sqlx::mysql::MySqlQueryResult {
+    fn affected(&self) -> u64 {
+        self.rows_affected()
+    }
+}

@@ -1,0 +1,161 @@
+//! The tables the gate reads and the app writes: the events log, recorded rollouts and
+//! registered app instances.
+
+use super::sql::StateSql;
+use super::{has, Table};
+use crate::db::types::{Event, Instance, InstanceChange, Rollout};
+use crate::db::{Backend, Row, SqlValue};
+use crate::Result;
+
+/// Append to the events log.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn record_event(db: &mut dyn Backend, event: &Event<'_>) -> Result<()> {
+    let s = StateSql(db.dialect());
+    let sql = format!(
+        "INSERT INTO {} (at, kind, version, actor, detail) VALUES ({}, {})",
+        s.table("events"),
+        s.now(),
+        s.phs(1, 4)
+    );
+    let binds = [
+        SqlValue::Text(event.kind.to_string()),
+        SqlValue::opt_int(event.version),
+        SqlValue::Text(event.actor.to_string()),
+        SqlValue::Text(event.detail.to_string()),
+    ];
+    db.execute_with(&sql, &binds).await.map(drop)
+}
+
+/// Record a finished rollout of the app.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn record_rollout(
+    db: &mut dyn Backend,
+    app_version: &str,
+    actor: &str,
+) -> Result<()> {
+    let s = StateSql(db.dialect());
+    let sql = format!(
+        "INSERT INTO {} (app_version, recorded_at, recorded_by) VALUES ({}, {}, {})",
+        s.table("rollouts"),
+        s.ph(1),
+        s.now(),
+        s.ph(2)
+    );
+    let binds = [
+        SqlValue::Text(app_version.to_string()),
+        SqlValue::Text(actor.to_string()),
+    ];
+    db.execute_with(&sql, &binds).await.map(drop)
+}
+
+/// The latest recorded rollout.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn latest_rollout(db: &mut dyn Backend) -> Result<Option<Rollout>> {
+    if !has(db, Table::Migrations).await? {
+        return Ok(None);
+    }
+    let s = StateSql(db.dialect());
+    let sql = format!(
+        "SELECT app_version, {}, recorded_by FROM {} ORDER BY id DESC LIMIT 1",
+        s.epoch_ms("recorded_at"),
+        s.table("rollouts")
+    );
+    let rows = db.query(&sql, &[]).await?;
+    rows.first()
+        .map(|r| {
+            Ok(Rollout {
+                app_version: r.text(0),
+                recorded_at: r.time(1)?,
+                recorded_by: r.text(2),
+            })
+        })
+        .transpose()
+}
+
+/// Register, heartbeat, deregister or prune app instances; returns the rows touched.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn change_instance(
+    db: &mut dyn Backend,
+    change: InstanceChange<'_>,
+) -> Result<u64> {
+    let s = StateSql(db.dialect());
+    let (table, now) = (s.table("app_instances"), s.now());
+    let text = |v: &str| SqlValue::Text(v.to_string());
+    let (sql, binds) = match change {
+        InstanceChange::Register(i) => (
+            format!(
+                "INSERT INTO {table} (id, app_name, app_version, host, started_at, heartbeat_at) VALUES ({}, {now}, {now})",
+                s.phs(1, 4)
+            ),
+            vec![text(&i.id), text(&i.app_name), text(&i.app_version), text(&i.host)],
+        ),
+        InstanceChange::Heartbeat(id) => (
+            format!(
+                "UPDATE {table} SET heartbeat_at = {now} WHERE id = {} AND stopped_at IS NULL",
+                s.ph(1)
+            ),
+            vec![text(id)],
+        ),
+        InstanceChange::Deregister(id) => (
+            format!("UPDATE {table} SET stopped_at = {now} WHERE id = {}", s.ph(1)),
+            vec![text(id)],
+        ),
+        InstanceChange::Prune(grace) => {
+            if !has(db, Table::Instances).await? {
+                return Ok(0);
+            }
+            (
+                format!("DELETE FROM {table} WHERE heartbeat_at < {}", s.millis_ago()),
+                vec![SqlValue::count(u64::try_from(grace.as_millis()).unwrap_or(u64::MAX))],
+            )
+        }
+    };
+    db.execute_with(&sql, &binds).await
+}
+
+/// Every registered instance (empty when there is no such table yet), with its heartbeat's
+/// age by the database's clock.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn instances(db: &mut dyn Backend) -> Result<Vec<Instance>> {
+    if !has(db, Table::Instances).await? {
+        return Ok(Vec::new());
+    }
+    let s = StateSql(db.dialect());
+    let sql = format!(
+        "SELECT id, app_name, app_version, host, {}, {}, {}, {} FROM {} ORDER BY started_at",
+        s.epoch_ms("started_at"),
+        s.epoch_ms("heartbeat_at"),
+        s.epoch_ms("stopped_at"),
+        s.epoch_ms(s.now()),
+        s.table("app_instances")
+    );
+    let rows = db.query(&sql, &[]).await?;
+    rows.iter().map(instance_from_row).collect()
+}
+
+fn instance_from_row(row: &Row) -> Result<Instance> {
+    let heartbeat: i64 = row.get(5)?;
+    let now: i64 = row.get(7)?;
+    Ok(Instance {
+        id: row.text(0),
+        app_name: row.text(1),
+        app_version: row.text(2),
+        host: row.text(3),
+        started_at: row.time(4)?,
+        heartbeat_at: row.time(5)?,
+        stopped_at: row.opt_time(6)?,
+        heartbeat_age: std::time::Duration::from_millis(
+            u64::try_from(now - heartbeat).unwrap_or(0),
+        ),
+    })
+}
