@@ -18,25 +18,28 @@ mod context;
 mod diagnostic;
 mod engine;
 mod options;
-pub mod registry;
+mod registry;
 pub mod render;
 mod report;
 mod rule;
-pub mod rules;
+mod rules;
 mod state;
+#[cfg(test)]
+mod testing;
 mod tokens;
 mod version;
 
-pub use context::{
+pub(crate) use context::{
     table_key, FileState, Finding, NotNullCheck, NotValidConstraint, ParseFailure, StatementContext,
 };
 pub use diagnostic::{Diagnostic, Severity};
 pub use engine::Linter;
 pub use options::{LintOptions, TransactionMode, HUGE_TABLE_ROWS, TINY_TABLE_ROWS};
-pub use registry::RULES;
+pub(crate) use registry::RULES;
+pub use registry::{rule, rules, RuleInfo};
 pub use report::{FileReport, Report};
-pub use rule::{Rule, ALL_DIALECTS, MYSQL_FAMILY, POSTGRES};
-pub use tokens::{Tok, TokKind, Tokens};
+pub(crate) use rule::{Rule, MYSQL_FAMILY, POSTGRES};
+pub(crate) use tokens::{Tok, TokKind, Tokens};
 pub use version::ServerVersion;
 
 /// Where rule documentation pages are published; a rule's page is `<DOCS_URL><id>.md`.
