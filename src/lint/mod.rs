@@ -1,8 +1,14 @@
 //! The dry-run linter (DESIGN §5): reads migration text, splits it (never depending on the
-//! parser), tokenizes and parses each statement once with sqlparser, and runs every
-//! [`Rule`] with the statement's context — dialect, server version, phase, and what the
-//! file did before. Pure: no database, no async, no file system; the CLI reads files and
-//! live context and hands them in.
+//! parser), tokenizes and parses each statement once with sqlparser, and runs every rule
+//! with the statement's context — dialect, server version, phase, and what the file did
+//! before. Pure: no database, no async, no file system; the CLI reads files and live
+//! context and hands them in.
+//!
+//! The public surface is the entry point ([`Linter`] with [`LintOptions`]), its result
+//! ([`Report`], [`FileReport`], [`Diagnostic`], [`Severity`]), the output formats
+//! ([`render`]) and the rule catalogue ([`rules`], [`rule`], [`RuleInfo`]); no sqlparser
+//! type appears in it. The rules, their context and the token helpers are crate-internal:
+//! a rule is one file in `rules/` plus one line in the registry.
 //!
 //! ```
 //! use bellows::lint::{Linter, LintOptions};
