@@ -86,7 +86,7 @@ impl Settings {
             (None, None) => TransactionMode::Auto,
         };
         for id in &lint.disable {
-            if bellows::lint::registry::rule(id).is_none() {
+            if bellows::lint::rule(id).is_none() {
                 return Err(in_file("disable", format!("there is no rule `{id}`")));
             }
         }

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 /// The key a table is known by across statements: the last part of its name, lower-cased
 /// unless it was quoted.
 #[must_use]
-pub fn table_key(name: &ObjectName) -> String {
+pub(crate) fn table_key(name: &ObjectName) -> String {
     match name.0.last() {
         Some(ObjectNamePart::Identifier(id)) if id.quote_style.is_some() => id.value.clone(),
         Some(ObjectNamePart::Identifier(id)) => id.value.to_ascii_lowercase(),
@@ -22,7 +22,7 @@ pub fn table_key(name: &ObjectName) -> String {
 
 /// A constraint added `NOT VALID` earlier in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotValidConstraint {
+pub(crate) struct NotValidConstraint {
     /// The table key.
     pub table: String,
     /// The constraint name, lower-cased unless quoted.
@@ -33,7 +33,7 @@ pub struct NotValidConstraint {
 
 /// A `CHECK (<column> IS NOT NULL)` constraint added earlier in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotNullCheck {
+pub(crate) struct NotNullCheck {
     /// The table key.
     pub table: String,
     /// The constraint name, lower-cased unless quoted.
@@ -46,7 +46,7 @@ pub struct NotNullCheck {
 
 /// What the statements before the current one did, accumulated in file order.
 #[derive(Debug, Clone, Default)]
-pub struct FileState {
+pub(crate) struct FileState {
     /// Tables created earlier in the file (keys as made by [`table_key`]).
     pub created_tables: HashSet<String>,
     /// Indexes created earlier in the file: index key → table key.
@@ -70,7 +70,7 @@ pub struct FileState {
 
 /// Why the parser could not read a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseFailure {
+pub(crate) struct ParseFailure {
     /// The parser's message, without its own position suffix.
     pub message: String,
     /// Where in the statement it stopped, when it said.
@@ -79,7 +79,7 @@ pub struct ParseFailure {
 
 /// Everything a rule may look at for one statement.
 #[derive(Debug)]
-pub struct StatementContext<'a> {
+pub(crate) struct StatementContext<'a> {
     /// The run's options (dialect, version, transaction mode, live sizes).
     pub options: &'a LintOptions,
     /// The phase the statement is in (a file without markers is one expand phase).
@@ -104,7 +104,7 @@ pub struct StatementContext<'a> {
 impl FileState {
     /// True when a validated `CHECK (column IS NOT NULL)` on `table` came earlier in the file.
     #[must_use]
-    pub fn has_validated_not_null(&self, table: &str, column: &str) -> bool {
+    pub(crate) fn has_validated_not_null(&self, table: &str, column: &str) -> bool {
         self.not_null_checks
             .iter()
             .any(|c| c.validated && c.table == table && c.column == column)
@@ -114,34 +114,34 @@ impl FileState {
 impl StatementContext<'_> {
     /// The dialect.
     #[must_use]
-    pub fn dialect(&self) -> Dialect {
+    pub(crate) fn dialect(&self) -> Dialect {
         self.options.dialect
     }
 
     /// The target server version.
     #[must_use]
-    pub fn version(&self) -> ServerVersion {
+    pub(crate) fn version(&self) -> ServerVersion {
         self.options.version()
     }
 
     /// True when `table` (a key) was created earlier in this file, so locking it risks
     /// nothing.
     #[must_use]
-    pub fn is_new_table(&self, table: &str) -> bool {
+    pub(crate) fn is_new_table(&self, table: &str) -> bool {
         self.file.created_tables.contains(table)
     }
 
     /// True in a contract or down phase, where breaking changes (drops, renames) are the
     /// expected content.
     #[must_use]
-    pub fn breaking_changes_expected(&self) -> bool {
+    pub(crate) fn breaking_changes_expected(&self) -> bool {
         matches!(self.phase, PhaseKind::Contract | PhaseKind::Down)
     }
 
     /// True when the statement will run inside a transaction block: an explicit `BEGIN`, or
     /// a runner that wraps the whole file.
     #[must_use]
-    pub fn in_transaction(&self) -> bool {
+    pub(crate) fn in_transaction(&self) -> bool {
         self.file.in_explicit_transaction
             || (self.options.transaction_mode == TransactionMode::Always
                 && !self.file.no_transaction_file)
@@ -149,7 +149,7 @@ impl StatementContext<'_> {
 
     /// The byte offset in [`sql`](Self::sql) of a location inside it.
     #[must_use]
-    pub fn offset_of(&self, at: Location) -> Option<usize> {
+    pub(crate) fn offset_of(&self, at: Location) -> Option<usize> {
         let line = usize::try_from(at.line).ok()?.checked_sub(1)?;
         let column = usize::try_from(at.column).ok()?.checked_sub(1)?;
         let line_start = if line == 0 {
@@ -168,7 +168,7 @@ impl StatementContext<'_> {
     /// The statement text with `text` inserted just after token `i` (e.g. `CONCURRENTLY`
     /// after `INDEX`), for suggested rewrites. `None` when the token has no position.
     #[must_use]
-    pub fn insert_after_token(&self, i: usize, text: &str) -> Option<String> {
+    pub(crate) fn insert_after_token(&self, i: usize, text: &str) -> Option<String> {
         let end = self.offset_of(self.tokens.get(i)?.span.end)?;
         Some(format!("{}{text}{}", &self.sql[..end], &self.sql[end..]))
     }
@@ -177,7 +177,7 @@ impl StatementContext<'_> {
 /// A finding as a rule reports it; the engine adds the file position and applies
 /// suppression, disabled rules and table sizes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
+pub(crate) struct Finding {
     /// The severity; usually the rule's default.
     pub severity: Severity,
     /// What was found.
@@ -196,7 +196,11 @@ impl Finding {
     /// A finding at `severity` with a message and the reason; no suggestion, whole
     /// statement.
     #[must_use]
-    pub fn new(severity: Severity, message: impl Into<String>, why: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        severity: Severity,
+        message: impl Into<String>,
+        why: impl Into<String>,
+    ) -> Self {
         Finding {
             severity,
             message: message.into(),
@@ -209,21 +213,21 @@ impl Finding {
 
     /// With a suggested rewrite.
     #[must_use]
-    pub fn suggest(mut self, sql: impl Into<String>) -> Self {
+    pub(crate) fn suggest(mut self, sql: impl Into<String>) -> Self {
         self.suggestion = Some(sql.into());
         self
     }
 
     /// Pointing at part of the statement.
     #[must_use]
-    pub fn at(mut self, span: Span) -> Self {
+    pub(crate) fn at(mut self, span: Span) -> Self {
         self.span = Some(span);
         self
     }
 
     /// About `table` (a key).
     #[must_use]
-    pub fn on_table(mut self, table: impl Into<String>) -> Self {
+    pub(crate) fn on_table(mut self, table: impl Into<String>) -> Self {
         self.table = Some(table.into());
         self
     }

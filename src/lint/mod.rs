@@ -1,8 +1,14 @@
 //! The dry-run linter (DESIGN §5): reads migration text, splits it (never depending on the
-//! parser), tokenizes and parses each statement once with sqlparser, and runs every
-//! [`Rule`] with the statement's context — dialect, server version, phase, and what the
-//! file did before. Pure: no database, no async, no file system; the CLI reads files and
-//! live context and hands them in.
+//! parser), tokenizes and parses each statement once with sqlparser, and runs every rule
+//! with the statement's context — dialect, server version, phase, and what the file did
+//! before. Pure: no database, no async, no file system; the CLI reads files and live
+//! context and hands them in.
+//!
+//! The public surface is the entry point ([`Linter`] with [`LintOptions`]), its result
+//! ([`Report`], [`FileReport`], [`Diagnostic`], [`Severity`]), the output formats
+//! ([`render`]) and the rule catalogue ([`rules`], [`rule`], [`RuleInfo`]); no sqlparser
+//! type appears in it. The rules, their context and the token helpers are crate-internal:
+//! a rule is one file in `rules/` plus one line in the registry.
 //!
 //! ```
 //! use bellows::lint::{Linter, LintOptions};
@@ -18,25 +24,28 @@ mod context;
 mod diagnostic;
 mod engine;
 mod options;
-pub mod registry;
+mod registry;
 pub mod render;
 mod report;
 mod rule;
-pub mod rules;
+mod rules;
 mod state;
+#[cfg(test)]
+mod testing;
 mod tokens;
 mod version;
 
-pub use context::{
+pub(crate) use context::{
     table_key, FileState, Finding, NotNullCheck, NotValidConstraint, ParseFailure, StatementContext,
 };
 pub use diagnostic::{Diagnostic, Severity};
 pub use engine::Linter;
 pub use options::{LintOptions, TransactionMode, HUGE_TABLE_ROWS, TINY_TABLE_ROWS};
-pub use registry::RULES;
+pub(crate) use registry::RULES;
+pub use registry::{rule, rules, RuleInfo};
 pub use report::{FileReport, Report};
-pub use rule::{Rule, ALL_DIALECTS, MYSQL_FAMILY, POSTGRES};
-pub use tokens::{Tok, TokKind, Tokens};
+pub(crate) use rule::{Rule, MYSQL_FAMILY, POSTGRES};
+pub(crate) use tokens::{Tok, TokKind, Tokens};
 pub use version::ServerVersion;
 
 /// Where rule documentation pages are published; a rule's page is `<DOCS_URL><id>.md`.

@@ -62,9 +62,8 @@ pub struct LintOptions {
     pub transaction_mode: TransactionMode,
     /// Rule ids switched off.
     pub disabled: Vec<String>,
-    /// Estimated row counts by table (keys as made by [`table_key`](super::table_key): the
-    /// bare table name, lower-cased), from a live database; empty when the linter runs
-    /// offline.
+    /// Estimated row counts by table (keyed by the bare table name, lower-cased unless it
+    /// was quoted), from a live database; empty when the linter runs offline.
     pub table_rows: HashMap<String, u64>,
 }
 
@@ -88,8 +87,8 @@ impl LintOptions {
             .unwrap_or_else(|| ServerVersion::latest(self.dialect))
     }
 
-    /// The estimated row count of `table` (a key as made by
-    /// [`table_key`](super::table_key)), when live context is known.
+    /// The estimated row count of `table` (the bare table name, lower-cased unless it was
+    /// quoted), when live context is known.
     #[must_use]
     pub fn rows_of(&self, table: &str) -> Option<u64> {
         self.table_rows.get(table).copied()

@@ -5,14 +5,14 @@ use super::{Finding, Severity, StatementContext};
 use crate::sql::Dialect;
 
 /// Every dialect: what most rules apply to.
-pub const ALL_DIALECTS: &[Dialect] = &[Dialect::Postgres, Dialect::Mysql, Dialect::Mariadb];
+pub(super) const ALL_DIALECTS: &[Dialect] = &[Dialect::Postgres, Dialect::Mysql, Dialect::Mariadb];
 /// PostgreSQL only.
-pub const POSTGRES: &[Dialect] = &[Dialect::Postgres];
+pub(crate) const POSTGRES: &[Dialect] = &[Dialect::Postgres];
 /// MySQL and MariaDB.
-pub const MYSQL_FAMILY: &[Dialect] = &[Dialect::Mysql, Dialect::Mariadb];
+pub(crate) const MYSQL_FAMILY: &[Dialect] = &[Dialect::Mysql, Dialect::Mariadb];
 
 /// One lint check.
-pub trait Rule: Send + Sync {
+pub(crate) trait Rule: Send + Sync {
     /// The stable kebab-case id, e.g. `require-concurrent-index`; its doc page is
     /// `docs/rules/<id>.md`.
     fn id(&self) -> &'static str;

@@ -8,7 +8,7 @@ use sqlparser::tokenizer::{Span, Token, TokenWithSpan};
 
 /// What a [`Tok`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokKind {
+pub(crate) enum TokKind {
     /// An unquoted word (keyword or identifier); its text is upper-cased.
     Word,
     /// A quoted identifier; its text is the identifier as written, without quotes.
@@ -21,7 +21,7 @@ pub enum TokKind {
 
 /// One token of a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tok {
+pub(crate) struct Tok {
     /// What kind of token this is.
     pub kind: TokKind,
     /// Its text (see [`TokKind`]).
@@ -33,14 +33,14 @@ pub struct Tok {
 
 /// The tokens of one statement, comments and white space left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tokens {
+pub(crate) struct Tokens {
     toks: Vec<Tok>,
 }
 
 impl Tokens {
     /// The view of already tokenized input.
     #[must_use]
-    pub fn from_raw(raw: &[TokenWithSpan]) -> Tokens {
+    pub(crate) fn from_raw(raw: &[TokenWithSpan]) -> Tokens {
         let mut toks = Vec::with_capacity(raw.len());
         for t in raw {
             let (kind, text) = match &t.token {
@@ -71,7 +71,7 @@ impl Tokens {
 
     /// The fallback when the tokenizer refuses the text: its words, without positions.
     #[must_use]
-    pub fn from_words(sql: &str) -> Tokens {
+    pub(crate) fn from_words(sql: &str) -> Tokens {
         let toks = leading_words(sql, usize::MAX)
             .into_iter()
             .map(|text| Tok {
@@ -85,19 +85,19 @@ impl Tokens {
 
     /// All tokens, in order.
     #[must_use]
-    pub fn all(&self) -> &[Tok] {
+    pub(crate) fn all(&self) -> &[Tok] {
         &self.toks
     }
 
     /// The token at `i`, if any.
     #[must_use]
-    pub fn get(&self, i: usize) -> Option<&Tok> {
+    pub(crate) fn get(&self, i: usize) -> Option<&Tok> {
         self.toks.get(i)
     }
 
     /// True when token `i` is the unquoted word `word` (upper case).
     #[must_use]
-    pub fn is_word(&self, i: usize, word: &str) -> bool {
+    pub(crate) fn is_word(&self, i: usize, word: &str) -> bool {
         self.toks
             .get(i)
             .is_some_and(|t| t.kind == TokKind::Word && t.text == word)
@@ -105,13 +105,13 @@ impl Tokens {
 
     /// True when the statement starts with the words `words` (upper case).
     #[must_use]
-    pub fn starts_with(&self, words: &[&str]) -> bool {
+    pub(crate) fn starts_with(&self, words: &[&str]) -> bool {
         words.iter().enumerate().all(|(i, w)| self.is_word(i, w))
     }
 
     /// The index of the first occurrence of the word sequence `words`, at or after `from`.
     #[must_use]
-    pub fn find_seq(&self, from: usize, words: &[&str]) -> Option<usize> {
+    pub(crate) fn find_seq(&self, from: usize, words: &[&str]) -> Option<usize> {
         (from..self.toks.len()).find(|&i| {
             words
                 .iter()
@@ -122,14 +122,14 @@ impl Tokens {
 
     /// True when the word `word` (upper case) occurs anywhere in the statement.
     #[must_use]
-    pub fn has(&self, word: &str) -> bool {
+    pub(crate) fn has(&self, word: &str) -> bool {
         self.find_seq(0, &[word]).is_some()
     }
 
     /// The name starting at token `i` (`name`, `schema.name`, quoted parts): the key of its
     /// last part as [`table_key`](super::table_key) makes it, and the index after the name.
     #[must_use]
-    pub fn name_at(&self, i: usize) -> Option<(String, usize)> {
+    pub(crate) fn name_at(&self, i: usize) -> Option<(String, usize)> {
         let mut i = i;
         let mut key = None;
         loop {

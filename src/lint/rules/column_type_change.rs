@@ -8,7 +8,7 @@ use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, ColumnOption, DataType};
 
 /// Flags column type changes on existing tables.
-pub struct ColumnTypeChange;
+pub(crate) struct ColumnTypeChange;
 
 const RECIPE: &str = "add a new column of the new type, keep both in sync with a trigger, \
 backfill it, switch reads to it, and drop the old column in a contract phase";
@@ -106,4 +106,38 @@ fn is_unbounded_or_varchar(t: &DataType) -> bool {
         t,
         DataType::Text | DataType::Varchar(_) | DataType::CharacterVarying(_)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::testing::{mysql, pg, rules_in, rules_pg};
+    use crate::sql::Dialect;
+
+    #[test]
+    fn flags_a_rewriting_type_change_on_postgres() {
+        insta::assert_snapshot!(pg("ALTER TABLE users ALTER COLUMN id TYPE bigint;"));
+    }
+
+    #[test]
+    fn warns_on_a_varchar_target_that_may_only_widen() {
+        insta::assert_snapshot!(pg("ALTER TABLE users ALTER COLUMN name TYPE varchar(200);"));
+    }
+
+    #[test]
+    fn flags_modify_on_mysql_without_an_algorithm_assertion() {
+        insta::assert_snapshot!(mysql("ALTER TABLE users MODIFY name varchar(300);"));
+    }
+
+    #[test]
+    fn passes_new_tables_and_asserted_online_changes() {
+        assert!(
+            rules_pg("CREATE TABLE t (a int);\nALTER TABLE t ALTER COLUMN a TYPE bigint;")
+                .is_empty()
+        );
+        assert!(rules_in(
+            Dialect::Mysql,
+            "ALTER TABLE users MODIFY name varchar(300), ALGORITHM=INPLACE, LOCK=NONE;"
+        )
+        .is_empty());
+    }
 }

@@ -3,14 +3,15 @@
 //! so parsed and unparsed statements are treated alike. Foreign keys belong to
 //! `foreign-key-not-valid`.
 
-use super::support::alter::alter_existing;
+use super::support::alter::{alter_existing, AlterTable};
 use super::support::scan::is_punct;
 use super::support::spans::{bytes_of, insert_all, span_of, text_of};
 use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
+use sqlparser::tokenizer::Span;
 
 /// Flags CHECK constraints validated while the table is locked.
-pub struct ConstraintNotValid;
+pub(crate) struct ConstraintNotValid;
 
 impl Rule for ConstraintNotValid {
     fn id(&self) -> &'static str {
@@ -30,59 +31,15 @@ impl Rule for ConstraintNotValid {
     }
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let t = ctx.tokens;
         let Some(alter) = alter_existing(ctx) else {
             return;
         };
-        let table_sql = alter.written_name(ctx);
-        let mut edits = Vec::new();
-        let mut validates = Vec::new();
-        let mut names = Vec::new();
-        let mut first_span = None;
-        for (n, clause) in alter.clauses.iter().enumerate() {
-            if !t.is_word(clause.start, "ADD") {
-                continue;
-            }
-            let mut i = clause.start + 1;
-            let mut name = None;
-            if t.is_word(i, "CONSTRAINT") {
-                let Some((key, end)) = t.name_at(i + 1) else {
-                    continue;
-                };
-                let written =
-                    text_of(ctx, &(i + 1..end)).map_or_else(|| key.clone(), str::to_string);
-                name = Some(written);
-                i = end;
-            }
-            if !t.is_word(i, "CHECK") || !is_punct(t, i + 1, "(") {
-                continue;
-            }
-            if t.find_seq(clause.start, &["NOT", "VALID"])
-                .is_some_and(|v| v < clause.end)
-            {
-                continue;
-            }
-            first_span = first_span.or_else(|| span_of(t, &clause.range()));
-            let Some(bytes) = bytes_of(ctx, &clause.range()) else {
-                names.push(name.unwrap_or_else(|| "CHECK".into()));
-                continue;
-            };
-            let name = match name {
-                Some(name) => name,
-                None => {
-                    let made = format!("{}_check{}", alter.table, n + 1);
-                    if let Some(check) = bytes_of(ctx, &(i..i + 1)) {
-                        edits.push((check.start, format!("CONSTRAINT {made} ")));
-                    }
-                    made
-                }
-            };
-            edits.push((bytes.end, " NOT VALID".to_string()));
-            validates.push(format!(
-                "ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name};"
-            ));
-            names.push(name);
-        }
+        let Checks {
+            edits,
+            validates,
+            names,
+            first_span,
+        } = checks(ctx, &alter);
         if names.is_empty() {
             return;
         }
@@ -114,5 +71,116 @@ impl Rule for ConstraintNotValid {
             }
         }
         out.push(finding);
+    }
+}
+
+/// The CHECK constraints an `ALTER TABLE` adds without `NOT VALID`, and what the rewrite
+/// needs for them.
+struct Checks {
+    /// Insertions into the statement text: `NOT VALID`, and names for unnamed checks.
+    edits: Vec<(usize, String)>,
+    /// One `VALIDATE CONSTRAINT` per check that could be rewritten.
+    validates: Vec<String>,
+    /// The constraint names (as written, or made up for unnamed ones).
+    names: Vec<String>,
+    /// Where the first such clause is.
+    first_span: Option<Span>,
+}
+
+/// Finds the CHECK constraints `alter` adds without `NOT VALID`.
+fn checks(ctx: &StatementContext<'_>, alter: &AlterTable<'_>) -> Checks {
+    let t = ctx.tokens;
+    let table_sql = alter.written_name(ctx);
+    let mut edits = Vec::new();
+    let mut validates = Vec::new();
+    let mut names = Vec::new();
+    let mut first_span = None;
+    for (n, clause) in alter.clauses.iter().enumerate() {
+        if !t.is_word(clause.start, "ADD") {
+            continue;
+        }
+        let mut i = clause.start + 1;
+        let mut name = None;
+        if t.is_word(i, "CONSTRAINT") {
+            let Some((key, end)) = t.name_at(i + 1) else {
+                continue;
+            };
+            let written = text_of(ctx, &(i + 1..end)).map_or_else(|| key.clone(), str::to_string);
+            name = Some(written);
+            i = end;
+        }
+        if !t.is_word(i, "CHECK") || !is_punct(t, i + 1, "(") {
+            continue;
+        }
+        if t.find_seq(clause.start, &["NOT", "VALID"])
+            .is_some_and(|v| v < clause.end)
+        {
+            continue;
+        }
+        first_span = first_span.or_else(|| span_of(t, &clause.range()));
+        let Some(bytes) = bytes_of(ctx, &clause.range()) else {
+            names.push(name.unwrap_or_else(|| "CHECK".into()));
+            continue;
+        };
+        let name = match name {
+            Some(name) => name,
+            None => {
+                let made = format!("{}_check{}", alter.table, n + 1);
+                if let Some(check) = bytes_of(ctx, &(i..i + 1)) {
+                    edits.push((check.start, format!("CONSTRAINT {made} ")));
+                }
+                made
+            }
+        };
+        edits.push((bytes.end, " NOT VALID".to_string()));
+        validates.push(format!(
+            "ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name};"
+        ));
+        names.push(name);
+    }
+    Checks {
+        edits,
+        validates,
+        names,
+        first_span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::testing::{pg, rules_pg};
+
+    const ID: &str = "constraint-not-valid";
+
+    #[test]
+    fn flags_a_named_check() {
+        insta::assert_snapshot!(pg(
+            "ALTER TABLE orders ADD CONSTRAINT orders_quantity_positive CHECK (quantity > 0);"
+        ));
+    }
+
+    #[test]
+    fn names_an_unnamed_check_so_it_can_be_validated_later() {
+        insta::assert_snapshot!(pg(
+            "ALTER TABLE orders\n  ADD COLUMN note text,\n  ADD CHECK (char_length(note) < 500);"
+        ));
+    }
+
+    #[test]
+    fn passes_not_valid_and_new_tables() {
+        for sql in [
+            "ALTER TABLE orders ADD CONSTRAINT q CHECK (quantity > 0) NOT VALID;",
+            "CREATE TABLE t (a int);\nALTER TABLE t ADD CONSTRAINT a_pos CHECK (a > 0);",
+            "ALTER TABLE orders ADD COLUMN \"check\" int;",
+        ] {
+            assert!(!rules_pg(sql).contains(&ID), "{sql}");
+        }
+    }
+
+    #[test]
+    fn leaves_foreign_keys_to_their_own_rule() {
+        let sql =
+            "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);";
+        assert!(!rules_pg(sql).contains(&ID));
     }
 }

@@ -9,7 +9,7 @@ use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterTableOperation, ColumnOption, TableConstraint};
 
 /// Flags validated foreign keys added to existing tables.
-pub struct ForeignKeyNotValid;
+pub(crate) struct ForeignKeyNotValid;
 
 impl Rule for ForeignKeyNotValid {
     fn id(&self) -> &'static str {
@@ -102,4 +102,47 @@ fn foreign_key_checks_off(ctx: &StatementContext<'_>) -> bool {
             })
         })
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::testing::{mysql, pg, rules_pg};
+
+    #[test]
+    fn flags_a_validated_foreign_key_on_postgres() {
+        insta::assert_snapshot!(pg(
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);"
+    ));
+    }
+
+    #[test]
+    fn flags_an_inline_reference_and_mysql() {
+        insta::assert_snapshot!(pg(
+            "ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);"
+        ));
+        insta::assert_snapshot!(mysql(
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);"
+    ));
+    }
+
+    #[test]
+    fn passes_not_valid_and_new_tables() {
+        assert!(rules_pg(
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;"
+    )
+    .is_empty());
+        assert!(rules_pg(
+        "CREATE TABLE o (id bigint, user_id bigint);\nALTER TABLE o ADD CONSTRAINT o_fk FOREIGN KEY (user_id) REFERENCES users (id);"
+    )
+    .is_empty());
+    }
+
+    #[test]
+    fn passes_mysql_with_foreign_key_checks_off_and_flags_it_once_they_are_back_on() {
+        use crate::lint::testing::rules_in;
+        let off = "SET foreign_key_checks = 0;\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id), ALGORITHM=INPLACE, LOCK=NONE;\n";
+        assert!(!rules_in(crate::sql::Dialect::Mysql, off).contains(&"foreign-key-not-valid"));
+        let back_on = off.replace(";\nALTER", ";\nSET foreign_key_checks = 1;\nALTER");
+        assert!(rules_in(crate::sql::Dialect::Mysql, &back_on).contains(&"foreign-key-not-valid"));
+    }
 }

@@ -6,7 +6,7 @@ use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
 
 /// Flags explicit table locks that block the app's writes or reads.
-pub struct LockTable;
+pub(crate) struct LockTable;
 
 impl Rule for LockTable {
     fn id(&self) -> &'static str {
@@ -67,5 +67,38 @@ impl Rule for LockTable {
             finding = finding.on_table(tables[0].clone());
         }
         out.push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::testing::{pg, rules_pg};
+
+    const ID: &str = "lock-table";
+
+    #[test]
+    fn flags_access_exclusive() {
+        insta::assert_snapshot!(pg(
+        "LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE;\nALTER TABLE accounts ADD COLUMN region text;"
+    ));
+    }
+
+    #[test]
+    fn flags_exclusive_and_the_default_mode() {
+        insta::assert_snapshot!(pg(
+            "LOCK accounts, ledger;\nLOCK TABLE ONLY ledger IN EXCLUSIVE MODE NOWAIT;"
+        ));
+    }
+
+    #[test]
+    fn passes_weaker_modes_and_new_tables() {
+        for sql in [
+            "LOCK TABLE accounts IN SHARE MODE;",
+            "LOCK TABLE accounts IN ROW EXCLUSIVE MODE;",
+            "LOCK TABLE accounts IN SHARE ROW EXCLUSIVE MODE;",
+            "CREATE TABLE t (a int);\nLOCK TABLE t IN ACCESS EXCLUSIVE MODE;",
+        ] {
+            assert!(!rules_pg(sql).contains(&ID), "{sql}");
+        }
     }
 }

@@ -8,7 +8,7 @@ use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterTableOperation, TableConstraint};
 
 /// Flags primary keys added to, or dropped from, existing tables.
-pub struct PrimaryKey;
+pub(crate) struct PrimaryKey;
 
 impl Rule for PrimaryKey {
     fn id(&self) -> &'static str {
@@ -98,5 +98,38 @@ impl Rule for PrimaryKey {
             };
             out.push(finding.on_table(table.clone()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::testing::{mysql, pg, rules_in, rules_pg};
+    use crate::sql::Dialect;
+
+    #[test]
+    fn flags_add_primary_key_on_postgres() {
+        insta::assert_snapshot!(pg("ALTER TABLE events ADD PRIMARY KEY (id);"));
+    }
+
+    #[test]
+    fn flags_dropping_the_primary_key_alone_on_mysql() {
+        insta::assert_snapshot!(mysql("ALTER TABLE events DROP PRIMARY KEY;"));
+    }
+
+    #[test]
+    fn passes_using_index_and_new_tables() {
+        assert!(rules_pg(
+            "ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_pkey;"
+        )
+        .is_empty());
+        assert!(rules_pg(
+            "CREATE TABLE t (id bigint NOT NULL);\nALTER TABLE t ADD PRIMARY KEY (id);"
+        )
+        .is_empty());
+        assert!(rules_in(
+            Dialect::Mysql,
+            "CREATE TABLE t (id bigint NOT NULL);\nALTER TABLE t ADD PRIMARY KEY (id);"
+        )
+        .is_empty());
     }
 }

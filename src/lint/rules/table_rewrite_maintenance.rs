@@ -4,11 +4,11 @@
 
 use super::support::scan::{clauses, is_punct};
 use super::support::spans::text_of;
-use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
+use crate::lint::{Finding, Rule, Severity, StatementContext, Tokens, POSTGRES};
 use crate::sql::Dialect;
 
 /// Flags maintenance commands that rewrite tables while locking them completely.
-pub struct TableRewriteMaintenance;
+pub(crate) struct TableRewriteMaintenance;
 
 impl Rule for TableRewriteMaintenance {
     fn id(&self) -> &'static str {
@@ -29,58 +29,7 @@ impl Rule for TableRewriteMaintenance {
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let t = ctx.tokens;
-        let len = t.all().len();
-        // The index of the first token after the command and its options.
-        let (command, tables_from, analyze) = if t.is_word(0, "VACUUM") {
-            if is_punct(t, 1, "(") {
-                let Some(close) = (2..len).find(|&i| is_punct(t, i, ")")) else {
-                    return;
-                };
-                let full = (2..close).any(|i| {
-                    t.is_word(i, "FULL")
-                        && !(t.is_word(i + 1, "FALSE") || t.is_word(i + 1, "OFF"))
-                        && t.get(i + 1).is_none_or(|x| x.text != "0")
-                });
-                if !full {
-                    return;
-                }
-                let analyze =
-                    (2..close).any(|i| t.is_word(i, "ANALYZE") || t.is_word(i, "ANALYSE"));
-                ("VACUUM FULL", close + 1, analyze)
-            } else {
-                let words = (1..len).take_while(|&i| {
-                    ["FULL", "FREEZE", "VERBOSE", "ANALYZE", "ANALYSE"]
-                        .iter()
-                        .any(|w| t.is_word(i, w))
-                });
-                let words: Vec<usize> = words.collect();
-                if !words.iter().any(|&i| t.is_word(i, "FULL")) {
-                    return;
-                }
-                let analyze = words
-                    .iter()
-                    .any(|&i| t.is_word(i, "ANALYZE") || t.is_word(i, "ANALYSE"));
-                ("VACUUM FULL", 1 + words.len(), analyze)
-            }
-        } else if t.is_word(0, "CLUSTER") {
-            let from = if t.is_word(1, "VERBOSE") { 2 } else { 1 };
-            // `CLUSTER index ON table` (pre-8.4 form) names the table second.
-            let from = if t.is_word(from + 1, "ON") {
-                from + 2
-            } else {
-                from
-            };
-            ("CLUSTER", from, false)
-        } else if t.is_word(0, "REPACK") && !t.has("CONCURRENTLY") {
-            let from = if is_punct(t, 1, "(") {
-                (2..len)
-                    .find(|&i| is_punct(t, i, ")"))
-                    .map_or(len, |c| c + 1)
-            } else {
-                1
-            };
-            ("REPACK", from, false)
-        } else {
+        let Some((command, tables_from, analyze)) = command(t) else {
             return;
         };
         let lists: Vec<_> = clauses(t, tables_from)
@@ -126,5 +75,101 @@ impl Rule for TableRewriteMaintenance {
             }
         }
         out.push(finding);
+    }
+}
+
+/// The command, the index of the first token after it and its options, and whether a
+/// `VACUUM FULL` also analyzes; `None` for statements the rule leaves alone.
+fn command(t: &Tokens) -> Option<(&'static str, usize, bool)> {
+    let len = t.all().len();
+    if t.is_word(0, "VACUUM") {
+        let (from, analyze) = vacuum_full(t)?;
+        Some(("VACUUM FULL", from, analyze))
+    } else if t.is_word(0, "CLUSTER") {
+        let from = if t.is_word(1, "VERBOSE") { 2 } else { 1 };
+        // `CLUSTER index ON table` (pre-8.4 form) names the table second.
+        let from = if t.is_word(from + 1, "ON") {
+            from + 2
+        } else {
+            from
+        };
+        Some(("CLUSTER", from, false))
+    } else if t.is_word(0, "REPACK") && !t.has("CONCURRENTLY") {
+        let from = if is_punct(t, 1, "(") {
+            (2..len)
+                .find(|&i| is_punct(t, i, ")"))
+                .map_or(len, |c| c + 1)
+        } else {
+            1
+        };
+        Some(("REPACK", from, false))
+    } else {
+        None
+    }
+}
+
+/// For a `VACUUM` that is `FULL` (old word form or option list): the index of the first
+/// token after its options, and whether it also analyzes.
+fn vacuum_full(t: &Tokens) -> Option<(usize, bool)> {
+    let len = t.all().len();
+    if is_punct(t, 1, "(") {
+        let close = (2..len).find(|&i| is_punct(t, i, ")"))?;
+        let full = (2..close).any(|i| {
+            t.is_word(i, "FULL")
+                && !(t.is_word(i + 1, "FALSE") || t.is_word(i + 1, "OFF"))
+                && t.get(i + 1).is_none_or(|x| x.text != "0")
+        });
+        let analyze = (2..close).any(|i| t.is_word(i, "ANALYZE") || t.is_word(i, "ANALYSE"));
+        full.then_some((close + 1, analyze))
+    } else {
+        let words: Vec<usize> = (1..len)
+            .take_while(|&i| {
+                ["FULL", "FREEZE", "VERBOSE", "ANALYZE", "ANALYSE"]
+                    .iter()
+                    .any(|w| t.is_word(i, w))
+            })
+            .collect();
+        let analyze = words
+            .iter()
+            .any(|&i| t.is_word(i, "ANALYZE") || t.is_word(i, "ANALYSE"));
+        let full = words.iter().any(|&i| t.is_word(i, "FULL"));
+        full.then_some((1 + words.len(), analyze))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::testing::{pg, rules_pg};
+
+    const ID: &str = "table-rewrite-maintenance";
+
+    #[test]
+    fn flags_vacuum_full() {
+        insta::assert_snapshot!(pg("VACUUM FULL orders;"));
+    }
+
+    #[test]
+    fn flags_vacuum_full_in_option_form_through_the_token_path() {
+        insta::assert_snapshot!(pg("VACUUM (FULL, ANALYZE) orders, order_items;"));
+    }
+
+    #[test]
+    fn flags_cluster() {
+        insta::assert_snapshot!(pg("CLUSTER orders USING orders_created_at_idx;"));
+    }
+
+    #[test]
+    fn passes_plain_vacuum_and_new_tables() {
+        for sql in [
+            "VACUUM orders;",
+            "VACUUM (FULL false, ANALYZE) orders;",
+            "ANALYZE orders;",
+            "CREATE TABLE t (a int);\nVACUUM FULL t;",
+            "CREATE TABLE t (a int);\nCLUSTER t USING t_pkey;",
+            "REPACK (CONCURRENTLY) orders;",
+        ] {
+            assert!(!rules_pg(sql).contains(&ID), "{sql}");
+        }
+        assert!(rules_pg("CLUSTER;").contains(&ID));
     }
 }

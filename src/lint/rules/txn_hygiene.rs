@@ -7,7 +7,7 @@ use crate::lint::{Finding, Rule, Severity, StatementContext};
 use crate::sql::leading_words;
 
 /// Flags nested and unterminated explicit transactions.
-pub struct TxnHygiene;
+pub(crate) struct TxnHygiene;
 
 impl Rule for TxnHygiene {
     fn id(&self) -> &'static str {
@@ -55,5 +55,27 @@ impl Rule for TxnHygiene {
                 .suggest(format!("{};\n-- ... the statements of the transaction ...\nCOMMIT;", ctx.sql.trim_end())),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::testing::{pg, rules_pg};
+
+    #[test]
+    fn flags_a_nested_begin() {
+        insta::assert_snapshot!(pg(
+            "BEGIN;\nALTER TABLE t ADD COLUMN a int;\nBEGIN;\nCOMMIT;\nCOMMIT;"
+        ));
+    }
+
+    #[test]
+    fn flags_a_begin_that_is_never_closed() {
+        insta::assert_snapshot!(pg("BEGIN;\nALTER TABLE t ADD COLUMN a int;\n"));
+    }
+
+    #[test]
+    fn passes_balanced_transactions_and_savepoints() {
+        assert!(rules_pg("BEGIN;\nALTER TABLE t ADD COLUMN a int;\nSAVEPOINT s;\nROLLBACK TO s;\nCOMMIT;\nSTART TRANSACTION;\nROLLBACK;").is_empty());
     }
 }

@@ -14,7 +14,7 @@ fn covered_by_token_rules(ctx: &StatementContext<'_>) -> bool {
 
 /// Whether `sql` is one of the forms [`covered_by_token_rules`] accepts.
 #[must_use]
-pub fn covered(dialect: crate::Dialect, sql: &str) -> bool {
+pub(crate) fn covered(dialect: crate::Dialect, sql: &str) -> bool {
     if dialect != crate::Dialect::Postgres {
         return false;
     }
@@ -30,7 +30,7 @@ pub fn covered(dialect: crate::Dialect, sql: &str) -> bool {
 }
 
 /// Reports statements sqlparser cannot read, with its message and position.
-pub struct UnparsedStatement;
+pub(crate) struct UnparsedStatement;
 
 impl Rule for UnparsedStatement {
     fn id(&self) -> &'static str {
@@ -66,5 +66,34 @@ impl Rule for UnparsedStatement {
             finding = finding.at(Span::new(at, end));
         }
         out.push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::testing::{mysql, pg, rules_pg};
+
+    #[test]
+    fn reports_the_parser_message_and_position() {
+        insta::assert_snapshot!(pg("-- bellows:expand\nDO $$ BEGIN PERFORM 1; END $$;\n"));
+    }
+
+    #[test]
+    fn reports_mariadb_extensions_on_mysql() {
+        insta::assert_snapshot!(mysql(
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS note text, ALGORITHM=NOCOPY;"
+        ));
+    }
+
+    #[test]
+    fn token_checks_still_run_and_allow_silences_it() {
+        let sql =
+            "-- bellows:allow unparsed-statement reviewed by hand\nCREATE INDEX i ON ONLY t (a);";
+        assert_eq!(rules_pg(sql), vec!["require-concurrent-index"]);
+    }
+
+    #[test]
+    fn passes_readable_statements() {
+        assert!(rules_pg("SELECT 1;\nUPDATE t SET a = 1 WHERE id = 3;").is_empty());
     }
 }

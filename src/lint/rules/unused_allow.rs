@@ -7,10 +7,10 @@ use crate::lint::allow::Allow;
 use crate::lint::{Diagnostic, Finding, Rule, Severity, StatementContext};
 
 /// The rule id.
-pub const ID: &str = "unused-allow";
+pub(crate) const ID: &str = "unused-allow";
 
 /// Reports `-- bellows:allow` comments that silence nothing.
-pub struct UnusedAllow;
+pub(crate) struct UnusedAllow;
 
 impl Rule for UnusedAllow {
     fn id(&self) -> &'static str {
@@ -43,5 +43,32 @@ pub(crate) fn diagnostic(file: &str, a: &Allow, message: String) -> Diagnostic {
               one without a reason leaves reviewers guessing why the risk is acceptable."
             .into(),
         suggestion: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::testing::{pg, rules_pg};
+
+    #[test]
+    fn reports_an_allow_that_silences_nothing() {
+        insta::assert_snapshot!(pg("-- bellows:allow require-concurrent-index the table is tiny\nCREATE INDEX CONCURRENTLY i ON t (a);\n"));
+    }
+
+    #[test]
+    fn reports_an_allow_without_reason_or_with_unknown_rule() {
+        insta::assert_snapshot!(pg("CREATE INDEX i ON t (a); -- bellows:allow require-concurrent-index\n-- bellows:allow no-such-rule because\nSELECT 1;\n"));
+    }
+
+    #[test]
+    fn a_used_allow_is_quiet_and_covers_only_its_statement() {
+        let sql = "-- bellows:allow require-concurrent-index lookup table, 12 rows\nCREATE INDEX i ON t (a);\nCREATE INDEX j ON t (b);\n";
+        assert_eq!(rules_pg(sql), vec!["require-concurrent-index"]);
+    }
+
+    #[test]
+    fn passes_an_allow_for_several_rules_when_one_fires() {
+        let sql = "-- bellows:allow require-concurrent-index,unparsed-statement reviewed\nCREATE INDEX i ON t (a);\n";
+        assert!(rules_pg(sql).is_empty());
     }
 }

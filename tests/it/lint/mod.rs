@@ -1,10 +1,5 @@
-//! Linter tests: one module per rule under `rules/` (insta snapshots of the human output,
-//! flagging and passing cases), output formats, the command line, docs, and robustness.
+//! Linter tests that need a database: `bellows lint --database-url` reading live table sizes
+//! and the server version. Everything else about the linter runs in the pure lane
+//! (`tests/pure/`) and in each rule's own tests (`src/lint/rules/`).
 
-mod cli;
-mod docs;
-mod formats;
 mod live;
-mod props;
-mod rules;
-mod support;

@@ -11,7 +11,7 @@ use std::ops::Range;
 /// An `ALTER TABLE` statement, read from its tokens (and, through
 /// [`operations`](Self::operations), from the parser when it read the statement).
 #[derive(Debug)]
-pub struct AlterTable<'t> {
+pub(crate) struct AlterTable<'t> {
     /// The statement's tokens.
     pub tokens: &'t Tokens,
     /// The table key (see [`table_key`](crate::lint::table_key)).
@@ -30,13 +30,13 @@ impl<'t> AlterTable<'t> {
     /// The table name as written in the statement, for rewrites built from the source text
     /// (falls back to the key).
     #[must_use]
-    pub fn written_name(&self, ctx: &StatementContext<'_>) -> String {
+    pub(crate) fn written_name(&self, ctx: &StatementContext<'_>) -> String {
         text_of(ctx, &self.name).map_or_else(|| self.table.clone(), str::to_string)
     }
 
     /// The operations the parser read; empty when it could not read the statement.
     #[must_use]
-    pub fn operations(&self) -> &'t [AlterTableOperation] {
+    pub(crate) fn operations(&self) -> &'t [AlterTableOperation] {
         self.parsed.map_or(&[], |at| at.operations.as_slice())
     }
 
@@ -44,7 +44,7 @@ impl<'t> AlterTable<'t> {
     /// [`operations`](Self::operations) (empty when the parser could not read the
     /// statement).
     #[must_use]
-    pub fn parsed_name(&self) -> String {
+    pub(crate) fn parsed_name(&self) -> String {
         self.parsed
             .map(|at| at.name.to_string())
             .unwrap_or_default()
@@ -53,7 +53,7 @@ impl<'t> AlterTable<'t> {
 
 /// Read `ALTER [ONLINE | IGNORE] TABLE [IF EXISTS] [ONLY] name [*] clause, clause, ...`.
 #[must_use]
-pub fn alter_table(t: &Tokens) -> Option<AlterTable<'_>> {
+pub(crate) fn alter_table(t: &Tokens) -> Option<AlterTable<'_>> {
     if !t.is_word(0, "ALTER") {
         return None;
     }
@@ -86,7 +86,7 @@ pub fn alter_table(t: &Tokens) -> Option<AlterTable<'_>> {
 /// The `ALTER TABLE` of the statement when it changes a table the file did not create
 /// (changes to a new table are safe), with the parser's operations when it read them.
 #[must_use]
-pub fn alter_existing<'t>(ctx: &StatementContext<'t>) -> Option<AlterTable<'t>> {
+pub(crate) fn alter_existing<'t>(ctx: &StatementContext<'t>) -> Option<AlterTable<'t>> {
     let mut alter = alter_table(ctx.tokens).filter(|alter| !ctx.is_new_table(&alter.table))?;
     if let Some(Statement::AlterTable(at)) = ctx.ast {
         alter.parsed = Some(at);
@@ -97,7 +97,7 @@ pub fn alter_existing<'t>(ctx: &StatementContext<'t>) -> Option<AlterTable<'t>> 
 /// True when the statement asserts `key=value` or `key value` anywhere, e.g. MySQL's
 /// `ALGORITHM=INPLACE` or `LOCK=NONE`.
 #[must_use]
-pub fn asserts(tokens: &Tokens, key: &str, value: &str) -> bool {
+pub(crate) fn asserts(tokens: &Tokens, key: &str, value: &str) -> bool {
     let toks = tokens.all();
     (0..toks.len()).any(|i| {
         tokens.is_word(i, key)

@@ -59,7 +59,7 @@ const NOT_A_COLUMN: &[&str] = &[
 
 /// One `ADD [COLUMN] [IF NOT EXISTS] name type ...` clause of an `ALTER TABLE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddedColumn {
+pub(crate) struct AddedColumn {
     /// The tokens of the whole clause.
     pub clause: Range<usize>,
     /// The column key.
@@ -80,7 +80,7 @@ impl AddedColumn {
     /// The span of `DEFAULT expression`, to point a finding at; `None` without a default
     /// or positions.
     #[must_use]
-    pub fn default_span(&self, t: &Tokens) -> Option<Span> {
+    pub(crate) fn default_span(&self, t: &Tokens) -> Option<Span> {
         span_of(t, &(self.default_kw?..self.default.end))
     }
 
@@ -88,7 +88,7 @@ impl AddedColumn {
     /// definition (name and type, with its `COLLATE` clause, without constraints or
     /// default) and its name.
     #[must_use]
-    pub fn written<'a>(&self, ctx: &StatementContext<'a>) -> Option<(String, &'a str)> {
+    pub(crate) fn written<'a>(&self, ctx: &StatementContext<'a>) -> Option<(String, &'a str)> {
         let mut def = text_of(ctx, &self.definition)?.to_string();
         if let Some(collate) = self
             .collate
@@ -104,7 +104,7 @@ impl AddedColumn {
 
 /// The columns `alter` adds.
 #[must_use]
-pub fn added_columns(alter: &AlterTable<'_>) -> Vec<AddedColumn> {
+pub(crate) fn added_columns(alter: &AlterTable<'_>) -> Vec<AddedColumn> {
     let t = alter.tokens;
     let d = depths(t);
     let stop = |i: usize, base: usize| d[i] == base && COLUMN_STOP.iter().any(|w| t.is_word(i, w));
@@ -158,7 +158,7 @@ pub fn added_columns(alter: &AlterTable<'_>) -> Vec<AddedColumn> {
 /// The columns an `ALTER TABLE` of an existing table adds with a `DEFAULT`, with the
 /// `ALTER`: where the rules about defaults that rewrite or copy the table start.
 #[must_use]
-pub fn added_with_default<'t>(
+pub(crate) fn added_with_default<'t>(
     ctx: &StatementContext<'t>,
 ) -> Option<(AlterTable<'t>, Vec<AddedColumn>)> {
     let alter = alter_existing(ctx)?;
@@ -172,7 +172,7 @@ pub fn added_with_default<'t>(
 /// For an `ADD [COLUMN] [IF NOT EXISTS] ...` clause, the clause index where the column name
 /// stands (whether it is a column is the caller's to judge).
 #[must_use]
-pub fn add_column_at(c: &Clause<'_>) -> Option<usize> {
+pub(crate) fn add_column_at(c: &Clause<'_>) -> Option<usize> {
     if !c.is_word(0, "ADD") {
         return None;
     }
@@ -212,7 +212,7 @@ const OPTION_WORDS: &[&str] = &[
 
 /// A column in one clause: its name and where its type is.
 #[derive(Debug, Default, Clone)]
-pub struct TypedColumn {
+pub(crate) struct TypedColumn {
     /// The column name (lower-cased unless quoted).
     pub name: String,
     /// Clause indexes of the type: `ty.0..ty.1`.
@@ -222,7 +222,7 @@ pub struct TypedColumn {
 /// Read the column whose name is at clause index `k` and which has a type: the type runs
 /// up to the first option word outside parentheses.
 #[must_use]
-pub fn typed_column_at(c: &Clause<'_>, k: usize) -> Option<TypedColumn> {
+pub(crate) fn typed_column_at(c: &Clause<'_>, k: usize) -> Option<TypedColumn> {
     let (name, ty_start) = c.ident(k)?;
     let len = c.end - c.start;
     let mut depth = 0usize;
@@ -249,7 +249,7 @@ pub fn typed_column_at(c: &Clause<'_>, k: usize) -> Option<TypedColumn> {
 /// A MySQL `MODIFY [COLUMN] col def` or `CHANGE [COLUMN] old new def` clause: the old name
 /// and the new column.
 #[must_use]
-pub fn modify_or_change(c: &Clause<'_>) -> Option<(String, TypedColumn)> {
+pub(crate) fn modify_or_change(c: &Clause<'_>) -> Option<(String, TypedColumn)> {
     let change = c.is_word(0, "CHANGE");
     if !change && !c.is_word(0, "MODIFY") {
         return None;
@@ -266,7 +266,7 @@ pub fn modify_or_change(c: &Clause<'_>) -> Option<(String, TypedColumn)> {
 
 /// The column definitions the parser read in the `ADD COLUMN` operations of `alter`.
 #[must_use]
-pub fn parsed_added_columns<'t>(alter: &AlterTable<'t>) -> Vec<&'t ColumnDef> {
+pub(crate) fn parsed_added_columns<'t>(alter: &AlterTable<'t>) -> Vec<&'t ColumnDef> {
     alter
         .operations()
         .iter()
@@ -278,14 +278,14 @@ pub fn parsed_added_columns<'t>(alter: &AlterTable<'t>) -> Vec<&'t ColumnDef> {
 }
 
 /// True when a parsed column definition has an option matching `pred`.
-pub fn has_option(def: &ColumnDef, pred: impl Fn(&ColumnOption) -> bool) -> bool {
+pub(crate) fn has_option(def: &ColumnDef, pred: impl Fn(&ColumnOption) -> bool) -> bool {
     def.options.iter().any(|o| pred(&o.option))
 }
 
 /// True when a parsed column gets values from a sequence or `AUTO_INCREMENT`: serial
 /// types, identity columns, `AUTO_INCREMENT`.
 #[must_use]
-pub fn is_auto_increment(def: &ColumnDef) -> bool {
+pub(crate) fn is_auto_increment(def: &ColumnDef) -> bool {
     let serial = matches!(&def.data_type, DataType::Custom(name, _)
         if matches!(name.to_string().to_ascii_lowercase().as_str(), "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"));
     serial

@@ -13,7 +13,7 @@ use sqlparser::tokenizer::Tokenizer;
 /// The tokens of another statement of the file (see [`StatementContext::earlier`] and
 /// [`StatementContext::later`]).
 #[must_use]
-pub fn tokenize(sql: &str, dialect: Dialect) -> Tokens {
+pub(crate) fn tokenize(sql: &str, dialect: Dialect) -> Tokens {
     let parser = dialect.parser_dialect();
     match Tokenizer::new(&*parser, sql).tokenize_with_location() {
         Ok(raw) => Tokens::from_raw(&raw),
@@ -24,7 +24,7 @@ pub fn tokenize(sql: &str, dialect: Dialect) -> Tokens {
 /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON [ONLY] table`: the index key
 /// and the table key.
 #[must_use]
-pub fn created_index(t: &Tokens) -> Option<(String, String)> {
+pub(crate) fn created_index(t: &Tokens) -> Option<(String, String)> {
     let mut i = if t.is_word(1, "UNIQUE") { 2 } else { 1 };
     if !t.is_word(0, "CREATE") || !t.is_word(i, "INDEX") {
         return None;
@@ -43,13 +43,13 @@ pub fn created_index(t: &Tokens) -> Option<(String, String)> {
 
 /// The table an index (a key) was created on earlier in this file, when it was.
 #[must_use]
-pub fn table_of_index<'a>(ctx: &StatementContext<'a>, index: &str) -> Option<&'a str> {
+pub(crate) fn table_of_index<'a>(ctx: &StatementContext<'a>, index: &str) -> Option<&'a str> {
     ctx.file.created_indexes.get(index).map(String::as_str)
 }
 
 /// True when an earlier statement of the file created the schema or database `name`.
 #[must_use]
-pub fn schema_created_earlier(ctx: &StatementContext<'_>, name: &str) -> bool {
+pub(crate) fn schema_created_earlier(ctx: &StatementContext<'_>, name: &str) -> bool {
     ctx.earlier.iter().any(|s| {
         let t = tokenize(&s.sql, ctx.dialect());
         let kind = t.is_word(1, "SCHEMA") || t.is_word(1, "DATABASE");
@@ -61,7 +61,7 @@ pub fn schema_created_earlier(ctx: &StatementContext<'_>, name: &str) -> bool {
 /// True when an earlier statement of the file added column `column` (a key) to `table`:
 /// no running app version knows it yet, so dropping or renaming it breaks nothing.
 #[must_use]
-pub fn column_added_earlier(ctx: &StatementContext<'_>, table: &str, column: &str) -> bool {
+pub(crate) fn column_added_earlier(ctx: &StatementContext<'_>, table: &str, column: &str) -> bool {
     ctx.earlier.iter().any(|s| {
         let t = tokenize(&s.sql, ctx.dialect());
         let Some(alter) = alter_table(&t) else {

@@ -3,9 +3,9 @@
 //! cannot read and both dialects' spellings; the few that work on what the parser read take
 //! sqlparser's AST types or say `parsed` in their names.
 
-pub mod alter;
-pub mod columns;
-pub mod file;
-pub mod rewrite;
-pub mod scan;
-pub mod spans;
+pub(crate) mod alter;
+pub(crate) mod columns;
+pub(crate) mod file;
+pub(crate) mod rewrite;
+pub(crate) mod scan;
+pub(crate) mod spans;

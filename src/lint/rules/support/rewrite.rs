@@ -6,20 +6,20 @@ use crate::lint::{StatementContext, TransactionMode};
 use sqlparser::ast::{DataType, Ident};
 
 /// The `key=` of a backfill section for `table`; bellows needs a unique, not-null key.
-pub const BACKFILL_KEY: &str = "id";
+pub(crate) const BACKFILL_KEY: &str = "id";
 
 /// The contract-phase marker used in suggestions.
-pub const CONTRACT: &str = "-- bellows:contract";
+pub(crate) const CONTRACT: &str = "-- bellows:contract";
 
 /// A parsed identifier as it should be written back into SQL.
 #[must_use]
-pub fn ident(id: &Ident) -> String {
+pub(crate) fn ident(id: &Ident) -> String {
     id.to_string()
 }
 
 /// A value of the column's type for a backfill placeholder.
 #[must_use]
-pub fn placeholder(data_type: &DataType) -> &'static str {
+pub(crate) fn placeholder(data_type: &DataType) -> &'static str {
     let name = data_type.to_string().to_ascii_lowercase();
     if [
         "int", "numeric", "decimal", "real", "double", "float", "serial",
@@ -46,7 +46,12 @@ pub fn placeholder(data_type: &DataType) -> &'static str {
 /// the runner wraps files in one, a lock timeout when the runner is not bellows, and an allow
 /// line for `unparsed-statement` when the parser cannot read it.
 #[must_use]
-pub fn run_alone(ctx: &StatementContext<'_>, sql: &str, parsable: bool, what: &str) -> String {
+pub(crate) fn run_alone(
+    ctx: &StatementContext<'_>,
+    sql: &str,
+    parsable: bool,
+    what: &str,
+) -> String {
     let mut out = String::new();
     if ctx.options.transaction_mode == TransactionMode::Always {
         out.push_str("-- no-transaction\n");

@@ -8,14 +8,14 @@ use std::ops::Range;
 
 /// True when token `i` is the punctuation `p`.
 #[must_use]
-pub fn is_punct(t: &Tokens, i: usize, p: &str) -> bool {
+pub(crate) fn is_punct(t: &Tokens, i: usize, p: &str) -> bool {
     t.get(i)
         .is_some_and(|x| x.kind == TokKind::Punct && x.text == p)
 }
 
 /// The paren depth of every token: `(` and `)` count as the depth outside them.
 #[must_use]
-pub fn depths(t: &Tokens) -> Vec<usize> {
+pub(crate) fn depths(t: &Tokens) -> Vec<usize> {
     let mut depth = 0usize;
     let mut out = Vec::with_capacity(t.all().len());
     for (i, _) in t.all().iter().enumerate() {
@@ -32,7 +32,7 @@ pub fn depths(t: &Tokens) -> Vec<usize> {
 
 /// The index just past `IF [NOT] EXISTS` and `ONLY` at `i`.
 #[must_use]
-pub fn skip_modifiers(t: &Tokens, mut i: usize) -> usize {
+pub(crate) fn skip_modifiers(t: &Tokens, mut i: usize) -> usize {
     if t.is_word(i, "IF") {
         i += if t.is_word(i + 1, "NOT") { 3 } else { 2 };
     }
@@ -46,7 +46,7 @@ pub fn skip_modifiers(t: &Tokens, mut i: usize) -> usize {
 /// `ALTER TABLE`, one name of a list. Read it with absolute token indexes (`start`, `end`,
 /// [`range`](Self::range)) or with indexes relative to its start (`get`, `is_word`, ...).
 #[derive(Debug, Clone, Copy)]
-pub struct Clause<'t> {
+pub(crate) struct Clause<'t> {
     /// The statement's tokens.
     pub t: &'t Tokens,
     /// Index of the clause's first token.
@@ -58,13 +58,13 @@ pub struct Clause<'t> {
 impl<'t> Clause<'t> {
     /// The clause's token indexes in the statement.
     #[must_use]
-    pub fn range(&self) -> Range<usize> {
+    pub(crate) fn range(&self) -> Range<usize> {
         self.start..self.end
     }
 
     /// Token `k` of the clause.
     #[must_use]
-    pub fn get(&self, k: usize) -> Option<&'t Tok> {
+    pub(crate) fn get(&self, k: usize) -> Option<&'t Tok> {
         (self.start + k < self.end)
             .then(|| self.t.get(self.start + k))
             .flatten()
@@ -72,20 +72,20 @@ impl<'t> Clause<'t> {
 
     /// True when token `k` of the clause is the unquoted word `w`.
     #[must_use]
-    pub fn is_word(&self, k: usize, w: &str) -> bool {
+    pub(crate) fn is_word(&self, k: usize, w: &str) -> bool {
         self.start + k < self.end && self.t.is_word(self.start + k, w)
     }
 
     /// The span from the clause's first to its last token, when positions are known.
     #[must_use]
-    pub fn span(&self) -> Option<Span> {
+    pub(crate) fn span(&self) -> Option<Span> {
         span_of(self.t, &self.range())
     }
 
     /// The source text of clause indexes `from..to` as written (the token texts joined by
     /// spaces when positions are unknown).
     #[must_use]
-    pub fn text(&self, ctx: &StatementContext<'_>, from: usize, to: usize) -> String {
+    pub(crate) fn text(&self, ctx: &StatementContext<'_>, from: usize, to: usize) -> String {
         let (a, b) = (self.start + from, (self.start + to).min(self.end));
         text_of(ctx, &(a..b)).map_or_else(
             || {
@@ -100,7 +100,7 @@ impl<'t> Clause<'t> {
 
     /// The identifier at clause index `k` and the index after it (a word or quoted name).
     #[must_use]
-    pub fn ident(&self, k: usize) -> Option<(String, usize)> {
+    pub(crate) fn ident(&self, k: usize) -> Option<(String, usize)> {
         let tok = self.get(k)?;
         match tok.kind {
             TokKind::Word => Some((tok.text.to_ascii_lowercase(), k + 1)),
@@ -113,7 +113,7 @@ impl<'t> Clause<'t> {
 /// The top-level comma-separated clauses of the tokens from `from` to the end (an empty
 /// clause between two commas included).
 #[must_use]
-pub fn clauses(t: &Tokens, from: usize) -> Vec<Clause<'_>> {
+pub(crate) fn clauses(t: &Tokens, from: usize) -> Vec<Clause<'_>> {
     let d = depths(t);
     let len = t.all().len();
     let mut out = Vec::new();

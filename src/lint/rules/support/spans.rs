@@ -9,7 +9,7 @@ use std::ops::Range;
 /// The span covering tokens `r`, when the tokens carry positions (not when they came from
 /// the fallback word scanner).
 #[must_use]
-pub fn span_of(t: &Tokens, r: &Range<usize>) -> Option<Span> {
+pub(crate) fn span_of(t: &Tokens, r: &Range<usize>) -> Option<Span> {
     let first = t.get(r.start)?.span;
     let last = t.get(r.end.checked_sub(1)?)?.span;
     (first.start.line > 0 && last.end.line > 0).then(|| Span::new(first.start, last.end))
@@ -17,7 +17,7 @@ pub fn span_of(t: &Tokens, r: &Range<usize>) -> Option<Span> {
 
 /// The byte range in the statement text covered by tokens `r`.
 #[must_use]
-pub fn bytes_of(ctx: &StatementContext<'_>, r: &Range<usize>) -> Option<Range<usize>> {
+pub(crate) fn bytes_of(ctx: &StatementContext<'_>, r: &Range<usize>) -> Option<Range<usize>> {
     let span = span_of(ctx.tokens, r)?;
     let start = ctx.offset_of(span.start)?;
     let end = ctx.offset_of(span.end)?;
@@ -26,7 +26,7 @@ pub fn bytes_of(ctx: &StatementContext<'_>, r: &Range<usize>) -> Option<Range<us
 
 /// The statement text of tokens `r`, as written.
 #[must_use]
-pub fn text_of<'a>(ctx: &StatementContext<'a>, r: &Range<usize>) -> Option<&'a str> {
+pub(crate) fn text_of<'a>(ctx: &StatementContext<'a>, r: &Range<usize>) -> Option<&'a str> {
     let b = bytes_of(ctx, r)?;
     ctx.sql.get(b)
 }
@@ -34,7 +34,7 @@ pub fn text_of<'a>(ctx: &StatementContext<'a>, r: &Range<usize>) -> Option<&'a s
 /// The statement text with each token run replaced by its text; `None` when a run has no
 /// position or runs overlap.
 #[must_use]
-pub fn replace_all(
+pub(crate) fn replace_all(
     ctx: &StatementContext<'_>,
     mut edits: Vec<(Range<usize>, &str)>,
 ) -> Option<String> {
@@ -54,7 +54,7 @@ pub fn replace_all(
 
 /// The statement text with `edits` (byte offset, text to insert) applied.
 #[must_use]
-pub fn insert_all(sql: &str, mut edits: Vec<(usize, String)>) -> Option<String> {
+pub(crate) fn insert_all(sql: &str, mut edits: Vec<(usize, String)>) -> Option<String> {
     edits.sort_by_key(|e| std::cmp::Reverse(e.0));
     let mut out = sql.to_string();
     for (at, text) in edits {

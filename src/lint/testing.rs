@@ -1,0 +1,76 @@
+//! Helpers for the rules' tests (each rule file's `tests` module): lint a statement, check
+//! that every suggested rewrite lints clean, and render the report as the snapshots show it.
+
+use crate::lint::{render, LintOptions, Linter, Report, Severity};
+use crate::sql::Dialect;
+
+/// Lint `sql` as the file `migration.sql` with `options`.
+pub(crate) fn report_with(options: LintOptions, path: &str, sql: &str) -> Report {
+    let linter = Linter::new(options);
+    let file = linter
+        .lint(path, sql)
+        .expect("the test migration is well-formed");
+    Report { files: vec![file] }
+}
+
+/// Lint `sql` for `options` and render it as the human format (no colour), after checking
+/// that every suggested rewrite itself lints clean with the same options: it must not
+/// trigger its own rule, nor any rule the original statement did not trigger (a statement
+/// that also has another problem keeps that one in its rewrite).
+pub(crate) fn check_with(options: LintOptions, sql: &str) -> String {
+    let report = report_with(options.clone(), "migration.sql", sql);
+    for d in report.diagnostics() {
+        if let Some(rewrite) = &d.suggestion {
+            let others: Vec<&str> = report
+                .diagnostics()
+                .filter(|x| x.line == d.line && x.rule != d.rule)
+                .map(|x| x.rule)
+                .collect();
+            let again = report_with(options.clone(), "rewrite.sql", rewrite);
+            let left: Vec<_> = again
+                .diagnostics()
+                .filter(|x| x.severity >= Severity::Warning)
+                .filter(|x| !others.contains(&x.rule))
+                .collect();
+            assert!(
+                left.is_empty(),
+                "the rewrite of {} is not clean:\n{rewrite}\n{left:#?}",
+                d.rule
+            );
+        }
+    }
+    render::human::render(&report, false)
+}
+
+/// [`check_with`] for PostgreSQL at its latest version.
+pub(crate) fn pg(sql: &str) -> String {
+    check_with(LintOptions::new(Dialect::Postgres), sql)
+}
+
+/// [`check_with`] for MySQL at its latest version.
+pub(crate) fn mysql(sql: &str) -> String {
+    check_with(LintOptions::new(Dialect::Mysql), sql)
+}
+
+/// [`check_with`] for a dialect at a server version.
+pub(crate) fn at(dialect: Dialect, version: &str, sql: &str) -> String {
+    let mut options = LintOptions::new(dialect);
+    options.server_version = Some(version.parse().expect("a valid version"));
+    check_with(options, sql)
+}
+
+/// The rule ids found in `sql` (PostgreSQL), in order.
+pub(crate) fn rules_pg(sql: &str) -> Vec<&'static str> {
+    report_with(LintOptions::new(Dialect::Postgres), "migration.sql", sql)
+        .diagnostics()
+        .map(|d| d.rule)
+        .collect()
+}
+
+/// The rule ids found in `sql` for `dialect`, in order.
+pub(crate) fn rules_in(dialect: Dialect, sql: &str) -> Vec<&'static str> {
+    report_with(LintOptions::new(dialect), "migration.sql", sql)
+        .diagnostics()
+        .map(|d| d.rule)
+        .collect()
+}

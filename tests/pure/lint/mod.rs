@@ -1,0 +1,9 @@
+//! Linter tests that need no database: output formats (insta snapshots), the command line
+//! (exit codes, stdin, folders, config, `--changed-since`), the rule catalogue against its
+//! documentation, and robustness on arbitrary input.
+
+mod cli;
+mod docs;
+mod formats;
+mod layout;
+mod props;
