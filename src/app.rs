@@ -14,7 +14,7 @@
 //! ```
 
 use crate::db::{self, Instance, InstanceChange, Target};
-use crate::engine::{Applied, MigrationStatus, Runner, Settings};
+use crate::engine::{Applied, CheckedMigrations, MigrationStatus, Runner, Settings};
 use crate::{Migration, Result};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -30,7 +30,7 @@ pub const PRUNE_AFTER: Duration = Duration::from_secs(24 * 3600);
 #[derive(Debug, Clone)]
 pub struct Bellows {
     target: Target,
-    migrations: Vec<Migration>,
+    migrations: CheckedMigrations,
     settings: Settings,
 }
 
@@ -84,7 +84,7 @@ impl Bellows {
     }
 
     fn new(target: Target, migrations: Vec<Migration>) -> Result<Self> {
-        crate::engine::validate(&migrations, target.dialect())?;
+        let migrations = CheckedMigrations::new(migrations, target.dialect())?;
         let settings = Settings {
             lock_wait: DEFAULT_LOCK_WAIT,
             ..Settings::default()
@@ -105,7 +105,7 @@ impl Bellows {
 
     async fn runner(&self) -> Result<Runner> {
         let db = db::connect_target(&self.target).await?;
-        Runner::new(db, self.migrations.clone(), self.settings.clone())
+        Runner::with_checked(db, self.migrations.clone(), self.settings.clone())
     }
 
     /// Apply every pending expand phase. When several instances start at once, one does the

@@ -7,8 +7,8 @@ use super::progress::BackfillProgress;
 use super::run::Shared;
 use super::sizing::Sizer;
 use super::{millis, BackfillEvent};
-use crate::db::{Backend, Batch, Checkpoint, SqlValue, StepError};
-use crate::engine::backoff;
+use crate::db::{Backend, Batch, Checkpoint, SqlValue};
+use crate::engine::retry::{Attempts, Failure};
 use crate::{Error, PhaseKind, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -44,7 +44,7 @@ async fn part_batches(
         (prog.batches > 0).then_some(prog.batch_size),
         spec.max_rows_per_sec,
     );
-    let mut attempt = 0;
+    let mut attempts = Attempts::new(job.retries);
     loop {
         if shared.stopping() {
             return Ok(true);
@@ -87,7 +87,7 @@ async fn part_batches(
             Ok(None) => return Ok(false),
             Ok(Some(done)) => {
                 let took = t0.elapsed();
-                attempt = 0;
+                attempts.reset();
                 sizer.observe(took, done.keys);
                 shared.throttle.lock().await.record(done.rows);
                 prog.last_key = Some(done.last_key);
@@ -120,8 +120,11 @@ async fn part_batches(
                 shared.emit(&event);
                 continue;
             }
-            Err(StepError::Internal(e)) => return Err(e),
-            Err(StepError::Failed { source, .. }) => {
+            Err(e) => e,
+        };
+        let error = match Failure::of(error, job.lock_timeout) {
+            Failure::Internal(e) => return Err(e),
+            Failure::Statement { source, .. } => {
                 return Err(Error::Statement {
                     version: job.version,
                     phase: PhaseKind::Backfill,
@@ -130,26 +133,17 @@ async fn part_batches(
                     source,
                 })
             }
-            Err(StepError::StatementTimeout(source) | StepError::Transient(source)) => {
-                source.to_string()
-            }
-            Err(StepError::LockTimeout { blocker }) => format!(
-                "lock not granted within {:?}{}",
-                job.lock_timeout,
-                blocker
-                    .map(|b| format!(" (blocked by {b})"))
-                    .unwrap_or_default()
-            ),
+            Failure::Retry { reason, .. } => reason,
         };
-        attempt += 1;
-        if attempt >= job.retries.max(1) {
+        let Some(pause) = attempts.next_pause() else {
             return Err(Error::Refused(format!(
-                "backfill of migration {}: a batch failed {attempt} times in a row ({error}); rerun to resume from the last committed batch",
-                job.version
+                "backfill of migration {}: a batch failed {} times in a row ({error}); rerun to resume from the last committed batch",
+                job.version,
+                attempts.failed()
             )));
-        }
+        };
+        let attempt = attempts.failed();
         sizer.shrink();
-        let pause = backoff(attempt);
         tracing::warn!(
             "backfill of {}: batch failed ({error}); retrying with {} keys in {pause:.1?}",
             job.version,

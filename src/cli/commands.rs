@@ -2,7 +2,7 @@
 
 use super::{render, settings, Format};
 use bellows::config::{parse_duration, FileConfig};
-use bellows::engine::{plan_offline, validate, BackfillOptions, Runner};
+use bellows::engine::{plan_offline, BackfillOptions, CheckedMigrations, Runner};
 use bellows::migration::load_dir;
 use bellows::{Dialect, Result};
 use settings::DbArgs;
@@ -57,9 +57,9 @@ impl Context {
             } else {
                 Vec::new()
             };
-            validate(&migrations, url.dialect())?;
+            let checked = CheckedMigrations::new(migrations, url.dialect())?;
             let db = bellows::db::connect(&url).await?;
-            let mut runner = Runner::new(db, migrations, resolved.settings)?;
+            let mut runner = Runner::with_checked(db, checked, resolved.settings)?;
             work(&mut runner).await
         });
         match result {
@@ -86,7 +86,9 @@ impl Context {
         let dialect = dialect
             .or(self.file.lint.dialect)
             .unwrap_or(Dialect::Postgres);
-        let planned = load_dir(&dir, dialect).and_then(|m| plan_offline(&m, &[], dialect));
+        let planned = load_dir(&dir, dialect)
+            .and_then(|m| CheckedMigrations::new(m, dialect))
+            .and_then(|m| plan_offline(&m, &[]));
         let note = format!("no database configured: every phase of every migration, as {dialect} would run it (--dialect to change)");
         match planned {
             Ok(plan) => render::plan(&plan, format, Some(&note)),

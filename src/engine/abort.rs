@@ -14,8 +14,7 @@ impl Runner {
     pub async fn abort(&mut self, version: i64) -> Result<Applied> {
         let migration = self
             .migrations
-            .iter()
-            .find(|m| m.version == version)
+            .get(version)
             .cloned()
             .ok_or(Error::UnknownVersion(version))?;
         if migration.runnable_phase(PhaseKind::Down).is_none() {

@@ -6,7 +6,7 @@ use super::expand::Applied;
 use super::lifecycle::{self, BackfillStart};
 use super::{record_of, Runner};
 use crate::backfill::{
-    self, BackfillEvent, BackfillOutcome, BackfillRun, BackfillSpec, Ending, Replicas, Throttle,
+    self, BackfillEvent, BackfillOutcome, BackfillRun, Ending, Replicas, Throttle,
 };
 use crate::db::{store, DatabaseUrl, Event, Progress, Record};
 use crate::{Error, PhaseKind, Result};
@@ -86,11 +86,7 @@ impl Runner {
 
     fn check_backfill_target(&self, target: Option<i64>) -> Result<()> {
         let Some(v) = target else { return Ok(()) };
-        let m = self
-            .migrations
-            .iter()
-            .find(|m| m.version == v)
-            .ok_or(Error::UnknownVersion(v))?;
+        let m = self.migrations.get(v).ok_or(Error::UnknownVersion(v))?;
         if m.runnable_phase(PhaseKind::Backfill).is_none() {
             return Err(Error::Refused(format!(
                 "migration {v} ({}) has no backfill section",
@@ -108,15 +104,15 @@ impl Runner {
         stop: &AtomicBool,
         observer: &mut dyn FnMut(&BackfillEvent),
     ) -> Result<Vec<BackfillOutcome>> {
-        let dialect = self.db.dialect();
         let mut replicas = Replicas::connect(&options.replicas).await?;
         let mut outcomes = Vec::new();
-        let migrations = self.migrations.clone();
-        for m in migrations
+        let checked = self.migrations.clone();
+        for m in checked
+            .migrations()
             .iter()
             .filter(|m| target.is_none_or(|t| m.version <= t))
         {
-            let Some(spec) = BackfillSpec::of(m, dialect)? else {
+            let Some(spec) = checked.backfill(m.version) else {
                 continue;
             };
             match lifecycle::backfill_start(m, record_of(records, m.version), target)? {
@@ -141,7 +137,7 @@ impl Runner {
             let job = BackfillRun {
                 version: m.version,
                 name: &m.name,
-                spec: &spec,
+                spec,
                 lock_timeout: self.settings.lock_timeout,
                 retries: self.settings.lock_retries,
                 workers: options.workers.max(1),
@@ -189,15 +185,12 @@ impl Runner {
     /// Rows of `version`'s backfill still matching its predicate (up to 1000), or `None`
     /// when it has no backfill.
     pub(super) async fn backfill_remaining(&mut self, version: i64) -> Result<Option<u64>> {
-        let dialect = self.db.dialect();
-        let Some(m) = self.migrations.iter().find(|m| m.version == version) else {
-            return Ok(None);
-        };
-        let Some(spec) = BackfillSpec::of(m, dialect)? else {
+        let checked = self.migrations.clone();
+        let Some(spec) = checked.backfill(version) else {
             return Ok(None);
         };
         Ok(Some(
-            backfill::remaining_rows(self.db.as_mut(), &spec).await?,
+            backfill::remaining_rows(self.db.as_mut(), spec).await?,
         ))
     }
 }

@@ -67,11 +67,7 @@ impl Runner {
             ));
         }
         if let Some(v) = target {
-            let m = self
-                .migrations
-                .iter()
-                .find(|m| m.version == v)
-                .ok_or(Error::UnknownVersion(v))?;
+            let m = self.migrations.get(v).ok_or(Error::UnknownVersion(v))?;
             if m.runnable_phase(PhaseKind::Contract).is_none() {
                 return Err(Error::Refused(format!(
                     "migration {v} ({}) has no contract phase",
@@ -94,13 +90,13 @@ impl Runner {
         record_closed: bool,
     ) -> Result<ContractOutcome> {
         let mut outcome = ContractOutcome::default();
-        let migrations: Vec<Migration> = self
-            .migrations
+        let checked = self.migrations.clone();
+        let migrations: Vec<&Migration> = checked
+            .migrations()
             .iter()
             .filter(|m| target.is_none_or(|t| m.version <= t))
-            .cloned()
             .collect();
-        for migration in &migrations {
+        for &migration in &migrations {
             let record = record_of(records, migration.version);
             let state = lifecycle::state_of(record);
             let refuse = |reason: String, gate_closed: bool| ContractRefusal {
@@ -192,12 +188,12 @@ impl Runner {
         version: Option<i64>,
     ) -> Result<Option<(i64, String, gate::Decision)>> {
         let records = crate::db::store::records(self.db.as_mut()).await?;
-        let pending = self.migrations.iter().find(|m| {
+        let pending = self.migrations().iter().find(|m| {
             let record = record_of(&records, m.version);
             !matches!(lifecycle::contract_from(m, record), Ok(None))
                 && version.is_none_or(|v| v == m.version)
         });
-        if let Some(m) = version.and_then(|v| self.migrations.iter().find(|m| m.version == v)) {
+        if let Some(m) = version.and_then(|v| self.migrations().iter().find(|m| m.version == v)) {
             if m.runnable_phase(PhaseKind::Contract).is_none() {
                 return Err(Error::Refused(format!(
                     "migration {} ({}) has no contract phase",
@@ -207,7 +203,7 @@ impl Runner {
         }
         let Some(migration) = pending.cloned() else {
             return match version {
-                Some(v) if !self.migrations.iter().any(|m| m.version == v) => {
+                Some(v) if !self.migrations().iter().any(|m| m.version == v) => {
                     Err(Error::UnknownVersion(v))
                 }
                 _ => Ok(None),

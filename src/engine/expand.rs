@@ -44,8 +44,8 @@ impl Runner {
         records: &[crate::db::Record],
     ) -> Result<Vec<Applied>> {
         let mut applied = Vec::new();
-        let migrations = self.migrations.clone();
-        for migration in &migrations {
+        let checked = self.migrations.clone();
+        for migration in checked.migrations() {
             let Some(resume_from) =
                 lifecycle::expand_from(migration, record_of(records, migration.version))
             else {

@@ -3,16 +3,19 @@
 
 mod abort;
 mod backfill;
+mod checked;
 mod contract;
 mod drift;
 mod expand;
 mod lifecycle;
+mod phase_run;
 mod plan;
-mod retry;
+pub(crate) mod retry;
 mod status;
 mod steps;
 
 pub use backfill::BackfillOptions;
+pub use checked::CheckedMigrations;
 pub use contract::{ContractOutcome, ContractRefusal};
 pub use expand::Applied;
 pub use plan::{plan_offline, PlannedPhase, PlannedStatement};
@@ -77,7 +80,7 @@ impl Default for Settings {
 /// ```
 pub struct Runner {
     db: Box<dyn Backend>,
-    migrations: Vec<Migration>,
+    migrations: CheckedMigrations,
     settings: Settings,
 }
 
@@ -92,7 +95,25 @@ impl Runner {
         migrations: Vec<Migration>,
         settings: Settings,
     ) -> Result<Self> {
-        validate(&migrations, db.dialect())?;
+        let migrations = CheckedMigrations::new(migrations, db.dialect())?;
+        Ok(Runner {
+            db,
+            migrations,
+            settings,
+        })
+    }
+
+    /// A runner over migrations already checked (for this database's dialect, or checked
+    /// again here when the server turned out to be another one of the MySQL family).
+    ///
+    /// # Errors
+    /// As [`Runner::new`].
+    pub fn with_checked(
+        db: Box<dyn Backend>,
+        migrations: CheckedMigrations,
+        settings: Settings,
+    ) -> Result<Self> {
+        let migrations = migrations.for_dialect(db.dialect())?;
         Ok(Runner {
             db,
             migrations,
@@ -114,7 +135,7 @@ impl Runner {
     /// The loaded migrations.
     #[must_use]
     pub fn migrations(&self) -> &[Migration] {
-        &self.migrations
+        self.migrations.migrations()
     }
 
     /// Create or upgrade the state tables (under the migration lock).
@@ -137,7 +158,7 @@ impl Runner {
             store::ensure(self.db.as_mut()).await?;
             let records = store::records(self.db.as_mut()).await?;
             drift::check(
-                &self.migrations,
+                self.migrations.migrations(),
                 &records,
                 self.db.dialect(),
                 self.settings.allow_drift,
@@ -232,21 +253,6 @@ impl Runner {
         )
         .await
     }
-}
-
-/// Check that every phase of `migrations` can be run on `dialect`.
-///
-/// # Errors
-/// The first phase bellows cannot run (transaction control inside it, a backfill that
-/// cannot be batched safely).
-pub fn validate(migrations: &[Migration], dialect: crate::Dialect) -> Result<()> {
-    for m in migrations {
-        for phase in &m.phases {
-            plan_steps(m, phase, dialect)?;
-        }
-        crate::backfill::BackfillSpec::of(m, dialect)?;
-    }
-    Ok(())
 }
 
 /// The record of `version`, if any.

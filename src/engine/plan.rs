@@ -1,10 +1,10 @@
 //! `plan`: the statements each pending phase would run, in order, with how each runs
 //! (transaction or alone, lock timeout or none). Reads state, changes nothing.
 
-use super::steps::plan_steps;
+use super::CheckedMigrations;
 use super::{lifecycle, record_of, Runner};
 use crate::db::Record;
-use crate::{Dialect, Migration, PhaseKind, Result};
+use crate::{PhaseKind, Result};
 use serde::Serialize;
 
 /// One statement of a planned phase.
@@ -45,20 +45,16 @@ pub struct PlannedPhase {
 ///
 /// # Errors
 /// Transaction control inside a phase.
-pub fn plan_offline(
-    migrations: &[Migration],
-    records: &[Record],
-    dialect: Dialect,
-) -> Result<Vec<PlannedPhase>> {
+pub fn plan_offline(checked: &CheckedMigrations, records: &[Record]) -> Result<Vec<PlannedPhase>> {
     let mut out = Vec::new();
-    for m in migrations {
+    for m in checked.migrations() {
         let pending = lifecycle::remaining(m, record_of(records, m.version));
         for (kind, resume_from) in pending {
             let Some(phase) = m.runnable_phase(kind) else {
                 continue;
             };
             let mut statements = Vec::new();
-            for (n, step) in plan_steps(m, phase, dialect)?.iter().enumerate() {
+            for (n, step) in checked.steps(m.version, kind).iter().enumerate() {
                 for i in step.range.clone().filter(|i| *i >= resume_from) {
                     let s = &phase.statements[i];
                     statements.push(PlannedStatement {
@@ -92,11 +88,11 @@ impl Runner {
     pub async fn plan(&mut self) -> Result<Vec<PlannedPhase>> {
         let records = crate::db::store::records(self.db.as_mut()).await?;
         super::drift::check(
-            &self.migrations,
+            self.migrations.migrations(),
             &records,
             self.db.dialect(),
             self.settings.allow_drift,
         )?;
-        plan_offline(&self.migrations, &records, self.db.dialect())
+        plan_offline(&self.migrations, &records)
     }
 }

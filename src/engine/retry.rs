@@ -1,12 +1,11 @@
-//! Running one phase step by step: resume point, lock-timeout retries with exponential
-//! backoff and jitter, INVALID leftovers of concurrent index builds dropped and rebuilt.
+//! The one retry policy, for DDL steps and backfill batches alike: which failures are worth
+//! another attempt (lock timeouts, deadlocks, serialization failures, statement timeouts),
+//! how many attempts, and the pause between them (exponential backoff with jitter).
 
-use super::steps::{plan_steps, step_lock_timeout, StepPlan};
-use super::Runner;
-use crate::db::{catalog, store, IndexState, Progress, Step, StepError};
-use crate::{Error, Migration, PhaseKind, Result};
+use crate::db::StepError;
+use crate::Error;
 use rand::Rng;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Longest pause between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
@@ -22,172 +21,85 @@ pub fn backoff(attempt: u32) -> Duration {
     exp.mul_f64(rand::thread_rng().gen_range(0.5..=1.0))
 }
 
-impl Runner {
-    /// Run `kind` of `migration` from statement `resume_from` on; records progress after each
-    /// step and the done state at the end. Returns the time it took.
-    pub(super) async fn run_steps(
-        &mut self,
-        migration: &Migration,
-        kind: PhaseKind,
-        resume_from: usize,
-    ) -> Result<Duration> {
-        let started = Instant::now();
-        let dialect = self.db.dialect();
-        let Some(phase) = migration.phase(kind) else {
-            let empty = crate::migration::checksum("");
-            let done = Progress {
-                version: migration.version,
-                name: &migration.name,
-                phase: kind,
-                statements_done: 0,
-                finished: true,
-                checksum: &empty,
-                sql: "",
-                actor: &self.settings.actor,
-                host: &self.settings.host,
-            };
-            store::write_progress(self.db.as_mut(), &done).await?;
-            return Ok(started.elapsed());
-        };
-        let sql = phase.normalized_sql();
-        let (actor, host) = (self.settings.actor.clone(), self.settings.host.clone());
-        let progress = |done: usize, finished: bool| Progress {
-            version: migration.version,
-            name: &migration.name,
-            phase: kind,
-            statements_done: done,
-            finished,
-            checksum: &phase.checksum,
-            sql: &sql,
-            actor: &actor,
-            host: &host,
-        };
-        let steps = plan_steps(migration, phase, dialect)?;
-        let total = phase.statements.len();
-        if steps.is_empty() || resume_from >= total {
-            store::write_progress(self.db.as_mut(), &progress(total, true)).await?;
-            return Ok(started.elapsed());
+/// A failed step or batch, sorted by what to do about it.
+pub(crate) enum Failure {
+    /// Worth another attempt: why it failed (for logs and events), and the error itself.
+    Retry {
+        /// What happened, for a log line.
+        reason: String,
+        /// The error, for when the attempts run out.
+        last: StepError,
+    },
+    /// A statement of the migration failed: retrying would fail the same way.
+    Statement {
+        /// Index of the failing statement within the step.
+        index: usize,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
+    /// bellows' own bookkeeping failed.
+    Internal(Error),
+}
+
+impl Failure {
+    /// Sort a step error (`lock_timeout`: the timeout in force, for the reason).
+    pub(crate) fn of(error: StepError, lock_timeout: Duration) -> Failure {
+        match error {
+            StepError::Failed { index, source } => Failure::Statement { index, source },
+            StepError::Internal(e) => Failure::Internal(e),
+            StepError::LockTimeout { ref blocker } => Failure::Retry {
+                reason: format!(
+                    "lock not granted within {lock_timeout:?}{}",
+                    blocker
+                        .as_ref()
+                        .map(|b| format!(", blocked by {b}"))
+                        .unwrap_or_default()
+                ),
+                last: error,
+            },
+            StepError::Transient(ref e) | StepError::StatementTimeout(ref e) => Failure::Retry {
+                reason: e.to_string(),
+                last: error,
+            },
         }
-        if resume_from > 0 {
-            for setting in phase.statements[..resume_from.min(total)]
-                .iter()
-                .filter(|s| super::steps::is_session_setting(s))
-            {
-                tracing::debug!("replaying `{}` before resuming", setting.sql);
-                self.db.execute(&setting.sql).await?;
-            }
-            tracing::info!(
-                "{} {}: resuming the {kind} phase at statement {} of {total}",
-                migration.version,
-                migration.name,
-                resume_from + 1
-            );
+    }
+}
+
+/// Attempts of one step or batch: how many failed in a row, and whether another is allowed.
+#[derive(Debug)]
+pub(crate) struct Attempts {
+    max: u32,
+    failed: u32,
+}
+
+impl Attempts {
+    /// At most `max` attempts (at least one).
+    pub(crate) fn new(max: u32) -> Attempts {
+        Attempts {
+            max: max.max(1),
+            failed: 0,
         }
-        for step in steps.iter().filter(|s| s.range.end > resume_from) {
-            let statements = &phase.statements[step.range.start.max(resume_from)..step.range.end];
-            let p = progress(step.range.end, step.range.end == total);
-            self.run_step_with_retries(migration, kind, step, statements, &p, resume_from > 0)
-                .await?;
-        }
-        Ok(started.elapsed())
     }
 
-    async fn run_step_with_retries(
-        &mut self,
-        migration: &Migration,
-        kind: PhaseKind,
-        plan: &StepPlan,
-        statements: &[crate::sql::Statement],
-        progress: &Progress<'_>,
-        resumed: bool,
-    ) -> Result<()> {
-        let file = migration.file_of(kind).to_string();
-        let first_line = statements.first().map_or(0, |s| s.start.line);
-        let step = Step {
-            statements,
-            in_transaction: plan.in_transaction,
-            lock_timeout: step_lock_timeout(plan, self.settings.lock_timeout),
-        };
-        let attempts = self.settings.lock_retries.max(1);
-        for attempt in 1..=attempts {
-            if let Some(index) = &plan.concurrent_index {
-                if self
-                    .prepare_concurrent_index(index, resumed || attempt > 1)
-                    .await?
-                {
-                    tracing::info!("{file}:{first_line}: index {index} already built by an earlier run; skipping");
-                    return store::write_progress(self.db.as_mut(), progress).await;
-                }
-            }
-            let bookkeeping = store::progress_write(self.db.dialect(), progress);
-            let error = match self.db.run_step(&step, &bookkeeping).await {
-                Ok(()) => return Ok(()),
-                Err(StepError::Failed { index, source }) => {
-                    let line = statements.get(index).map_or(first_line, |s| s.start.line);
-                    return Err(Error::Statement {
-                        version: migration.version,
-                        phase: kind,
-                        file,
-                        line,
-                        source,
-                    });
-                }
-                Err(StepError::Internal(e)) => return Err(e),
-                Err(StepError::LockTimeout { blocker }) => {
-                    if attempt == attempts {
-                        return Err(Error::LockTimeout {
-                            file,
-                            line: first_line,
-                            attempts,
-                            lock_timeout: self.settings.lock_timeout,
-                            blocker,
-                        });
-                    }
-                    format!(
-                        "lock not granted within {:?}{}",
-                        self.settings.lock_timeout,
-                        blocker
-                            .map(|b| format!(", blocked by {b}"))
-                            .unwrap_or_default()
-                    )
-                }
-                Err(StepError::Transient(e) | StepError::StatementTimeout(e)) => {
-                    if attempt == attempts {
-                        return Err(Error::Statement {
-                            version: migration.version,
-                            phase: kind,
-                            file,
-                            line: first_line,
-                            source: e,
-                        });
-                    }
-                    e.to_string()
-                }
-            };
-            let pause = backoff(attempt);
-            tracing::warn!("{file}:{first_line}: attempt {attempt}/{attempts} failed: {error}; retrying in {pause:.1?}");
-            tokio::time::sleep(pause).await;
-        }
-        unreachable!("the last attempt returns")
+    /// Count a failure; the pause before the next attempt, `None` when none is left.
+    pub(crate) fn next_pause(&mut self) -> Option<Duration> {
+        self.failed += 1;
+        (self.failed < self.max).then(|| backoff(self.failed))
     }
 
-    /// Before a concurrent index build: drop an INVALID leftover. Returns true when a valid
-    /// index of that name exists and the build may be skipped (`may_skip`: it is a retry or
-    /// a resumed phase, so an earlier run built it).
-    async fn prepare_concurrent_index(&mut self, index: &str, may_skip: bool) -> Result<bool> {
-        match catalog::index_state(self.db.as_mut(), index).await? {
-            IndexState::Missing => Ok(false),
-            IndexState::Valid => Ok(may_skip),
-            IndexState::Invalid => {
-                tracing::warn!("index {index} is INVALID (left by a failed concurrent build); dropping it to rebuild");
-                let sql = format!(
-                    "DROP INDEX CONCURRENTLY IF EXISTS {}",
-                    self.db.dialect().quote_ident(index)
-                );
-                self.db.execute(&sql).await?;
-                Ok(false)
-            }
-        }
+    /// Failures so far (in a row).
+    pub(crate) fn failed(&self) -> u32 {
+        self.failed
+    }
+
+    /// The most attempts allowed.
+    pub(crate) fn max(&self) -> u32 {
+        self.max
+    }
+
+    /// A success: the count starts again.
+    pub(crate) fn reset(&mut self) {
+        self.failed = 0;
     }
 }
 
@@ -204,5 +116,43 @@ mod tests {
         }
         assert!(backoff(1) <= BASE_BACKOFF);
         assert!(backoff(6) >= Duration::from_millis(3200));
+    }
+
+    #[test]
+    fn attempts_run_out_after_max_and_start_again_after_a_success() {
+        let mut a = Attempts::new(3);
+        assert!(a.next_pause().is_some());
+        assert!(a.next_pause().is_some());
+        assert!(a.next_pause().is_none());
+        assert_eq!(a.failed(), 3);
+        a.reset();
+        assert!(a.next_pause().is_some());
+        assert!(Attempts::new(0).next_pause().is_none());
+    }
+
+    #[test]
+    fn lock_timeouts_and_transient_errors_are_retried_statement_errors_are_not() {
+        let lock = StepError::LockTimeout {
+            blocker: Some("pid 7".into()),
+        };
+        match Failure::of(lock, Duration::from_secs(2)) {
+            Failure::Retry { reason, .. } => {
+                assert_eq!(reason, "lock not granted within 2s, blocked by pid 7")
+            }
+            _ => panic!("a lock timeout is retried"),
+        }
+        let failed = StepError::Failed {
+            index: 2,
+            source: sqlx::Error::RowNotFound,
+        };
+        assert!(matches!(
+            Failure::of(failed, Duration::from_secs(2)),
+            Failure::Statement { index: 2, .. }
+        ));
+        let deadlock = StepError::Transient(sqlx::Error::RowNotFound);
+        assert!(matches!(
+            Failure::of(deadlock, Duration::from_secs(2)),
+            Failure::Retry { .. }
+        ));
     }
 }

@@ -83,6 +83,7 @@ impl Runner {
         let dialect = self.db.dialect();
         let mut out: Vec<MigrationStatus> = self
             .migrations
+            .migrations()
             .iter()
             .map(|m| {
                 let record = record_of(&records, m.version);
@@ -103,7 +104,7 @@ impl Runner {
             .collect();
         for r in records
             .iter()
-            .filter(|r| !self.migrations.iter().any(|m| m.version == r.version))
+            .filter(|r| !self.migrations().iter().any(|m| m.version == r.version))
         {
             out.push(MigrationStatus {
                 version: r.version,
