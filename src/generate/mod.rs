@@ -130,6 +130,46 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// What the ops' snapshot tests share: a file rendered from command-line-like arguments.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{op, Args, Recipe};
+    use crate::{Dialect, Result};
+
+    /// The file for `op_name` with `args` (`(name, value)` pairs, a name repeated for
+    /// several values), gated on `>=2.0.0`, the backfill walking `id`.
+    pub(crate) fn render(op_name: &str, args: &[(&str, &str)], dialect: Dialect) -> Result<String> {
+        let spec = op(op_name).expect("a registered op");
+        let mut parsed = Args::new();
+        for (name, _) in args {
+            let values = args
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| (*v).to_string())
+                .collect();
+            parsed.set(name, values);
+        }
+        let recipe = Recipe {
+            dialect,
+            requires_app: Some(">=2.0.0".into()),
+            key: "id".into(),
+        };
+        recipe.render(spec, &parsed)
+    }
+
+    /// [`render`] for PostgreSQL and for MySQL, which must succeed.
+    pub(crate) fn both(op_name: &str, args: &[(&str, &str)]) -> (String, String) {
+        let pg = render(op_name, args, Dialect::Postgres).expect("postgres");
+        let my = render(op_name, args, Dialect::Mysql).expect("mysql");
+        assert_eq!(
+            render(op_name, args, Dialect::Mariadb).expect("mariadb"),
+            my,
+            "MariaDB gets the MySQL file"
+        );
+        (pg, my)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

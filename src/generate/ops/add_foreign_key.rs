@@ -101,3 +101,21 @@ impl Op for AddForeignKey {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::generate::testing::both;
+
+    #[test]
+    fn indexes_then_adds_the_key_unchecked() {
+        let args = [
+            ("TABLE", "users"),
+            ("COLUMN", "account_id"),
+            ("REF_TABLE", "accounts"),
+            ("REF_COLUMN", "id"),
+        ];
+        let (pg, my) = both("add-foreign-key", &args);
+        insta::assert_snapshot!("postgres", pg);
+        insta::assert_snapshot!("mysql", my);
+    }
+}

@@ -82,3 +82,20 @@ pub(crate) fn mysql_index(cx: &Cx, table: &str, columns: &[String], unique: bool
         ..Sections::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::generate::testing::both;
+
+    #[test]
+    fn builds_the_index_online() {
+        let args = [
+            ("TABLE", "users"),
+            ("COLUMNS", "name"),
+            ("COLUMNS", "points"),
+        ];
+        let (pg, my) = both("add-index", &args);
+        insta::assert_snapshot!("postgres", pg);
+        insta::assert_snapshot!("mysql", my);
+    }
+}

@@ -142,3 +142,45 @@ impl Op for AddNotNull {
         Ok(self.sections(cx, contract))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::generate::testing::{both, render};
+    use crate::Dialect;
+
+    #[test]
+    fn defaults_backfills_then_enforces() {
+        let args = [
+            ("TABLE", "users"),
+            ("COLUMN", "name"),
+            ("default", "'?'"),
+            ("type", "varchar(100)"),
+        ];
+        let (pg, my) = both("add-not-null", &args);
+        insta::assert_snapshot!("postgres", pg);
+        insta::assert_snapshot!("mysql", my);
+    }
+
+    #[test]
+    fn down_puts_back_the_current_default() {
+        let args = [
+            ("TABLE", "users"),
+            ("COLUMN", "points"),
+            ("default", "0"),
+            ("current-default", "7"),
+            ("type", "int"),
+        ];
+        let (pg, my) = both("add-not-null", &args);
+        insta::assert_snapshot!("current_default_postgres", pg);
+        insta::assert_snapshot!("current_default_mysql", my);
+    }
+
+    #[test]
+    fn without_a_default_only_the_contract_is_left() {
+        let args = [("TABLE", "users"), ("COLUMN", "name")];
+        let pg = render("add-not-null", &args, Dialect::Postgres).unwrap();
+        insta::assert_snapshot!("no_default_postgres", pg);
+        let err = render("add-not-null", &args, Dialect::Mysql).unwrap_err();
+        assert!(err.to_string().contains("needs --type"), "{err}");
+    }
+}

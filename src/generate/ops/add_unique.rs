@@ -60,3 +60,21 @@ impl Op for AddUnique {
         Ok(mysql_index(cx, &self.table, &self.columns, true))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::generate::testing::both;
+
+    #[test]
+    fn builds_the_unique_index_online() {
+        let args = [
+            ("TABLE", "users"),
+            ("COLUMNS", "a"),
+            ("COLUMNS", "b"),
+            ("COLUMNS", "c"),
+        ];
+        let (pg, my) = both("add-unique", &args);
+        insta::assert_snapshot!("postgres", pg);
+        insta::assert_snapshot!("mysql", my);
+    }
+}

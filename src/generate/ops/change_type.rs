@@ -122,3 +122,47 @@ impl Op for ChangeType {
         Ok(sync::mysql(cx, &self.synced(convert), literal))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::generate::testing::{both, render};
+    use crate::Dialect;
+
+    #[test]
+    fn casts_by_default() {
+        let args = [("TABLE", "users"), ("COLUMN", "points"), ("TYPE", "bigint")];
+        let (pg, my) = both("change-type", &args);
+        insta::assert_snapshot!("postgres", pg);
+        insta::assert_snapshot!("mysql", my);
+    }
+
+    #[test]
+    fn converts_both_ways_with_using_and_reverse() {
+        let args = [
+            ("TABLE", "orders"),
+            ("COLUMN", "amount"),
+            ("TYPE", "numeric(12,2)"),
+            ("using", "{}/100.0"),
+            ("reverse", "CAST({}*100 AS int)"),
+            ("new-column", "amount_dec"),
+        ];
+        let (pg, my) = both("change-type", &args);
+        insta::assert_snapshot!("using_postgres", pg);
+        insta::assert_snapshot!("using_mysql", my);
+    }
+
+    #[test]
+    fn refuses_using_without_reverse_and_asks_mysql_for_a_placeholder() {
+        let using = [
+            ("TABLE", "t"),
+            ("COLUMN", "c"),
+            ("TYPE", "bigint"),
+            ("using", "{} * 100"),
+        ];
+        let err = render("change-type", &using, Dialect::Postgres).unwrap_err();
+        assert!(err.to_string().contains("--reverse"), "{err}");
+        let datetime = [("TABLE", "t"), ("COLUMN", "c"), ("TYPE", "datetime")];
+        let err = render("change-type", &datetime, Dialect::Mysql).unwrap_err();
+        assert!(err.to_string().contains("--placeholder"), "{err}");
+    }
+}

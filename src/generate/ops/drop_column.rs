@@ -89,3 +89,27 @@ impl Op for DropColumn {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::generate::testing::both;
+
+    #[test]
+    fn drops_in_the_contract() {
+        let (pg, my) = both("drop-column", &[("TABLE", "users"), ("COLUMN", "points")]);
+        insta::assert_snapshot!("postgres", pg);
+        insta::assert_snapshot!("mysql", my);
+    }
+
+    #[test]
+    fn a_placeholder_default_covers_the_new_app() {
+        let args = [
+            ("TABLE", "users"),
+            ("COLUMN", "name"),
+            ("placeholder", "''"),
+        ];
+        let (pg, my) = both("drop-column", &args);
+        insta::assert_snapshot!("placeholder_postgres", pg);
+        insta::assert_snapshot!("placeholder_mysql", my);
+    }
+}

@@ -87,3 +87,50 @@ impl Op for RenameColumn {
         Ok(sync::mysql(cx, &self.synced(), literal))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::generate::testing::{both, render};
+    use crate::Dialect;
+
+    const ARGS: &[(&str, &str)] = &[
+        ("TABLE", "users"),
+        ("OLD", "email_address"),
+        ("NEW", "primary_email"),
+        ("type", "varchar(200)"),
+    ];
+
+    #[test]
+    fn renames_through_a_synced_column() {
+        let (pg, my) = both("rename-column", ARGS);
+        insta::assert_snapshot!("postgres", pg);
+        insta::assert_snapshot!("mysql", my);
+    }
+
+    #[test]
+    fn quotes_every_identifier() {
+        let args = [
+            ("TABLE", "My\"Tab`le"),
+            ("OLD", "col\"one"),
+            ("NEW", "col`two"),
+            ("type", "int"),
+        ];
+        let (pg, my) = both("rename-column", &args);
+        insta::assert_snapshot!("quoted_postgres", pg);
+        insta::assert_snapshot!("quoted_mysql", my);
+    }
+
+    #[test]
+    fn mysql_takes_a_placeholder_or_asks_for_one() {
+        let mut args = ARGS.to_vec();
+        args[3] = ("type", "datetime");
+        let err = render("rename-column", &args, Dialect::Mysql).unwrap_err();
+        assert!(err.to_string().contains("--placeholder LITERAL"), "{err}");
+        args.push(("placeholder", "'2000-01-01'"));
+        let my = render("rename-column", &args, Dialect::Mysql).unwrap();
+        assert!(
+            my.contains("ALTER TABLE `users` ALTER COLUMN `email_address` SET DEFAULT '2000-01-01';\nDROP TRIGGER"),
+            "{my}"
+        );
+    }
+}

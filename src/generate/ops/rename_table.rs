@@ -81,3 +81,15 @@ impl Op for RenameTable {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::generate::testing::both;
+
+    #[test]
+    fn a_view_stands_in_for_the_other_name() {
+        let (pg, my) = both("rename-table", &[("OLD", "accounts"), ("NEW", "tenants")]);
+        insta::assert_snapshot!("postgres", pg);
+        insta::assert_snapshot!("mysql", my);
+    }
+}
