@@ -1,43 +1,24 @@
 //! `bellows new <name> --op <op> ARGS...`: write a safe-change recipe as a new migration file.
+//!
+//! The ops declare their own arguments ([`OpSpec::params`]); nothing here counts them. The
+//! `new` command accepts `--op`, positional values and every op's options; the values are
+//! then parsed again by a clap command built from the chosen op's declaration, so a missing,
+//! extra or foreign argument gets clap's usual error, naming it.
 
 use bellows::config::FileConfig;
-use bellows::generate::{Op, Recipe};
+use bellows::generate::{self, Args, OpSpec, ParamKind, Recipe, OPS};
 use bellows::{Dialect, Error, Result};
-use clap::ValueEnum;
+use clap::builder::PossibleValue;
+use clap::{Arg, ArgAction, ArgMatches, Command};
 use std::path::{Path, PathBuf};
-
-/// The recipes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OpName {
-    /// TABLE OLD NEW (needs --type) [--placeholder LITERAL]
-    RenameColumn,
-    /// TABLE COLUMN TYPE [--using EXPR --reverse EXPR] [--new-column NAME] [--placeholder LITERAL]
-    ChangeType,
-    /// TABLE COLUMN [--default EXPR [--current-default EXPR]] (MySQL also needs --type)
-    AddNotNull,
-    /// TABLE COLUMN REF_TABLE REF_COLUMN
-    AddForeignKey,
-    /// TABLE COLUMNS...
-    AddUnique,
-    /// TABLE COLUMNS...
-    AddIndex,
-    /// TABLE COLUMN [--placeholder LITERAL]
-    DropColumn,
-    /// OLD NEW
-    RenameTable,
-}
 
 /// Arguments of `bellows new`.
 #[derive(Debug, clap::Args)]
 pub struct NewArgs {
     /// The migration's name (the file is `<timestamp>_<name>.sql`).
     name: String,
-    /// The recipe.
-    #[arg(long, value_enum)]
-    op: OpName,
-    /// The recipe's arguments (tables, columns, type).
-    #[arg(required = true, num_args = 1..)]
-    args: Vec<String>,
+    #[command(flatten)]
+    op: OpArgs,
     /// Dialect to write for (else bellows.toml [lint] dialect, else postgres).
     #[arg(long)]
     dialect: Option<Dialect>,
@@ -47,33 +28,6 @@ pub struct NewArgs {
     /// Migrations folder (else bellows.toml, else ./migrations).
     #[arg(long, value_name = "DIR")]
     migrations: Option<PathBuf>,
-    /// Column type (rename-column; add-not-null on MySQL).
-    #[arg(long = "type", value_name = "TYPE")]
-    column_type: Option<String>,
-    /// change-type: conversion from the old value, `{}` standing for the old column.
-    #[arg(long, value_name = "EXPR")]
-    using: Option<String>,
-    /// change-type: conversion back for rows the new app writes, `{}` standing for the new
-    /// column (required with --using).
-    #[arg(long, value_name = "EXPR")]
-    reverse: Option<String>,
-    /// change-type: name of the new column (default `<column>_new`).
-    #[arg(long, value_name = "NAME")]
-    new_column: Option<String>,
-    /// add-not-null: default for new rows and existing NULLs.
-    #[arg(long, value_name = "EXPR")]
-    default: Option<String>,
-    /// add-not-null: the default the column has now; the down section puts it back (and
-    /// MySQL's contract keeps it when there is no --default).
-    #[arg(long, value_name = "EXPR")]
-    current_default: Option<String>,
-    /// drop-column: a value of the column's type, its default while the new app (which no
-    /// longer writes it) runs — needed when the column is NOT NULL without a default.
-    /// rename-column, change-type (MySQL/MariaDB): a value of the old column's type, its
-    /// default for the moment between the contract's trigger drops and its column drop
-    /// (derived from the type when it is a number or a string).
-    #[arg(long, value_name = "LITERAL")]
-    placeholder: Option<String>,
     /// The key column backfills walk.
     #[arg(long, default_value = "id")]
     key: String,
@@ -82,7 +36,6 @@ pub struct NewArgs {
 /// Write the file; returns its path.
 pub fn run(args: &NewArgs, file: &FileConfig, config_path: Option<&Path>) -> Result<PathBuf> {
     let recipe = Recipe {
-        op: op(args)?,
         dialect: args
             .dialect
             .or(file.lint.dialect)
@@ -90,7 +43,7 @@ pub fn run(args: &NewArgs, file: &FileConfig, config_path: Option<&Path>) -> Res
         requires_app: args.requires_app.clone(),
         key: args.key.clone(),
     };
-    let text = recipe.render()?;
+    let text = recipe.render(args.op.spec, &args.op.args)?;
     let dir = super::settings::migrations_dir(args.migrations.as_deref(), file, config_path);
     std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
         path: dir.display().to_string(),
@@ -135,120 +88,127 @@ pub fn run(args: &NewArgs, file: &FileConfig, config_path: Option<&Path>) -> Res
     Ok(path)
 }
 
-fn op(args: &NewArgs) -> Result<Op> {
-    let a = &args.args;
-    let arity = |n: usize, usage: &str| {
-        if a.len() == n {
-            Ok(())
-        } else {
-            Err(Error::Config(format!(
-                "--op {}: expected {usage}",
-                args.op
-                    .to_possible_value()
-                    .map(|v| v.get_name().to_string())
-                    .unwrap_or_default()
-            )))
-        }
-    };
-    let at_least_two = |usage: &str| {
-        if a.len() >= 2 {
-            Ok(())
-        } else {
-            Err(Error::Config(format!("expected {usage}")))
-        }
-    };
-    let takes_placeholder = matches!(
-        args.op,
-        OpName::RenameColumn | OpName::ChangeType | OpName::DropColumn
-    );
-    if args.placeholder.is_some() && !takes_placeholder {
-        return Err(Error::Config(
-            "--placeholder is for rename-column, change-type and drop-column".into(),
-        ));
+/// `--op`, the op's positional values and its options, as [`Args`] checked against the op's
+/// declaration.
+#[derive(Debug)]
+struct OpArgs {
+    /// The chosen op.
+    spec: &'static OpSpec,
+    /// Its arguments, by declared name.
+    args: Args,
+}
+
+/// Id of the positional values in the `new` command.
+const VALUES: &str = "args";
+
+impl clap::Args for OpArgs {
+    fn augment_args(cmd: Command) -> Command {
+        let ops = OPS
+            .iter()
+            .map(|spec| PossibleValue::new(spec.name).help(spec.usage()));
+        let cmd = cmd
+            .arg(
+                Arg::new("op")
+                    .long("op")
+                    .required(true)
+                    .value_name("OP")
+                    .value_parser(clap::builder::PossibleValuesParser::new(ops))
+                    .help("The recipe"),
+            )
+            .arg(
+                Arg::new(VALUES)
+                    .value_name("ARGS")
+                    .required(true)
+                    .num_args(1..)
+                    .help("The recipe's arguments (tables, columns, type)"),
+            );
+        options()
+            .into_iter()
+            .fold(cmd, |cmd, (name, value_name, help)| {
+                cmd.arg(Arg::new(name).long(name).value_name(value_name).help(help))
+            })
     }
-    if args.current_default.is_some() && args.op != OpName::AddNotNull {
-        return Err(Error::Config(
-            "--current-default is for add-not-null".into(),
-        ));
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
     }
-    Ok(match args.op {
-        OpName::RenameColumn => {
-            arity(3, "TABLE OLD NEW")?;
-            let column_type = args.column_type.clone().ok_or_else(|| {
-                Error::Config(
-                    "rename-column needs --type (the column's type, e.g. --type text)".into(),
-                )
-            })?;
-            Op::RenameColumn {
-                table: a[0].clone(),
-                old: a[1].clone(),
-                new: a[2].clone(),
-                column_type,
-                placeholder: args.placeholder.clone(),
+}
+
+impl clap::FromArgMatches for OpArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> std::result::Result<Self, clap::Error> {
+        let name = matches.get_one::<String>("op").map_or("", String::as_str);
+        let spec = generate::op(name).ok_or_else(|| {
+            clap::Error::raw(clap::error::ErrorKind::InvalidValue, "--op: unknown op")
+        })?;
+        let mut argv: Vec<String> = options()
+            .into_iter()
+            .filter_map(|(option, ..)| {
+                let value = matches.get_one::<String>(option)?;
+                Some(format!("--{option}={value}"))
+            })
+            .collect();
+        argv.push("--".into());
+        argv.extend(
+            matches
+                .get_many::<String>(VALUES)
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
+        let parsed = op_command(spec).try_get_matches_from(argv)?;
+        let mut args = Args::new();
+        for param in spec.params {
+            if let Some(values) = parsed.get_many::<String>(param.name) {
+                args.set(param.name, values.cloned().collect());
             }
         }
-        OpName::ChangeType => {
-            arity(3, "TABLE COLUMN TYPE")?;
-            Op::ChangeType {
-                table: a[0].clone(),
-                column: a[1].clone(),
-                new_type: a[2].clone(),
-                new_column: args
-                    .new_column
-                    .clone()
-                    .unwrap_or_else(|| format!("{}_new", a[1])),
-                using: args.using.clone(),
-                reverse: args.reverse.clone(),
-                placeholder: args.placeholder.clone(),
+        Ok(OpArgs { spec, args })
+    }
+
+    fn update_from_arg_matches(
+        &mut self,
+        matches: &ArgMatches,
+    ) -> std::result::Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+/// Every op's options, once each: (name, value name, help saying what it means per op).
+fn options() -> Vec<(&'static str, &'static str, String)> {
+    let mut out: Vec<(&'static str, &'static str, String)> = Vec::new();
+    for spec in OPS {
+        for param in spec.params.iter().filter(|p| p.is_option()) {
+            let help = format!("{}: {}", spec.name, param.help);
+            match out.iter_mut().find(|(name, ..)| *name == param.name) {
+                Some((.., text)) => {
+                    text.push_str("; ");
+                    text.push_str(&help);
+                }
+                None => out.push((param.name, param.value_name, help)),
             }
         }
-        OpName::AddNotNull => {
-            arity(2, "TABLE COLUMN")?;
-            Op::AddNotNull {
-                table: a[0].clone(),
-                column: a[1].clone(),
-                default: args.default.clone(),
-                column_type: args.column_type.clone(),
-                current_default: args.current_default.clone(),
-            }
-        }
-        OpName::AddForeignKey => {
-            arity(4, "TABLE COLUMN REF_TABLE REF_COLUMN")?;
-            Op::AddForeignKey {
-                table: a[0].clone(),
-                column: a[1].clone(),
-                ref_table: a[2].clone(),
-                ref_column: a[3].clone(),
-            }
-        }
-        OpName::AddUnique => {
-            at_least_two("TABLE COLUMNS...")?;
-            Op::AddUnique {
-                table: a[0].clone(),
-                columns: a[1..].to_vec(),
-            }
-        }
-        OpName::AddIndex => {
-            at_least_two("TABLE COLUMNS...")?;
-            Op::AddIndex {
-                table: a[0].clone(),
-                columns: a[1..].to_vec(),
-            }
-        }
-        OpName::DropColumn => {
-            arity(2, "TABLE COLUMN")?;
-            Op::DropColumn {
-                table: a[0].clone(),
-                column: a[1].clone(),
-                placeholder: args.placeholder.clone(),
-            }
-        }
-        OpName::RenameTable => {
-            arity(2, "OLD NEW")?;
-            Op::RenameTable {
-                old: a[0].clone(),
-                new: a[1].clone(),
-            }
-        }
+    }
+    out
+}
+
+/// The clap command of one op's arguments, from its declaration: what `bellows new` checks
+/// the values against.
+fn op_command(spec: &OpSpec) -> Command {
+    let cmd = Command::new(spec.name)
+        .bin_name(format!("bellows new NAME --op {}", spec.name))
+        .no_binary_name(true)
+        .disable_help_flag(true)
+        .disable_version_flag(true);
+    spec.params.iter().fold(cmd, |cmd, param| {
+        let arg = Arg::new(param.name)
+            .value_name(param.value_name)
+            .help(param.help);
+        cmd.arg(match param.kind {
+            ParamKind::Positional => arg.required(true),
+            ParamKind::Many => arg.required(true).num_args(1..).action(ArgAction::Append),
+            ParamKind::Required => arg.long(param.name).required(true),
+            ParamKind::Optional => arg.long(param.name),
+        })
     })
 }

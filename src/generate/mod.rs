@@ -3,113 +3,32 @@
 //! triggers that keep old and new shapes in sync while two app versions run. Identifiers are
 //! always quoted for the dialect; types and expressions are SQL the user wrote and are
 //! inserted as given.
+//!
+//! Each op is one file under `ops/`: its declaration ([`OpSpec`]: name, typed arguments) and
+//! its sections for PostgreSQL and for MySQL/MariaDB; [`OPS`] lists them. This module checks
+//! what every op shares (identifiers, the gate) and renders the sections into the file.
 
-mod mysql;
-mod postgres;
+mod op;
+mod ops;
+mod quote;
+mod sync;
+
+pub use op::{Args, OpSpec, Param, ParamKind};
+pub use ops::OPS;
 
 use crate::{Dialect, Error, Result};
+use op::{Op, Section, Sections};
+use quote::Cx;
 
-/// A safe-change recipe and its arguments.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Op {
-    /// Rename a column through a new column kept in sync by triggers.
-    RenameColumn {
-        /// Table.
-        table: String,
-        /// Current column name.
-        old: String,
-        /// New column name.
-        new: String,
-        /// The column's type (needed to create the new column).
-        column_type: String,
-        /// MySQL: a value of the column's type, the old column's default while the contract
-        /// drops the triggers and then the column (else derived from `column_type`).
-        placeholder: Option<String>,
-    },
-    /// Change a column's type through a new column kept in sync by triggers.
-    ChangeType {
-        /// Table.
-        table: String,
-        /// The column.
-        column: String,
-        /// The new type.
-        new_type: String,
-        /// The new column's name.
-        new_column: String,
-        /// Conversion from the old value, `{}` standing for the old column.
-        using: Option<String>,
-        /// Conversion back, for rows the new app writes, `{}` standing for the new column
-        /// (required with `using`).
-        reverse: Option<String>,
-        /// MySQL: a value of the old type, the old column's default while the contract drops
-        /// the triggers and then the column (else `0` when the new type is a number or a
-        /// string).
-        placeholder: Option<String>,
-    },
-    /// Make a column NOT NULL without a long lock.
-    AddNotNull {
-        /// Table.
-        table: String,
-        /// The column.
-        column: String,
-        /// Default for existing NULLs and new rows.
-        default: Option<String>,
-        /// The column's type (MySQL needs it to redefine the column).
-        column_type: Option<String>,
-        /// The default the column has now, if any: the down section puts it back, and
-        /// MySQL's contract keeps it when there is no new `default`.
-        current_default: Option<String>,
-    },
-    /// Add a foreign key with its supporting index, validated without a long lock.
-    AddForeignKey {
-        /// Referencing table.
-        table: String,
-        /// Referencing column.
-        column: String,
-        /// Referenced table.
-        ref_table: String,
-        /// Referenced column.
-        ref_column: String,
-    },
-    /// Add a unique constraint from an index built online.
-    AddUnique {
-        /// Table.
-        table: String,
-        /// Columns.
-        columns: Vec<String>,
-    },
-    /// Add an index online.
-    AddIndex {
-        /// Table.
-        table: String,
-        /// Columns.
-        columns: Vec<String>,
-    },
-    /// Drop a column once no running app reads it.
-    DropColumn {
-        /// Table.
-        table: String,
-        /// The column.
-        column: String,
-        /// For a NOT NULL column without a default: a value of its type, its default from
-        /// the expand on, so the new app's inserts (which omit it) pass.
-        placeholder: Option<String>,
-    },
-    /// Rename a table; a view gives the name the table does not have yet (MySQL) or any more
-    /// (PostgreSQL) to the app version that uses it while both run.
-    RenameTable {
-        /// Current name.
-        old: String,
-        /// New name.
-        new: String,
-    },
+/// The op named `name` on the command line (`rename-column`, ...).
+#[must_use]
+pub fn op(name: &str) -> Option<&'static OpSpec> {
+    OPS.iter().copied().find(|spec| spec.name == name)
 }
 
 /// Settings shared by every recipe.
 #[derive(Debug, Clone)]
 pub struct Recipe {
-    /// The operation.
-    pub op: Op,
     /// The dialect to write for.
     pub dialect: Dialect,
     /// The contract's gate (`requires-app`), e.g. `>=2.4.0`.
@@ -119,32 +38,36 @@ pub struct Recipe {
 }
 
 impl Recipe {
-    /// The migration file's text.
+    /// The migration file's text for the op `spec` with its arguments `args`.
     ///
     /// # Errors
-    /// An empty identifier, a `requires-app` that is not a semver range, or an op the
-    /// dialect cannot do safely.
-    pub fn render(&self) -> Result<String> {
-        self.validate()?;
-        let sections = if self.dialect == Dialect::Postgres {
-            postgres::sections(self)
+    /// A missing argument, an empty identifier, a `requires-app` that is not a semver range,
+    /// or an op the dialect cannot do safely.
+    pub fn render(&self, spec: &OpSpec, args: &Args) -> Result<String> {
+        let op = (spec.build)(args)?;
+        self.validate(spec, op.as_ref())?;
+        let cx = Cx {
+            dialect: self.dialect,
+        };
+        let sections = if self.dialect.is_mysql_family() {
+            op.mysql(&cx)?
         } else {
-            mysql::sections(self)?
+            op.postgres(&cx)?
         };
         let mut out = format!(
             "-- Generated by `bellows new --op {}`. Review it like any other code.\n",
-            self.op_name()
+            spec.name
         );
-        for (marker, comment, statements) in sections {
-            if statements.is_empty() {
+        for (marker, section) in self.markers(sections) {
+            if section.statements.is_empty() {
                 continue;
             }
             out.push('\n');
-            for line in wrap(&comment, 77) {
+            for line in wrap(&section.comment, 77) {
                 out.push_str(&format!("-- {line}\n"));
             }
             out.push_str(&format!("-- bellows:{marker}\n"));
-            for s in statements {
+            for s in section.statements {
                 out.push_str(&s);
                 out.push_str(";\n");
             }
@@ -152,135 +75,43 @@ impl Recipe {
         Ok(out)
     }
 
-    /// The op's name as on the command line.
-    #[must_use]
-    pub fn op_name(&self) -> &'static str {
-        match self.op {
-            Op::RenameColumn { .. } => "rename-column",
-            Op::ChangeType { .. } => "change-type",
-            Op::AddNotNull { .. } => "add-not-null",
-            Op::AddForeignKey { .. } => "add-foreign-key",
-            Op::AddUnique { .. } => "add-unique",
-            Op::AddIndex { .. } => "add-index",
-            Op::DropColumn { .. } => "drop-column",
-            Op::RenameTable { .. } => "rename-table",
-        }
-    }
-
-    fn validate(&self) -> Result<()> {
+    /// What every op shares: a gate that parses, no empty identifier, the op's own checks,
+    /// and a gate for a contract that removes what older app versions use.
+    fn validate(&self, spec: &OpSpec, op: &dyn Op) -> Result<()> {
         if let Some(req) = &self.requires_app {
             semver::VersionReq::parse(req)
                 .map_err(|e| Error::Config(format!("--requires-app {req}: {e}")))?;
         }
-        let idents: Vec<&String> = match &self.op {
-            Op::RenameColumn {
-                table, old, new, ..
-            } => vec![table, old, new],
-            Op::ChangeType {
-                table,
-                column,
-                new_column,
-                ..
-            } => vec![table, column, new_column],
-            Op::AddNotNull { table, column, .. } | Op::DropColumn { table, column, .. } => {
-                vec![table, column]
-            }
-            Op::AddForeignKey {
-                table,
-                column,
-                ref_table,
-                ref_column,
-            } => vec![table, column, ref_table, ref_column],
-            Op::AddUnique { table, columns } | Op::AddIndex { table, columns } => {
-                std::iter::once(table).chain(columns).collect()
-            }
-            Op::RenameTable { old, new } => vec![old, new],
-        };
-        if idents.iter().any(|i| i.trim().is_empty()) {
+        if op.identifiers().iter().any(|i| i.trim().is_empty()) {
             return Err(Error::Config("identifiers must not be empty".into()));
         }
-        if let Op::ChangeType {
-            using: Some(_),
-            reverse: None,
-            ..
-        } = &self.op
-        {
-            return Err(Error::Config(
-                "change-type with --using also needs --reverse EXPR ({} = the new column): rows the new app writes must reach the old column correctly".into(),
-            ));
-        }
-        let breaks_old_app = matches!(
-            self.op,
-            Op::RenameColumn { .. }
-                | Op::ChangeType { .. }
-                | Op::DropColumn { .. }
-                | Op::RenameTable { .. }
-        );
-        if breaks_old_app && self.requires_app.is_none() {
+        op.check()?;
+        if spec.needs_gate && self.requires_app.is_none() {
             return Err(Error::Config(format!(
                 "{} needs --requires-app RANGE (e.g. \">=2.4.0\"): its contract removes what older app versions use, so it must wait for their rollout",
-                self.op_name()
+                spec.name
             )));
         }
         Ok(())
     }
 
-    /// The contract marker's directives.
-    fn contract_marker(&self) -> String {
-        match &self.requires_app {
+    /// The sections in file order, each with its marker (and directives).
+    fn markers(&self, s: Sections) -> Vec<(String, Section)> {
+        let contract = match &self.requires_app {
             Some(req) => format!("contract requires-app=\"{req}\""),
             None => "contract".into(),
+        };
+        let mut out = vec![("expand".to_string(), s.expand)];
+        if let Some(b) = s.backfill {
+            out.push((
+                format!("backfill table={} key={}", b.table, self.key),
+                b.section,
+            ));
         }
+        out.push((contract, s.contract));
+        out.push(("down".into(), s.down));
+        out
     }
-
-    /// Quote an identifier for the dialect.
-    fn q(&self, ident: &str) -> String {
-        self.dialect.quote_ident(ident)
-    }
-}
-
-/// A section: marker (with directives), an explanatory comment, statements.
-type Section = (String, String, Vec<String>);
-
-/// A deterministic object name (trigger, function, constraint) within 63 bytes.
-fn object_name(parts: &[&str]) -> String {
-    let mut name: String = parts
-        .join("_")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if name.len() > 63 {
-        let hash = &crate::migration::checksum(&name)[..8];
-        name.truncate(54);
-        name.push('_');
-        name.push_str(hash);
-    }
-    name
-}
-
-/// The backfill of a column kept in step by triggers: `new` (quoted) filled from `old`
-/// (quoted) through `convert` (`{}` standing for the old column) where it is still NULL.
-fn copy_backfill(r: &Recipe, table: &str, new: &str, old: &str, convert: &str) -> Section {
-    (
-        format!("backfill table={table} key={}", r.key),
-        "Copies existing rows in short batches; the predicate skips rows already done.".into(),
-        vec![format!(
-            "UPDATE {} SET {new} = {} WHERE {new} IS NULL AND {old} IS NOT NULL",
-            r.q(table),
-            substitute(convert, old)
-        )],
-    )
-}
-
-/// `{}` in a user expression stands for the old column.
-fn substitute(expr: &str, column: &str) -> String {
-    expr.replace("{}", column)
 }
 
 /// `text` as lines of at most `width` characters (longer words stand alone), breaking only
@@ -299,20 +130,49 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// What the ops' snapshot tests share: a file rendered from command-line-like arguments.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{op, Args, Recipe};
+    use crate::{Dialect, Result};
+
+    /// The file for `op_name` with `args` (`(name, value)` pairs, a name repeated for
+    /// several values), gated on `>=2.0.0`, the backfill walking `id`.
+    pub(crate) fn render(op_name: &str, args: &[(&str, &str)], dialect: Dialect) -> Result<String> {
+        let spec = op(op_name).expect("a registered op");
+        let mut parsed = Args::new();
+        for (name, _) in args {
+            let values = args
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| (*v).to_string())
+                .collect();
+            parsed.set(name, values);
+        }
+        let recipe = Recipe {
+            dialect,
+            requires_app: Some(">=2.0.0".into()),
+            key: "id".into(),
+        };
+        recipe.render(spec, &parsed)
+    }
+
+    /// [`render`] for PostgreSQL and for MySQL, which must succeed.
+    pub(crate) fn both(op_name: &str, args: &[(&str, &str)]) -> (String, String) {
+        let pg = render(op_name, args, Dialect::Postgres).expect("postgres");
+        let my = render(op_name, args, Dialect::Mysql).expect("mysql");
+        assert_eq!(
+            render(op_name, args, Dialect::Mariadb).expect("mariadb"),
+            my,
+            "MariaDB gets the MySQL file"
+        );
+        (pg, my)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn object_names_are_deterministic_and_short() {
-        assert_eq!(
-            object_name(&["bellows", "users", "Email"]),
-            "bellows_users_email"
-        );
-        let long = object_name(&["x".repeat(80).as_str()]);
-        assert_eq!(long.len(), 63);
-        assert_eq!(long, object_name(&["x".repeat(80).as_str()]));
-    }
 
     #[test]
     fn comments_wrap_between_words() {

@@ -247,3 +247,52 @@ fn every_recipe_lints_clean() {
         );
     }
 }
+
+#[test]
+fn arguments_are_checked_against_the_op() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let new = |args: &[&str]| {
+        let mut all = vec![
+            "new",
+            "n",
+            "--requires-app",
+            ">=2.0.0",
+            "--migrations",
+            path,
+        ];
+        all.extend(args);
+        bellows(&all, dir.path())
+    };
+    let (code, _, err) = new(&["--op", "rename-column", "users", "a", "--type", "text"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("required arguments were not provided") && err.contains("<NEW>"),
+        "{err}"
+    );
+    let (code, _, err) = new(&["--op", "rename-column", "users", "a", "b"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--type <TYPE>"), "{err}");
+    let (code, _, err) = new(&["--op", "add-index", "users", "a", "--placeholder", "0"]);
+    assert_eq!(code, 2, "an option another op declares");
+    assert!(err.contains("unexpected argument '--placeholder'"), "{err}");
+    let (code, _, err) = new(&["--op", "rename-table", "a", "b", "c"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unexpected argument 'c'"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+    let (code, out, err) = bellows(&["new", "--help"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "rename-column:   TABLE OLD NEW --type TYPE",
+        "add-index:       TABLE COLUMNS...",
+    ] {
+        assert!(
+            out.contains(line),
+            "--help lists the ops and their arguments: {out}"
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! Helpers every op shares: identifiers quoted for the dialect, deterministic object names,
+//! `{}` substitution in user expressions, and the copy backfill of a trigger-synced column.
+
+use super::op::{Backfill, Section};
+use crate::Dialect;
+
+/// What an op writes for: the dialect, which quotes identifiers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cx {
+    /// The dialect.
+    pub dialect: Dialect,
+}
+
+impl Cx {
+    /// `ident` quoted for the dialect.
+    pub(crate) fn q(&self, ident: &str) -> String {
+        self.dialect.quote_ident(ident)
+    }
+
+    /// `columns` quoted and comma-separated.
+    pub(crate) fn list(&self, columns: &[String]) -> String {
+        columns
+            .iter()
+            .map(|c| self.q(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The backfill of a column kept in step by triggers: `new` (quoted) filled from `old`
+    /// (quoted) through `convert` (`{}` standing for the old column) where it is still NULL.
+    pub(crate) fn copy_backfill(
+        &self,
+        table: &str,
+        new: &str,
+        old: &str,
+        convert: &str,
+    ) -> Backfill {
+        Backfill {
+            table: table.to_string(),
+            section: Section::new(
+                "Copies existing rows in short batches; the predicate skips rows already done.",
+                vec![format!(
+                    "UPDATE {} SET {new} = {} WHERE {new} IS NULL AND {old} IS NOT NULL",
+                    self.q(table),
+                    substitute(convert, old)
+                )],
+            ),
+        }
+    }
+}
+
+/// A deterministic object name (trigger, function, constraint) within 63 bytes.
+pub(crate) fn object_name(parts: &[&str]) -> String {
+    let mut name: String = parts
+        .join("_")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.len() > 63 {
+        let hash = &crate::migration::checksum(&name)[..8];
+        name.truncate(54);
+        name.push('_');
+        name.push_str(hash);
+    }
+    name
+}
+
+/// The name of an index over `columns` of `table`: `<table>_<columns>_<suffix>`.
+pub(crate) fn index_name(table: &str, columns: &[String], suffix: &str) -> String {
+    let mut parts = vec![table];
+    parts.extend(columns.iter().map(String::as_str));
+    parts.push(suffix);
+    object_name(&parts)
+}
+
+/// `{}` in a user expression stands for the old column.
+pub(crate) fn substitute(expr: &str, column: &str) -> String {
+    expr.replace("{}", column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_names_are_deterministic_and_short() {
+        assert_eq!(
+            object_name(&["bellows", "users", "Email"]),
+            "bellows_users_email"
+        );
+        let long = object_name(&["x".repeat(80).as_str()]);
+        assert_eq!(long.len(), 63);
+        assert_eq!(long, object_name(&["x".repeat(80).as_str()]));
+    }
+
+    #[test]
+    fn identifiers_are_quoted_for_the_dialect() {
+        let pg = Cx {
+            dialect: Dialect::Postgres,
+        };
+        let my = Cx {
+            dialect: Dialect::Mysql,
+        };
+        let cols = ["a\"b".to_string(), "c`d".to_string()];
+        assert_eq!(pg.list(&cols), "\"a\"\"b\", \"c`d\"");
+        assert_eq!(my.list(&cols), "`a\"b`, `c``d`");
+    }
+}

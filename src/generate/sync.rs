@@ -1,0 +1,166 @@
+//! A new column kept in step with an old one by triggers while two app versions run, for
+//! both dialects: the shape rename-column and change-type share. Each side is written from
+//! the other (`convert` computes the new value, `{}` standing for the old column; `reverse`
+//! the old value from the new one, `{}` standing for the new column); the backfill copies
+//! existing rows; the contract drops the triggers and the old column.
+
+use super::op::{Section, Sections};
+use super::quote::{object_name, substitute, Cx};
+
+/// The columns and conversions of a synced pair.
+pub(crate) struct Synced<'a> {
+    /// Table.
+    pub table: &'a str,
+    /// The column the old app uses.
+    pub old: &'a str,
+    /// The column the new app uses.
+    pub new: &'a str,
+    /// The new column's type.
+    pub new_type: &'a str,
+    /// New value from the old, `{}` standing for the old column.
+    pub convert: &'a str,
+    /// Old value from the new, `{}` standing for the new column.
+    pub reverse: &'a str,
+}
+
+/// PostgreSQL: one plpgsql function and a BEFORE INSERT OR UPDATE trigger.
+pub(crate) fn postgres(cx: &Cx, s: &Synced) -> Sections {
+    let function = object_name(&["bellows", s.table, s.old, "to", s.new]);
+    let (t, o, n, f) = (cx.q(s.table), cx.q(s.old), cx.q(s.new), cx.q(&function));
+    let forward = substitute(s.convert, &format!("NEW.{o}"));
+    let backward = substitute(s.reverse, &format!("NEW.{n}"));
+    let body = format!(
+        "CREATE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql AS $bellows$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.{n} IS NULL THEN
+            NEW.{n} := {forward};
+        ELSE
+            NEW.{o} := {backward};
+        END IF;
+    ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN
+        NEW.{n} := {forward};
+    ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} THEN
+        NEW.{o} := {backward};
+    END IF;
+    RETURN NEW;
+END
+$bellows$"
+    );
+    let old_name = s.old;
+    let new_name = s.new;
+    Sections {
+        expand: Section::new(
+            format!("The new column, kept in step with {old_name} by a trigger while the old and the new\napp version both run (each side is written from the other)."),
+            vec![
+                format!("ALTER TABLE {t} ADD COLUMN {n} {}", s.new_type),
+                body,
+                format!("CREATE TRIGGER {f} BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {f}()"),
+            ],
+        ),
+        backfill: Some(cx.copy_backfill(s.table, &n, &o, s.convert)),
+        contract: Section::new(
+            format!("Once every running app uses {new_name}: the trigger and the old column go."),
+            vec![
+                format!("DROP TRIGGER {f} ON {t}"),
+                format!("DROP FUNCTION {f}()"),
+                format!("ALTER TABLE {t} DROP COLUMN {o}"),
+            ],
+        ),
+        down: Section::new(
+            "Undo the expand phase.",
+            vec![
+                format!("DROP TRIGGER IF EXISTS {f} ON {t}"),
+                format!("DROP FUNCTION IF EXISTS {f}()"),
+                format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {n}"),
+            ],
+        ),
+    }
+}
+
+/// MySQL/MariaDB: a trigger per event; the update trigger is created first, so no row can
+/// change between the two unseen. The contract starts by giving the old column `placeholder`
+/// as its default (see [`placeholder_before_contract`]).
+pub(crate) fn mysql(cx: &Cx, s: &Synced, placeholder: &str) -> Sections {
+    let base = object_name(&["bellows", s.table, s.old, "to", s.new]);
+    let (ins, upd) = (
+        cx.q(&format!("{}_ins", &base[..base.len().min(59)])),
+        cx.q(&format!("{}_upd", &base[..base.len().min(59)])),
+    );
+    let (t, o, n) = (cx.q(s.table), cx.q(s.old), cx.q(s.new));
+    let forward = substitute(s.convert, &format!("NEW.{o}"));
+    let backward = substitute(s.reverse, &format!("NEW.{n}"));
+    let update_trigger = format!(
+        "CREATE TRIGGER {upd} BEFORE UPDATE ON {t} FOR EACH ROW\nBEGIN\n    IF NOT (NEW.{o} <=> OLD.{o}) THEN\n        SET NEW.{n} = {forward};\n    ELSEIF NOT (NEW.{n} <=> OLD.{n}) THEN\n        SET NEW.{o} = {backward};\n    END IF;\nEND"
+    );
+    let insert_trigger = format!(
+        "CREATE TRIGGER {ins} BEFORE INSERT ON {t} FOR EACH ROW\nBEGIN\n    IF NEW.{n} IS NULL THEN\n        SET NEW.{n} = {forward};\n    ELSE\n        SET NEW.{o} = {backward};\n    END IF;\nEND"
+    );
+    let old_name = s.old;
+    let new_name = s.new;
+    let mut sections = Sections {
+        expand: Section::new(
+            format!("The new column, kept in step with {old_name} by triggers while the old and the new\napp version both run (each side is written from the other)."),
+            vec![
+                format!("ALTER TABLE {t} ADD COLUMN {n} {}, ALGORITHM=INSTANT", s.new_type),
+                update_trigger,
+                insert_trigger,
+            ],
+        ),
+        backfill: Some(cx.copy_backfill(s.table, &n, &o, s.convert)),
+        contract: Section::new(
+            format!("Once every running app uses {new_name}: the triggers and the old column go."),
+            vec![
+                format!("DROP TRIGGER {ins}"),
+                format!("DROP TRIGGER {upd}"),
+                format!("ALTER TABLE {t} DROP COLUMN {o}, ALGORITHM=INPLACE, LOCK=NONE"),
+            ],
+        ),
+        down: Section::new(
+            "Undo the expand phase.",
+            vec![
+                format!("DROP TRIGGER IF EXISTS {ins}"),
+                format!("DROP TRIGGER IF EXISTS {upd}"),
+                format!("ALTER TABLE {t} DROP COLUMN {n}, ALGORITHM=INPLACE, LOCK=NONE"),
+            ],
+        ),
+    };
+    placeholder_before_contract(cx, &mut sections.contract, s, placeholder);
+    sections
+}
+
+/// The contract drops the triggers, then the old column (separate statements: MySQL DDL is
+/// not transactional). In between, the new app's inserts omit the old column with no trigger
+/// to fill it, and a NOT NULL column without a default would refuse them (error 1364): the
+/// contract first gives the old column a placeholder default (metadata only). While the
+/// triggers exist it is not needed (the server checks NOT NULL after BEFORE triggers), and
+/// the rows that get it lose the column a moment later.
+fn placeholder_before_contract(cx: &Cx, contract: &mut Section, s: &Synced, literal: &str) {
+    let (t, o) = (cx.q(s.table), cx.q(s.old));
+    contract.statements.insert(
+        0,
+        format!("ALTER TABLE {t} ALTER COLUMN {o} SET DEFAULT {literal}"),
+    );
+    let old = s.old;
+    contract.comment.push_str(&format!(
+        "\n{old} first gets a placeholder default: between the trigger drops and the column drop,\nthe new app's inserts omit it with no trigger to fill it."
+    ));
+}
+
+/// MySQL/MariaDB: a literal default for a column of `column_type`, for the families that
+/// take one (strings and numbers).
+pub(crate) fn default_literal(column_type: &str) -> Option<&'static str> {
+    let t = column_type.to_ascii_lowercase();
+    if t.contains("char") || t.starts_with("enum") || t.starts_with("set") {
+        Some("''")
+    } else if [
+        "int", "decimal", "numeric", "float", "double", "real", "bit",
+    ]
+    .iter()
+    .any(|k| t.contains(k))
+    {
+        Some("0")
+    } else {
+        None
+    }
+}
