@@ -20,11 +20,8 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// How long `apply_expand` waits for another instance's migration lock by default.
-const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(120);
-
 /// Instances silent for longer than this are deleted when a new one registers.
-pub const PRUNE_AFTER: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const PRUNE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 /// bellows inside an application.
 #[derive(Debug, Clone)]
@@ -85,10 +82,7 @@ impl Bellows {
 
     fn new(target: Target, migrations: Vec<Migration>) -> Result<Self> {
         let migrations = CheckedMigrations::new(migrations, target.dialect())?;
-        let settings = Settings {
-            lock_wait: DEFAULT_LOCK_WAIT,
-            ..Settings::default()
-        };
+        let settings = Settings::default();
         Ok(Bellows {
             target,
             migrations,

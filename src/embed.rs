@@ -1,5 +1,5 @@
 //! Migrations embedded in an application binary at build time: a build script writes a
-//! manifest of `include_str!`s for the folder, and [`embedded_migrations!`] reads it. The
+//! manifest of `include_str!`s for the folder, and [`embedded_migrations!`](crate::embedded_migrations) reads it. The
 //! embedded files are parsed exactly like files on disk, so their checksums match.
 //!
 //! In the application's `build.rs` (with bellows as a build dependency):
@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The manifest's file name in `OUT_DIR`.
-pub const MANIFEST: &str = "bellows_migrations.rs";
+pub(crate) const MANIFEST: &str = "bellows_migrations.rs";
 
 /// Write `$OUT_DIR/bellows_migrations.rs` listing every `.sql` file of `dir` (relative to
 /// the crate's `Cargo.toml`) and tell cargo to rebuild when the folder changes.

@@ -11,6 +11,10 @@ pub enum Error {
     #[error("configuration: {0}")]
     Config(String),
 
+    /// The migrations folder does not exist.
+    #[error("migrations folder `{0}` not found")]
+    MigrationsFolder(String),
+
     /// A file or folder could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -86,7 +90,7 @@ pub enum Error {
     },
 
     /// Another runner holds the migration lock.
-    #[error("another bellows run holds the migration lock{}; waited {waited:?}; retry later or pass --lock-wait", .holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    #[error("another bellows run holds the migration lock{}; waited {waited:?}", .holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
     LockBusy {
         /// Who holds it, where the database says.
         holder: Option<String>,
@@ -110,7 +114,7 @@ pub enum Error {
     },
 
     /// An applied phase changed on disk since it ran.
-    #[error("migration {version} ({name}): the {phase} phase changed since it was applied (checksum drift)\n{diff}\nrestore the file, or pass --allow-drift if the change is intended")]
+    #[error("migration {version} ({name}): the {phase} phase changed since it was applied (checksum drift)\n{diff}")]
     Drift {
         /// The version.
         version: i64,
@@ -153,14 +157,39 @@ pub enum Error {
     },
 }
 
+/// What the caller can do about an error, as a setting: the CLI names its flag, an
+/// application its [`crate::engine::Settings`] field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Remedy {
+    /// Restore the file, or allow the drift if the change is intended
+    /// (`Settings::allow_drift`).
+    AllowDrift,
+    /// Retry later, or wait longer for the migration lock (`Settings::lock_wait`).
+    WaitLonger,
+    /// Point bellows at the right migrations folder.
+    MigrationsFolder,
+}
+
 impl Error {
-    /// Exit code for the CLI: 1 when bellows refused (state, drift, gate), 2 when it could
-    /// not work (input, connection, database errors).
+    /// bellows refused (the state, the drift check or the gate said no; waiting or a fix may
+    /// help), as opposed to failing to do the work (input, connection, database errors).
     #[must_use]
-    pub fn exit_code(&self) -> i32 {
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Error::Refused(_) | Error::Drift { .. } | Error::UnknownVersion(_)
+        )
+    }
+
+    /// What the caller can change to get past this error, where a setting helps.
+    #[must_use]
+    pub fn remedy(&self) -> Option<Remedy> {
         match self {
-            Error::Refused(_) | Error::Drift { .. } | Error::UnknownVersion(_) => 1,
-            _ => 2,
+            Error::Drift { .. } => Some(Remedy::AllowDrift),
+            Error::LockBusy { .. } => Some(Remedy::WaitLonger),
+            Error::MigrationsFolder(_) => Some(Remedy::MigrationsFolder),
+            _ => None,
         }
     }
 

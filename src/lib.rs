@@ -9,9 +9,10 @@
 //! that apply expand phases at startup. Parsing, splitting and linting are pure (no database,
 //! no async); everything that talks to a database goes through [`db`].
 
+#![warn(missing_docs, unreachable_pub)]
+
 mod app;
 pub mod backfill;
-pub mod config;
 pub mod db;
 pub mod embed;
 pub mod engine;
@@ -20,9 +21,9 @@ pub mod gate;
 pub mod generate;
 pub mod lint;
 pub mod migration;
-pub mod sql;
+mod sql;
 
 pub use app::{Bellows, InstanceHandle};
-pub use error::{Error, Result};
+pub use error::{Error, Remedy, Result};
 pub use migration::{Migration, Phase, PhaseKind};
 pub use sql::Dialect;

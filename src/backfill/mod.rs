@@ -14,14 +14,14 @@ mod spec;
 mod throttle;
 mod wal_room;
 
-pub use crate::db::keyset::{KeyColumn, KeyKind};
-pub use progress::{load as load_progress, load_all as load_all_progress, BackfillProgress};
-pub use replicas::Replicas;
+pub(crate) use progress::load_all as load_all_progress;
+pub use progress::BackfillProgress;
+pub(crate) use replicas::Replicas;
+#[doc(hidden)]
 pub use rewrite::{Placeholder, Rewritable};
-pub use run::{remaining_rows, run, BackfillRun};
-pub use sizing::Sizer;
-pub use spec::{BackfillSpec, BatchSize, DEFAULT_MAX_BATCH, DEFAULT_MIN_BATCH, DEFAULT_TARGET};
-pub use throttle::Throttle;
+pub(crate) use run::{remaining_rows, run, BackfillRun};
+pub(crate) use spec::BackfillSpec;
+pub(crate) use throttle::Throttle;
 
 use serde::Serialize;
 use std::time::Duration;

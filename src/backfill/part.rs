@@ -26,23 +26,65 @@ pub(super) async fn run(
     result
 }
 
+/// The SQL of one part's batches, built once: the statement and the range query with and
+/// without a lower bound, and the part's upper key.
+struct PartQueries {
+    update: [String; 2],
+    boundary: [String; 2],
+    int_key: Vec<bool>,
+    max_binds: Vec<SqlValue>,
+    statement_limit: Duration,
+}
+
+impl PartQueries {
+    fn new(shared: &Shared<'_, '_>, prog: &BackfillProgress) -> PartQueries {
+        let (spec, keyed) = (shared.job.spec, shared.keyed);
+        let placeholders = keyed.placeholders();
+        PartQueries {
+            update: [false, true].map(|with_lo| spec.statement.batched(&placeholders, with_lo)),
+            boundary: [keyed.boundary_sql(false), keyed.boundary_sql(true)],
+            int_key: keyed.int_key(),
+            max_binds: keyed.binds(prog.max_key.as_deref().unwrap_or_default()),
+            statement_limit: (spec.target * 25).max(Duration::from_secs(1)),
+        }
+    }
+
+    /// The next batch of `size` keys after the part's checkpoint.
+    fn batch(&self, shared: &Shared<'_, '_>, prog: &BackfillProgress, size: u64) -> Batch<'_> {
+        let lo = prog.last_key.as_deref().map(|k| shared.keyed.binds(k));
+        let with_lo = usize::from(lo.is_some());
+        let mut boundary_binds = lo.clone().unwrap_or_default();
+        boundary_binds.extend(self.max_binds.iter().cloned());
+        boundary_binds.push(SqlValue::count(size));
+        Batch {
+            boundary: &self.boundary[with_lo],
+            boundary_binds,
+            update: &self.update[with_lo],
+            lo: lo.unwrap_or_default(),
+            int_key: &self.int_key,
+            lock_timeout: shared.job.lock_timeout,
+            statement_limit: self.statement_limit,
+            checkpoint: Checkpoint {
+                version: shared.job.version,
+                part: prog.part,
+                previous: prog.last_key_json(),
+                size,
+            },
+        }
+    }
+}
+
 async fn part_batches(
     db: &mut dyn Backend,
     prog: &mut BackfillProgress,
     shared: &Shared<'_, '_>,
 ) -> Result<bool> {
-    let (job, keyed) = (shared.job, shared.keyed);
-    let spec = job.spec;
-    let placeholders = keyed.placeholders();
-    let statement_limit = (spec.target * 25).max(Duration::from_secs(1));
-    let update = [false, true].map(|with_lo| spec.statement.batched(&placeholders, with_lo));
-    let boundary = [keyed.boundary_sql(false), keyed.boundary_sql(true)];
-    let int_key = keyed.int_key();
-    let max_binds = keyed.binds(prog.max_key.as_deref().unwrap_or_default());
+    let job = shared.job;
+    let queries = PartQueries::new(shared, prog);
     let mut sizer = Sizer::new(
-        spec,
+        job.spec,
         (prog.batches > 0).then_some(prog.batch_size),
-        spec.max_rows_per_sec,
+        job.spec.max_rows_per_sec,
     );
     let mut attempts = Attempts::new(job.retries);
     loop {
@@ -60,89 +102,25 @@ async fn part_batches(
             sleep_unless_stopped(pause, job.stop).await;
             continue;
         }
-        let lo = prog.last_key.as_deref().map(|k| keyed.binds(k));
-        let with_lo = usize::from(lo.is_some());
-        let mut boundary_binds = lo.clone().unwrap_or_default();
-        boundary_binds.extend(max_binds.iter().cloned());
-        boundary_binds.push(SqlValue::Int(
-            i64::try_from(sizer.size()).unwrap_or(i64::MAX),
-        ));
-        let batch = Batch {
-            boundary: &boundary[with_lo],
-            boundary_binds,
-            update: &update[with_lo],
-            lo: lo.unwrap_or_default(),
-            int_key: &int_key,
-            lock_timeout: job.lock_timeout,
-            statement_limit,
-            checkpoint: Checkpoint {
-                version: job.version,
-                part: prog.part,
-                previous: prog.last_key_json(),
-                size: sizer.size(),
-            },
-        };
         let t0 = Instant::now();
-        let error = match db.run_batch(&batch).await {
+        let error = match db
+            .run_batch(&queries.batch(shared, prog, sizer.size()))
+            .await
+        {
             Ok(None) => return Ok(false),
             Ok(Some(done)) => {
                 let took = t0.elapsed();
                 attempts.reset();
                 sizer.observe(took, done.keys);
                 shared.throttle.lock().await.record(done.rows);
+                let event = shared.count_batch(&done, took, sizer.size());
                 prog.last_key = Some(done.last_key);
-                let event = {
-                    let mut outcome = shared.outcome.borrow_mut();
-                    outcome.rows += done.rows;
-                    outcome.batches += 1;
-                    outcome.max_batch_ms = outcome.max_batch_ms.max(millis(took));
-                    let mut totals = shared.totals.borrow_mut();
-                    totals.0 += done.rows;
-                    totals.1 += done.keys;
-                    let seconds = shared.started.elapsed().as_secs_f64().max(0.001);
-                    #[allow(clippy::cast_precision_loss)]
-                    let (rows_per_sec, keys_per_sec) = (
-                        outcome.rows as f64 / seconds,
-                        (totals.1 - shared.keys_at_start) as f64 / seconds,
-                    );
-                    BackfillEvent::Batch {
-                        version: job.version,
-                        rows_done: totals.0,
-                        keys_done: totals.1,
-                        rows_estimate: totals.2,
-                        batch_keys: done.keys,
-                        batch_size: sizer.size(),
-                        batch_ms: millis(took),
-                        rows_per_sec,
-                        keys_per_sec,
-                    }
-                };
                 shared.emit(&event);
                 continue;
             }
             Err(e) => e,
         };
-        let error = match Failure::of(error, job.lock_timeout) {
-            Failure::Internal(e) => return Err(e),
-            Failure::Statement { source, .. } => {
-                return Err(Error::Statement {
-                    version: job.version,
-                    phase: PhaseKind::Backfill,
-                    file: spec.file.clone(),
-                    line: spec.line,
-                    source,
-                })
-            }
-            Failure::Retry { reason, .. } => reason,
-        };
-        let Some(pause) = attempts.next_pause() else {
-            return Err(Error::Refused(format!(
-                "backfill of migration {}: a batch failed {} times in a row ({error}); rerun to resume from the last committed batch",
-                job.version,
-                attempts.failed()
-            )));
-        };
-        let attempt = attempts.failed();
+        let (pause, error) = retry_or_fail(shared, error, &mut attempts)?;
         sizer.shrink();
         tracing::warn!(
             "backfill of {}: batch failed ({error}); retrying with {} keys in {pause:.1?}",
@@ -151,11 +129,42 @@ async fn part_batches(
         );
         shared.emit(&BackfillEvent::Retrying {
             version: job.version,
-            attempt,
+            attempt: attempts.failed(),
             error,
             batch_size: sizer.size(),
         });
         sleep_unless_stopped(pause, job.stop).await;
+    }
+}
+
+/// A failed batch: the pause before retrying it and why it failed, or the error that ends
+/// the part (a failing statement, bellows' own error, or the attempts used up).
+fn retry_or_fail(
+    shared: &Shared<'_, '_>,
+    error: crate::db::StepError,
+    attempts: &mut Attempts,
+) -> Result<(Duration, String)> {
+    let job = shared.job;
+    let reason = match Failure::of(error, job.lock_timeout) {
+        Failure::Internal(e) => return Err(e),
+        Failure::Statement { source, .. } => {
+            return Err(Error::Statement {
+                version: job.version,
+                phase: PhaseKind::Backfill,
+                file: job.spec.file.clone(),
+                line: job.spec.line,
+                source,
+            })
+        }
+        Failure::Retry { reason, .. } => reason,
+    };
+    match attempts.next_pause() {
+        Some(pause) => Ok((pause, reason)),
+        None => Err(Error::Refused(format!(
+            "backfill of migration {}: a batch failed {} times in a row ({reason}); rerun to resume from the last committed batch",
+            job.version,
+            attempts.failed()
+        ))),
     }
 }
 

@@ -1,7 +1,8 @@
 //! A backfill's progress as the engine and `status` see it: the recorded parts (see
 //! [`crate::db::store`]) summed per backfill.
 
-pub use crate::db::store::{BackfillProgress, PartStart};
+pub use crate::db::store::BackfillProgress;
+pub(super) use crate::db::store::PartStart;
 use crate::db::{store, Backend};
 use crate::Result;
 
@@ -10,7 +11,7 @@ use crate::Result;
 ///
 /// # Errors
 /// Database errors.
-pub async fn load_all(db: &mut dyn Backend) -> Result<Vec<BackfillProgress>> {
+pub(crate) async fn load_all(db: &mut dyn Backend) -> Result<Vec<BackfillProgress>> {
     Ok(sum_parts(store::load_backfills(db).await?))
 }
 
@@ -37,21 +38,13 @@ fn sum_parts(rows: Vec<BackfillProgress>) -> Vec<BackfillProgress> {
 ///
 /// # Errors
 /// Database errors.
-pub async fn load_parts(db: &mut dyn Backend, version: i64) -> Result<Vec<BackfillProgress>> {
+pub(super) async fn load_parts(
+    db: &mut dyn Backend,
+    version: i64,
+) -> Result<Vec<BackfillProgress>> {
     Ok(store::load_backfills(db)
         .await?
         .into_iter()
         .filter(|p| p.version == version)
         .collect())
-}
-
-/// The progress of one backfill, its parts summed.
-///
-/// # Errors
-/// Database errors.
-pub async fn load(db: &mut dyn Backend, version: i64) -> Result<Option<BackfillProgress>> {
-    Ok(load_all(db)
-        .await?
-        .into_iter()
-        .find(|p| p.version == version))
 }

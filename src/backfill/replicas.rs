@@ -11,7 +11,7 @@ use std::time::Duration;
 /// The replicas named with `--replica`, each with its connection (opened again after a
 /// failed read).
 #[derive(Default)]
-pub struct Replicas {
+pub(crate) struct Replicas {
     watched: Vec<Watched>,
     /// The MySQL/MariaDB server written to may not read its own replication status (no
     /// `REPLICATION CLIENT` / `SLAVE MONITOR`): it is not read again.
@@ -31,12 +31,12 @@ impl Replicas {
     /// # Errors
     /// [`Error::Config`] for a PostgreSQL URL (standbys are watched from the primary);
     /// [`Error::Connect`] when a replica cannot be reached.
-    pub async fn connect(urls: &[DatabaseUrl]) -> Result<Replicas> {
+    pub(crate) async fn connect(urls: &[DatabaseUrl]) -> Result<Replicas> {
         let mut watched = Vec::new();
         for url in urls {
             if url.dialect().primary_sees_replica_lag() {
                 return Err(Error::Config(format!(
-                    "--replica {url}: PostgreSQL standbys are watched from the primary's pg_stat_replication; --replica names MySQL/MariaDB replicas"
+                    "replica {url}: PostgreSQL standbys are watched from the primary's pg_stat_replication; watched replicas are MySQL/MariaDB ones"
                 )));
             }
             watched.push(Watched {
@@ -58,7 +58,7 @@ impl Replicas {
     /// # Errors
     /// [`Error::Config`] naming the server (password redacted) and the reason; the
     /// PostgreSQL primary's error as it is.
-    pub async fn check(&mut self, primary: &mut dyn Backend) -> Result<()> {
+    pub(crate) async fn check(&mut self, primary: &mut dyn Backend) -> Result<()> {
         match primary.replication().await {
             Err(e) if primary.dialect().primary_sees_replica_lag() => return Err(e),
             Err(e) => {
@@ -75,7 +75,7 @@ impl Replicas {
             match conn.replication().await {
                 Ok(Replication::None) => {
                     return Err(Error::Config(format!(
-                        "--replica {url} is not a replica: it shows no replication (SHOW REPLICA STATUS is empty)"
+                        "replica {url} is not a replica: it shows no replication (SHOW REPLICA STATUS is empty)"
                     )))
                 }
                 Ok(_) => {}
@@ -93,7 +93,11 @@ impl Replicas {
     /// Why batches must wait now, one reason per server (empty: go on): lag above
     /// `max_lag` anywhere; a named replica whose replication is not running or whose
     /// status cannot be read.
-    pub async fn holds(&mut self, primary: &mut dyn Backend, max_lag: Duration) -> Vec<String> {
+    pub(crate) async fn holds(
+        &mut self,
+        primary: &mut dyn Backend,
+        max_lag: Duration,
+    ) -> Vec<String> {
         let mut reasons = Vec::new();
         let own = if self.own_unreadable {
             Ok(Replication::None)

@@ -4,8 +4,8 @@
 
 use crate::Dialect;
 use sqlparser::ast::{
-    AssignmentTarget, BinaryOperator, Expr, FromTable, Ident, ObjectName, ObjectNamePart, SetExpr,
-    Statement, TableFactor, TableObject, Value,
+    AssignmentTarget, BinaryOperator, Delete, Expr, FromTable, Ident, Insert, ObjectName,
+    ObjectNamePart, SetExpr, Statement, TableFactor, TableObject, Update, Value,
 };
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -47,117 +47,9 @@ impl Rewritable {
         }
         let statement = parsed.remove(0);
         let qualifier = match &statement {
-            Statement::Update(u) => {
-                if !u.table.joins.is_empty() {
-                    return Err("multi-table UPDATE (JOIN in the target list): bellows cannot bound its batches to rows of one table; update one table and read the others in a subquery".into());
-                }
-                if u.limit.is_some() || !u.order_by.is_empty() {
-                    return Err(
-                        "UPDATE with ORDER BY or LIMIT: bellows sets the batches itself".into(),
-                    );
-                }
-                if u.returning.is_some() {
-                    return Err("UPDATE ... RETURNING: a backfill returns no rows".into());
-                }
-                let qualifier = factor_qualifier(&u.table.relation, table)?.ok_or_else(|| {
-                    format!(
-                        "the statement updates {}, but the section says table={table}",
-                        u.table.relation
-                    )
-                })?;
-                let Some(selection) = &u.selection else {
-                    return Err("UPDATE without WHERE: the predicate must skip rows already done (e.g. `WHERE new_col IS NULL`), so that a resumed or repeated batch changes nothing twice".into());
-                };
-                let assigned: Vec<String> = u
-                    .assignments
-                    .iter()
-                    .flat_map(|a| match &a.target {
-                        AssignmentTarget::ColumnName(n) => vec![last_name(n)],
-                        AssignmentTarget::Tuple(ns) => ns.iter().map(last_name).collect(),
-                    })
-                    .collect();
-                let words = words(&selection.to_string(), dialect);
-                if !assigned.iter().any(|c| words.contains(c)) {
-                    return Err(format!(
-                        "the WHERE clause mentions none of the columns the UPDATE sets ({}): rows already done would match again, so the backfill is not idempotent; add a condition such as `{} IS NULL`",
-                        assigned.join(", "),
-                        assigned.first().map_or("new_column", String::as_str)
-                    ));
-                }
-                qualifier
-            }
-            Statement::Insert(ins) => {
-                let Some(query) = &ins.source else {
-                    return Err("INSERT without SELECT: nothing to batch".into());
-                };
-                let SetExpr::Select(select) = query.body.as_ref() else {
-                    return Err("INSERT ... SELECT with UNION or VALUES: bellows batches a single SELECT over the source table".into());
-                };
-                if query.limit_clause.is_some() || query.order_by.is_some() {
-                    return Err(
-                        "INSERT ... SELECT with ORDER BY or LIMIT: bellows sets the batches itself"
-                            .into(),
-                    );
-                }
-                let qualifier = select
-                    .from
-                    .iter()
-                    .flat_map(|t| {
-                        std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation))
-                    })
-                    .find_map(|f| factor_qualifier(f, table).ok().flatten())
-                    .ok_or_else(|| {
-                        format!("the SELECT does not read table={table}, the table the section batches over")
-                    })?;
-                let TableObject::TableName(target) = &ins.table else {
-                    return Err("INSERT into a table function: not supported".into());
-                };
-                // The guard must be in the WHERE: the check before a contract counts the source
-                // rows the statement would still insert, and only a NOT EXISTS against the
-                // target makes that count fall to zero once everything is copied
-                // (ON CONFLICT DO NOTHING / INSERT IGNORE alone never would).
-                let guards = select
-                    .selection
-                    .as_ref()
-                    .is_some_and(|w| words(&w.to_string(), dialect).contains(&last_name(target)));
-                if !guards {
-                    return Err(format!(
-                        "INSERT ... SELECT needs a guard in its WHERE, e.g. `WHERE NOT EXISTS (SELECT 1 FROM {} t WHERE t.id = src.id)`: \
-                         without it rows are inserted twice and the check before the contract can never reach zero \
-                         (ON CONFLICT DO NOTHING / INSERT IGNORE may stay as well, not instead)",
-                        last_name(target)
-                    ));
-                }
-                qualifier
-            }
-            Statement::Delete(d) => {
-                let tables = match &d.from {
-                    FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
-                };
-                if tables.len() != 1
-                    || !tables[0].joins.is_empty()
-                    || !d.tables.is_empty()
-                    || d.using.is_some()
-                {
-                    return Err("multi-table DELETE: bellows cannot bound its batches".into());
-                }
-                if d.limit.is_some() || !d.order_by.is_empty() {
-                    return Err(
-                        "DELETE with ORDER BY or LIMIT: bellows sets the batches itself".into(),
-                    );
-                }
-                if d.selection.is_none() {
-                    return Err(
-                        "DELETE without WHERE: state which rows the backfill removes".into(),
-                    );
-                }
-                factor_qualifier(&tables[0].relation, table)?.ok_or_else(|| {
-                    format!(
-                        "the statement deletes from {}, but the section says table={table}",
-                        tables[0].relation
-                    )
-                })?
-            }
+            Statement::Update(u) => update_qualifier(u, table, dialect)?,
+            Statement::Insert(ins) => insert_qualifier(ins, table, dialect)?,
+            Statement::Delete(d) => delete_qualifier(d, table)?,
             other => {
                 return Err(format!(
                     "a backfill is an UPDATE (or INSERT ... SELECT, DELETE), not `{}`",
@@ -189,23 +81,7 @@ impl Rewritable {
             key.iter()
                 .map(|(_, p)| {
                     next += 1;
-                    let value = Expr::Value(
-                        Value::Placeholder(self.dialect.placeholder(next)).with_empty_span(),
-                    );
-                    let data_type = match p {
-                        Placeholder::Plain => return value,
-                        Placeholder::Uuid => sqlparser::ast::DataType::Uuid,
-                        Placeholder::FixedChar => sqlparser::ast::DataType::Custom(
-                            vec![Ident::new("bpchar")].into(),
-                            vec![],
-                        ),
-                    };
-                    Expr::Cast {
-                        kind: sqlparser::ast::CastKind::Cast,
-                        expr: Box::new(value),
-                        data_type,
-                        format: None,
-                    }
+                    self.bound(next, *p)
                 })
                 .collect()
         };
@@ -258,6 +134,24 @@ impl Rewritable {
         statement.to_string()
     }
 
+    /// Placeholder `n`, cast as `p` says.
+    fn bound(&self, n: usize, p: Placeholder) -> Expr {
+        let value = Expr::Value(Value::Placeholder(self.dialect.placeholder(n)).with_empty_span());
+        let data_type = match p {
+            Placeholder::Plain => return value,
+            Placeholder::Uuid => sqlparser::ast::DataType::Uuid,
+            Placeholder::FixedChar => {
+                sqlparser::ast::DataType::Custom(vec![Ident::new("bpchar")].into(), vec![])
+            }
+        };
+        Expr::Cast {
+            kind: sqlparser::ast::CastKind::Cast,
+            expr: Box::new(value),
+            data_type,
+            format: None,
+        }
+    }
+
     /// A query returning one row per row that still matches the backfill's predicate, at
     /// most `limit`.
     #[must_use]
@@ -298,6 +192,111 @@ impl Rewritable {
     fn ident(&self, name: &str) -> Ident {
         Ident::with_quote(self.dialect.quote_char(), name)
     }
+}
+
+/// The table an UPDATE batches over (its alias or name), after checking it can be batched.
+fn update_qualifier(u: &Update, table: &str, dialect: Dialect) -> Result<Vec<Ident>, String> {
+    if !u.table.joins.is_empty() {
+        return Err("multi-table UPDATE (JOIN in the target list): bellows cannot bound its batches to rows of one table; update one table and read the others in a subquery".into());
+    }
+    if u.limit.is_some() || !u.order_by.is_empty() {
+        return Err("UPDATE with ORDER BY or LIMIT: bellows sets the batches itself".into());
+    }
+    if u.returning.is_some() {
+        return Err("UPDATE ... RETURNING: a backfill returns no rows".into());
+    }
+    let qualifier = factor_qualifier(&u.table.relation, table)?.ok_or_else(|| {
+        format!(
+            "the statement updates {}, but the section says table={table}",
+            u.table.relation
+        )
+    })?;
+    let Some(selection) = &u.selection else {
+        return Err("UPDATE without WHERE: the predicate must skip rows already done (e.g. `WHERE new_col IS NULL`), so that a resumed or repeated batch changes nothing twice".into());
+    };
+    let assigned: Vec<String> = u
+        .assignments
+        .iter()
+        .flat_map(|a| match &a.target {
+            AssignmentTarget::ColumnName(n) => vec![last_name(n)],
+            AssignmentTarget::Tuple(ns) => ns.iter().map(last_name).collect(),
+        })
+        .collect();
+    let words = words(&selection.to_string(), dialect);
+    if !assigned.iter().any(|c| words.contains(c)) {
+        return Err(format!(
+                "the WHERE clause mentions none of the columns the UPDATE sets ({}): rows already done would match again, so the backfill is not idempotent; add a condition such as `{} IS NULL`",
+                assigned.join(", "),
+                assigned.first().map_or("new_column", String::as_str)
+            ));
+    }
+    Ok(qualifier)
+}
+
+/// The source table an INSERT ... SELECT batches over, after checking it can be batched.
+fn insert_qualifier(ins: &Insert, table: &str, dialect: Dialect) -> Result<Vec<Ident>, String> {
+    let Some(query) = &ins.source else {
+        return Err("INSERT without SELECT: nothing to batch".into());
+    };
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return Err("INSERT ... SELECT with UNION or VALUES: bellows batches a single SELECT over the source table".into());
+    };
+    if query.limit_clause.is_some() || query.order_by.is_some() {
+        return Err(
+            "INSERT ... SELECT with ORDER BY or LIMIT: bellows sets the batches itself".into(),
+        );
+    }
+    let qualifier = select
+        .from
+        .iter()
+        .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
+        .find_map(|f| factor_qualifier(f, table).ok().flatten())
+        .ok_or_else(|| {
+            format!("the SELECT does not read table={table}, the table the section batches over")
+        })?;
+    let TableObject::TableName(target) = &ins.table else {
+        return Err("INSERT into a table function: not supported".into());
+    };
+    // The guard must be in the WHERE: the check before a contract counts the source
+    // rows the statement would still insert, and only a NOT EXISTS against the
+    // target makes that count fall to zero once everything is copied
+    // (ON CONFLICT DO NOTHING / INSERT IGNORE alone never would).
+    let guards = select
+        .selection
+        .as_ref()
+        .is_some_and(|w| words(&w.to_string(), dialect).contains(&last_name(target)));
+    if !guards {
+        return Err(format!(
+                "INSERT ... SELECT needs a guard in its WHERE, e.g. `WHERE NOT EXISTS (SELECT 1 FROM {} t WHERE t.id = src.id)`: \
+                 without it rows are inserted twice and the check before the contract can never reach zero \
+                 (ON CONFLICT DO NOTHING / INSERT IGNORE may stay as well, not instead)",
+                last_name(target)
+            ));
+    }
+    Ok(qualifier)
+}
+
+/// The table a DELETE batches over, after checking it can be batched.
+fn delete_qualifier(d: &Delete, table: &str) -> Result<Vec<Ident>, String> {
+    let tables = match &d.from {
+        FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
+    };
+    if tables.len() != 1 || !tables[0].joins.is_empty() || !d.tables.is_empty() || d.using.is_some()
+    {
+        return Err("multi-table DELETE: bellows cannot bound its batches".into());
+    }
+    if d.limit.is_some() || !d.order_by.is_empty() {
+        return Err("DELETE with ORDER BY or LIMIT: bellows sets the batches itself".into());
+    }
+    if d.selection.is_none() {
+        return Err("DELETE without WHERE: state which rows the backfill removes".into());
+    }
+    factor_qualifier(&tables[0].relation, table)?.ok_or_else(|| {
+        format!(
+            "the statement deletes from {}, but the section says table={table}",
+            tables[0].relation
+        )
+    })
 }
 
 /// How `factor` is referred to when it is `table` (its alias, else its name as written);
@@ -366,107 +365,4 @@ fn first_words(sql: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const KEY: &[(&str, Placeholder)] = &[("id", Placeholder::Plain)];
-
-    fn key(k: &[(&str, Placeholder)]) -> Vec<(String, Placeholder)> {
-        k.iter().map(|(n, p)| ((*n).to_string(), *p)).collect()
-    }
-
-    #[test]
-    fn adds_the_range_to_the_predicate() {
-        let sql = "UPDATE users SET primary_email = email_address WHERE primary_email IS NULL";
-        let r = Rewritable::parse(sql, "users", Dialect::Postgres).unwrap();
-        assert_eq!(
-            r.batched(&key(KEY), true),
-            "UPDATE users SET primary_email = email_address WHERE (primary_email IS NULL) AND users.\"id\" > $1 AND users.\"id\" <= $2"
-        );
-        assert_eq!(
-            r.batched(&key(KEY), false),
-            "UPDATE users SET primary_email = email_address WHERE (primary_email IS NULL) AND users.\"id\" <= $1"
-        );
-        let r = Rewritable::parse(
-            "UPDATE t AS x SET b = a WHERE b IS NULL OR b <> a",
-            "t",
-            Dialect::Mysql,
-        )
-        .unwrap();
-        let composite = key(&[("k1", Placeholder::Plain), ("k`2", Placeholder::Plain)]);
-        assert_eq!(
-            r.batched(&composite, true),
-            "UPDATE t AS x SET b = a WHERE (b IS NULL OR b <> a) AND (x.`k1`, x.`k``2`) > (?, ?) AND (x.`k1`, x.`k``2`) <= (?, ?)"
-        );
-    }
-
-    #[test]
-    fn uuid_keys_are_cast() {
-        let r = Rewritable::parse("UPDATE t SET b = 1 WHERE b IS NULL", "t", Dialect::Postgres)
-            .unwrap();
-        let s = r.batched(&key(&[("id", Placeholder::Uuid)]), true);
-        assert!(
-            s.ends_with("t.\"id\" > CAST($1 AS UUID) AND t.\"id\" <= CAST($2 AS UUID)"),
-            "{s}"
-        );
-        let s = r.batched(&key(&[("code", Placeholder::FixedChar)]), false);
-        assert!(s.ends_with("t.\"code\" <= CAST($1 AS bpchar)"), "{s}");
-    }
-
-    #[test]
-    fn insert_select_is_bounded_on_the_source() {
-        let sql = "INSERT INTO b (id, v) SELECT a.id, a.v FROM a WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.id = a.id)";
-        let r = Rewritable::parse(sql, "a", Dialect::Postgres).unwrap();
-        assert!(r
-            .batched(&key(KEY), true)
-            .ends_with("AND a.\"id\" > $1 AND a.\"id\" <= $2"));
-        assert!(r
-            .remaining_check(1)
-            .starts_with("SELECT 1 FROM (SELECT a.id"));
-    }
-
-    #[test]
-    fn refuses_what_it_cannot_bound() {
-        let refuse =
-            |sql: &str, table: &str| Rewritable::parse(sql, table, Dialect::Postgres).unwrap_err();
-        assert!(refuse("UPDATE users SET a = b", "users").contains("without WHERE"));
-        assert!(
-            refuse("UPDATE users SET n = n + 1 WHERE id > 0", "users").contains("not idempotent")
-        );
-        assert!(refuse("UPDATE users SET a = b WHERE a IS NULL", "orders").contains("table=orders"));
-        assert!(refuse("SELECT 1", "t").contains("not `SELECT 1`"));
-        assert!(refuse(
-            "UPDATE t SET a = 1 WHERE a IS NULL; UPDATE t SET a = 2 WHERE a IS NULL",
-            "t"
-        )
-        .contains("exactly one"));
-        assert!(refuse("INSERT INTO b SELECT * FROM a", "a").contains("twice"));
-        let e = Rewritable::parse(
-            "UPDATE a JOIN b ON a.id = b.id SET a.x = b.x WHERE a.x IS NULL",
-            "a",
-            Dialect::Mysql,
-        )
-        .unwrap_err();
-        assert!(e.contains("multi-table"), "{e}");
-    }
-
-    #[test]
-    fn the_statement_table_must_be_the_directive_table() {
-        let parse = |sql: &str, table: &str| Rewritable::parse(sql, table, Dialect::Postgres);
-        assert!(
-            parse("UPDATE other.h SET x = 1 WHERE x IS NULL", "h").is_err(),
-            "another schema's h"
-        );
-        assert!(parse("UPDATE h SET x = 1 WHERE x IS NULL", "public.h").is_ok());
-        assert!(parse("UPDATE public.h SET x = 1 WHERE x IS NULL", "public.h").is_ok());
-    }
-
-    #[test]
-    fn insert_select_needs_a_guard_in_its_where() {
-        let parse = |sql: &str| Rewritable::parse(sql, "src", Dialect::Postgres);
-        let e =
-            parse("INSERT INTO dst (id) SELECT id FROM src ON CONFLICT DO NOTHING").unwrap_err();
-        assert!(e.contains("needs a guard"), "{e}");
-        assert!(parse("INSERT INTO dst (id) SELECT id FROM src WHERE NOT EXISTS (SELECT 1 FROM dst d WHERE d.id = src.id)").is_ok());
-    }
-}
+mod tests;

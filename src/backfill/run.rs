@@ -10,7 +10,7 @@ use super::throttle::Throttle;
 use super::wal_room;
 use super::{millis, BackfillEvent, BackfillOutcome, Ending};
 use crate::db::keyset::KeyedTable;
-use crate::db::{catalog, store, Backend, Row};
+use crate::db::{catalog, store, Backend, BatchDone, Row};
 use crate::{Error, Result};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 const REMAINING_CAP: u64 = 1000;
 
 /// One backfill to run and how.
-pub struct BackfillRun<'a> {
+pub(crate) struct BackfillRun<'a> {
     /// The migration.
     pub version: i64,
     /// Its name.
@@ -59,6 +59,39 @@ impl Shared<'_, '_> {
         (self.observer.borrow_mut())(e);
     }
 
+    /// Count a committed batch in the run's outcome and totals; the event that reports it.
+    pub(super) fn count_batch(
+        &self,
+        done: &BatchDone,
+        took: Duration,
+        next_size: u64,
+    ) -> BackfillEvent {
+        let mut outcome = self.outcome.borrow_mut();
+        outcome.rows += done.rows;
+        outcome.batches += 1;
+        outcome.max_batch_ms = outcome.max_batch_ms.max(millis(took));
+        let mut totals = self.totals.borrow_mut();
+        totals.0 += done.rows;
+        totals.1 += done.keys;
+        let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+        #[allow(clippy::cast_precision_loss)]
+        let (rows_per_sec, keys_per_sec) = (
+            outcome.rows as f64 / seconds,
+            (totals.1 - self.keys_at_start) as f64 / seconds,
+        );
+        BackfillEvent::Batch {
+            version: self.job.version,
+            rows_done: totals.0,
+            keys_done: totals.1,
+            rows_estimate: totals.2,
+            batch_keys: done.keys,
+            batch_size: next_size,
+            batch_ms: millis(took),
+            rows_per_sec,
+            keys_per_sec,
+        }
+    }
+
     pub(super) fn stopping(&self) -> bool {
         self.job.stop.load(Ordering::SeqCst) || self.halt.load(Ordering::SeqCst)
     }
@@ -69,7 +102,7 @@ impl Shared<'_, '_> {
 /// # Errors
 /// [`Error::Backfill`] when the table or key cannot be used (before any row is touched);
 /// [`Error::Statement`] when the statement fails; database errors.
-pub async fn run(
+pub(crate) async fn run(
     db: &mut dyn Backend,
     job: &BackfillRun<'_>,
     throttle: &mut Throttle,
@@ -85,28 +118,10 @@ pub async fn run(
     let keyed = catalog::resolve_key(db, &spec.table, spec.key.as_deref())
         .await?
         .map_err(refuse)?;
-    let names: Vec<String> = keyed.key.iter().map(|k| k.name.clone()).collect();
     if let Some(advice) = wal_room::check(db, &keyed).await? {
         tracing::warn!("backfill of {}: {advice}", job.version);
     }
-    let mut parts = progress::load_parts(db, job.version).await?;
-    if let Some(p) = parts.first().filter(|p| p.key_columns != names) {
-        return Err(refuse(format!(
-            "the backfill started over key ({}) and the key is now ({}); finish it with the original key",
-            p.key_columns.join(", "),
-            names.join(", ")
-        )));
-    }
-    if parts.is_empty() {
-        start(db, &keyed, job, &names).await?;
-        parts = progress::load_parts(db, job.version).await?;
-    } else if job.workers > 1 && parts.len() != job.workers {
-        tracing::info!(
-            "backfill of {}: resuming with the {} part(s) it started with",
-            job.version,
-            parts.len()
-        );
-    }
+    let parts = load_or_start(db, &keyed, job).await?.map_err(refuse)?;
     let sum = |f: fn(&BackfillProgress) -> u64| parts.iter().map(f).sum::<u64>();
     let totals = (
         sum(|p| p.rows_done),
@@ -125,13 +140,77 @@ pub async fn run(
         .into_iter()
         .filter(|p| !p.finished && p.max_key.is_some())
         .collect();
+    let started = Instant::now();
+    let (mut outcome, stopped, rows_done) =
+        run_parts(db, &keyed, job, throttle, &mut *observer, pending, totals).await?;
+    if stopped {
+        outcome.ending = Ending::Stopped;
+        outcome.duration_ms = millis(started.elapsed());
+        observer(&BackfillEvent::Stopped {
+            version: job.version,
+            rows_done,
+        });
+        return Ok(outcome);
+    }
+    store::finish_backfill(db, job.version).await?;
+    outcome.remaining = remaining_rows(db, spec).await?;
+    outcome.duration_ms = millis(started.elapsed());
+    observer(&BackfillEvent::Finished {
+        version: job.version,
+        rows_done,
+        remaining: outcome.remaining,
+    });
+    Ok(outcome)
+}
+
+/// The backfill's parts: as recorded (a resumed run), or split and recorded now (the first
+/// run). `Err(reason)` when it started over another key.
+async fn load_or_start(
+    db: &mut dyn Backend,
+    keyed: &KeyedTable,
+    job: &BackfillRun<'_>,
+) -> Result<std::result::Result<Vec<BackfillProgress>, String>> {
+    let names: Vec<String> = keyed.key.iter().map(|k| k.name.clone()).collect();
+    let parts = progress::load_parts(db, job.version).await?;
+    if let Some(p) = parts.first().filter(|p| p.key_columns != names) {
+        return Ok(Err(format!(
+            "the backfill started over key ({}) and the key is now ({}); finish it with the original key",
+            p.key_columns.join(", "),
+            names.join(", ")
+        )));
+    }
+    if parts.is_empty() {
+        start(db, keyed, job, &names).await?;
+        return Ok(Ok(progress::load_parts(db, job.version).await?));
+    }
+    if job.workers > 1 && parts.len() != job.workers {
+        tracing::info!(
+            "backfill of {}: resuming with the {} part(s) it started with",
+            job.version,
+            parts.len()
+        );
+    }
+    Ok(Ok(parts))
+}
+
+/// Work the pending parts concurrently, one connection each, until all are done or one
+/// stops; the outcome so far, whether it stopped, and the rows done over all parts.
+async fn run_parts(
+    db: &mut dyn Backend,
+    keyed: &KeyedTable,
+    job: &BackfillRun<'_>,
+    throttle: &mut Throttle,
+    observer: &mut dyn FnMut(&BackfillEvent),
+    pending: Vec<BackfillProgress>,
+    totals: (u64, u64, u64),
+) -> Result<(BackfillOutcome, bool, u64)> {
     let mut extra = Vec::new();
     for _ in 1..pending.len() {
         extra.push(db.open_another().await?);
     }
     let shared = Shared {
         job,
-        keyed: &keyed,
+        keyed,
         observer: RefCell::new(observer),
         throttle: tokio::sync::Mutex::new(throttle),
         outcome: RefCell::new(BackfillOutcome {
@@ -161,27 +240,8 @@ pub async fn run(
     for r in results {
         stopped |= r?;
     }
-    let mut outcome = shared.outcome.into_inner();
     let (rows_done, _, _) = shared.totals.into_inner();
-    let observer = shared.observer.into_inner();
-    if stopped {
-        outcome.ending = Ending::Stopped;
-        outcome.duration_ms = millis(shared.started.elapsed());
-        observer(&BackfillEvent::Stopped {
-            version: job.version,
-            rows_done,
-        });
-        return Ok(outcome);
-    }
-    store::finish_backfill(db, job.version).await?;
-    outcome.remaining = remaining_rows(db, spec).await?;
-    outcome.duration_ms = millis(shared.started.elapsed());
-    observer(&BackfillEvent::Finished {
-        version: job.version,
-        rows_done,
-        remaining: outcome.remaining,
-    });
-    Ok(outcome)
+    Ok((shared.outcome.into_inner(), stopped, rows_done))
 }
 
 /// Keys sampled to place the workers' part boundaries (about 10 ms of reading on
@@ -254,7 +314,7 @@ fn split(sample: &[Vec<String>], max: &[String], n: usize) -> Vec<PartStart> {
 ///
 /// # Errors
 /// Database errors.
-pub async fn remaining_rows(db: &mut dyn Backend, spec: &BackfillSpec) -> Result<u64> {
+pub(crate) async fn remaining_rows(db: &mut dyn Backend, spec: &BackfillSpec) -> Result<u64> {
     let sql = format!(
         "SELECT {} FROM ({}) AS bellows_check",
         db.dialect().cast_to_text("count(*)"),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 /// The batch size in force and how it adapts.
 #[derive(Debug, Clone)]
-pub struct Sizer {
+pub(super) struct Sizer {
     size: u64,
     min: u64,
     max: u64,
@@ -19,7 +19,7 @@ impl Sizer {
     /// The sizer for `spec`, starting from `resume` (the size in force when a run stopped)
     /// when given; `ceiling` caps the size (a rows-per-second limit).
     #[must_use]
-    pub fn new(spec: &BackfillSpec, resume: Option<u64>, ceiling: Option<u64>) -> Sizer {
+    pub(super) fn new(spec: &BackfillSpec, resume: Option<u64>, ceiling: Option<u64>) -> Sizer {
         let max = spec.max_batch.min(ceiling.unwrap_or(u64::MAX)).max(1);
         let min = spec.min_batch.min(max);
         match spec.batch {
@@ -42,12 +42,12 @@ impl Sizer {
 
     /// The size of the next batch.
     #[must_use]
-    pub fn size(&self) -> u64 {
+    pub(super) fn size(&self) -> u64 {
         self.size
     }
 
     /// A batch of `keys` keys took `took`.
-    pub fn observe(&mut self, took: Duration, keys: u64) {
+    pub(super) fn observe(&mut self, took: Duration, keys: u64) {
         if self.fixed || keys < self.size / 2 {
             return;
         }
@@ -63,7 +63,7 @@ impl Sizer {
     }
 
     /// A batch failed on a timeout or conflict: halve (down to the minimum).
-    pub fn shrink(&mut self) {
+    pub(super) fn shrink(&mut self) {
         self.size = (self.size / 2).max(self.min).max(1);
     }
 }

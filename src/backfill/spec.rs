@@ -7,17 +7,17 @@ use crate::{Dialect, Error, Migration, PhaseKind, Result};
 use std::time::Duration;
 
 /// Default target duration of one batch.
-pub const DEFAULT_TARGET: Duration = Duration::from_millis(200);
+pub(super) const DEFAULT_TARGET: Duration = Duration::from_millis(200);
 /// Default smallest batch (keys).
-pub const DEFAULT_MIN_BATCH: u64 = 100;
+pub(super) const DEFAULT_MIN_BATCH: u64 = 100;
 /// Default largest batch (keys).
-pub const DEFAULT_MAX_BATCH: u64 = 100_000;
+pub(super) const DEFAULT_MAX_BATCH: u64 = 100_000;
 /// Default first batch (keys) when the size adapts.
-pub const DEFAULT_FIRST_BATCH: u64 = 1_000;
+pub(super) const DEFAULT_FIRST_BATCH: u64 = 1_000;
 
 /// How large batches are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BatchSize {
+pub(crate) enum BatchSize {
     /// Adapts to the target duration, within min and max.
     Auto,
     /// Always this many keys.
@@ -26,7 +26,7 @@ pub enum BatchSize {
 
 /// One migration's backfill, validated.
 #[derive(Debug, Clone)]
-pub struct BackfillSpec {
+pub(crate) struct BackfillSpec {
     /// The table batched over (`table=`), as written.
     pub table: String,
     /// Key columns named by `key=` (comma-separated); `None`: the primary key.
@@ -43,8 +43,6 @@ pub struct BackfillSpec {
     pub max_batch: u64,
     /// The statement, parsed.
     pub statement: Rewritable,
-    /// The statement as written.
-    pub sql: String,
     /// File and line of the statement, for messages.
     pub file: String,
     /// Line of the statement.
@@ -56,7 +54,7 @@ impl BackfillSpec {
     ///
     /// # Errors
     /// [`Error::Backfill`] naming the file and line and what cannot be batched safely.
-    pub fn of(migration: &Migration, dialect: Dialect) -> Result<Option<BackfillSpec>> {
+    pub(crate) fn of(migration: &Migration, dialect: Dialect) -> Result<Option<BackfillSpec>> {
         let Some(phase) = migration.runnable_phase(PhaseKind::Backfill) else {
             return Ok(None);
         };
@@ -101,8 +99,8 @@ impl BackfillSpec {
         if key.as_ref().is_some_and(Vec::is_empty) {
             return Err(fail("key= names no column".into()));
         }
-        let sql = phase.statements[0].sql.clone();
-        let statement = Rewritable::parse(&sql, &table, dialect).map_err(fail)?;
+        let statement =
+            Rewritable::parse(&phase.statements[0].sql, &table, dialect).map_err(fail)?;
         Ok(Some(BackfillSpec {
             table,
             key,
@@ -112,7 +110,6 @@ impl BackfillSpec {
             min_batch,
             max_batch,
             statement,
-            sql,
             file,
             line,
         }))

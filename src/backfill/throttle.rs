@@ -12,7 +12,7 @@ const CHECK_EVERY: Duration = Duration::from_secs(1);
 const CHECK_PAUSE: Duration = Duration::from_secs(2);
 
 /// Pausing decisions for one backfill run.
-pub struct Throttle {
+pub(crate) struct Throttle {
     max_rows_per_sec: Option<u64>,
     max_lag: Duration,
     replicas: Replicas,
@@ -29,7 +29,7 @@ impl Throttle {
     /// A throttle; `replicas` are the MySQL/MariaDB replicas to watch besides what the
     /// primary shows; `health` a query whose true result means "pause".
     #[must_use]
-    pub fn new(
+    pub(crate) fn new(
         max_rows_per_sec: Option<u64>,
         max_lag: Duration,
         replicas: Replicas,
@@ -53,7 +53,7 @@ impl Throttle {
     ///
     /// # Errors
     /// [`crate::Error::Config`] naming the query or the server and the database's complaint.
-    pub async fn check(&mut self, primary: &mut dyn Backend) -> crate::Result<()> {
+    pub(crate) async fn check(&mut self, primary: &mut dyn Backend) -> crate::Result<()> {
         self.replicas.check(primary).await?;
         let Some(query) = self.health.as_deref() else {
             return Ok(());
@@ -63,17 +63,17 @@ impl Throttle {
             .await
             .map(|_| ())
             .map_err(|e| {
-                crate::Error::Config(format!("--pause-while query `{query}` does not run: {e}"))
+                crate::Error::Config(format!("the pause-while query `{query}` does not run: {e}"))
             })
     }
 
     /// Count rows a batch processed.
-    pub fn record(&mut self, rows: u64) {
+    pub(crate) fn record(&mut self, rows: u64) {
         self.rows += rows;
     }
 
     /// How long to pause before the next batch, and why; `None`: go on.
-    pub async fn pause(&mut self, primary: &mut dyn Backend) -> Option<(Duration, String)> {
+    pub(crate) async fn pause(&mut self, primary: &mut dyn Backend) -> Option<(Duration, String)> {
         if let Some(limit) = self.max_rows_per_sec.filter(|l| *l > 0) {
             #[allow(clippy::cast_precision_loss)]
             let due = Duration::from_secs_f64(self.rows as f64 / limit as f64);
@@ -118,7 +118,7 @@ fn health_sql(primary: &dyn Backend, query: &str) -> String {
 impl Throttle {
     /// Give back the replicas (for the next backfill's throttle).
     #[must_use]
-    pub fn into_replicas(self) -> Replicas {
+    pub(crate) fn into_replicas(self) -> Replicas {
         self.replicas
     }
 }

@@ -14,7 +14,7 @@ const GIB: u64 = 1 << 30;
 /// Advice when `table` (its size with indexes) is more than half of `max_wal_size`; `None`
 /// when the backfill's WAL fits.
 #[must_use]
-pub fn advice(table: &str, table_bytes: u64, max_wal_bytes: u64) -> Option<String> {
+pub(super) fn advice(table: &str, table_bytes: u64, max_wal_bytes: u64) -> Option<String> {
     if table_bytes.saturating_mul(2) <= max_wal_bytes {
         return None;
     }
@@ -35,7 +35,7 @@ pub fn advice(table: &str, table_bytes: u64, max_wal_bytes: u64) -> Option<Strin
 ///
 /// # Errors
 /// Database errors.
-pub async fn check(db: &mut dyn Backend, keyed: &KeyedTable) -> Result<Option<String>> {
+pub(super) async fn check(db: &mut dyn Backend, keyed: &KeyedTable) -> Result<Option<String>> {
     Ok(catalog::size_and_wal_room(db, keyed)
         .await?
         .and_then(|(table, wal)| advice(&keyed.sql_name, table, wal)))

@@ -1,7 +1,7 @@
 //! The database commands: connect, build a runner, run, render the outcome.
 
+use super::config::{parse_duration, FileConfig};
 use super::{render, settings, Format};
-use bellows::config::{parse_duration, FileConfig};
 use bellows::engine::{plan_offline, BackfillOptions, CheckedMigrations, Runner};
 use bellows::migration::load_dir;
 use bellows::{Dialect, Result};
@@ -58,8 +58,7 @@ impl Context {
                 Vec::new()
             };
             let checked = CheckedMigrations::new(migrations, url.dialect())?;
-            let db = bellows::db::connect(&url).await?;
-            let mut runner = Runner::with_checked(db, checked, resolved.settings)?;
+            let mut runner = Runner::connect(&url, checked, resolved.settings).await?;
             work(&mut runner).await
         });
         match result {
@@ -88,7 +87,7 @@ impl Context {
             .unwrap_or(Dialect::Postgres);
         let planned = load_dir(&dir, dialect)
             .and_then(|m| CheckedMigrations::new(m, dialect))
-            .and_then(|m| plan_offline(&m, &[]));
+            .map(|m| plan_offline(&m));
         let note = format!("no database configured: every phase of every migration, as {dialect} would run it (--dialect to change)");
         match planned {
             Ok(plan) => render::plan(&plan, format, Some(&note)),

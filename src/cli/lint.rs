@@ -8,7 +8,7 @@ mod lint_files;
 #[path = "lint_live.rs"]
 mod lint_live;
 
-use bellows::config::FileConfig;
+use super::config::FileConfig;
 use bellows::lint::render::{self, Format};
 use bellows::lint::{LintOptions, Linter, Report, ServerVersion, Severity, TransactionMode};
 use bellows::Dialect;

@@ -25,9 +25,8 @@ pub(super) fn fetch(raw_url: &str) -> Result<Live, String> {
         .build()
         .map_err(|e| format!("--database-url: cannot start the async runtime: {e}"))?;
     let result = runtime.block_on(async {
-        let mut db = db::connect(&url).await?;
-        let tables = db::catalog::table_estimates(db.as_mut()).await?;
-        Ok::<_, bellows::Error>(live(db.server_version(), tables))
+        let (version, tables) = db::table_estimates(&url).await?;
+        Ok::<_, bellows::Error>(live(&version, tables))
     });
     result.map_err(|e| redact_message(&format!("--database-url {url}: {e}"), &url))
 }

@@ -14,14 +14,15 @@ macro_rules! outln {
 }
 
 mod commands;
+mod config;
 mod lint;
 mod new;
 mod progress;
 mod render;
 mod settings;
 
-use bellows::config::FileConfig;
 use clap::{Parser, Subcommand, ValueEnum};
+use config::FileConfig;
 use settings::{BackfillArgs, DbArgs};
 use std::path::PathBuf;
 
@@ -183,7 +184,12 @@ pub fn main() -> i32 {
         Err(e) => return render::error(&e, None),
     };
     let ctx = commands::Context { file, config_path };
-    match cli.command {
+    dispatch(cli.command, &ctx, cli.quiet)
+}
+
+/// Run one command; its exit code.
+fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
+    match command {
         Command::Lint(args) => lint::run(&args, &ctx.file),
         Command::New(args) => match new::run(&args, &ctx.file, ctx.config_path.as_deref()) {
             Ok(path) => {
@@ -202,9 +208,7 @@ pub fn main() -> i32 {
             format,
         } => match throttle.resolve() {
             Ok(options) => ctx.run(&db, move |runner| {
-                Box::pin(commands::backfill(
-                    runner, version, options, format, cli.quiet,
-                ))
+                Box::pin(commands::backfill(runner, version, options, format, quiet))
             }),
             Err(e) => render::error(&e, None),
         },
@@ -214,7 +218,7 @@ pub fn main() -> i32 {
             format,
         } => match throttle.resolve() {
             Ok(options) => ctx.run(&db, move |runner| {
-                Box::pin(commands::up(runner, options, format, cli.quiet))
+                Box::pin(commands::up(runner, options, format, quiet))
             }),
             Err(e) => render::error(&e, None),
         },

@@ -5,7 +5,7 @@
 //! then parsed again by a clap command built from the chosen op's declaration, so a missing,
 //! extra or foreign argument gets clap's usual error, naming it.
 
-use bellows::config::FileConfig;
+use super::config::FileConfig;
 use bellows::generate::{self, Args, OpSpec, ParamKind, Recipe, OPS};
 use bellows::{Dialect, Error, Result};
 use clap::builder::PossibleValue;

@@ -7,7 +7,7 @@ use bellows::db::Instance;
 use bellows::db::{redact_message, DatabaseUrl};
 use bellows::engine::{Applied, ContractOutcome, MigrationStatus, Next, PlannedPhase};
 use bellows::gate::{Decision, Verdict};
-use bellows::Error;
+use bellows::{Error, Remedy};
 use std::time::Duration;
 
 /// Print an error (with the source line when it points into a file); returns its exit code.
@@ -29,11 +29,34 @@ pub fn error(e: &Error, url: Option<&DatabaseUrl>) -> i32 {
             message.push_str(&format!("\n  {line:>4} | {text}"));
         }
     }
+    if let Some(hint) = e.remedy().map(remedy) {
+        message.push_str(&format!("\n  hint: {hint}"));
+    }
     if let Some(url) = url {
         message = redact_message(&message, url);
     }
     eprintln!("{message}");
-    e.exit_code()
+    exit_code(e)
+}
+
+/// Exit code: 1 when bellows refused (state, drift, gate), 2 when it could not work (input,
+/// connection, database errors).
+pub fn exit_code(e: &Error) -> i32 {
+    if e.is_refusal() {
+        1
+    } else {
+        2
+    }
+}
+
+/// A remedy, in the command line's terms.
+fn remedy(r: Remedy) -> &'static str {
+    match r {
+        Remedy::AllowDrift => "restore the file, or pass --allow-drift if the change is intended",
+        Remedy::WaitLonger => "retry later, or pass --lock-wait DURATION to wait for the lock",
+        Remedy::MigrationsFolder => "pass --migrations DIR or set `migrations` in bellows.toml",
+        _ => "",
+    }
 }
 
 /// "1 statement", "3 statements".

@@ -1,11 +1,12 @@
 //! Turning flags, environment variables and `bellows.toml` into one validated set of
 //! settings, once; the library never reads the environment itself.
 
-use bellows::config::{parse_duration, FileConfig};
+use super::config::{parse_duration, FileConfig};
 use bellows::db::DatabaseUrl;
 use bellows::engine::{BackfillOptions, Settings};
 use bellows::{Error, Result};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Flags shared by every command that talks to a database.
 #[derive(Debug, Clone, clap::Args)]
@@ -112,7 +113,8 @@ pub fn migrations_dir(
 /// Resolve everything for a database command.
 pub fn resolve(args: &DbArgs, file: &FileConfig, config_path: Option<&Path>) -> Result<Resolved> {
     let url = database_url(args, file)?;
-    let mut settings = Settings::default();
+    // The command line fails at once on a busy lock unless told to wait.
+    let mut settings = Settings::default().with_lock_wait(Duration::ZERO);
     if let Some(v) = args
         .lock_timeout
         .as_deref()

@@ -6,7 +6,7 @@
 
 use super::types::{Step, StepError};
 use super::{step_error, Batch, BatchDone, Bound, Row, SqlValue};
-use crate::Error;
+use crate::{Error, Result};
 use sqlx::query::Query;
 use sqlx::{ColumnIndex, Connection, Database, Decode, Encode, Executor, IntoArguments, Type};
 
@@ -40,7 +40,7 @@ pub(crate) async fn query<'c, DB, E>(
     exec: E,
     sql: &str,
     binds: &[SqlValue],
-) -> Result<Vec<Row>, sqlx::Error>
+) -> std::result::Result<Vec<Row>, sqlx::Error>
 where
     DB: Database,
     E: Executor<'c, Database = DB>,
@@ -73,7 +73,7 @@ pub(crate) async fn execute<'c, DB, E>(
     exec: E,
     sql: &str,
     binds: &[SqlValue],
-) -> Result<u64, sqlx::Error>
+) -> std::result::Result<u64, sqlx::Error>
 where
     DB: Database,
     DB::QueryResult: Affected,
@@ -101,7 +101,7 @@ pub(crate) async fn run_step<DB>(
     step: &Step<'_>,
     bookkeeping: &Bound,
     tx_setup: &[String],
-) -> Result<(), StepError>
+) -> std::result::Result<(), StepError>
 where
     DB: Database,
     DB::QueryResult: Affected,
@@ -113,18 +113,8 @@ where
     for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
 {
     let internal = |what: &'static str| move |e| StepError::Internal(Error::db(what)(e));
-    let last = step.statements.len().saturating_sub(1);
     if !step.in_transaction {
-        for (i, s) in step.statements.iter().enumerate() {
-            (&mut *conn)
-                .execute(s.sql.as_str())
-                .await
-                .map_err(|e| step_error(i, e, None))?;
-        }
-        execute(&mut *conn, &bookkeeping.sql, &bookkeeping.binds)
-            .await
-            .map_err(internal("recording progress"))?;
-        return Ok(());
+        return statements_then_bookkeeping::<DB>(conn, step, bookkeeping).await;
     }
     let mut tx = conn.begin().await.map_err(internal("BEGIN"))?;
     for s in tx_setup {
@@ -133,16 +123,48 @@ where
             .await
             .map_err(internal("setting the lock timeout"))?;
     }
+    statements_then_bookkeeping::<DB>(&mut tx, step, bookkeeping).await?;
+    let last = step.statements.len().saturating_sub(1);
+    tx.commit().await.map_err(|e| step_error(last, e, None))
+}
+
+/// A step's statements one after the other, then its bookkeeping write.
+async fn statements_then_bookkeeping<DB>(
+    conn: &mut DB::Connection,
+    step: &Step<'_>,
+    bookkeeping: &Bound,
+) -> std::result::Result<(), StepError>
+where
+    DB: Database,
+    DB::QueryResult: Affected,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+{
     for (i, s) in step.statements.iter().enumerate() {
-        (&mut *tx)
+        (&mut *conn)
             .execute(s.sql.as_str())
             .await
             .map_err(|e| step_error(i, e, None))?;
     }
-    execute(&mut *tx, &bookkeeping.sql, &bookkeeping.binds)
+    execute(&mut *conn, &bookkeeping.sql, &bookkeeping.binds)
         .await
-        .map_err(internal("recording progress"))?;
-    tx.commit().await.map_err(|e| step_error(last, e, None))
+        .map_err(|e| StepError::Internal(Error::db("recording progress")(e)))?;
+    Ok(())
+}
+
+/// Connect options parsed from a URL (the password stays out of any error).
+pub(crate) fn options<O>(url: &super::DatabaseUrl) -> Result<O>
+where
+    O: std::str::FromStr<Err = sqlx::Error>,
+{
+    O::from_str(&url.expose()).map_err(|source| Error::Connect {
+        url: url.to_string(),
+        source,
+    })
 }
 
 /// Run one batch; `Ok(None)` when no key is left in the range. `setup` runs first in the
@@ -158,7 +180,7 @@ pub(crate) async fn run_batch<DB>(
     setup: &[String],
     update_prefix: &str,
     checkpoint_sql: &str,
-) -> Result<Option<BatchDone>, StepError>
+) -> std::result::Result<Option<BatchDone>, StepError>
 where
     DB: Database,
     DB::QueryResult: Affected,
@@ -244,3 +266,47 @@ impl Affected for sqlx::mysql::MySqlQueryResult {
         self.rows_affected()
     }
 }
+
+/// bellows' own statements on a driver connection: the part of [`super::Backend`] that is
+/// the same for every sqlx driver, implemented once per connection type by [`impl_sql!`].
+#[async_trait::async_trait]
+pub trait Sql: Send {
+    /// Run one statement (simple protocol, no result).
+    async fn execute(&mut self, sql: &str) -> Result<()>;
+    /// Rows of a query whose columns are all text, with bound values.
+    async fn query(&mut self, sql: &str, binds: &[SqlValue]) -> Result<Vec<Row>>;
+    /// Run a statement with bound values; the rows it touched.
+    async fn execute_with(&mut self, sql: &str, binds: &[SqlValue]) -> Result<u64>;
+}
+
+/// Implement [`Sql`] for a sqlx connection type over the generic functions above.
+macro_rules! impl_sql {
+    ($conn:ty) => {
+        #[async_trait::async_trait]
+        impl Sql for $conn {
+            async fn execute(&mut self, sql: &str) -> Result<()> {
+                sqlx::Executor::execute(&mut *self, sql)
+                    .await
+                    .map(drop)
+                    .map_err(Error::db(format!("running `{sql}`")))
+            }
+
+            async fn query(&mut self, sql: &str, binds: &[SqlValue]) -> Result<Vec<Row>> {
+                query(self, sql, binds)
+                    .await
+                    .map_err(Error::db(format!("running `{sql}`")))
+            }
+
+            async fn execute_with(&mut self, sql: &str, binds: &[SqlValue]) -> Result<u64> {
+                execute(self, sql, binds)
+                    .await
+                    .map_err(Error::db(format!("running `{sql}`")))
+            }
+        }
+    };
+}
+
+#[cfg(feature = "postgres")]
+impl_sql!(sqlx::postgres::PgConnection);
+#[cfg(feature = "mysql")]
+impl_sql!(sqlx::mysql::MySqlConnection);

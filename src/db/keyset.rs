@@ -8,7 +8,7 @@ use crate::Dialect;
 
 /// What a key column holds, for binding and comparing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyKind {
+pub(crate) enum KeyKind {
     /// An integer type.
     Int,
     /// A character type.
@@ -22,7 +22,7 @@ pub enum KeyKind {
 
 /// One key column.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyColumn {
+pub(crate) struct KeyColumn {
     /// Its name, as the catalog spells it.
     pub name: String,
     /// Its kind.
@@ -31,7 +31,7 @@ pub struct KeyColumn {
 
 /// The batched table as found in the catalog.
 #[derive(Debug, Clone)]
-pub struct KeyedTable {
+pub(crate) struct KeyedTable {
     /// The table, quoted for SQL.
     pub sql_name: String,
     /// The key columns, in key order.
@@ -96,7 +96,7 @@ impl KeyedTable {
     /// The last key of the table (text per column), fixed as the backfill's upper bound, or
     /// the first one when `!last`.
     #[must_use]
-    pub fn edge_key_sql(&self, last: bool) -> String {
+    pub(crate) fn edge_key_sql(&self, last: bool) -> String {
         format!(
             "SELECT {} FROM {} ORDER BY {} LIMIT 1",
             self.keys_as_text(&format!("{}.", self.sql_name)),
@@ -113,7 +113,7 @@ impl KeyedTable {
     /// fraction of the table's pages (`TABLESAMPLE SYSTEM`); MySQL/MariaDB have no table
     /// sampling and keep a random fraction of one pass over the key.
     #[must_use]
-    pub fn sample_sql(&self, estimate: u64, want: u64) -> String {
+    pub(crate) fn sample_sql(&self, estimate: u64, want: u64) -> String {
         #[allow(clippy::cast_precision_loss)]
         let fraction = (want as f64 / estimate.max(1) as f64).clamp(0.000_001, 1.0);
         let cols = self.tuple(&self.cols("", ""));
@@ -139,14 +139,14 @@ impl KeyedTable {
 
     /// The exact number of rows, as text.
     #[must_use]
-    pub fn count_sql(&self) -> String {
+    pub(crate) fn count_sql(&self) -> String {
         format!("SELECT {} FROM {}", self.text("count(*)"), self.sql_name)
     }
 
     /// The next range: its last key and its number of keys; binds lo (when `with_lo`), the
     /// upper bound of the whole backfill, and the batch size.
     #[must_use]
-    pub fn boundary_sql(&self, with_lo: bool) -> String {
+    pub(crate) fn boundary_sql(&self, with_lo: bool) -> String {
         let mut next = 0;
         let cols = self.tuple(&self.cols("", ""));
         let mut cond = Vec::new();
@@ -185,7 +185,7 @@ impl KeyedTable {
 
     /// Bind values for a key given as text per column.
     #[must_use]
-    pub fn binds(&self, key: &[String]) -> Vec<SqlValue> {
+    pub(crate) fn binds(&self, key: &[String]) -> Vec<SqlValue> {
         key.iter()
             .zip(&self.key)
             .map(|(v, k)| match (k.kind, v.parse::<i64>()) {
@@ -197,7 +197,7 @@ impl KeyedTable {
 
     /// How each key column's placeholder is written in the batched statement.
     #[must_use]
-    pub fn placeholders(&self) -> Vec<(String, Placeholder)> {
+    pub(crate) fn placeholders(&self) -> Vec<(String, Placeholder)> {
         self.key
             .iter()
             .map(|k| {
@@ -213,7 +213,7 @@ impl KeyedTable {
 
     /// Which key columns are integers.
     #[must_use]
-    pub fn int_key(&self) -> Vec<bool> {
+    pub(crate) fn int_key(&self) -> Vec<bool> {
         self.key.iter().map(|k| k.kind == KeyKind::Int).collect()
     }
 }

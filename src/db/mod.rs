@@ -1,9 +1,12 @@
-//! Everything that talks to a database: URLs, connections, the migration lock, timeouts,
-//! retries and bellows' own state tables. PostgreSQL and MySQL/MariaDB each implement
-//! [`Backend`]; the engine sees only the trait.
+//! Everything that talks to a database. Public: [`DatabaseUrl`] (with the password
+//! redacted whenever it is shown), the records a caller reads back ([`Instance`],
+//! [`State`]) and the database's table sizes for the linter. Inside the crate: a small
+//! [`Backend`] trait that each dialect implements once (connection primitives only), the
+//! dialect-generic `store` that owns bellows' own tables, the `catalog` readers of the
+//! user's schema, and the keyset queries of backfills.
 
 mod batch;
-pub mod catalog;
+pub(crate) mod catalog;
 mod driver;
 pub(crate) mod keyset;
 #[cfg(feature = "mysql")]
@@ -14,18 +17,23 @@ mod mysql_replication;
 mod postgres;
 mod probe;
 mod row;
-pub mod store;
+pub(crate) mod store;
 mod types;
 mod url;
 mod value;
 
+#[doc(hidden)]
 pub use batch::{Batch, BatchDone, Checkpoint};
+#[doc(hidden)]
+pub use driver::Sql;
+#[doc(hidden)]
 pub use row::Row;
-pub use types::{
-    AppliedPhase, Event, IndexState, Instance, InstanceChange, Progress, Record, Replication,
-    Rollout, State, Step, StepError,
-};
+pub(crate) use types::{Event, IndexState, InstanceChange, Progress, Record, Rollout};
+pub use types::{Instance, State};
+#[doc(hidden)]
+pub use types::{Replication, Step, StepError};
 pub use url::{redact_message, DatabaseUrl};
+#[doc(hidden)]
 pub use value::{Bound, SqlValue};
 
 use crate::{Dialect, Error, Result};
@@ -37,19 +45,34 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A connection to one database: the primitives bellows needs of it, and nothing that is
 /// the same on every database (that lives in [`store`], [`catalog`] and the engine). Each
-/// dialect implements it once.
+/// dialect implements it once. Not part of the API (hidden; the crate's own tests use it).
+#[doc(hidden)]
 #[async_trait]
-pub trait Backend: Send {
+pub trait Backend: Send + Sync {
     /// The dialect of the server (MariaDB when a `mysql://` URL reaches a MariaDB server).
     fn dialect(&self) -> Dialect;
     /// The server's version string.
     fn server_version(&self) -> &str;
+    /// The connection bellows' own statements run on, this session's id on the server
+    /// (what blockers are compared to) and where the second connection that looks for
+    /// blockers is kept.
+    fn session(&mut self) -> Session<'_>;
+    /// The connection bellows' own statements run on.
+    fn sql(&mut self) -> &mut dyn Sql {
+        self.session().sql
+    }
     /// Run one statement of bellows' own (simple protocol, no result).
-    async fn execute(&mut self, sql: &str) -> Result<()>;
+    async fn execute(&mut self, sql: &str) -> Result<()> {
+        self.sql().execute(sql).await
+    }
     /// Rows of a query whose columns are all text (cast them), with bound values.
-    async fn query(&mut self, sql: &str, binds: &[SqlValue]) -> Result<Vec<Row>>;
+    async fn query(&mut self, sql: &str, binds: &[SqlValue]) -> Result<Vec<Row>> {
+        self.sql().query(sql, binds).await
+    }
     /// Run a statement with bound values; the rows it touched.
-    async fn execute_with(&mut self, sql: &str, binds: &[SqlValue]) -> Result<u64>;
+    async fn execute_with(&mut self, sql: &str, binds: &[SqlValue]) -> Result<u64> {
+        self.sql().execute_with(sql, binds).await
+    }
     /// Try the migration lock once; `false` when another session holds it.
     async fn try_lock(&mut self) -> Result<bool>;
     /// Who holds the migration lock, where the database says.
@@ -57,8 +80,45 @@ pub trait Backend: Send {
     /// Release the migration lock.
     async fn release_lock(&mut self) -> Result<()>;
     /// Run a step under its lock timeout, then `bookkeeping` (in the same transaction
-    /// where the step is transactional).
-    async fn run_step(&mut self, step: &Step<'_>, bookkeeping: &Bound) -> Result<(), StepError>;
+    /// where the step is transactional), without looking for blockers.
+    async fn run_unprobed(&mut self, step: &Step<'_>, bookkeeping: &Bound)
+        -> Result<(), StepError>;
+    /// The sessions blocking session `id`, described (asked on the probe connection).
+    async fn blockers_of(&mut self, id: i64) -> Option<String>;
+    /// How long into a lock wait to look for the blocker.
+    fn probe_delay(&self, lock_timeout: Duration) -> Duration {
+        probe::probe_delay(lock_timeout)
+    }
+    /// Run a step under its lock timeout, then `bookkeeping` (in the same transaction
+    /// where the step is transactional); on a lock timeout, name the sessions that held the
+    /// lock, as a second connection saw them while the step waited.
+    async fn run_step(&mut self, step: &Step<'_>, bookkeeping: &Bound) -> Result<(), StepError> {
+        let Some(timeout) = step.lock_timeout else {
+            return self.run_unprobed(step, bookkeeping).await;
+        };
+        if self.session().probe.is_none() {
+            let probe = self.open_another().await.map_err(StepError::Internal)?;
+            *self.session().probe = Some(probe);
+        }
+        let (id, mut probe) = {
+            let session = self.session();
+            (session.id, session.probe.take())
+        };
+        let delay = self.probe_delay(timeout);
+        let blockers = async {
+            match probe.as_mut() {
+                Some(p) => p.blockers_of(id).await,
+                None => None,
+            }
+        };
+        let (result, blocker) =
+            probe::while_probing(self.run_unprobed(step, bookkeeping), delay, blockers).await;
+        *self.session().probe = probe;
+        match result {
+            Err(StepError::LockTimeout { .. }) => Err(StepError::LockTimeout { blocker }),
+            other => other,
+        }
+    }
     /// One backfill batch and its checkpoint, in one transaction; `None` when no key is left.
     async fn run_batch(&mut self, batch: &Batch<'_>) -> Result<Option<BatchDone>, StepError>;
     /// A new connection to the same database (backfill workers).
@@ -74,10 +134,21 @@ pub trait Backend: Send {
     async fn replication(&mut self) -> Result<Replication>;
 }
 
+/// What every connection has: its driver connection, its id on the server, and the probe
+/// connection that looks for blockers (see [`Backend::session`]).
+#[doc(hidden)]
+pub struct Session<'a> {
+    /// The driver connection.
+    pub sql: &'a mut dyn Sql,
+    /// This session's id on the server.
+    pub id: i64,
+    /// The second connection that looks for blockers, opened on demand.
+    pub probe: &'a mut Option<Box<dyn Backend>>,
+}
+
 /// Where to connect: a URL, or the options of an application's existing sqlx pool.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Target {
+pub(crate) enum Target {
     /// A database URL.
     Url(DatabaseUrl),
     /// The connect options of a PostgreSQL pool.
@@ -91,7 +162,7 @@ pub enum Target {
 impl Target {
     /// The dialect of the target (MySQL for a MySQL pool, even on MariaDB).
     #[must_use]
-    pub fn dialect(&self) -> Dialect {
+    pub(crate) fn dialect(&self) -> Dialect {
         match self {
             Target::Url(url) => url.dialect(),
             #[cfg(feature = "postgres")]
@@ -106,7 +177,7 @@ impl Target {
 ///
 /// # Errors
 /// [`Error::Connect`] when it cannot be reached or refuses the login (within 10 s).
-pub async fn connect_target(target: &Target) -> Result<Box<dyn Backend>> {
+pub(crate) async fn connect_target(target: &Target) -> Result<Box<dyn Backend>> {
     match target {
         Target::Url(url) => connect(url).await,
         #[cfg(feature = "postgres")]
@@ -132,20 +203,25 @@ pub async fn connect_target(target: &Target) -> Result<Box<dyn Backend>> {
     }
 }
 
-/// Connect to the database a URL names.
+/// Connect to the database a URL names (hidden: the crate's own tests use it).
 ///
 /// # Errors
 /// [`Error::Connect`] when it cannot be reached or refuses the login (within 10 s).
+#[doc(hidden)]
 pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Backend>> {
     let connecting = async {
         match url.dialect() {
             #[cfg(feature = "postgres")]
             Dialect::Postgres => {
-                Ok(Box::new(postgres::PgBackend::connect(url).await?) as Box<dyn Backend>)
+                let options = driver::options(url)?;
+                let db = postgres::PgBackend::connect_with(options, url.to_string()).await?;
+                Ok(Box::new(db) as Box<dyn Backend>)
             }
             #[cfg(feature = "mysql")]
             Dialect::Mysql | Dialect::Mariadb => {
-                Ok(Box::new(mysql::MySqlBackend::connect(url).await?) as Box<dyn Backend>)
+                let options = driver::options(url)?;
+                let db = mysql::MySqlBackend::connect_with(options, url.to_string()).await?;
+                Ok(Box::new(db) as Box<dyn Backend>)
             }
             #[allow(unreachable_patterns)]
             other => Err(Error::Url(format!(
@@ -165,7 +241,7 @@ pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Backend>> {
 ///
 /// # Errors
 /// [`Error::LockBusy`] naming the holder when `wait` passes; database errors.
-pub async fn acquire_lock(db: &mut dyn Backend, wait: Duration) -> Result<()> {
+pub(crate) async fn acquire_lock(db: &mut dyn Backend, wait: Duration) -> Result<()> {
     let started = std::time::Instant::now();
     while !db.try_lock().await? {
         let waited = started.elapsed();
@@ -198,4 +274,15 @@ pub(crate) fn step_error(index: usize, source: sqlx::Error, blocker: Option<Stri
         ("57014" | "70100", _) => StepError::StatementTimeout(source),
         _ => StepError::Failed { index, source },
     }
+}
+
+/// The server's version and the estimated rows of each of its user tables (negative:
+/// never analysed), for the linter's live context. Read-only.
+///
+/// # Errors
+/// [`Error::Connect`] when the database cannot be reached; database errors.
+pub async fn table_estimates(url: &DatabaseUrl) -> Result<(String, Vec<(String, i64)>)> {
+    let mut db = connect(url).await?;
+    let tables = catalog::table_estimates(db.as_mut()).await?;
+    Ok((db.server_version().to_string(), tables))
 }

@@ -2,21 +2,19 @@
 //! per-statement progress (DDL commits implicitly, so a failed phase resumes at the
 //! statement that failed). DML steps commit together with their progress.
 
-use super::probe::{probe_delay, while_probing};
 use super::types::{Replication, Step, StepError};
-use super::{driver, mysql_replication, store, Backend, Batch, BatchDone, Bound, DatabaseUrl};
+use super::{driver, mysql_replication, store, Backend, Batch, BatchDone, Bound, Session};
 use super::{Row, SqlValue};
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;
 use sqlx::mysql::{MySql, MySqlConnectOptions, MySqlConnection};
 use sqlx::{Connection as _, Executor as _, Row as _};
-use std::str::FromStr;
 use std::time::Duration;
 
 /// A MySQL/MariaDB connection (plus a second one, opened on demand, to find blockers).
 pub(super) struct MySqlBackend {
     conn: MySqlConnection,
-    probe: Option<MySqlConnection>,
+    probe: Option<Box<dyn Backend>>,
     options: MySqlConnectOptions,
     url: String,
     id: i64,
@@ -26,16 +24,6 @@ pub(super) struct MySqlBackend {
 }
 
 impl MySqlBackend {
-    /// Connect to a URL.
-    pub(super) async fn connect(url: &DatabaseUrl) -> Result<Self> {
-        let options =
-            MySqlConnectOptions::from_str(&url.expose()).map_err(|source| Error::Connect {
-                url: url.to_string(),
-                source,
-            })?;
-        Self::connect_with(options, url.to_string()).await
-    }
-
     /// Connect with ready-made options (e.g. an application's pool's); `shown` names the
     /// database in messages.
     pub(super) async fn connect_with(options: MySqlConnectOptions, shown: String) -> Result<Self> {
@@ -74,25 +62,6 @@ impl MySqlBackend {
             lock_name,
         })
     }
-
-    async fn run_unprobed(
-        &mut self,
-        step: &Step<'_>,
-        bookkeeping: &Bound,
-    ) -> Result<(), StepError> {
-        let secs = step
-            .lock_timeout
-            .map_or(31_536_000, |t| t.as_secs_f64().ceil().max(1.0) as u64);
-        let sql = format!(
-            "SET SESSION lock_wait_timeout = {secs}, SESSION innodb_lock_wait_timeout = {}",
-            secs.min(1_073_741_824)
-        );
-        self.conn
-            .execute(sql.as_str())
-            .await
-            .map_err(|e| StepError::Internal(Error::db("setting lock_wait_timeout")(e)))?;
-        driver::run_step::<MySql>(&mut self.conn, step, bookkeeping, &[]).await
-    }
 }
 
 #[async_trait]
@@ -105,24 +74,12 @@ impl Backend for MySqlBackend {
         &self.version
     }
 
-    async fn execute(&mut self, sql: &str) -> Result<()> {
-        self.conn
-            .execute(sql)
-            .await
-            .map_err(Error::db(format!("running `{sql}`")))?;
-        Ok(())
-    }
-
-    async fn query(&mut self, sql: &str, binds: &[SqlValue]) -> Result<Vec<Row>> {
-        driver::query(&mut self.conn, sql, binds)
-            .await
-            .map_err(Error::db(format!("running `{sql}`")))
-    }
-
-    async fn execute_with(&mut self, sql: &str, binds: &[SqlValue]) -> Result<u64> {
-        driver::execute(&mut self.conn, sql, binds)
-            .await
-            .map_err(Error::db(format!("running `{sql}`")))
+    fn session(&mut self) -> Session<'_> {
+        Session {
+            sql: &mut self.conn,
+            id: self.id,
+            probe: &mut self.probe,
+        }
     }
 
     async fn try_lock(&mut self) -> Result<bool> {
@@ -166,35 +123,23 @@ impl Backend for MySqlBackend {
             .map(drop)
     }
 
-    async fn run_step(&mut self, step: &Step<'_>, bookkeeping: &Bound) -> Result<(), StepError> {
-        let Some(timeout) = step.lock_timeout else {
-            return self.run_unprobed(step, bookkeeping).await;
-        };
-        if self.probe.is_none() {
-            let conn = MySqlConnection::connect_with(&self.options)
-                .await
-                .map_err(|source| {
-                    StepError::Internal(Error::Connect {
-                        url: self.url.clone(),
-                        source,
-                    })
-                })?;
-            self.probe = Some(conn);
-        }
-        let mut probe = self.probe.take();
-        let id = self.id;
-        let wait = Duration::from_secs_f64(timeout.as_secs_f64().ceil().max(1.0));
-        let (result, blocker) = while_probing(
-            self.run_unprobed(step, bookkeeping),
-            probe_delay(wait),
-            blockers(probe.as_mut(), id),
-        )
-        .await;
-        self.probe = probe;
-        match result {
-            Err(StepError::LockTimeout { .. }) => Err(StepError::LockTimeout { blocker }),
-            other => other,
-        }
+    async fn run_unprobed(
+        &mut self,
+        step: &Step<'_>,
+        bookkeeping: &Bound,
+    ) -> Result<(), StepError> {
+        let secs = step
+            .lock_timeout
+            .map_or(31_536_000, |t| t.as_secs_f64().ceil().max(1.0) as u64);
+        let sql = format!(
+            "SET SESSION lock_wait_timeout = {secs}, SESSION innodb_lock_wait_timeout = {}",
+            secs.min(1_073_741_824)
+        );
+        self.conn
+            .execute(sql.as_str())
+            .await
+            .map_err(|e| StepError::Internal(Error::db("setting lock_wait_timeout")(e)))?;
+        driver::run_step::<MySql>(&mut self.conn, step, bookkeeping, &[]).await
     }
 
     async fn run_batch(&mut self, batch: &Batch<'_>) -> Result<Option<BatchDone>, StepError> {
@@ -214,6 +159,44 @@ impl Backend for MySqlBackend {
         driver::run_batch::<MySql>(&mut self.conn, batch, &setup, &prefix, &checkpoint).await
     }
 
+    async fn blockers_of(&mut self, id: i64) -> Option<String> {
+        // Sessions with open transactions other than `id`: the likely holders of the
+        // metadata lock a DDL waits for.
+        let rows = self
+            .query(
+                "SELECT CAST(p.ID AS CHAR), p.USER, p.HOST, CAST(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS CHAR), \
+                 COALESCE(LEFT(p.INFO, 80), '') FROM information_schema.INNODB_TRX t \
+                 JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.ID <> ?",
+                &[SqlValue::Int(id)],
+            )
+            .await
+            .ok()?;
+        let described: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                let running = match r.opt_text(4) {
+                    Some(q) if !q.is_empty() => format!(", running: {q}"),
+                    _ => String::new(),
+                };
+                format!(
+                    "connection {} ({}@{}, transaction open {}s{running})",
+                    r.text(0),
+                    r.text(1),
+                    r.text(2),
+                    r.text(3)
+                )
+            })
+            .collect();
+        (!described.is_empty()).then(|| described.join("; "))
+    }
+
+    fn probe_delay(&self, lock_timeout: Duration) -> Duration {
+        // MySQL's lock_wait_timeout is whole seconds.
+        super::probe::probe_delay(Duration::from_secs_f64(
+            lock_timeout.as_secs_f64().ceil().max(1.0),
+        ))
+    }
+
     async fn open_another(&self) -> Result<Box<dyn Backend>> {
         Ok(Box::new(
             MySqlBackend::connect_with(self.options.clone(), self.url.clone()).await?,
@@ -223,39 +206,4 @@ impl Backend for MySqlBackend {
     async fn replication(&mut self) -> Result<Replication> {
         mysql_replication::read(&mut self.conn, self.dialect).await
     }
-}
-
-/// Describe sessions with open transactions other than `id` (the likely holders of the
-/// metadata lock a DDL waits for).
-async fn blockers(conn: Option<&mut MySqlConnection>, id: i64) -> Option<String> {
-    let rows = sqlx::query::<MySql>(
-        "SELECT CAST(p.ID AS SIGNED), p.USER, p.HOST, CAST(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS SIGNED), \
-         COALESCE(LEFT(p.INFO, 80), '') FROM information_schema.INNODB_TRX t \
-         JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.ID <> ?",
-    )
-    .bind(id)
-    .fetch_all(conn?)
-    .await
-    .ok()?;
-    let described: Vec<String> = rows
-        .iter()
-        .filter_map(|r| {
-            let (pid, user, host, age, query): (i64, String, String, i64, String) = (
-                r.try_get(0).ok()?,
-                r.try_get(1).ok()?,
-                r.try_get(2).ok()?,
-                r.try_get(3).ok()?,
-                r.try_get(4).ok()?,
-            );
-            Some(format!(
-                "connection {pid} ({user}@{host}, transaction open {age}s{})",
-                if query.is_empty() {
-                    String::new()
-                } else {
-                    format!(", running: {query}")
-                }
-            ))
-        })
-        .collect();
-    (!described.is_empty()).then(|| described.join("; "))
 }

@@ -2,14 +2,12 @@
 //! transaction), `pg_blocking_pids` for the blocker, batch timeouts, and the standbys' lag
 //! in `pg_stat_replication`.
 
-use super::probe::{probe_delay, while_probing};
 use super::types::{Replication, Step, StepError};
-use super::{driver, store, Backend, Batch, BatchDone, Bound, DatabaseUrl, Row, SqlValue};
+use super::{driver, store, Backend, Batch, BatchDone, Bound, Row, Session, SqlValue};
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 use sqlx::{Connection as _, Executor as _, Row as _};
-use std::str::FromStr;
 use std::time::Duration;
 
 /// First key of the two-key advisory lock: "bell" in ASCII.
@@ -18,7 +16,7 @@ const LOCK_CLASS: i64 = 0x6265_6c6c;
 /// A PostgreSQL connection (plus a second one, opened on demand, to find blockers).
 pub(super) struct PgBackend {
     conn: PgConnection,
-    probe: Option<PgConnection>,
+    probe: Option<Box<dyn Backend>>,
     options: PgConnectOptions,
     url: String,
     pid: i64,
@@ -28,16 +26,6 @@ pub(super) struct PgBackend {
 }
 
 impl PgBackend {
-    /// Connect to a URL.
-    pub(super) async fn connect(url: &DatabaseUrl) -> Result<Self> {
-        let options =
-            PgConnectOptions::from_str(&url.expose()).map_err(|source| Error::Connect {
-                url: url.to_string(),
-                source,
-            })?;
-        Self::connect_with(options, url.to_string()).await
-    }
-
     /// Connect with ready-made options (e.g. an application's pool's); `shown` names the
     /// database in messages.
     pub(super) async fn connect_with(options: PgConnectOptions, shown: String) -> Result<Self> {
@@ -63,31 +51,6 @@ impl PgBackend {
             url: shown,
         })
     }
-
-    async fn run_unprobed(
-        &mut self,
-        step: &Step<'_>,
-        bookkeeping: &Bound,
-    ) -> Result<(), StepError> {
-        let timeout = step
-            .lock_timeout
-            .map_or("0".to_string(), |t| format!("{}ms", t.as_millis()));
-        let set = format!("lock_timeout = '{timeout}'");
-        if step.in_transaction {
-            return driver::run_step::<Postgres>(
-                &mut self.conn,
-                step,
-                bookkeeping,
-                &[format!("SET LOCAL {set}")],
-            )
-            .await;
-        }
-        self.conn
-            .execute(format!("SET {set}").as_str())
-            .await
-            .map_err(|e| StepError::Internal(Error::db("setting lock_timeout")(e)))?;
-        driver::run_step::<Postgres>(&mut self.conn, step, bookkeeping, &[]).await
-    }
 }
 
 #[async_trait]
@@ -100,24 +63,12 @@ impl Backend for PgBackend {
         &self.version
     }
 
-    async fn execute(&mut self, sql: &str) -> Result<()> {
-        self.conn
-            .execute(sql)
-            .await
-            .map_err(Error::db(format!("running `{sql}`")))?;
-        Ok(())
-    }
-
-    async fn query(&mut self, sql: &str, binds: &[SqlValue]) -> Result<Vec<Row>> {
-        driver::query(&mut self.conn, sql, binds)
-            .await
-            .map_err(Error::db(format!("running `{sql}`")))
-    }
-
-    async fn execute_with(&mut self, sql: &str, binds: &[SqlValue]) -> Result<u64> {
-        driver::execute(&mut self.conn, sql, binds)
-            .await
-            .map_err(Error::db(format!("running `{sql}`")))
+    fn session(&mut self) -> Session<'_> {
+        Session {
+            sql: &mut self.conn,
+            id: self.pid,
+            probe: &mut self.probe,
+        }
     }
 
     async fn try_lock(&mut self) -> Result<bool> {
@@ -161,34 +112,29 @@ impl Backend for PgBackend {
         .map(drop)
     }
 
-    async fn run_step(&mut self, step: &Step<'_>, bookkeeping: &Bound) -> Result<(), StepError> {
-        let Some(timeout) = step.lock_timeout else {
-            return self.run_unprobed(step, bookkeeping).await;
-        };
-        if self.probe.is_none() {
-            let conn = PgConnection::connect_with(&self.options)
-                .await
-                .map_err(|source| {
-                    StepError::Internal(Error::Connect {
-                        url: self.url.clone(),
-                        source,
-                    })
-                })?;
-            self.probe = Some(conn);
+    async fn run_unprobed(
+        &mut self,
+        step: &Step<'_>,
+        bookkeeping: &Bound,
+    ) -> Result<(), StepError> {
+        let timeout = step
+            .lock_timeout
+            .map_or("0".to_string(), |t| format!("{}ms", t.as_millis()));
+        let set = format!("lock_timeout = '{timeout}'");
+        if step.in_transaction {
+            return driver::run_step::<Postgres>(
+                &mut self.conn,
+                step,
+                bookkeeping,
+                &[format!("SET LOCAL {set}")],
+            )
+            .await;
         }
-        let mut probe = self.probe.take();
-        let pid = self.pid;
-        let (result, blocker) = while_probing(
-            self.run_unprobed(step, bookkeeping),
-            probe_delay(timeout),
-            blockers(probe.as_mut(), pid),
-        )
-        .await;
-        self.probe = probe;
-        match result {
-            Err(StepError::LockTimeout { .. }) => Err(StepError::LockTimeout { blocker }),
-            other => other,
-        }
+        self.conn
+            .execute(format!("SET {set}").as_str())
+            .await
+            .map_err(|e| StepError::Internal(Error::db("setting lock_timeout")(e)))?;
+        driver::run_step::<Postgres>(&mut self.conn, step, bookkeeping, &[]).await
     }
 
     async fn run_batch(&mut self, batch: &Batch<'_>) -> Result<Option<BatchDone>, StepError> {
@@ -213,6 +159,33 @@ impl Backend for PgBackend {
         ];
         let checkpoint = store::checkpoint_sql(Dialect::Postgres);
         driver::run_batch::<Postgres>(&mut self.conn, batch, &setup, "", &checkpoint).await
+    }
+
+    async fn blockers_of(&mut self, id: i64) -> Option<String> {
+        let rows = self
+            .query(
+                "SELECT CAST(pid AS text), coalesce(usename, ''), coalesce(application_name, ''), coalesce(state, ''), \
+                 CAST(coalesce(CAST(EXTRACT(EPOCH FROM now() - xact_start) AS bigint), 0) AS text), left(coalesce(query, ''), 80) \
+                 FROM pg_stat_activity WHERE pid = ANY(pg_blocking_pids(CAST($1 AS int4)))",
+                &[SqlValue::Int(id)],
+            )
+            .await
+            .ok()?;
+        let described: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "pid {} (user {}, application '{}', {}, transaction open {}s, last query: {})",
+                    r.text(0),
+                    r.text(1),
+                    r.text(2),
+                    r.text(3),
+                    r.text(4),
+                    r.text(5)
+                )
+            })
+            .collect();
+        (!described.is_empty()).then(|| described.join("; "))
     }
 
     async fn open_another(&self) -> Result<Box<dyn Backend>> {
@@ -254,32 +227,4 @@ impl Backend for PgBackend {
             },
         })
     }
-}
-
-/// Describe the sessions blocking `pid`.
-async fn blockers(conn: Option<&mut PgConnection>, pid: i64) -> Option<String> {
-    let rows = driver::query(
-        conn?,
-        "SELECT CAST(pid AS text), coalesce(usename, ''), coalesce(application_name, ''), coalesce(state, ''), \
-         CAST(coalesce(CAST(EXTRACT(EPOCH FROM now() - xact_start) AS bigint), 0) AS text), left(coalesce(query, ''), 80) \
-         FROM pg_stat_activity WHERE pid = ANY(pg_blocking_pids(CAST($1 AS int4)))",
-        &[SqlValue::Int(pid)],
-    )
-    .await
-    .ok()?;
-    let described: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            format!(
-                "pid {} (user {}, application '{}', {}, transaction open {}s, last query: {})",
-                r.text(0),
-                r.text(1),
-                r.text(2),
-                r.text(3),
-                r.text(4),
-                r.text(5)
-            )
-        })
-        .collect();
-    (!described.is_empty()).then(|| described.join("; "))
 }

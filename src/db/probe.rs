@@ -7,7 +7,11 @@ use std::time::Duration;
 
 /// Run `work`; if it is still running after `delay`, run `probe` alongside it and keep its
 /// answer. Returns the work's output and the probe's answer, if it got one in time.
-pub async fn while_probing<W, P>(work: W, delay: Duration, probe: P) -> (W::Output, Option<String>)
+pub(super) async fn while_probing<W, P>(
+    work: W,
+    delay: Duration,
+    probe: P,
+) -> (W::Output, Option<String>)
 where
     W: Future,
     P: Future<Output = Option<String>>,
@@ -33,6 +37,6 @@ where
 
 /// How long into a lock wait to look for the blocker.
 #[must_use]
-pub fn probe_delay(lock_timeout: Duration) -> Duration {
+pub(super) fn probe_delay(lock_timeout: Duration) -> Duration {
     lock_timeout.mul_f64(0.6)
 }

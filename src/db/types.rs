@@ -98,7 +98,7 @@ impl fmt::Display for State {
 
 /// A phase that has run (or started), as recorded.
 #[derive(Debug, Clone, Serialize)]
-pub struct AppliedPhase {
+pub(crate) struct AppliedPhase {
     /// Checksum of the statements that ran.
     pub checksum: String,
     /// The statements that ran (for drift diffs).
@@ -110,7 +110,7 @@ pub struct AppliedPhase {
 
 /// One row of the `migrations` state table.
 #[derive(Debug, Clone, Serialize)]
-pub struct Record {
+pub(crate) struct Record {
     /// Version.
     pub version: i64,
     /// Name.
@@ -129,18 +129,10 @@ pub struct Record {
     pub applied_host: String,
 }
 
-impl Record {
-    /// The recorded run of `kind`, if any.
-    #[must_use]
-    pub fn phase(&self, kind: PhaseKind) -> Option<&AppliedPhase> {
-        self.phases.iter().find(|(k, _)| *k == kind).map(|(_, p)| p)
-    }
-}
-
 /// A progress write: `statements_done` statements of `phase` are done; when `finished`,
 /// the migration moves to the phase's done state.
 #[derive(Debug, Clone)]
-pub struct Progress<'a> {
+pub(crate) struct Progress<'a> {
     /// Version.
     pub version: i64,
     /// Name.
@@ -199,7 +191,7 @@ pub enum StepError {
 
 /// The state of an index a concurrent build creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IndexState {
+pub(crate) enum IndexState {
     /// No such index.
     Missing,
     /// Built and valid.
@@ -229,7 +221,7 @@ pub enum Replication {
 
 /// A rollout recorded by the release pipeline.
 #[derive(Debug, Clone, Serialize)]
-pub struct Rollout {
+pub(crate) struct Rollout {
     /// The app version that finished rolling out.
     pub app_version: String,
     /// When it was recorded.
@@ -240,7 +232,7 @@ pub struct Rollout {
 
 /// An entry of the append-only events log.
 #[derive(Debug, Clone)]
-pub struct Event<'a> {
+pub(crate) struct Event<'a> {
     /// What happened (`phase`, `gate`, `force`, `rollout`, ...).
     pub kind: &'a str,
     /// The migration concerned.
@@ -287,7 +279,7 @@ fn duration_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Err
 
 /// A change to the app instances table.
 #[derive(Debug, Clone, Copy)]
-pub enum InstanceChange<'a> {
+pub(crate) enum InstanceChange<'a> {
     /// Register a new instance.
     Register(&'a Instance),
     /// Refresh its heartbeat.

@@ -6,10 +6,10 @@ use super::expand::Applied;
 use super::lifecycle::{self, BackfillStart};
 use super::{record_of, Runner};
 use crate::backfill::{
-    self, BackfillEvent, BackfillOutcome, BackfillRun, Ending, Replicas, Throttle,
+    self, BackfillEvent, BackfillOutcome, BackfillRun, BackfillSpec, Ending, Replicas, Throttle,
 };
 use crate::db::{store, DatabaseUrl, Event, Progress, Record};
-use crate::{Error, PhaseKind, Result};
+use crate::{Error, Migration, PhaseKind, Result};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -120,66 +120,80 @@ impl Runner {
                 BackfillStart::Rerun => store::reset_backfill(self.db.as_mut(), m.version).await?,
                 BackfillStart::Skip => continue,
             }
-            let phase = m.phase(PhaseKind::Backfill).expect("has a backfill");
-            let sql = phase.normalized_sql();
-            let progress = |finished| Progress {
-                version: m.version,
-                name: &m.name,
-                phase: PhaseKind::Backfill,
-                statements_done: usize::from(finished),
-                finished,
-                checksum: &phase.checksum,
-                sql: &sql,
-                actor: &self.settings.actor,
-                host: &self.settings.host,
-            };
-            store::write_progress(self.db.as_mut(), &progress(false)).await?;
-            let job = BackfillRun {
-                version: m.version,
-                name: &m.name,
-                spec,
-                lock_timeout: self.settings.lock_timeout,
-                retries: self.settings.lock_retries,
-                workers: options.workers.max(1),
-                stop,
-            };
-            let mut throttle = Throttle::new(
-                spec.max_rows_per_sec,
-                options.max_replica_lag,
-                std::mem::take(&mut replicas),
-                options.pause_while.clone(),
-            );
-            throttle.check(self.db.as_mut()).await?;
-            let outcome = backfill::run(self.db.as_mut(), &job, &mut throttle, observer).await;
-            replicas = throttle.into_replicas();
-            let outcome = outcome?;
-            let ending = outcome.ending;
-            if ending == Ending::Finished {
-                store::write_progress(self.db.as_mut(), &progress(true)).await?;
-                let detail = serde_json::json!({
-                    "phase": PhaseKind::Backfill,
-                    "rows": outcome.rows,
-                    "batches": outcome.batches,
-                    "duration_ms": outcome.duration_ms,
-                    "remaining": outcome.remaining,
-                });
-                store::record_event(
-                    self.db.as_mut(),
-                    &Event {
-                        kind: "phase",
-                        version: Some(m.version),
-                        actor: &self.settings.actor,
-                        detail,
-                    },
-                )
+            let outcome = self
+                .backfill_one(m, spec, options, stop, observer, &mut replicas)
                 .await?;
-            }
+            let ending = outcome.ending;
             outcomes.push(outcome);
             if ending == Ending::Stopped {
                 break;
             }
         }
         Ok(outcomes)
+    }
+
+    /// Run (or resume) one migration's backfill, with its progress and events recorded.
+    async fn backfill_one(
+        &mut self,
+        m: &Migration,
+        spec: &BackfillSpec,
+        options: &BackfillOptions,
+        stop: &AtomicBool,
+        observer: &mut dyn FnMut(&BackfillEvent),
+        replicas: &mut Replicas,
+    ) -> Result<BackfillOutcome> {
+        let phase = m.phase(PhaseKind::Backfill).expect("has a backfill");
+        let sql = phase.normalized_sql();
+        let (actor, host) = (self.settings.actor.clone(), self.settings.host.clone());
+        let progress = |finished| Progress {
+            version: m.version,
+            name: &m.name,
+            phase: PhaseKind::Backfill,
+            statements_done: usize::from(finished),
+            finished,
+            checksum: &phase.checksum,
+            sql: &sql,
+            actor: &actor,
+            host: &host,
+        };
+        store::write_progress(self.db.as_mut(), &progress(false)).await?;
+        let job = BackfillRun {
+            version: m.version,
+            name: &m.name,
+            spec,
+            lock_timeout: self.settings.lock_timeout,
+            retries: self.settings.lock_retries,
+            workers: options.workers.max(1),
+            stop,
+        };
+        let mut throttle = Throttle::new(
+            spec.max_rows_per_sec,
+            options.max_replica_lag,
+            std::mem::take(replicas),
+            options.pause_while.clone(),
+        );
+        throttle.check(self.db.as_mut()).await?;
+        let outcome = backfill::run(self.db.as_mut(), &job, &mut throttle, observer).await;
+        *replicas = throttle.into_replicas();
+        let outcome = outcome?;
+        if outcome.ending == Ending::Finished {
+            store::write_progress(self.db.as_mut(), &progress(true)).await?;
+            let detail = serde_json::json!({
+                "phase": PhaseKind::Backfill,
+                "rows": outcome.rows,
+                "batches": outcome.batches,
+                "duration_ms": outcome.duration_ms,
+                "remaining": outcome.remaining,
+            });
+            let event = Event {
+                kind: "phase",
+                version: Some(m.version),
+                actor: &actor,
+                detail,
+            };
+            store::record_event(self.db.as_mut(), &event).await?;
+        }
+        Ok(outcome)
     }
 
     /// Rows of `version`'s backfill still matching its predicate (up to 1000), or `None`

@@ -63,7 +63,7 @@ impl Runner {
     ) -> Result<ContractOutcome> {
         if force && target.is_none() {
             return Err(Error::Refused(
-                "--force needs the VERSION whose gate it overrides".into(),
+                "forcing a closed gate needs the version whose gate it overrides".into(),
             ));
         }
         if let Some(v) = target {
@@ -113,60 +113,20 @@ impl Runner {
                     break;
                 }
             };
-            if state == State::Backfilled {
-                let remaining = self.backfill_remaining(migration.version).await?;
-                if let Some(n @ 1..) = remaining {
-                    let count = if n >= 1000 {
-                        "1000 or more".to_string()
-                    } else {
-                        n.to_string()
-                    };
-                    outcome.refused = Some(refuse(format!(
-                        "{count} rows still match the backfill predicate (rows the backfill or the expand-phase triggers left behind); \
-                         fix them (or the triggers) and check again: the contract would lose their data"
-                    ), false));
+            if let Some(reason) = self.rows_left_behind(migration.version, state).await? {
+                outcome.refused = Some(refuse(reason, false));
+                break;
+            }
+            match self
+                .gate_allows(migration, target, force, record_closed)
+                .await?
+            {
+                Ok(true) => outcome.forced.push(migration.version),
+                Ok(false) => {}
+                Err(reason) => {
+                    outcome.refused = Some(refuse(reason, true));
                     break;
                 }
-            }
-            let requires = migration
-                .phase(PhaseKind::Contract)
-                .and_then(|p| p.directives.requires_app.as_ref());
-            let decision = gate::evaluate(self.db.as_mut(), requires, &self.settings.gate).await?;
-            if decision.open || record_closed {
-                let detail = serde_json::to_value(&decision).unwrap_or_default();
-                let event = Event {
-                    kind: "gate",
-                    version: Some(migration.version),
-                    actor: &self.settings.actor,
-                    detail,
-                };
-                store::record_event(self.db.as_mut(), &event).await?;
-            }
-            if !decision.open {
-                if !(force && target == Some(migration.version)) {
-                    outcome.refused =
-                        Some(refuse(format!("gate closed: {}", decision.reason), true));
-                    break;
-                }
-                tracing::warn!(
-                    "{} {}: gate closed ({}); contracting anyway (--force)",
-                    migration.version,
-                    migration.name,
-                    decision.reason
-                );
-                let detail =
-                    serde_json::json!({ "overrode": decision.reason, "host": self.settings.host });
-                store::record_event(
-                    self.db.as_mut(),
-                    &Event {
-                        kind: "force",
-                        version: Some(migration.version),
-                        actor: &self.settings.actor,
-                        detail,
-                    },
-                )
-                .await?;
-                outcome.forced.push(migration.version);
             }
             outcome.applied.push(
                 self.run_phase(migration, PhaseKind::Contract, resume_from)
@@ -178,6 +138,68 @@ impl Runner {
 }
 
 impl Runner {
+    /// Why a backfilled migration may not contract yet: rows still match its backfill
+    /// predicate (left behind by the backfill or the expand phase's triggers), and the
+    /// contract would lose their data.
+    async fn rows_left_behind(&mut self, version: i64, state: State) -> Result<Option<String>> {
+        if state != State::Backfilled {
+            return Ok(None);
+        }
+        let Some(n @ 1..) = self.backfill_remaining(version).await? else {
+            return Ok(None);
+        };
+        let count = if n >= 1000 {
+            "1000 or more".to_string()
+        } else {
+            n.to_string()
+        };
+        Ok(Some(format!(
+            "{count} rows still match the backfill predicate (rows the backfill or the expand-phase triggers left behind); \
+             fix them (or the triggers) and check again: the contract would lose their data"
+        )))
+    }
+
+    /// Ask the gate about `migration`'s contract and record its decision: `Ok(false)` when
+    /// it is open, `Ok(true)` when it is closed but forced (recorded as such), `Err(reason)`
+    /// when it is closed.
+    async fn gate_allows(
+        &mut self,
+        migration: &Migration,
+        target: Option<i64>,
+        force: bool,
+        record_closed: bool,
+    ) -> Result<std::result::Result<bool, String>> {
+        let requires = migration
+            .phase(PhaseKind::Contract)
+            .and_then(|p| p.directives.requires_app.as_ref());
+        let decision = gate::evaluate(self.db.as_mut(), requires, &self.settings.gate).await?;
+        let event = |kind, detail| Event {
+            kind,
+            version: Some(migration.version),
+            actor: &self.settings.actor,
+            detail,
+        };
+        if decision.open || record_closed {
+            let detail = serde_json::to_value(&decision).unwrap_or_default();
+            store::record_event(self.db.as_mut(), &event("gate", detail)).await?;
+        }
+        if decision.open {
+            return Ok(Ok(false));
+        }
+        if !(force && target == Some(migration.version)) {
+            return Ok(Err(format!("gate closed: {}", decision.reason)));
+        }
+        tracing::warn!(
+            "{} {}: gate closed ({}); contracting anyway (forced)",
+            migration.version,
+            migration.name,
+            decision.reason
+        );
+        let detail = serde_json::json!({ "overrode": decision.reason, "host": self.settings.host });
+        store::record_event(self.db.as_mut(), &event("force", detail)).await?;
+        Ok(Ok(true))
+    }
+
     /// The gate's decision for the contract of `version`, or of the first migration whose
     /// contract has not run. `None` when no contract is pending.
     ///

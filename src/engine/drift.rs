@@ -47,7 +47,7 @@ pub(crate) fn find(migration: &Migration, record: &Record, dialect: Dialect) -> 
 ///
 /// # Errors
 /// [`Error::Drift`] for the first changed phase, unless `allow` (then it is logged).
-pub fn check(
+pub(super) fn check(
     migrations: &[Migration],
     records: &[Record],
     dialect: Dialect,
@@ -62,7 +62,7 @@ pub fn check(
         };
         if allow {
             tracing::warn!(
-                "{} {}: the {} phase changed since it was applied (--allow-drift)",
+                "{} {}: the {} phase changed since it was applied (drift allowed)",
                 migration.version,
                 migration.name,
                 d.phase

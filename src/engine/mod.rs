@@ -19,22 +19,31 @@ pub use checked::CheckedMigrations;
 pub use contract::{ContractOutcome, ContractRefusal};
 pub use expand::Applied;
 pub use plan::{plan_offline, PlannedPhase, PlannedStatement};
-pub use retry::backoff;
 pub use status::{MigrationStatus, Next};
-pub use steps::{plan_steps, StepPlan};
 
 use crate::db::{self, store, Backend, Record};
 use crate::{Migration, PhaseKind, Result};
 use std::time::Duration;
 
-/// How the runner behaves; built once by the CLI or the application.
+/// How the runner behaves; built once by the CLI or the application, from
+/// `Settings::default()` and the `with_*` methods:
+///
+/// ```
+/// use std::time::Duration;
+/// let settings = bellows::engine::Settings::default()
+///     .with_lock_timeout(Duration::from_secs(1))
+///     .with_actor("deploy-bot");
+/// assert_eq!(settings.lock_wait, Duration::from_secs(120));
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Settings {
     /// Lock timeout for each DDL step (default 2 s).
     pub lock_timeout: Duration,
     /// Attempts per step when the lock timeout hits (default 10).
     pub lock_retries: u32,
-    /// How long to wait for another runner's migration lock (default: fail at once).
+    /// How long to wait for another runner's migration lock (default 2 minutes; the CLI
+    /// fails at once unless `--lock-wait` says otherwise).
     pub lock_wait: Duration,
     /// Run even though applied phases changed on disk.
     pub allow_drift: bool,
@@ -53,7 +62,7 @@ impl Default for Settings {
         Settings {
             lock_timeout: Duration::from_secs(2),
             lock_retries: 10,
-            lock_wait: Duration::ZERO,
+            lock_wait: DEFAULT_LOCK_WAIT,
             allow_drift: false,
             actor: "bellows".into(),
             host: gethostname::gethostname().to_string_lossy().into_owned(),
@@ -63,14 +72,70 @@ impl Default for Settings {
     }
 }
 
+/// How long a runner waits for another runner's migration lock by default: long enough
+/// for a replica starting beside another that is applying expand phases.
+pub(crate) const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(120);
+
+impl Settings {
+    /// Lock timeout for each DDL step.
+    #[must_use]
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// Attempts per step when the lock timeout hits (at least 1).
+    #[must_use]
+    pub fn with_lock_retries(mut self, attempts: u32) -> Self {
+        self.lock_retries = attempts.max(1);
+        self
+    }
+
+    /// How long to wait for another runner's migration lock (zero: fail at once).
+    #[must_use]
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+
+    /// Run even though applied phases changed on disk.
+    #[must_use]
+    pub fn with_allow_drift(mut self, allow: bool) -> Self {
+        self.allow_drift = allow;
+        self
+    }
+
+    /// Who runs (recorded with each phase and event).
+    #[must_use]
+    pub fn with_actor(mut self, actor: impl Into<String>) -> Self {
+        self.actor = actor.into();
+        self
+    }
+
+    /// The rollout gate's sources.
+    #[must_use]
+    pub fn with_gate(mut self, gate: crate::gate::GateConfig) -> Self {
+        self.gate = gate;
+        self
+    }
+
+    /// How often a registered app instance refreshes its heartbeat.
+    #[must_use]
+    pub fn with_heartbeat_every(mut self, every: Duration) -> Self {
+        self.heartbeat_every = every;
+        self
+    }
+}
+
 /// Migrations and a database, ready to run commands (what the CLI drives).
 ///
 /// ```no_run
 /// # async fn run() -> bellows::Result<()> {
-/// use bellows::{db, engine::{Runner, Settings}, migration::load_dir, Dialect};
+/// use bellows::{db, engine::{CheckedMigrations, Runner, Settings}, migration::load_dir};
 /// let url = db::DatabaseUrl::parse("postgres://postgres@127.0.0.1/app")?;
-/// let migrations = load_dir("migrations".as_ref(), url.dialect())?;
-/// let mut runner = Runner::new(db::connect(&url).await?, migrations, Settings::default())?;
+/// // Checked before connecting: a bad file never reaches the database.
+/// let migrations = CheckedMigrations::new(load_dir("migrations".as_ref(), url.dialect())?, url.dialect())?;
+/// let mut runner = Runner::connect(&url, migrations, Settings::default()).await?;
 /// runner.expand().await?;
 /// let outcome = runner.contract(None, false).await?;
 /// if let Some(refused) = outcome.refused {
@@ -85,30 +150,12 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// A runner over `migrations` (sorted by version) on `db`. Every phase is checked
-    /// before anything runs, so bad input never reaches the database.
-    ///
-    /// # Errors
-    /// [`crate::Error::MigrationFile`] for a phase bellows cannot run (transaction control).
-    pub fn new(
-        db: Box<dyn Backend>,
-        migrations: Vec<Migration>,
-        settings: Settings,
-    ) -> Result<Self> {
-        let migrations = CheckedMigrations::new(migrations, db.dialect())?;
-        Ok(Runner {
-            db,
-            migrations,
-            settings,
-        })
-    }
-
     /// A runner over migrations already checked (for this database's dialect, or checked
     /// again here when the server turned out to be another one of the MySQL family).
     ///
     /// # Errors
-    /// As [`Runner::new`].
-    pub fn with_checked(
+    /// [`crate::Error::MigrationFile`] for a phase bellows cannot run on this server.
+    pub(crate) fn with_checked(
         db: Box<dyn Backend>,
         migrations: CheckedMigrations,
         settings: Settings,
@@ -121,14 +168,26 @@ impl Runner {
         })
     }
 
+    /// Connect to the database `url` names and get ready to run `migrations` there.
+    ///
+    /// # Errors
+    /// [`crate::Error::Connect`] when the database cannot be reached; a migration that cannot
+    /// run on the server's dialect.
+    pub async fn connect(
+        url: &db::DatabaseUrl,
+        migrations: CheckedMigrations,
+        settings: Settings,
+    ) -> Result<Self> {
+        Self::with_checked(db::connect(url).await?, migrations, settings)
+    }
+
     /// The database connection.
-    pub fn backend(&mut self) -> &mut dyn Backend {
+    pub(crate) fn backend(&mut self) -> &mut dyn Backend {
         self.db.as_mut()
     }
 
     /// The database connection, for good (the runner is done).
-    #[must_use]
-    pub fn into_backend(self) -> Box<dyn Backend> {
+    pub(crate) fn into_backend(self) -> Box<dyn Backend> {
         self.db
     }
 
@@ -236,7 +295,7 @@ impl Runner {
     pub async fn record_rollout(&mut self, app_version: &str) -> Result<()> {
         semver::Version::parse(app_version).map_err(|e| {
             crate::Error::Config(format!(
-                "--app-version {app_version} is not a semver version ({e}), e.g. 2.4.0"
+                "app version {app_version} is not a semver version ({e}), e.g. 2.4.0"
             ))
         })?;
         self.prepare_state().await?;
@@ -258,4 +317,22 @@ impl Runner {
 /// The record of `version`, if any.
 fn record_of(records: &[Record], version: i64) -> Option<&Record> {
     records.iter().find(|r| r.version == version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/library.md promises these defaults to applications.
+    #[test]
+    fn library_defaults_match_the_docs() {
+        let s = Settings::default();
+        assert_eq!(s.lock_wait, Duration::from_secs(120));
+        assert_eq!(s.lock_timeout, Duration::from_secs(2));
+        assert_eq!(s.lock_retries, 10);
+        assert_eq!(s.heartbeat_every, Duration::from_secs(15));
+        let changed = Settings::default().with_lock_wait(Duration::ZERO);
+        assert_eq!(changed.lock_wait, Duration::ZERO);
+        assert_eq!(changed.lock_timeout, s.lock_timeout);
+    }
 }

@@ -41,11 +41,14 @@ pub struct PlannedPhase {
     pub statements: Vec<PlannedStatement>,
 }
 
-/// Plan every pending phase of `migrations` given `records` (empty: nothing applied).
-///
-/// # Errors
-/// Transaction control inside a phase.
-pub fn plan_offline(checked: &CheckedMigrations, records: &[Record]) -> Result<Vec<PlannedPhase>> {
+/// Plan every phase of `checked` as if nothing were applied (no database needed).
+#[must_use]
+pub fn plan_offline(checked: &CheckedMigrations) -> Vec<PlannedPhase> {
+    plan_against(checked, &[])
+}
+
+/// Plan every pending phase of `checked` given `records`.
+fn plan_against(checked: &CheckedMigrations, records: &[Record]) -> Vec<PlannedPhase> {
     let mut out = Vec::new();
     for m in checked.migrations() {
         let pending = lifecycle::remaining(m, record_of(records, m.version));
@@ -77,7 +80,7 @@ pub fn plan_offline(checked: &CheckedMigrations, records: &[Record]) -> Result<V
             });
         }
     }
-    Ok(out)
+    out
 }
 
 impl Runner {
@@ -93,6 +96,6 @@ impl Runner {
             self.db.dialect(),
             self.settings.allow_drift,
         )?;
-        plan_offline(&self.migrations, &records)
+        Ok(plan_against(&self.migrations, &records))
     }
 }

@@ -14,7 +14,7 @@ const BASE_BACKOFF: Duration = Duration::from_millis(200);
 
 /// The pause before attempt `attempt + 1`: exponential, capped, with jitter in [50%, 100%].
 #[must_use]
-pub fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let exp = BASE_BACKOFF
         .saturating_mul(1u32 << attempt.min(16).saturating_sub(1))
         .min(MAX_BACKOFF);

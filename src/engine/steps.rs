@@ -10,7 +10,7 @@ use std::time::Duration;
 
 /// One step of a phase.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepPlan {
+pub(crate) struct StepPlan {
     /// Indexes of the phase's statements in this step.
     pub range: Range<usize>,
     /// Run in a transaction with the progress write.
@@ -26,7 +26,11 @@ pub struct StepPlan {
 /// # Errors
 /// [`Error::MigrationFile`] for transaction control (`BEGIN`, `COMMIT`...) in a phase:
 /// bellows owns the transactions.
-pub fn plan_steps(migration: &Migration, phase: &Phase, dialect: Dialect) -> Result<Vec<StepPlan>> {
+pub(super) fn plan_steps(
+    migration: &Migration,
+    phase: &Phase,
+    dialect: Dialect,
+) -> Result<Vec<StepPlan>> {
     let mut steps: Vec<StepPlan> = Vec::new();
     let mut sealed = false;
     for (i, statement) in phase.statements.iter().enumerate() {
@@ -69,7 +73,7 @@ pub fn plan_steps(migration: &Migration, phase: &Phase, dialect: Dialect) -> Res
 
 /// `SET ...` (not `SET LOCAL`): session settings a resumed phase must replay.
 #[must_use]
-pub fn is_session_setting(statement: &Statement) -> bool {
+pub(super) fn is_session_setting(statement: &Statement) -> bool {
     let words = leading_words(&statement.sql, 2);
     words.first().is_some_and(|w| w == "SET")
         && words
@@ -94,7 +98,7 @@ fn takes_no_blocking_lock(statement: &Statement) -> bool {
 
 /// The lock timeout of a step.
 #[must_use]
-pub fn step_lock_timeout(step: &StepPlan, lock_timeout: Duration) -> Option<Duration> {
+pub(super) fn step_lock_timeout(step: &StepPlan, lock_timeout: Duration) -> Option<Duration> {
     (!step.no_lock_timeout).then_some(lock_timeout)
 }
 

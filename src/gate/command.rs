@@ -11,7 +11,7 @@ use std::time::Duration;
 const STDERR_SHOWN: usize = 200;
 
 /// Run the command and judge the versions it prints.
-pub async fn report(command: &str, timeout: Duration, req: &VersionReq) -> SourceReport {
+pub(super) async fn report(command: &str, timeout: Duration, req: &VersionReq) -> SourceReport {
     let verdict = |verdict, summary: String, evidence| SourceReport {
         source: SourceKind::Command,
         verdict,

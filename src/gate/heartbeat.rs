@@ -9,7 +9,7 @@ use std::time::Duration;
 /// Live instances all in range → supports; any live instance outside it → contradicts,
 /// naming it; no live instance → no evidence.
 #[must_use]
-pub fn report(instances: &[Instance], req: &VersionReq, ttl: Duration) -> SourceReport {
+pub(super) fn report(instances: &[Instance], req: &VersionReq, ttl: Duration) -> SourceReport {
     let live: Vec<&Instance> = instances.iter().filter(|i| i.is_live(ttl)).collect();
     let describe = |i: &Instance| {
         format!(

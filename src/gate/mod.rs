@@ -110,7 +110,7 @@ pub struct Decision {
 ///
 /// # Errors
 /// Database errors; a command source without a command.
-pub async fn evaluate(
+pub(crate) async fn evaluate(
     db: &mut dyn Backend,
     requires: Option<&VersionReq>,
     config: &GateConfig,
@@ -149,7 +149,7 @@ pub async fn evaluate(
 
 /// Combine verdicts: any contradiction closes; otherwise any support opens.
 #[must_use]
-pub fn combine(req: &VersionReq, sources: Vec<SourceReport>) -> Decision {
+pub(crate) fn combine(req: &VersionReq, sources: Vec<SourceReport>) -> Decision {
     let requires_app = Some(req.to_string());
     let name = |r: &SourceReport| format!("{:?}", r.source).to_lowercase();
     if let Some(blocking) = sources.iter().find(|r| r.verdict == Verdict::Contradicts) {
@@ -194,13 +194,10 @@ pub fn combine(req: &VersionReq, sources: Vec<SourceReport>) -> Decision {
     }
 }
 
-/// Parse `v` as semver, leniently: a leading `v` and missing minor/patch are accepted.
-///
-/// ```
-/// assert_eq!(bellows::gate::parse_version("v2.4"), Some(semver::Version::new(2, 4, 0)));
-/// ```
+/// Parse `v` as semver, leniently: a leading `v` and missing minor/patch are accepted
+/// (`v2.4` is 2.4.0).
 #[must_use]
-pub fn parse_version(v: &str) -> Option<semver::Version> {
+pub(crate) fn parse_version(v: &str) -> Option<semver::Version> {
     let v = v.trim().trim_start_matches('v');
     semver::Version::parse(v).ok().or_else(|| {
         let parts: Vec<&str> = v.split('.').collect();

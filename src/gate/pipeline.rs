@@ -7,7 +7,7 @@ use semver::VersionReq;
 /// The verdict of the latest recorded rollout. One below the range is no evidence (the
 /// heartbeats may know better), not a contradiction.
 #[must_use]
-pub fn report(latest: Option<&Rollout>, req: &VersionReq) -> SourceReport {
+pub(super) fn report(latest: Option<&Rollout>, req: &VersionReq) -> SourceReport {
     let Some(rollout) = latest else {
         return SourceReport {
             source: SourceKind::Pipeline,

@@ -50,7 +50,7 @@ impl Linter {
     /// as a down phase.
     ///
     /// # Errors
-    /// A [`FormatError`] (with its line) when the file is not a valid migration: unknown
+    /// A format error (with its line) when the file is not a valid migration: unknown
     /// markers, bad directives, an unclosed quote.
     pub fn lint(&self, path: &str, text: &str) -> Result<FileReport, FormatError> {
         let mut phases = parse_phases(text, self.options.dialect)?;

@@ -40,7 +40,7 @@ pub(crate) use context::{
 };
 pub use diagnostic::{Diagnostic, Severity};
 pub use engine::Linter;
-pub use options::{LintOptions, TransactionMode, HUGE_TABLE_ROWS, TINY_TABLE_ROWS};
+pub use options::{LintOptions, TransactionMode};
 pub(crate) use registry::RULES;
 pub use registry::{rule, rules, RuleInfo};
 pub use report::{FileReport, Report};

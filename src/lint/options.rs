@@ -47,9 +47,9 @@ impl FromStr for TransactionMode {
 }
 
 /// A table with fewer rows than this is "tiny": its findings drop to info.
-pub const TINY_TABLE_ROWS: u64 = 10_000;
+pub(super) const TINY_TABLE_ROWS: u64 = 10_000;
 /// A table with at least this many rows is "huge": its findings say so.
-pub const HUGE_TABLE_ROWS: u64 = 1_000_000;
+pub(super) const HUGE_TABLE_ROWS: u64 = 1_000_000;
 
 /// Settings for one lint run.
 #[derive(Debug, Clone)]

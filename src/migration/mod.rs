@@ -5,9 +5,11 @@ mod parse;
 mod phase;
 mod source;
 
-pub use parse::{parse_phases, FormatError};
-pub use phase::{checksum, normalized_sql, Directives, Phase, PhaseKind};
-pub use source::{from_files, load_dir, parse_file_name, FileName};
+pub(crate) use parse::{parse_phases, FormatError};
+pub(crate) use phase::{checksum, normalized_sql, Directives};
+pub use phase::{Phase, PhaseKind};
+pub(crate) use source::parse_file_name;
+pub use source::{from_files, load_dir};
 
 use crate::sql::Dialect;
 use crate::Error;

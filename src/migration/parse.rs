@@ -48,7 +48,7 @@ const NON_PHASE_MARKERS: &[&str] = &["allow"];
 /// # Errors
 /// Unknown markers, bad directives, a phase given twice, statements before the first marker
 /// and text that cannot be split, each with its line.
-pub fn parse_phases(text: &str, dialect: Dialect) -> Result<Vec<Phase>, FormatError> {
+pub(crate) fn parse_phases(text: &str, dialect: Dialect) -> Result<Vec<Phase>, FormatError> {
     let mut sections: Vec<(PhaseKind, Directives, Option<usize>, usize, usize)> = Vec::new();
     let mut offset = 0usize;
     let mut preamble_end = None;

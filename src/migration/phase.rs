@@ -215,7 +215,7 @@ impl Phase {
 
 /// Statements joined as `stmt;\n`, each line's trailing white space removed.
 #[must_use]
-pub fn normalized_sql(statements: &[Statement]) -> String {
+pub(crate) fn normalized_sql(statements: &[Statement]) -> String {
     let mut out = String::new();
     for s in statements {
         for line in s.sql.lines() {
@@ -230,7 +230,7 @@ pub fn normalized_sql(statements: &[Statement]) -> String {
 
 /// Hex SHA-256 of text.
 #[must_use]
-pub fn checksum(text: &str) -> String {
+pub(crate) fn checksum(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 

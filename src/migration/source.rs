@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// The parts of a migration file name.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileName {
+pub(crate) struct FileName {
     /// The numeric version.
     pub version: i64,
     /// The descriptive name.
@@ -21,7 +21,7 @@ pub struct FileName {
 
 /// Parse `<version>_<name>.sql`, `.up.sql` or `.down.sql`.
 #[must_use]
-pub fn parse_file_name(file_name: &str) -> Option<FileName> {
+pub(crate) fn parse_file_name(file_name: &str) -> Option<FileName> {
     let stem = file_name.strip_suffix(".sql")?;
     let (stem, up) = if let Some(s) = stem.strip_suffix(".up") {
         (s, Some(true))
@@ -49,12 +49,12 @@ pub fn parse_file_name(file_name: &str) -> Option<FileName> {
 pub fn load_dir(dir: &Path, dialect: Dialect) -> Result<Vec<Migration>, Error> {
     let entries = std::fs::read_dir(dir).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
-            Error::Config(format!(
-                "migrations folder `{}` not found; pass --migrations DIR or set `migrations` in bellows.toml",
-                dir.display()
-            ))
+            Error::MigrationsFolder(dir.display().to_string())
         } else {
-            Error::Io { path: dir.display().to_string(), source }
+            Error::Io {
+                path: dir.display().to_string(),
+                source,
+            }
         }
     })?;
     let mut paths: Vec<_> = entries

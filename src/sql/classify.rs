@@ -6,7 +6,7 @@ use super::Dialect;
 
 /// The facts about one statement that decide how the runner executes it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct StatementKind {
+pub(crate) struct StatementKind {
     /// Must run alone, outside any transaction (`CREATE INDEX CONCURRENTLY`, `VACUUM`, ...).
     pub no_transaction: bool,
     /// `BEGIN`, `COMMIT`, `ROLLBACK`, `START TRANSACTION`...: bellows owns transactions.
@@ -24,7 +24,7 @@ pub struct StatementKind {
 /// Classify a statement by its leading keywords. Never fails: unknown statements are
 /// treated as ordinary transactional DDL.
 #[must_use]
-pub fn classify(sql: &str, dialect: Dialect) -> StatementKind {
+pub(crate) fn classify(sql: &str, dialect: Dialect) -> StatementKind {
     let words = leading_words(sql, 12);
     let w = |i: usize| words.get(i).map_or("", String::as_str);
     let has = |word: &str| words.iter().any(|x| x == word);
@@ -105,7 +105,7 @@ fn unquote(ident: &str) -> String {
 /// The first `limit` keywords/identifiers of a statement, upper-cased, skipping comments,
 /// string literals and punctuation.
 #[must_use]
-pub fn leading_words(sql: &str, limit: usize) -> Vec<String> {
+pub(crate) fn leading_words(sql: &str, limit: usize) -> Vec<String> {
     raw_words(sql)
         .into_iter()
         .filter(|w| !w.starts_with('"') && !w.starts_with('`'))

@@ -6,7 +6,7 @@ mod dialect;
 mod position;
 mod split;
 
-pub use classify::{classify, leading_words, StatementKind};
+pub(crate) use classify::{classify, leading_words};
 pub use dialect::Dialect;
-pub use position::{LineIndex, Pos};
-pub use split::{split, SplitError, Statement};
+pub(crate) use position::{LineIndex, Pos};
+pub(crate) use split::{split, Statement};

@@ -13,7 +13,7 @@ pub struct Pos {
 
 /// Maps byte offsets of a text to positions.
 #[derive(Debug, Clone)]
-pub struct LineIndex<'a> {
+pub(crate) struct LineIndex<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
     first_line: usize,
@@ -22,7 +22,7 @@ pub struct LineIndex<'a> {
 impl<'a> LineIndex<'a> {
     /// Index `text`, whose first line is line `first_line` of its file.
     #[must_use]
-    pub fn new(text: &'a str, first_line: usize) -> Self {
+    pub(crate) fn new(text: &'a str, first_line: usize) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex {
@@ -34,7 +34,7 @@ impl<'a> LineIndex<'a> {
 
     /// The position of byte offset `offset`.
     #[must_use]
-    pub fn pos(&self, offset: usize) -> Pos {
+    pub(crate) fn pos(&self, offset: usize) -> Pos {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];

@@ -2,7 +2,7 @@
 //! migrations folder.
 
 use bellows::db::DatabaseUrl;
-use bellows::engine::{Runner, Settings};
+use bellows::engine::{CheckedMigrations, Runner, Settings};
 use bellows::migration::load_dir;
 use bellows::Dialect;
 use std::path::Path;
@@ -73,8 +73,10 @@ impl TestDb {
     /// A runner over `dir` with test-friendly settings.
     pub async fn runner(&self, dir: &Path, settings: Settings) -> Runner {
         let migrations = load_dir(dir, self.engine.dialect()).unwrap();
-        let db = bellows::db::connect(&self.parsed_url()).await.unwrap();
-        Runner::new(db, migrations, settings).unwrap()
+        let checked = CheckedMigrations::new(migrations, self.engine.dialect()).unwrap();
+        Runner::connect(&self.parsed_url(), checked, settings)
+            .await
+            .unwrap()
     }
 
     /// Run SQL on this database with a client that is not the code under test.
@@ -194,12 +196,11 @@ pub fn migrations(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 /// Settings for tests: short lock timeout, quick retries.
 pub fn settings() -> Settings {
-    Settings {
-        lock_timeout: Duration::from_millis(500),
-        lock_retries: 3,
-        actor: "test".into(),
-        ..Settings::default()
-    }
+    Settings::default()
+        .with_lock_timeout(Duration::from_millis(500))
+        .with_lock_retries(3)
+        .with_lock_wait(Duration::ZERO)
+        .with_actor("test")
 }
 
 /// Run the `bellows` binary; returns (exit code, stdout, stderr).

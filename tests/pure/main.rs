@@ -3,4 +3,5 @@
 //! `tests/it/`. Each lint rule's own snapshot tests live beside it in `src/lint/rules/` and
 //! run with `cargo test --lib`.
 
+mod layout;
 mod lint;

@@ -54,7 +54,7 @@ impl BackfillProgress {
 /// What a part covers when a backfill starts: keys above `from` (all keys when `None`) up
 /// to `to` (nothing when `None`: an empty table).
 #[derive(Debug, Clone)]
-pub struct PartStart {
+pub(crate) struct PartStart {
     /// The key the part starts after.
     pub from: Option<Vec<String>>,
     /// The part's last key.

@@ -10,10 +10,11 @@ mod schema;
 pub(crate) mod sql;
 
 pub(crate) use app::{change_instance, instances, latest_rollout, record_event, record_rollout};
+pub use backfill::BackfillProgress;
+pub(crate) use backfill::PartStart;
 pub(crate) use backfill::{
     checkpoint_sql, finish_backfill, insert_backfill, load_backfills, reset_backfill,
 };
-pub use backfill::{BackfillProgress, PartStart};
 pub(crate) use migrations::{progress_write, records, write_progress};
 
 use super::Backend;

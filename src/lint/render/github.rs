@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 /// Render `report` as workflow annotations.
 #[must_use]
-pub fn render(report: &Report) -> String {
+pub(super) fn render(report: &Report) -> String {
     let mut out = String::new();
     for d in report.diagnostics() {
         let command = match d.severity {

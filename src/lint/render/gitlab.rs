@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 /// Render `report` as a Code Quality report.
 #[must_use]
-pub fn render(report: &Report) -> String {
+pub(super) fn render(report: &Report) -> String {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut issues = Vec::new();
     for file in &report.files {

@@ -32,7 +32,7 @@ impl Paint {
 
 /// Render `report` for a person; `color` adds ANSI colours.
 #[must_use]
-pub fn render(report: &Report, color: bool) -> String {
+pub(crate) fn render(report: &Report, color: bool) -> String {
     let paint = Paint { on: color };
     let mut out = String::new();
     let mut counts = [0usize; 3];

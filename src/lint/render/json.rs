@@ -14,7 +14,7 @@ struct Output<'a> {
 
 /// Render `report` as the stable JSON object.
 #[must_use]
-pub fn render(report: &Report) -> String {
+pub(super) fn render(report: &Report) -> String {
     let output = Output {
         diagnostics: report.diagnostics().collect(),
         files: report.files.len(),

@@ -2,11 +2,11 @@
 //! workflow annotations and GitLab Code Quality JSON. Each renders to a `String`; the CLI
 //! prints it.
 
-pub mod github;
-pub mod gitlab;
-pub mod human;
-pub mod json;
-pub mod sarif;
+mod github;
+mod gitlab;
+pub(crate) mod human;
+mod json;
+mod sarif;
 
 use super::Report;
 use std::str::FromStr;

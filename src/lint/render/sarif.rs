@@ -7,7 +7,7 @@ use serde_json::json;
 
 /// Render `report` as a SARIF 2.1.0 log.
 #[must_use]
-pub fn render(report: &Report) -> String {
+pub(super) fn render(report: &Report) -> String {
     let rules: Vec<_> = RULES
         .iter()
         .map(|r| {

@@ -4,7 +4,7 @@
 
 use super::{items, items_migration, number, state_table, verdict};
 use crate::common::{migrations, pg_client, settings, Engine, TestDb};
-use bellows::engine::{BackfillOptions, Settings};
+use bellows::engine::BackfillOptions;
 use rand::Rng;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -97,13 +97,7 @@ async fn backfill_under_writes(engine: Engine, n: u64, workers: usize) {
     eprintln!("{engine:?}: {n} rows loaded in {:.1?}", t.elapsed());
     let dir = migrations(&[("1_fill_new_val.sql", &items_migration(engine, "key=id"))]);
     let mut runner = db
-        .runner(
-            dir.path(),
-            Settings {
-                lock_retries: 20,
-                ..settings()
-            },
-        )
+        .runner(dir.path(), settings().with_lock_retries(20))
         .await;
     let stop_writer = Arc::new(AtomicBool::new(false));
     let app = tokio::spawn(writer(db.url.clone(), engine, n, Arc::clone(&stop_writer)));

@@ -510,7 +510,7 @@ async fn replicas_that_cannot_be_watched_are_refused_before_any_row() {
     for (url, expected) in [
         (
             not_a_replica.as_str(),
-            format!("--replica {not_a_replica_shown} is not a replica"),
+            format!("replica {not_a_replica_shown} is not a replica"),
         ),
         (
             blind.as_str(),
@@ -518,7 +518,7 @@ async fn replicas_that_cannot_be_watched_are_refused_before_any_row() {
         ),
         (
             postgres.as_str(),
-            "--replica postgres://app:***@127.0.0.1:5432/app: PostgreSQL standbys are watched from the primary"
+            "replica postgres://app:***@127.0.0.1:5432/app: PostgreSQL standbys are watched from the primary"
                 .to_string(),
         ),
     ] {

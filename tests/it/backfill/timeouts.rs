@@ -4,7 +4,7 @@
 
 use super::{items, number};
 use crate::common::{migrations, settings, Engine, TestDb};
-use bellows::engine::{BackfillOptions, Settings};
+use bellows::engine::BackfillOptions;
 use std::sync::atomic::AtomicBool;
 
 async fn runaway_batch_is_cancelled(engine: Engine) {
@@ -20,10 +20,7 @@ async fn runaway_batch_is_cancelled(engine: Engine) {
          UPDATE items SET new_val = old_val * 2 WHERE new_val IS NULL AND (id <> 1000 OR {slow});\n"
     );
     let dir = migrations(&[("1_fill.sql", &migration)]);
-    let settings = Settings {
-        lock_retries: 2,
-        ..settings()
-    };
+    let settings = settings().with_lock_retries(2);
     let mut runner = db.runner(dir.path(), settings).await;
     let stop = AtomicBool::new(false);
     let error = runner

@@ -5,5 +5,4 @@
 mod cli;
 mod docs;
 mod formats;
-mod layout;
 mod props;

@@ -13,7 +13,7 @@
 //! server-version = "16"
 //! ```
 
-use crate::{Dialect, Error, Result};
+use bellows::{Dialect, Error, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -64,8 +64,8 @@ impl GateFileConfig {
     ///
     /// # Errors
     /// Unknown sources, bad durations, a command source without a command.
-    pub fn resolve(&self) -> Result<crate::gate::GateConfig> {
-        let mut gate = crate::gate::GateConfig::default();
+    pub fn resolve(&self) -> Result<bellows::gate::GateConfig> {
+        let mut gate = bellows::gate::GateConfig::default();
         if let Some(sources) = &self.sources {
             gate.sources = sources.iter().map(|s| s.parse()).collect::<Result<_>>()?;
         }
@@ -77,9 +77,9 @@ impl GateFileConfig {
         }
         gate.command.clone_from(&self.command);
         if gate.command.is_some() && self.sources.is_none() {
-            gate.sources.push(crate::gate::SourceKind::Command);
+            gate.sources.push(bellows::gate::SourceKind::Command);
         }
-        if gate.sources.contains(&crate::gate::SourceKind::Command) && gate.command.is_none() {
+        if gate.sources.contains(&bellows::gate::SourceKind::Command) && gate.command.is_none() {
             return Err(Error::Config(
                 "[gate] lists the `command` source but sets no `command`".into(),
             ));
