@@ -14,8 +14,8 @@ mod spec;
 mod throttle;
 mod wal_room;
 
-pub(crate) use progress::load_all as load_all_progress;
 pub use progress::BackfillProgress;
+pub(crate) use progress::{load_all as load_all_progress, started as started_backfills};
 pub(crate) use replicas::Replicas;
 #[doc(hidden)]
 pub use rewrite::{Placeholder, Rewritable};

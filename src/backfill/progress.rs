@@ -34,6 +34,19 @@ fn sum_parts(rows: Vec<BackfillProgress>) -> Vec<BackfillProgress> {
     out
 }
 
+/// The migrations whose backfill has committed at least one batch.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn started(db: &mut dyn Backend) -> Result<Vec<i64>> {
+    Ok(load_all(db)
+        .await?
+        .into_iter()
+        .filter(|p| p.batches > 0)
+        .map(|p| p.version)
+        .collect())
+}
+
 /// The parts of one backfill, in order (empty before it started).
 ///
 /// # Errors

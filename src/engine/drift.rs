@@ -18,8 +18,14 @@ pub(crate) struct Drifted {
 
 /// The first phase of `migration` that changed since `record` says it ran. A phase that
 /// stopped half way is compared only on the statements that ran: fixing the statement that
-/// failed is not drift.
-pub(crate) fn find(migration: &Migration, record: &Record, dialect: Dialect) -> Option<Drifted> {
+/// failed is not drift. A backfill that committed a batch (`backfill_started`) has run its
+/// statement: changing it half way would leave rows holding a mix of both versions.
+pub(crate) fn find(
+    migration: &Migration,
+    record: &Record,
+    dialect: Dialect,
+    backfill_started: bool,
+) -> Option<Drifted> {
     record.phases.iter().find_map(|(kind, applied)| {
         let on_disk = migration
             .phase(*kind)
@@ -27,7 +33,11 @@ pub(crate) fn find(migration: &Migration, record: &Record, dialect: Dialect) -> 
             .unwrap_or_default();
         let (applied, on_disk) = if record.state == State::running(*kind) {
             let ran = split(&applied.sql, dialect, 1).unwrap_or_default();
-            let n = record.statements_done.min(ran.len());
+            let done = match kind {
+                PhaseKind::Backfill if backfill_started => 1,
+                _ => record.statements_done,
+            };
+            let n = done.min(ran.len());
             (
                 normalized_sql(&ran[..n]),
                 normalized_sql(&on_disk[..n.min(on_disk.len())]),
@@ -50,6 +60,7 @@ pub(crate) fn find(migration: &Migration, record: &Record, dialect: Dialect) -> 
 pub(super) fn check(
     migrations: &[Migration],
     records: &[Record],
+    started_backfills: &[i64],
     dialect: Dialect,
     allow: bool,
 ) -> Result<()> {
@@ -57,7 +68,8 @@ pub(super) fn check(
         let Some(migration) = migrations.iter().find(|m| m.version == record.version) else {
             continue;
         };
-        let Some(d) = find(migration, record, dialect) else {
+        let started = started_backfills.contains(&record.version);
+        let Some(d) = find(migration, record, dialect, started) else {
             continue;
         };
         if allow {

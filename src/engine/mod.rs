@@ -216,9 +216,11 @@ impl Runner {
         let prepared = async {
             store::ensure(self.db.as_mut()).await?;
             let records = store::records(self.db.as_mut()).await?;
+            let started = crate::backfill::started_backfills(self.db.as_mut()).await?;
             drift::check(
                 self.migrations.migrations(),
                 &records,
+                &started,
                 self.db.dialect(),
                 self.settings.allow_drift,
             )?;

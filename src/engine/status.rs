@@ -87,8 +87,11 @@ impl Runner {
             .iter()
             .map(|m| {
                 let record = record_of(&records, m.version);
+                let started = progress
+                    .iter()
+                    .any(|p| p.version == m.version && p.batches > 0);
                 let drifted = record
-                    .and_then(|r| drift::find(m, r, dialect))
+                    .and_then(|r| drift::find(m, r, dialect, started))
                     .map(|d| d.phase);
                 MigrationStatus {
                     version: m.version,

@@ -3,6 +3,7 @@
 mod concurrency;
 mod config;
 mod errors;
+mod half_done;
 mod happy;
 mod lock_queue;
 mod resume;
