@@ -143,6 +143,24 @@ pub enum Error {
         message: String,
     },
 
+    /// A pending migration is older than one already applied (a branch merged late).
+    #[error("migration {version} is pending but the later migration {later} is already applied: applying {version} now would run it out of order")]
+    OutOfOrder {
+        /// The pending migration.
+        version: i64,
+        /// The latest migration already applied.
+        later: i64,
+    },
+
+    /// The database has applied migrations and none of them is in the folder.
+    #[error("the database has {applied} applied migration(s), none of them among the {on_disk} migration file(s) of the folder given: is it the right folder?")]
+    ForeignFolder {
+        /// Migrations recorded in the database.
+        applied: usize,
+        /// Migration files in the folder.
+        on_disk: usize,
+    },
+
     /// No migration with this version.
     #[error("no migration with version {0} in the migrations folder")]
     UnknownVersion(i64),
@@ -169,6 +187,9 @@ pub enum Remedy {
     WaitLonger,
     /// Point bellows at the right migrations folder.
     MigrationsFolder,
+    /// Apply a late-merged migration out of order, if its changes do not depend on the
+    /// order (`Settings::allow_out_of_order`).
+    AllowOutOfOrder,
 }
 
 impl Error {
@@ -178,7 +199,11 @@ impl Error {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            Error::Refused(_) | Error::Drift { .. } | Error::UnknownVersion(_)
+            Error::Refused(_)
+                | Error::Drift { .. }
+                | Error::UnknownVersion(_)
+                | Error::OutOfOrder { .. }
+                | Error::ForeignFolder { .. }
         )
     }
 
@@ -188,7 +213,10 @@ impl Error {
         match self {
             Error::Drift { .. } => Some(Remedy::AllowDrift),
             Error::LockBusy { .. } => Some(Remedy::WaitLonger),
-            Error::MigrationsFolder(_) => Some(Remedy::MigrationsFolder),
+            Error::MigrationsFolder(_) | Error::ForeignFolder { .. } => {
+                Some(Remedy::MigrationsFolder)
+            }
+            Error::OutOfOrder { .. } => Some(Remedy::AllowOutOfOrder),
             _ => None,
         }
     }

@@ -2,7 +2,7 @@
 
 use super::config::{parse_duration, FileConfig};
 use super::{render, settings, Format};
-use bellows::engine::{plan_offline, BackfillOptions, CheckedMigrations, Runner};
+use bellows::engine::{plan_offline, BackfillOptions, CheckedMigrations, MigrationStatus, Runner};
 use bellows::migration::load_dir;
 use bellows::{Dialect, Result};
 use settings::DbArgs;
@@ -229,10 +229,12 @@ pub async fn abort(runner: &mut Runner, version: i64) -> Result<i32> {
 }
 
 /// `bellows status`.
-pub async fn status(runner: &mut Runner, format: Format) -> Result<i32> {
+pub async fn status(runner: &mut Runner, check: bool, format: Format) -> Result<i32> {
     let status = runner.status().await?;
     render::status(&status, format);
-    Ok(0)
+    Ok(i32::from(
+        check && status.iter().any(MigrationStatus::needs_attention),
+    ))
 }
 
 /// `bellows rollout record`.

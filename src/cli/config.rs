@@ -37,6 +37,9 @@ pub struct FileConfig {
     pub lock_retries: Option<u32>,
     /// How long to wait for another runner's migration lock, e.g. `"30s"`.
     pub lock_wait: Option<String>,
+    /// Apply pending migrations older than applied ones (default false: refused).
+    #[serde(default)]
+    pub allow_out_of_order: bool,
     /// Linter settings.
     #[serde(default)]
     pub lint: LintFileConfig,

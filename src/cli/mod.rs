@@ -114,6 +114,10 @@ enum Command {
     Status {
         #[command(flatten)]
         db: DbArgs,
+        /// Exit 1 when a migration needs a person: drifted, failed or interrupted half way,
+        /// out of order, or recorded without its file.
+        #[arg(long)]
+        check: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
@@ -245,8 +249,8 @@ fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
         Command::Abort { version, db } => ctx.run(&db, move |runner| {
             Box::pin(commands::abort(runner, version))
         }),
-        Command::Status { db, format } => ctx.run(&db, move |runner| {
-            Box::pin(commands::status(runner, format))
+        Command::Status { db, check, format } => ctx.run(&db, move |runner| {
+            Box::pin(commands::status(runner, check, format))
         }),
         Command::Plan {
             db,

@@ -55,6 +55,9 @@ fn remedy(r: Remedy) -> &'static str {
         Remedy::AllowDrift => "restore the file, or pass --allow-drift if the change is intended",
         Remedy::WaitLonger => "retry later, or pass --lock-wait DURATION to wait for the lock",
         Remedy::MigrationsFolder => "pass --migrations DIR or set `migrations` in bellows.toml",
+        Remedy::AllowOutOfOrder => {
+            "if it does not depend on the later migrations, pass --allow-out-of-order (or set allow_out_of_order = true in bellows.toml)"
+        }
         _ => "",
     }
 }
@@ -186,15 +189,44 @@ pub fn status(rows: &[MigrationStatus], format: Format) {
         let when =
             r.at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                 .unwrap_or_else(|| "-".into());
+        let state = match &r.next {
+            Next::Drifted { .. } => "drifted",
+            _ => r.state.as_str(),
+        };
         outln!(
             "{:<16} {:<name_width$} {:<12} {:<20} {}",
             r.version,
             r.name,
-            r.state.as_str(),
+            state,
             when,
-            next(&r.next, r.version) + &backfill_progress(r)
+            next(&r.next, r.version) + &backfill_progress(r) + &remarks(r)
         );
     }
+}
+
+/// What else a person should know of a row: its failure, the gate's verdict, out of order.
+fn remarks(r: &MigrationStatus) -> String {
+    let mut out = String::new();
+    if let Some(f) = &r.failure {
+        let line = f.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        out.push_str(&format!(
+            "; failed{line}: {}",
+            f.error.lines().next().unwrap_or_default()
+        ));
+    } else if matches!(
+        r.next,
+        Next::ResumeExpand { .. } | Next::ResumeContract { .. } | Next::ResumeAbort { .. }
+    ) {
+        out.push_str("; interrupted (the run stopped without an error: killed or disconnected)");
+    }
+    if let Some(gate) = &r.gate {
+        let verdict = if gate.open { "open" } else { "closed" };
+        out.push_str(&format!("; gate {verdict}: {}", gate.reason));
+    }
+    if r.out_of_order {
+        out.push_str("; out of order: a later migration is already applied (expand refuses it without --allow-out-of-order)");
+    }
+    out
 }
 
 fn backfill_progress(r: &MigrationStatus) -> String {
@@ -226,7 +258,7 @@ fn next(next: &Next, version: i64) -> String {
         } => format!("`bellows contract {version}` once app {req} is rolled out"),
         Next::Contract { requires_app: None } => format!("`bellows contract {version}`"),
         Next::ResumeContract { statement } => format!(
-            "contract stopped at statement {statement} (failed or interrupted); fix it and run `bellows contract {version}` (resumes)"
+            "contract stopped at statement {statement}; fix what stopped it and run `bellows contract {version}` (resumes)"
         ),
         Next::ResumeAbort { statement } => format!(
             "down phase stopped at statement {statement}; run `bellows abort {version}` (resumes)"

@@ -29,6 +29,9 @@ pub struct DbArgs {
     /// Run even though applied phases changed on disk (checksum drift).
     #[arg(long)]
     pub allow_drift: bool,
+    /// Apply a pending migration older than one already applied (a late-merged branch).
+    #[arg(long)]
+    pub allow_out_of_order: bool,
 }
 
 /// Throttling flags of `backfill` and `up`.
@@ -137,6 +140,7 @@ pub fn resolve(args: &DbArgs, file: &FileConfig, config_path: Option<&Path>) -> 
         settings.lock_wait = parse_duration("lock wait", v)?;
     }
     settings.allow_drift = args.allow_drift;
+    settings.allow_out_of_order = args.allow_out_of_order || file.allow_out_of_order;
     settings.gate = file.gate.resolve()?;
     settings.actor = std::env::var("BELLOWS_ACTOR")
         .or_else(|_| std::env::var("USER"))

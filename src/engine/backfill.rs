@@ -120,9 +120,17 @@ impl Runner {
                 BackfillStart::Rerun => store::reset_backfill(self.db.as_mut(), m.version).await?,
                 BackfillStart::Skip => continue,
             }
-            let outcome = self
+            let outcome = match self
                 .backfill_one(m, spec, options, stop, observer, &mut replicas)
-                .await?;
+                .await
+            {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    self.record_failure(m.version, PhaseKind::Backfill, &e)
+                        .await;
+                    return Err(e);
+                }
+            };
             let ending = outcome.ending;
             outcomes.push(outcome);
             if ending == Ending::Stopped {

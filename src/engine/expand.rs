@@ -43,6 +43,14 @@ impl Runner {
         &mut self,
         records: &[crate::db::Record],
     ) -> Result<Vec<Applied>> {
+        if let Some((version, later)) =
+            lifecycle::first_out_of_order(self.migrations.migrations(), records)
+        {
+            if !self.settings.allow_out_of_order {
+                return Err(crate::Error::OutOfOrder { version, later });
+            }
+            tracing::warn!("{version}: applied after the later {later} (out of order allowed)");
+        }
         let mut applied = Vec::new();
         let checked = self.migrations.clone();
         for migration in checked.migrations() {

@@ -170,6 +170,37 @@ pub(crate) fn next(m: &Migration, record: Option<&Record>, drifted: Option<Phase
     }
 }
 
+/// Refuse a folder that shares no migration with a database that has some: the wrong
+/// `--migrations` would otherwise answer "nothing to do" (or apply the wrong files).
+///
+/// # Errors
+/// [`Error::ForeignFolder`].
+pub(crate) fn same_folder(migrations: &[Migration], records: &[Record]) -> Result<(), Error> {
+    let shared = records
+        .iter()
+        .any(|r| migrations.iter().any(|m| m.version == r.version));
+    if records.is_empty() || shared {
+        return Ok(());
+    }
+    Err(Error::ForeignFolder {
+        applied: records.len(),
+        on_disk: migrations.len(),
+    })
+}
+
+/// The first pending migration older than one already applied, with the latest applied
+/// one: `expand` refuses it unless out-of-order runs are allowed.
+pub(crate) fn first_out_of_order(
+    migrations: &[Migration],
+    records: &[Record],
+) -> Option<(i64, i64)> {
+    let later = records.iter().map(|r| r.version).max()?;
+    migrations
+        .iter()
+        .find(|m| out_of_order(m, records))
+        .map(|m| (m.version, later))
+}
+
 /// Whether `m` is pending while a later migration has already been expanded (a branch
 /// merged late): `expand` applies it anyway, after the later one, and `status` says so.
 pub(crate) fn out_of_order(m: &Migration, records: &[Record]) -> bool {

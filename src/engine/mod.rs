@@ -19,7 +19,7 @@ pub use checked::CheckedMigrations;
 pub use contract::{ContractOutcome, ContractRefusal};
 pub use expand::Applied;
 pub use plan::{plan_offline, PlannedPhase, PlannedStatement};
-pub use status::{MigrationStatus, Next};
+pub use status::{MigrationStatus, Next, PhaseFailure};
 
 use crate::db::{self, store, Backend, Record};
 use crate::{Migration, PhaseKind, Result};
@@ -47,6 +47,8 @@ pub struct Settings {
     pub lock_wait: Duration,
     /// Run even though applied phases changed on disk.
     pub allow_drift: bool,
+    /// Apply a pending migration older than one already applied (default: refuse).
+    pub allow_out_of_order: bool,
     /// Who runs (recorded with each phase and event).
     pub actor: String,
     /// Which host runs.
@@ -64,6 +66,7 @@ impl Default for Settings {
             lock_retries: 10,
             lock_wait: DEFAULT_LOCK_WAIT,
             allow_drift: false,
+            allow_out_of_order: false,
             actor: "bellows".into(),
             host: gethostname::gethostname().to_string_lossy().into_owned(),
             gate: crate::gate::GateConfig::default(),
@@ -102,6 +105,13 @@ impl Settings {
     #[must_use]
     pub fn with_allow_drift(mut self, allow: bool) -> Self {
         self.allow_drift = allow;
+        self
+    }
+
+    /// Apply a pending migration older than one already applied.
+    #[must_use]
+    pub fn with_allow_out_of_order(mut self, allow: bool) -> Self {
+        self.allow_out_of_order = allow;
         self
     }
 
@@ -224,6 +234,7 @@ impl Runner {
                 self.db.dialect(),
                 self.settings.allow_drift,
             )?;
+            lifecycle::same_folder(self.migrations.migrations(), &records)?;
             Ok(records)
         }
         .await;
@@ -259,7 +270,13 @@ impl Runner {
             migration.version,
             migration.name
         );
-        let duration = self.run_steps(migration, kind, resume_from).await?;
+        let duration = match self.run_steps(migration, kind, resume_from).await {
+            Ok(duration) => duration,
+            Err(e) => {
+                self.record_failure(migration.version, kind, &e).await;
+                return Err(e);
+            }
+        };
         let millis = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
         let detail =
             serde_json::json!({ "phase": kind, "statements": statements, "duration_ms": millis });

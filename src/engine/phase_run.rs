@@ -9,6 +9,25 @@ use crate::{Error, Migration, PhaseKind, Result};
 use std::time::{Duration, Instant};
 
 impl Runner {
+    /// Record in the events log that a phase failed, with the error and its line, for
+    /// `status` to show. Best effort: the connection may be what failed.
+    pub(super) async fn record_failure(&mut self, version: i64, kind: PhaseKind, error: &Error) {
+        let detail = serde_json::json!({
+            "phase": kind,
+            "line": error.location().and_then(|(_, line)| line),
+            "error": error.to_string(),
+        });
+        let event = crate::db::Event {
+            kind: "failed",
+            version: Some(version),
+            actor: &self.settings.actor,
+            detail,
+        };
+        if let Err(e) = store::record_event(self.db.as_mut(), &event).await {
+            tracing::warn!("could not record the failure of {version} in the events log: {e}");
+        }
+    }
+
     /// Run `kind` of `migration` from statement `resume_from` on; records progress after each
     /// step and the done state at the end. Returns the time it took.
     pub(super) async fn run_steps(

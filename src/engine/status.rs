@@ -3,6 +3,7 @@
 use super::{drift, lifecycle, record_of, Runner};
 use crate::backfill::{load_all_progress, BackfillProgress};
 use crate::db::State;
+use crate::gate::{self, Decision};
 use crate::{PhaseKind, Result};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -67,9 +68,59 @@ pub struct MigrationStatus {
     pub next: Next,
     /// Its backfill's progress, once one started.
     pub backfill: Option<BackfillProgress>,
-    /// Pending while a later migration already ran (it will run after that one).
+    /// Pending while a later migration already ran (`expand` refuses it unless out-of-order
+    /// runs are allowed).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub out_of_order: bool,
+    /// The phase that stopped half way failed (rather than being interrupted): how.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<PhaseFailure>,
+    /// For a migration whose contract may run: the gate's verdict now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Decision>,
+}
+
+/// How a phase failed, as recorded when it did.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseFailure {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The line of the statement that failed, where the error had one.
+    pub line: Option<usize>,
+    /// The error.
+    pub error: String,
+}
+
+impl Next {
+    /// The phase that runs next, if one does.
+    #[must_use]
+    pub fn phase(&self) -> Option<PhaseKind> {
+        match self {
+            Next::Expand | Next::ResumeExpand { .. } => Some(PhaseKind::Expand),
+            Next::Backfill => Some(PhaseKind::Backfill),
+            Next::Contract { .. } | Next::ResumeContract { .. } => Some(PhaseKind::Contract),
+            Next::ResumeAbort { .. } => Some(PhaseKind::Down),
+            Next::Drifted { .. } | Next::Done | Next::Aborted | Next::FileMissing => None,
+        }
+    }
+}
+
+impl MigrationStatus {
+    /// Whether a person should look at it: drifted, failed or interrupted half way, out of
+    /// order, or recorded without its file (`bellows status --check` exits 1).
+    #[must_use]
+    pub fn needs_attention(&self) -> bool {
+        self.out_of_order
+            || matches!(
+                self.next,
+                Next::Drifted { .. }
+                    | Next::FileMissing
+                    | Next::ResumeExpand { .. }
+                    | Next::ResumeContract { .. }
+                    | Next::ResumeAbort { .. }
+            )
+            || self.failure.is_some()
+    }
 }
 
 impl Runner {
@@ -102,9 +153,13 @@ impl Runner {
                     next: lifecycle::next(m, record, drifted),
                     backfill: progress.iter().find(|p| p.version == m.version).cloned(),
                     out_of_order: lifecycle::out_of_order(m, &records),
+                    failure: None,
+                    gate: None,
                 }
             })
             .collect();
+        self.add_failures(&mut out).await?;
+        self.add_gate_verdicts(&mut out).await?;
         for r in records
             .iter()
             .filter(|r| !self.migrations().iter().any(|m| m.version == r.version))
@@ -118,9 +173,57 @@ impl Runner {
                 next: Next::FileMissing,
                 backfill: None,
                 out_of_order: false,
+                failure: None,
+                gate: None,
             });
         }
         out.sort_by_key(|s| s.version);
         Ok(out)
+    }
+
+    /// The recorded failure of each migration whose running phase failed.
+    async fn add_failures(&mut self, rows: &mut [MigrationStatus]) -> Result<()> {
+        for (version, (at, detail)) in crate::db::store::failures(self.db.as_mut()).await? {
+            let Some(row) = rows.iter_mut().find(|r| r.version == version) else {
+                continue;
+            };
+            let phase = detail["phase"].as_str().unwrap_or_default();
+            if row.next.phase().is_none_or(|next| next.as_str() != phase) {
+                continue;
+            }
+            row.failure = Some(PhaseFailure {
+                at,
+                line: detail["line"]
+                    .as_u64()
+                    .and_then(|l| usize::try_from(l).ok()),
+                error: detail["error"].as_str().unwrap_or_default().to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The gate's verdict for each migration whose contract may run now (asked once per
+    /// requirement).
+    async fn add_gate_verdicts(&mut self, rows: &mut [MigrationStatus]) -> Result<()> {
+        let mut asked: Vec<(Option<String>, Decision)> = Vec::new();
+        for row in rows.iter_mut() {
+            let Next::Contract { requires_app } = &row.next else {
+                continue;
+            };
+            if let Some((_, d)) = asked.iter().find(|(r, _)| r == requires_app) {
+                row.gate = Some(d.clone());
+                continue;
+            }
+            let requires = self
+                .migrations
+                .get(row.version)
+                .and_then(|m| m.phase(PhaseKind::Contract))
+                .and_then(|p| p.directives.requires_app.clone());
+            let decision =
+                gate::evaluate(self.db.as_mut(), requires.as_ref(), &self.settings.gate).await?;
+            asked.push((requires_app.clone(), decision.clone()));
+            row.gate = Some(decision);
+        }
+        Ok(())
     }
 }

@@ -159,3 +159,42 @@ fn instance_from_row(row: &Row) -> Result<Instance> {
         ),
     })
 }
+
+/// A migration's last failure, as the events log has it: when, and the event's detail
+/// (phase, line, error).
+pub(crate) type Failure = (chrono::DateTime<chrono::Utc>, serde_json::Value);
+
+/// The last failure of each migration whose latest phase event is a failure (a later
+/// `phase` event means it was resumed and finished since).
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn failures(db: &mut dyn Backend) -> Result<Vec<(i64, Failure)>> {
+    if !has(db, Table::Migrations).await? {
+        return Ok(Vec::new());
+    }
+    let s = StateSql(db.dialect());
+    let sql = format!(
+        "SELECT {}, kind, detail, {} FROM {} WHERE kind IN ('failed', 'phase') AND version IS NOT NULL ORDER BY id",
+        s.text("version"),
+        s.epoch_ms("at"),
+        s.table("events")
+    );
+    let mut last: std::collections::BTreeMap<i64, Option<Failure>> =
+        std::collections::BTreeMap::new();
+    for row in db.query(&sql, &[]).await? {
+        let failed = if row.text(1) == "failed" {
+            Some((
+                row.time(3)?,
+                serde_json::from_str(&row.text(2)).unwrap_or_default(),
+            ))
+        } else {
+            None
+        };
+        last.insert(row.get(0)?, failed);
+    }
+    Ok(last
+        .into_iter()
+        .filter_map(|(v, f)| f.map(|f| (v, f)))
+        .collect())
+}

@@ -9,7 +9,9 @@ mod migrations;
 mod schema;
 pub(crate) mod sql;
 
-pub(crate) use app::{change_instance, instances, latest_rollout, record_event, record_rollout};
+pub(crate) use app::{
+    change_instance, failures, instances, latest_rollout, record_event, record_rollout,
+};
 pub use backfill::BackfillProgress;
 pub(crate) use backfill::PartStart;
 pub(crate) use backfill::{

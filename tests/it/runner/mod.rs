@@ -6,7 +6,9 @@ mod errors;
 mod half_done;
 mod happy;
 mod lock_queue;
+mod order;
 mod resume;
+mod status_truth;
 
 use crate::common::{Engine, TestDb};
 
