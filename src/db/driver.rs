@@ -9,6 +9,7 @@ use super::{step_error, Batch, BatchDone, Bound, Row, SqlValue};
 use crate::{Error, Result};
 use sqlx::query::Query;
 use sqlx::{ColumnIndex, Connection, Database, Decode, Encode, Executor, IntoArguments, Type};
+use std::time::{Duration, Instant};
 
 fn bind_all<'q, DB>(
     mut q: Query<'q, DB, DB::Arguments<'q>>,
@@ -90,9 +91,16 @@ where
     Ok(done.affected())
 }
 
-/// Run a step's statements and then its bookkeeping write: in one transaction (after
-/// `tx_setup`) when the step is transactional, one after the other otherwise. A failed
-/// COMMIT is blamed on the step's last statement.
+/// Run a step's statements and then its bookkeeping write: in one transaction when the step
+/// is transactional, one after the other otherwise. A failed COMMIT is blamed on the step's
+/// last statement.
+///
+/// `lock_budget` (a transactional step with a lock timeout, where the server takes the
+/// timeout per statement inside a transaction: PostgreSQL) writes the statement that sets
+/// the lock timeout for what is left of the step's budget. It runs before each statement:
+/// the locks the first statements took are held while the later ones wait, so each wait
+/// only gets what the earlier ones left, and the app's readers of any table wait at most
+/// one lock timeout for the whole step.
 ///
 /// # Errors
 /// [`StepError`]; nothing of a transactional step was kept.
@@ -100,7 +108,7 @@ pub(crate) async fn run_step<DB>(
     conn: &mut DB::Connection,
     step: &Step<'_>,
     bookkeeping: &Bound,
-    tx_setup: &[String],
+    lock_budget: Option<&(dyn Fn(Duration) -> String + Sync)>,
 ) -> std::result::Result<(), StepError>
 where
     DB: Database,
@@ -114,16 +122,11 @@ where
 {
     let internal = |what: &'static str| move |e| StepError::Internal(Error::db(what)(e));
     if !step.in_transaction {
-        return statements_then_bookkeeping::<DB>(conn, step, bookkeeping).await;
+        return statements_then_bookkeeping::<DB>(conn, step, bookkeeping, None).await;
     }
     let mut tx = conn.begin().await.map_err(internal("BEGIN"))?;
-    for s in tx_setup {
-        (&mut *tx)
-            .execute(s.as_str())
-            .await
-            .map_err(internal("setting the lock timeout"))?;
-    }
-    statements_then_bookkeeping::<DB>(&mut tx, step, bookkeeping).await?;
+    let budget = step.lock_timeout.zip(lock_budget);
+    statements_then_bookkeeping::<DB>(&mut tx, step, bookkeeping, budget).await?;
     let last = step.statements.len().saturating_sub(1);
     tx.commit().await.map_err(|e| step_error(last, e, None))
 }
@@ -133,6 +136,7 @@ async fn statements_then_bookkeeping<DB>(
     conn: &mut DB::Connection,
     step: &Step<'_>,
     bookkeeping: &Bound,
+    budget: Option<(Duration, &(dyn Fn(Duration) -> String + Sync))>,
 ) -> std::result::Result<(), StepError>
 where
     DB: Database,
@@ -144,7 +148,17 @@ where
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
 {
+    let started = Instant::now();
     for (i, s) in step.statements.iter().enumerate() {
+        if let Some((timeout, set)) = budget {
+            let left = timeout
+                .saturating_sub(started.elapsed())
+                .max(Duration::from_millis(1));
+            (&mut *conn)
+                .execute(set(left).as_str())
+                .await
+                .map_err(|e| StepError::Internal(Error::db("setting the lock timeout")(e)))?;
+        }
         (&mut *conn)
             .execute(s.sql.as_str())
             .await

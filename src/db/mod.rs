@@ -115,7 +115,9 @@ pub trait Backend: Send + Sync {
             probe::while_probing(self.run_unprobed(step, bookkeeping), delay, blockers).await;
         *self.session().probe = probe;
         match result {
-            Err(StepError::LockTimeout { .. }) => Err(StepError::LockTimeout { blocker }),
+            Err(StepError::LockTimeout { index, .. }) => {
+                Err(StepError::LockTimeout { index, blocker })
+            }
             other => other,
         }
     }
@@ -269,7 +271,7 @@ pub(crate) fn step_error(index: usize, source: sqlx::Error, blocker: Option<Stri
     #[cfg(not(feature = "mysql"))]
     let number: Option<u16> = None;
     match (code.as_str(), number) {
-        ("55P03", _) | (_, Some(1205 | 3572)) => StepError::LockTimeout { blocker },
+        ("55P03", _) | (_, Some(1205 | 3572)) => StepError::LockTimeout { index, blocker },
         ("40P01" | "40001", _) | (_, Some(1213)) => StepError::Transient(source),
         ("57014" | "70100", _) => StepError::StatementTimeout(source),
         _ => StepError::Failed { index, source },

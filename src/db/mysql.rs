@@ -139,7 +139,7 @@ impl Backend for MySqlBackend {
             .execute(sql.as_str())
             .await
             .map_err(|e| StepError::Internal(Error::db("setting lock_wait_timeout")(e)))?;
-        driver::run_step::<MySql>(&mut self.conn, step, bookkeeping, &[]).await
+        driver::run_step::<MySql>(&mut self.conn, step, bookkeeping, None).await
     }
 
     async fn run_batch(&mut self, batch: &Batch<'_>) -> Result<Option<BatchDone>, StepError> {

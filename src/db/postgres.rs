@@ -120,21 +120,13 @@ impl Backend for PgBackend {
         let timeout = step
             .lock_timeout
             .map_or("0".to_string(), |t| format!("{}ms", t.as_millis()));
-        let set = format!("lock_timeout = '{timeout}'");
-        if step.in_transaction {
-            return driver::run_step::<Postgres>(
-                &mut self.conn,
-                step,
-                bookkeeping,
-                &[format!("SET LOCAL {set}")],
-            )
-            .await;
-        }
         self.conn
-            .execute(format!("SET {set}").as_str())
+            .execute(format!("SET lock_timeout = '{timeout}'").as_str())
             .await
             .map_err(|e| StepError::Internal(Error::db("setting lock_timeout")(e)))?;
-        driver::run_step::<Postgres>(&mut self.conn, step, bookkeeping, &[]).await
+        // Inside a transaction each statement gets what is left of the step's budget.
+        let budget = |left: Duration| format!("SET LOCAL lock_timeout = '{}ms'", left.as_millis());
+        driver::run_step::<Postgres>(&mut self.conn, step, bookkeeping, Some(&budget)).await
     }
 
     async fn run_batch(&mut self, batch: &Batch<'_>) -> Result<Option<BatchDone>, StepError> {

@@ -170,6 +170,8 @@ pub struct Step<'a> {
 pub enum StepError {
     /// The lock timeout hit; worth retrying.
     LockTimeout {
+        /// Index of the statement that waited, within the step.
+        index: usize,
         /// The session that held the lock, where the database said.
         blocker: Option<String>,
     },

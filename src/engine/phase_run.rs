@@ -136,6 +136,11 @@ impl Runner {
                     .map_or(first_line, |s| s.start.line),
                 source,
             };
+            let waited = match &error {
+                StepError::LockTimeout { index, .. } => statements.get(*index),
+                _ => None,
+            }
+            .map_or(first_line, |s| s.start.line);
             let reason = match Failure::of(error, self.settings.lock_timeout) {
                 Failure::Statement { index, source } => {
                     return Err(statement_error(Some(index), source))
@@ -144,9 +149,9 @@ impl Runner {
                 Failure::Retry { reason, last } => {
                     let Some(pause) = attempts.next_pause() else {
                         return Err(match last {
-                            StepError::LockTimeout { blocker } => Error::LockTimeout {
+                            StepError::LockTimeout { blocker, .. } => Error::LockTimeout {
                                 file,
-                                line: first_line,
+                                line: waited,
                                 attempts: attempts.failed(),
                                 lock_timeout: self.settings.lock_timeout,
                                 blocker,
@@ -163,7 +168,7 @@ impl Runner {
             };
             let (reason, pause) = reason;
             tracing::warn!(
-                "{file}:{first_line}: attempt {}/{} failed: {reason}; retrying in {pause:.1?}",
+                "{file}:{waited}: attempt {}/{} failed: {reason}; retrying in {pause:.1?}",
                 attempts.failed(),
                 attempts.max()
             );

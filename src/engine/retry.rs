@@ -47,7 +47,7 @@ impl Failure {
         match error {
             StepError::Failed { index, source } => Failure::Statement { index, source },
             StepError::Internal(e) => Failure::Internal(e),
-            StepError::LockTimeout { ref blocker } => Failure::Retry {
+            StepError::LockTimeout { ref blocker, .. } => Failure::Retry {
                 reason: format!(
                     "lock not granted within {lock_timeout:?}{}",
                     blocker
@@ -133,6 +133,7 @@ mod tests {
     #[test]
     fn lock_timeouts_and_transient_errors_are_retried_statement_errors_are_not() {
         let lock = StepError::LockTimeout {
+            index: 0,
             blocker: Some("pid 7".into()),
         };
         match Failure::of(lock, Duration::from_secs(2)) {

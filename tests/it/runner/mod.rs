@@ -5,6 +5,7 @@ mod config;
 mod errors;
 mod half_done;
 mod happy;
+mod lock_budget;
 mod lock_queue;
 mod order;
 mod resume;
