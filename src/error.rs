@@ -89,6 +89,35 @@ pub enum Error {
         source: sqlx::Error,
     },
 
+    /// The connection to the server was lost; the next run resumes where this one stopped.
+    #[error("the connection to the server was lost {during}: rerun to resume")]
+    ConnectionLost {
+        /// What was running, e.g. "during statement 3 of 20261110090000 rename (expand
+        /// phase, file.sql:12)".
+        during: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// On MySQL/MariaDB, the statement a resumed phase starts with failed in a way that
+    /// says it may already have taken effect in the interrupted run (DDL commits before
+    /// bellows can record it).
+    #[error("{file}:{line}: {phase} phase of migration {version}, resumed at this statement: it failed with `{source}`. MySQL commits each DDL statement before bellows can record it, so if the last run was interrupted right after it, it has already taken effect: check the schema. If it has, make the statement idempotent (IF EXISTS / IF NOT EXISTS on MariaDB) or delete it (a statement not recorded as done is not drift) and rerun; if it has not, fix the statement")]
+    MaybeAlreadyApplied {
+        /// The migration version.
+        version: i64,
+        /// The phase.
+        phase: crate::PhaseKind,
+        /// The file.
+        file: String,
+        /// The statement's first line.
+        line: usize,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
     /// Another runner holds the migration lock.
     #[error("another bellows run holds the migration lock{}; waited {waited:?}", .holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
     LockBusy {
@@ -227,6 +256,7 @@ impl Error {
         match self {
             Error::MigrationFile { file, line, .. } => Some((file, *line)),
             Error::Statement { file, line, .. }
+            | Error::MaybeAlreadyApplied { file, line, .. }
             | Error::LockTimeout { file, line, .. }
             | Error::Backfill { file, line, .. } => Some((file, Some(*line))),
             _ => None,
@@ -235,7 +265,16 @@ impl Error {
 
     pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
         let context = context.into();
-        move |source| Error::Database { context, source }
+        move |source| {
+            if crate::db::connection_lost(&source) {
+                Error::ConnectionLost {
+                    during: format!("({context})"),
+                    source,
+                }
+            } else {
+                Error::Database { context, source }
+            }
+        }
     }
 }
 

@@ -156,6 +156,15 @@ fn retry_or_fail(
                 source,
             })
         }
+        Failure::ConnectionLost { source, .. } => {
+            return Err(Error::ConnectionLost {
+                during: format!(
+                    "during a batch of the backfill of {} {} ({}:{}); committed batches are kept",
+                    job.version, job.name, job.spec.file, job.spec.line
+                ),
+                source,
+            })
+        }
         Failure::Retry { reason, .. } => reason,
     };
     match attempts.next_pause() {

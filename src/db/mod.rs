@@ -258,18 +258,46 @@ pub(crate) async fn acquire_lock(db: &mut dyn Backend, wait: Duration) -> Result
     Ok(())
 }
 
+/// Whether a driver error means the connection is gone: the socket closed or broke, the
+/// server ended the session (PostgreSQL admin shutdown 57P01-57P03, MySQL/MariaDB 1927
+/// "connection was killed", 2006/2013 "server has gone away" / "lost connection").
+pub(crate) fn connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Protocol(message) => {
+            message.contains("expected to read") || message.contains("EOF")
+        }
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            matches!(
+                code.as_ref(),
+                "57P01" | "57P02" | "57P03" | "08006" | "08003"
+            ) || mysql_number(db.as_ref()).is_some_and(|n| matches!(n, 1927 | 2006 | 2013))
+        }
+        _ => false,
+    }
+}
+
+/// The MySQL/MariaDB error number of a database error, if it is one.
+pub(crate) fn mysql_number(db: &dyn sqlx::error::DatabaseError) -> Option<u16> {
+    #[cfg(feature = "mysql")]
+    return db
+        .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+        .map(sqlx::mysql::MySqlDatabaseError::number);
+    #[cfg(not(feature = "mysql"))]
+    return None;
+}
+
 /// Classify a driver error of a migration statement.
 pub(crate) fn step_error(index: usize, source: sqlx::Error, blocker: Option<String>) -> StepError {
+    if connection_lost(&source) {
+        return StepError::ConnectionLost { index, source };
+    }
     let Some(db) = source.as_database_error() else {
         return StepError::Failed { index, source };
     };
     let code = db.code().unwrap_or_default().to_string();
-    #[cfg(feature = "mysql")]
-    let number = db
-        .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-        .map(sqlx::mysql::MySqlDatabaseError::number);
-    #[cfg(not(feature = "mysql"))]
-    let number: Option<u16> = None;
+    let number = mysql_number(db);
     match (code.as_str(), number) {
         ("55P03", _) | (_, Some(1205 | 3572)) => StepError::LockTimeout { index, blocker },
         ("40P01" | "40001", _) | (_, Some(1213)) => StepError::Transient(source),

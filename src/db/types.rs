@@ -187,6 +187,14 @@ pub enum StepError {
         /// The driver's error.
         source: sqlx::Error,
     },
+    /// The connection to the server was lost while statement `index` ran (or at COMMIT):
+    /// whether it took effect is for the next run to find out.
+    ConnectionLost {
+        /// Index of the statement that was running within the step.
+        index: usize,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
     /// Bellows' own bookkeeping failed.
     Internal(crate::Error),
 }

@@ -90,7 +90,7 @@ impl Runner {
         for step in steps.iter().filter(|s| s.range.end > resume_from) {
             let statements = &phase.statements[step.range.start.max(resume_from)..step.range.end];
             let p = progress(step.range.end, step.range.end == total);
-            self.run_step_with_retries(migration, kind, step, statements, &p, resume_from > 0)
+            self.run_step_with_retries(migration, kind, step, statements, &p, resume_from)
                 .await?;
         }
         Ok(started.elapsed())
@@ -103,10 +103,15 @@ impl Runner {
         plan: &StepPlan,
         statements: &[crate::sql::Statement],
         progress: &Progress<'_>,
-        resumed: bool,
+        resume_from: usize,
     ) -> Result<()> {
-        let file = migration.file_of(kind).to_string();
-        let first_line = statements.first().map_or(0, |s| s.start.line);
+        let at = StepAt {
+            migration,
+            kind,
+            statements,
+            first_index: plan.range.start.max(resume_from),
+            resumed_here: resume_from > 0 && plan.range.start <= resume_from,
+        };
         let step = Step {
             statements,
             in_transaction: plan.in_transaction,
@@ -115,11 +120,12 @@ impl Runner {
         let mut attempts = Attempts::new(self.settings.lock_retries);
         loop {
             if let Some(index) = &plan.concurrent_index {
-                if self
-                    .prepare_concurrent_index(index, resumed || attempts.failed() > 0)
-                    .await?
-                {
-                    tracing::info!("{file}:{first_line}: index {index} already built by an earlier run; skipping");
+                let may_skip = resume_from > 0 || attempts.failed() > 0;
+                if self.prepare_concurrent_index(index, may_skip).await? {
+                    tracing::info!(
+                        "{}: index {index} already built by an earlier run; skipping",
+                        at.place(0)
+                    );
                     return store::write_progress(self.db.as_mut(), progress).await;
                 }
             }
@@ -127,48 +133,35 @@ impl Runner {
             let Err(error) = self.db.run_step(&step, &bookkeeping).await else {
                 return Ok(());
             };
-            let statement_error = |index: Option<usize>, source| Error::Statement {
-                version: migration.version,
-                phase: kind,
-                file: file.clone(),
-                line: index
-                    .and_then(|i| statements.get(i))
-                    .map_or(first_line, |s| s.start.line),
-                source,
-            };
             let waited = match &error {
-                StepError::LockTimeout { index, .. } => statements.get(*index),
-                _ => None,
-            }
-            .map_or(first_line, |s| s.start.line);
-            let reason = match Failure::of(error, self.settings.lock_timeout) {
+                StepError::LockTimeout { index, .. } => *index,
+                _ => 0,
+            };
+            let (reason, last) = match Failure::of(error, self.settings.lock_timeout) {
+                Failure::Retry { reason, last } => (reason, last),
                 Failure::Statement { index, source } => {
-                    return Err(statement_error(Some(index), source))
+                    return Err(at.statement_error(index, source, self.db.dialect()))
+                }
+                Failure::ConnectionLost { index, source } => {
+                    return Err(at.connection_lost(index, source))
                 }
                 Failure::Internal(e) => return Err(e),
-                Failure::Retry { reason, last } => {
-                    let Some(pause) = attempts.next_pause() else {
-                        return Err(match last {
-                            StepError::LockTimeout { blocker, .. } => Error::LockTimeout {
-                                file,
-                                line: waited,
-                                attempts: attempts.failed(),
-                                lock_timeout: self.settings.lock_timeout,
-                                blocker,
-                            },
-                            StepError::Transient(e) | StepError::StatementTimeout(e) => {
-                                statement_error(None, e)
-                            }
-                            StepError::Failed { source, .. } => statement_error(None, source),
-                            StepError::Internal(e) => e,
-                        });
-                    };
-                    (reason, pause)
-                }
             };
-            let (reason, pause) = reason;
+            let Some(pause) = attempts.next_pause() else {
+                return Err(match last {
+                    StepError::LockTimeout { blocker, .. } => Error::LockTimeout {
+                        file: at.file().to_string(),
+                        line: at.line(waited),
+                        attempts: attempts.failed(),
+                        lock_timeout: self.settings.lock_timeout,
+                        blocker,
+                    },
+                    other => at.gave_up(other),
+                });
+            };
             tracing::warn!(
-                "{file}:{waited}: attempt {}/{} failed: {reason}; retrying in {pause:.1?}",
+                "{}: attempt {}/{} failed: {reason}; retrying in {pause:.1?}",
+                at.place(waited),
                 attempts.failed(),
                 attempts.max()
             );
@@ -192,6 +185,107 @@ impl Runner {
                 self.db.execute(&sql).await?;
                 Ok(false)
             }
+        }
+    }
+}
+
+/// Where a step stands in its migration, for the errors and log lines that name it.
+struct StepAt<'a> {
+    migration: &'a Migration,
+    kind: PhaseKind,
+    statements: &'a [crate::sql::Statement],
+    /// Index in the phase of the step's first statement to run.
+    first_index: usize,
+    /// A resumed run starts with this step.
+    resumed_here: bool,
+}
+
+/// MySQL/MariaDB errors a DDL statement gives when its change is already there: 1050 table
+/// exists, 1051 unknown table, 1054 unknown column, 1060 duplicate column, 1061 duplicate
+/// key name, 1091 can't drop, 1826 duplicate foreign key.
+const ALREADY_THERE: [u16; 7] = [1050, 1051, 1054, 1060, 1061, 1091, 1826];
+
+impl StepAt<'_> {
+    fn file(&self) -> &str {
+        self.migration.file_of(self.kind)
+    }
+
+    /// The line of statement `index` of the step.
+    fn line(&self, index: usize) -> usize {
+        self.statements
+            .get(index)
+            .or(self.statements.first())
+            .map_or(0, |s| s.start.line)
+    }
+
+    /// `file:line` of statement `index` of the step.
+    fn place(&self, index: usize) -> String {
+        format!("{}:{}", self.file(), self.line(index))
+    }
+
+    /// A statement of the migration failed. On MySQL, the statement a resumed run starts
+    /// with may have failed because the interrupted run already applied it.
+    fn statement_error(&self, index: usize, source: sqlx::Error, dialect: crate::Dialect) -> Error {
+        let already_there = !dialect.transactional_ddl()
+            && self.resumed_here
+            && index == 0
+            && source
+                .as_database_error()
+                .and_then(crate::db::mysql_number)
+                .is_some_and(|n| ALREADY_THERE.contains(&n));
+        let (version, phase, file, line) = (
+            self.migration.version,
+            self.kind,
+            self.file().to_string(),
+            self.line(index),
+        );
+        if already_there {
+            return Error::MaybeAlreadyApplied {
+                version,
+                phase,
+                file,
+                line,
+                source,
+            };
+        }
+        Error::Statement {
+            version,
+            phase,
+            file,
+            line,
+            source,
+        }
+    }
+
+    fn connection_lost(&self, index: usize, source: sqlx::Error) -> Error {
+        Error::ConnectionLost {
+            during: format!(
+                "during statement {} of {} {} ({} phase, {})",
+                self.first_index + index + 1,
+                self.migration.version,
+                self.migration.name,
+                self.kind,
+                self.place(index)
+            ),
+            source,
+        }
+    }
+
+    /// The last of the retries failed the way the earlier ones did.
+    fn gave_up(&self, last: StepError) -> Error {
+        match last {
+            StepError::Transient(source)
+            | StepError::StatementTimeout(source)
+            | StepError::Failed { source, .. } => Error::Statement {
+                version: self.migration.version,
+                phase: self.kind,
+                file: self.file().to_string(),
+                line: self.line(0),
+                source,
+            },
+            StepError::ConnectionLost { index, source } => self.connection_lost(index, source),
+            StepError::Internal(e) => e,
+            StepError::LockTimeout { .. } => unreachable!("handled by the caller"),
         }
     }
 }

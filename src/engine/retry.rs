@@ -37,6 +37,14 @@ pub(crate) enum Failure {
         /// The driver's error.
         source: sqlx::Error,
     },
+    /// The connection is gone (and with it the migration lock on MySQL): the next run
+    /// resumes.
+    ConnectionLost {
+        /// Index of the statement that was running within the step.
+        index: usize,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
     /// bellows' own bookkeeping failed.
     Internal(Error),
 }
@@ -47,6 +55,9 @@ impl Failure {
         match error {
             StepError::Failed { index, source } => Failure::Statement { index, source },
             StepError::Internal(e) => Failure::Internal(e),
+            StepError::ConnectionLost { index, source } => {
+                Failure::ConnectionLost { index, source }
+            }
             StepError::LockTimeout { ref blocker, .. } => Failure::Retry {
                 reason: format!(
                     "lock not granted within {lock_timeout:?}{}",

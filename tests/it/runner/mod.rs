@@ -2,6 +2,7 @@
 
 mod concurrency;
 mod config;
+mod connection_loss;
 mod errors;
 mod half_done;
 mod happy;
