@@ -2,6 +2,7 @@
 //! per-statement progress (DDL commits implicitly, so a failed phase resumes at the
 //! statement that failed). DML steps commit together with their progress.
 
+use super::tls::Tls;
 use super::types::{Replication, Step, StepError};
 use super::{driver, mysql_replication, store, Backend, Batch, BatchDone, Bound, Session};
 use super::{Row, SqlValue};
@@ -17,6 +18,7 @@ pub(super) struct MySqlBackend {
     probe: Option<Box<dyn Backend>>,
     options: MySqlConnectOptions,
     url: String,
+    tls: Tls,
     id: i64,
     version: String,
     dialect: Dialect,
@@ -26,14 +28,18 @@ pub(super) struct MySqlBackend {
 impl MySqlBackend {
     /// Connect with ready-made options (e.g. an application's pool's); `shown` names the
     /// database in messages.
-    pub(super) async fn connect_with(options: MySqlConnectOptions, shown: String) -> Result<Self> {
+    pub(super) async fn connect_with(
+        options: MySqlConnectOptions,
+        shown: String,
+        tls: Tls,
+    ) -> Result<Self> {
         let connect_err = |source| Error::Connect {
             url: shown.clone(),
             source,
         };
         let mut conn = MySqlConnection::connect_with(&options)
             .await
-            .map_err(connect_err)?;
+            .map_err(|e| connect_err(tls.explain(e)))?;
         conn.execute("SET time_zone = '+00:00'")
             .await
             .map_err(connect_err)?;
@@ -56,6 +62,7 @@ impl MySqlBackend {
             probe: None,
             options,
             url: shown,
+            tls,
             id,
             version,
             dialect,
@@ -199,7 +206,12 @@ impl Backend for MySqlBackend {
 
     async fn open_another(&self) -> Result<Box<dyn Backend>> {
         Ok(Box::new(
-            MySqlBackend::connect_with(self.options.clone(), self.url.clone()).await?,
+            MySqlBackend::connect_with(
+                self.options.clone(),
+                self.url.clone(),
+                self.tls.clone(),
+            )
+            .await?,
         ))
     }
 
