@@ -55,8 +55,7 @@ impl MySqlBackend {
         } else {
             Dialect::Mysql
         };
-        let mut lock_name = format!("bellows:{database}");
-        lock_name.truncate(64);
+        let lock_name = lock_name(&database);
         Ok(MySqlBackend {
             conn,
             probe: None,
@@ -69,6 +68,18 @@ impl MySqlBackend {
             lock_name,
         })
     }
+}
+
+/// The `GET_LOCK` name of a database: `bellows:<db>` when that fits the server's 64-byte
+/// limit (the name older versions used), else `bellows:sha256:` and 48 hex digits of the
+/// name's SHA-256, so that long names never share a lock and multibyte names never cut.
+fn lock_name(database: &str) -> String {
+    let readable = format!("bellows:{database}");
+    if readable.len() <= 64 {
+        return readable;
+    }
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(database.as_bytes()));
+    format!("bellows:sha256:{}", &digest[..48])
 }
 
 #[async_trait]
@@ -217,5 +228,23 @@ impl Backend for MySqlBackend {
 
     async fn replication(&mut self) -> Result<Replication> {
         mysql_replication::read(&mut self.conn, self.dialect).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lock_name;
+
+    #[test]
+    fn lock_names_fit_and_differ() {
+        assert_eq!(lock_name("app"), "bellows:app");
+        let long_a = format!("{}a", "x".repeat(60));
+        let long_b = format!("{}b", "x".repeat(60));
+        let multibyte = "ü".repeat(40);
+        for name in [&long_a, &long_b, &multibyte] {
+            let lock = lock_name(name);
+            assert!(lock.len() <= 64 && lock.starts_with("bellows:sha256:"), "{lock}");
+        }
+        assert_ne!(lock_name(&long_a), lock_name(&long_b));
     }
 }
