@@ -217,12 +217,8 @@ impl Backend for MySqlBackend {
 
     async fn open_another(&self) -> Result<Box<dyn Backend>> {
         Ok(Box::new(
-            MySqlBackend::connect_with(
-                self.options.clone(),
-                self.url.clone(),
-                self.tls.clone(),
-            )
-            .await?,
+            MySqlBackend::connect_with(self.options.clone(), self.url.clone(), self.tls.clone())
+                .await?,
         ))
     }
 
@@ -243,7 +239,10 @@ mod tests {
         let multibyte = "ü".repeat(40);
         for name in [&long_a, &long_b, &multibyte] {
             let lock = lock_name(name);
-            assert!(lock.len() <= 64 && lock.starts_with("bellows:sha256:"), "{lock}");
+            assert!(
+                lock.len() <= 64 && lock.starts_with("bellows:sha256:"),
+                "{lock}"
+            );
         }
         assert_ne!(lock_name(&long_a), lock_name(&long_b));
     }

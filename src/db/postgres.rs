@@ -2,8 +2,8 @@
 //! transaction), `pg_blocking_pids` for the blocker, batch timeouts, and the standbys' lag
 //! in `pg_stat_replication`.
 
-use super::types::{Replication, Step, StepError};
 use super::tls::Tls;
+use super::types::{Replication, Step, StepError};
 use super::{driver, store, Backend, Batch, BatchDone, Bound, Row, Session, SqlValue};
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;

@@ -235,14 +235,12 @@ impl Tls {
             });
         }
         match error {
-            sqlx::Error::Tls(e) if e.to_string().contains("does not support TLS") => {
-                Some(format!(
-                    "the server does not accept TLS connections, and {} requires TLS: turn \
+            sqlx::Error::Tls(e) if e.to_string().contains("does not support TLS") => Some(format!(
+                "the server does not accept TLS connections, and {} requires TLS: turn \
                      TLS on at the server, or on a trusted network only use {}",
-                    self.mode(self.level),
-                    self.mode(Level::Prefer)
-                ))
-            }
+                self.mode(self.level),
+                self.mode(Level::Prefer)
+            )),
             sqlx::Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let files = self.files()?;
                 Some(format!(
@@ -264,7 +262,10 @@ impl Tls {
             files.push(format!("{}={ca}", self.names.ca));
         }
         if let Some(cert) = &self.client_cert {
-            files.push(format!("{}={cert}, {}=...", self.names.cert, self.names.key));
+            files.push(format!(
+                "{}={cert}, {}=...",
+                self.names.cert, self.names.key
+            ));
         }
         (!files.is_empty()).then(|| files.join(", "))
     }

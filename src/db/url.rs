@@ -93,7 +93,11 @@ fn redacted(url: &url::Url) -> String {
         let pairs: Vec<(String, String)> = url
             .query_pairs()
             .map(|(k, v)| {
-                let v = if secret_param(&k, &v) { "***".into() } else { v };
+                let v = if secret_param(&k, &v) {
+                    "***".into()
+                } else {
+                    v
+                };
                 (k.into_owned(), v.into_owned())
             })
             .collect();
@@ -177,7 +181,10 @@ mod tests {
         )
         .unwrap();
         let shown = u.to_string();
-        assert!(!shown.contains("s3cret") && !shown.contains("xyz"), "{shown}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("xyz"),
+            "{shown}"
+        );
         assert!(shown.contains("sslmode=verify-full"), "{shown}");
         assert_eq!(redact_message("bad s3cret", &u), "bad ***");
     }

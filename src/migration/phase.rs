@@ -224,8 +224,8 @@ pub(crate) fn app_range_text(req: &str) -> Result<String, semver::Error> {
         .split(',')
         .map(|part| {
             let part = part.trim();
-            let bare = part.starts_with(|c: char| c.is_ascii_digit())
-                && !part.contains(['*', 'x', 'X']);
+            let bare =
+                part.starts_with(|c: char| c.is_ascii_digit()) && !part.contains(['*', 'x', 'X']);
             if bare {
                 format!(">={part}")
             } else {
