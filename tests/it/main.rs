@@ -12,3 +12,4 @@ mod lock_name;
 mod proof;
 mod replication;
 mod runner;
+mod tls;
