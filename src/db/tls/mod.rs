@@ -159,6 +159,15 @@ impl Tls {
     pub(crate) fn of_url(url: &url::Url, dialect: Dialect) -> Tls {
         let names = names(dialect);
         let [mode, ca, cert, _] = keys(dialect).map(|k| param(url, k));
+        // The PostgreSQL driver falls back on libpq's variables; so does the explanation.
+        let libpq = |var: &str| {
+            (dialect == Dialect::Postgres)
+                .then(|| std::env::var(var).ok())
+                .flatten()
+        };
+        let mode = mode.or_else(|| libpq("PGSSLMODE"));
+        let ca = ca.or_else(|| libpq("PGSSLROOTCERT"));
+        let cert = cert.or_else(|| libpq("PGSSLCERT"));
         Tls {
             names,
             level: mode
