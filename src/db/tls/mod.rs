@@ -146,11 +146,18 @@ pub(crate) fn check_url(url: &url::Url, dialect: Dialect) -> Result<(), String> 
     Ok(())
 }
 
-/// The last value of the first of `keys` the URL carries.
+/// The last value of the first of `keys` the URL carries (a PEM given inline is shown as
+/// `<inline PEM>`).
 fn param(url: &url::Url, keys: &[&str]) -> Option<String> {
     url.query_pairs()
         .filter(|(k, _)| keys.contains(&k.as_ref()))
-        .map(|(_, v)| v.into_owned())
+        .map(|(_, v)| {
+            if v.trim_start().starts_with("-----BEGIN") {
+                "<inline PEM>".to_string()
+            } else {
+                v.into_owned()
+            }
+        })
         .last()
 }
 
