@@ -22,7 +22,7 @@ pub struct NewArgs {
     /// Dialect to write for (else bellows.toml [lint] dialect, else postgres).
     #[arg(long)]
     dialect: Option<Dialect>,
-    /// The contract's gate, e.g. ">=2.4.0".
+    /// The contract's gate, e.g. ">=2.4.0" (a bare version such as 2.4.0 means >=2.4.0).
     #[arg(long, value_name = "RANGE")]
     requires_app: Option<String>,
     /// Migrations folder (else bellows.toml, else ./migrations).

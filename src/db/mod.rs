@@ -18,6 +18,7 @@ mod postgres;
 mod probe;
 mod row;
 pub(crate) mod store;
+mod tls;
 mod types;
 mod url;
 mod value;
@@ -189,7 +190,12 @@ pub(crate) async fn connect_target(target: &Target) -> Result<Box<dyn Backend>> 
                 options.get_database().unwrap_or_default()
             );
             Ok(Box::new(
-                postgres::PgBackend::connect_with(options.clone(), shown).await?,
+                postgres::PgBackend::connect_with(
+                    options.clone(),
+                    shown,
+                    tls::Tls::of_postgres(options),
+                )
+                .await?,
             ))
         }
         #[cfg(feature = "mysql")]
@@ -199,7 +205,12 @@ pub(crate) async fn connect_target(target: &Target) -> Result<Box<dyn Backend>> 
                 options.get_database().unwrap_or_default()
             );
             Ok(Box::new(
-                mysql::MySqlBackend::connect_with(options.clone(), shown).await?,
+                mysql::MySqlBackend::connect_with(
+                    options.clone(),
+                    shown,
+                    tls::Tls::of_mysql(options),
+                )
+                .await?,
             ))
         }
     }
@@ -216,13 +227,15 @@ pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Backend>> {
             #[cfg(feature = "postgres")]
             Dialect::Postgres => {
                 let options = driver::options(url)?;
-                let db = postgres::PgBackend::connect_with(options, url.to_string()).await?;
+                let db =
+                    postgres::PgBackend::connect_with(options, url.to_string(), url.tls()).await?;
                 Ok(Box::new(db) as Box<dyn Backend>)
             }
             #[cfg(feature = "mysql")]
             Dialect::Mysql | Dialect::Mariadb => {
                 let options = driver::options(url)?;
-                let db = mysql::MySqlBackend::connect_with(options, url.to_string()).await?;
+                let db =
+                    mysql::MySqlBackend::connect_with(options, url.to_string(), url.tls()).await?;
                 Ok(Box::new(db) as Box<dyn Backend>)
             }
             #[allow(unreachable_patterns)]

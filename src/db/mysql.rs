@@ -2,6 +2,7 @@
 //! per-statement progress (DDL commits implicitly, so a failed phase resumes at the
 //! statement that failed). DML steps commit together with their progress.
 
+use super::tls::Tls;
 use super::types::{Replication, Step, StepError};
 use super::{driver, mysql_replication, store, Backend, Batch, BatchDone, Bound, Session};
 use super::{Row, SqlValue};
@@ -17,6 +18,7 @@ pub(super) struct MySqlBackend {
     probe: Option<Box<dyn Backend>>,
     options: MySqlConnectOptions,
     url: String,
+    tls: Tls,
     id: i64,
     version: String,
     dialect: Dialect,
@@ -26,14 +28,18 @@ pub(super) struct MySqlBackend {
 impl MySqlBackend {
     /// Connect with ready-made options (e.g. an application's pool's); `shown` names the
     /// database in messages.
-    pub(super) async fn connect_with(options: MySqlConnectOptions, shown: String) -> Result<Self> {
+    pub(super) async fn connect_with(
+        options: MySqlConnectOptions,
+        shown: String,
+        tls: Tls,
+    ) -> Result<Self> {
         let connect_err = |source| Error::Connect {
             url: shown.clone(),
             source,
         };
         let mut conn = MySqlConnection::connect_with(&options)
             .await
-            .map_err(connect_err)?;
+            .map_err(|e| connect_err(tls.explain(e)))?;
         conn.execute("SET time_zone = '+00:00'")
             .await
             .map_err(connect_err)?;
@@ -49,19 +55,31 @@ impl MySqlBackend {
         } else {
             Dialect::Mysql
         };
-        let mut lock_name = format!("bellows:{database}");
-        lock_name.truncate(64);
+        let lock_name = lock_name(&database);
         Ok(MySqlBackend {
             conn,
             probe: None,
             options,
             url: shown,
+            tls,
             id,
             version,
             dialect,
             lock_name,
         })
     }
+}
+
+/// The `GET_LOCK` name of a database: `bellows:<db>` when that fits the server's 64-byte
+/// limit (the name older versions used), else `bellows:sha256:` and 48 hex digits of the
+/// name's SHA-256, so that long names never share a lock and multibyte names never cut.
+fn lock_name(database: &str) -> String {
+    let readable = format!("bellows:{database}");
+    if readable.len() <= 64 {
+        return readable;
+    }
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(database.as_bytes()));
+    format!("bellows:sha256:{}", &digest[..48])
 }
 
 #[async_trait]
@@ -199,11 +217,33 @@ impl Backend for MySqlBackend {
 
     async fn open_another(&self) -> Result<Box<dyn Backend>> {
         Ok(Box::new(
-            MySqlBackend::connect_with(self.options.clone(), self.url.clone()).await?,
+            MySqlBackend::connect_with(self.options.clone(), self.url.clone(), self.tls.clone())
+                .await?,
         ))
     }
 
     async fn replication(&mut self) -> Result<Replication> {
         mysql_replication::read(&mut self.conn, self.dialect).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lock_name;
+
+    #[test]
+    fn lock_names_fit_and_differ() {
+        assert_eq!(lock_name("app"), "bellows:app");
+        let long_a = format!("{}a", "x".repeat(60));
+        let long_b = format!("{}b", "x".repeat(60));
+        let multibyte = "ü".repeat(40);
+        for name in [&long_a, &long_b, &multibyte] {
+            let lock = lock_name(name);
+            assert!(
+                lock.len() <= 64 && lock.starts_with("bellows:sha256:"),
+                "{lock}"
+            );
+        }
+        assert_ne!(lock_name(&long_a), lock_name(&long_b));
     }
 }

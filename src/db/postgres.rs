@@ -2,6 +2,7 @@
 //! transaction), `pg_blocking_pids` for the blocker, batch timeouts, and the standbys' lag
 //! in `pg_stat_replication`.
 
+use super::tls::Tls;
 use super::types::{Replication, Step, StepError};
 use super::{driver, store, Backend, Batch, BatchDone, Bound, Row, Session, SqlValue};
 use crate::{Dialect, Error, Result};
@@ -19,6 +20,7 @@ pub(super) struct PgBackend {
     probe: Option<Box<dyn Backend>>,
     options: PgConnectOptions,
     url: String,
+    tls: Tls,
     pid: i64,
     version: String,
     /// Second key of the advisory lock: a hash of the database name.
@@ -28,7 +30,11 @@ pub(super) struct PgBackend {
 impl PgBackend {
     /// Connect with ready-made options (e.g. an application's pool's); `shown` names the
     /// database in messages.
-    pub(super) async fn connect_with(options: PgConnectOptions, shown: String) -> Result<Self> {
+    pub(super) async fn connect_with(
+        options: PgConnectOptions,
+        shown: String,
+        tls: Tls,
+    ) -> Result<Self> {
         let connect_err = |source| Error::Connect {
             url: shown.clone(),
             source,
@@ -36,7 +42,7 @@ impl PgBackend {
         let options = options.application_name("bellows");
         let mut conn = PgConnection::connect_with(&options)
             .await
-            .map_err(connect_err)?;
+            .map_err(|e| connect_err(tls.explain(e)))?;
         let row = conn
             .fetch_one("SELECT CAST(pg_backend_pid() AS int8), current_setting('server_version'), CAST(hashtext('bellows:' || current_database()) AS int8)")
             .await
@@ -49,6 +55,7 @@ impl PgBackend {
             probe: None,
             options,
             url: shown,
+            tls,
         })
     }
 }
@@ -182,7 +189,8 @@ impl Backend for PgBackend {
 
     async fn open_another(&self) -> Result<Box<dyn Backend>> {
         Ok(Box::new(
-            PgBackend::connect_with(self.options.clone(), self.url.clone()).await?,
+            PgBackend::connect_with(self.options.clone(), self.url.clone(), self.tls.clone())
+                .await?,
         ))
     }
 

@@ -50,7 +50,14 @@ impl DatabaseUrl {
                 redacted(&url)
             )));
         }
+        super::tls::check_url(&url, dialect)
+            .map_err(|e| Error::Url(format!("{}: {e}", redacted(&url))))?;
         Ok(DatabaseUrl { url, dialect })
+    }
+
+    /// The TLS settings the URL asks for (to explain a failed handshake).
+    pub(crate) fn tls(&self) -> super::tls::Tls {
+        super::tls::Tls::of_url(&self.url, self.dialect)
     }
 
     /// The dialect of the server the URL names (MySQL for `mysql://`, even if the server
@@ -82,7 +89,26 @@ fn redacted(url: &url::Url) -> String {
     if shown.password().is_some() {
         let _ = shown.set_password(Some("***"));
     }
+    if url.query_pairs().any(|(k, v)| secret_param(&k, &v)) {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if secret_param(&k, &v) {
+                    "***".into()
+                } else {
+                    v
+                };
+                (k.into_owned(), v.into_owned())
+            })
+            .collect();
+        shown.query_pairs_mut().clear().extend_pairs(pairs);
+    }
     shown.to_string()
+}
+
+/// A query parameter never shown: a password, or a private key given inline (PEM).
+fn secret_param(key: &str, value: &str) -> bool {
+    key == "password" || (key.contains("key") && value.contains("-----BEGIN"))
 }
 
 /// Redaction of a string that may not even parse as a URL: everything between the scheme
@@ -113,10 +139,19 @@ impl fmt::Debug for DatabaseUrl {
 /// Remove the password of any URL found in a message (driver errors can echo them).
 #[must_use]
 pub fn redact_message(message: &str, url: &DatabaseUrl) -> String {
-    match url.url.password() {
-        Some(p) if !p.is_empty() => message.replace(p, "***"),
-        _ => message.to_string(),
+    let mut message = message.to_string();
+    let secrets = url.url.password().map(str::to_string).into_iter().chain(
+        url.url
+            .query_pairs()
+            .filter(|(k, v)| secret_param(k, v))
+            .map(|(_, v)| v.into_owned()),
+    );
+    for secret in secrets {
+        if !secret.is_empty() {
+            message = message.replace(&secret, "***");
+        }
     }
+    message
 }
 
 #[cfg(test)]
@@ -137,6 +172,44 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!e.contains("s3cret"), "{e}");
+    }
+
+    #[test]
+    fn query_passwords_and_inline_keys_are_never_shown() {
+        let u = DatabaseUrl::parse(
+            "postgres://app@db/app?password=s3cret&sslmode=verify-full&sslcert=c.pem&sslkey=-----BEGIN%20KEY-----xyz",
+        )
+        .unwrap();
+        let shown = u.to_string();
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("xyz"),
+            "{shown}"
+        );
+        assert!(shown.contains("sslmode=verify-full"), "{shown}");
+        assert_eq!(redact_message("bad s3cret", &u), "bad ***");
+    }
+
+    #[test]
+    fn tls_parameters_are_checked_per_engine() {
+        let e = DatabaseUrl::parse("mysql://root@h/db?ssl-mode=require")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("VERIFY_IDENTITY"), "{e}");
+        let e = DatabaseUrl::parse("postgres://u@h/db?sslmode=VERIFY_CA")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("verify-full"), "{e}");
+        let e = DatabaseUrl::parse("postgres://u@h/db?sslcert=c.pem")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("sslkey="), "{e}");
+        for ok in [
+            "postgres://u@h/db?sslmode=verify-full&sslrootcert=ca.pem",
+            "mariadb://u@h/db?ssl-mode=verify_ca&ssl-ca=ca.pem",
+            "mysql://u@h/db?ssl-mode=DISABLED",
+        ] {
+            DatabaseUrl::parse(ok).unwrap();
+        }
     }
 
     #[test]

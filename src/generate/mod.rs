@@ -79,7 +79,7 @@ impl Recipe {
     /// and a gate for a contract that removes what older app versions use.
     fn validate(&self, spec: &OpSpec, op: &dyn Op) -> Result<()> {
         if let Some(req) = &self.requires_app {
-            semver::VersionReq::parse(req)
+            crate::migration::app_range_text(req)
                 .map_err(|e| Error::Config(format!("--requires-app {req}: {e}")))?;
         }
         if op.identifiers().iter().any(|i| i.trim().is_empty()) {
@@ -98,7 +98,11 @@ impl Recipe {
     /// The sections in file order, each with its marker (and directives).
     fn markers(&self, s: Sections) -> Vec<(String, Section)> {
         let contract = match &self.requires_app {
-            Some(req) => format!("contract requires-app=\"{req}\""),
+            // A bare version is written as the `>=` it means.
+            Some(req) => format!(
+                "contract requires-app=\"{}\"",
+                crate::migration::app_range_text(req).unwrap_or_else(|_| req.clone())
+            ),
             None => "contract".into(),
         };
         let mut out = vec![("expand".to_string(), s.expand)];

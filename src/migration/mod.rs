@@ -6,6 +6,7 @@ mod phase;
 mod source;
 
 pub(crate) use parse::{parse_phases, FormatError};
+pub(crate) use phase::app_range_text;
 pub(crate) use phase::{checksum, normalized_sql, Directives};
 pub use phase::{Phase, PhaseKind};
 pub(crate) use source::parse_file_name;

@@ -153,7 +153,7 @@ impl Directives {
 
     fn validate(&mut self, kind: PhaseKind) -> Result<(), String> {
         if let Some(req) = self.get("requires-app") {
-            let parsed = semver::VersionReq::parse(req)
+            let parsed = app_range(req)
                 .map_err(|e| format!("requires-app=\"{req}\" is not a semver range ({e}); e.g. requires-app=\">=2.4.0\""))?;
             self.requires_app = Some(parsed);
         }
@@ -213,6 +213,39 @@ impl Phase {
     }
 }
 
+/// A `requires-app` range with every bare version read as `>=` (`2.0.0` is `>=2.0.0`, where
+/// semver alone would read `^2.0.0` and keep the gate shut for an app at 3.1.0); the text
+/// returned is what `bellows new` writes.
+///
+/// # Errors
+/// The semver error of a range that does not parse.
+pub(crate) fn app_range_text(req: &str) -> Result<String, semver::Error> {
+    let parts: Vec<String> = req
+        .split(',')
+        .map(|part| {
+            let part = part.trim();
+            let bare =
+                part.starts_with(|c: char| c.is_ascii_digit()) && !part.contains(['*', 'x', 'X']);
+            if bare {
+                format!(">={part}")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect();
+    let text = parts.join(", ");
+    semver::VersionReq::parse(&text)?;
+    Ok(text)
+}
+
+/// [`app_range_text`], parsed.
+///
+/// # Errors
+/// The semver error of a range that does not parse.
+pub(crate) fn app_range(req: &str) -> Result<semver::VersionReq, semver::Error> {
+    semver::VersionReq::parse(&app_range_text(req)?)
+}
+
 /// Statements joined as `stmt;\n`, each line's trailing white space removed.
 #[must_use]
 pub(crate) fn normalized_sql(statements: &[Statement]) -> String {
@@ -251,6 +284,13 @@ mod tests {
 
     #[test]
     fn rejects_bad_directives_with_a_reason() {
+        let bare = Directives::parse(PhaseKind::Contract, "requires-app=\"2.0.0\"").unwrap();
+        let bare = bare.requires_app.unwrap();
+        assert!(bare.matches(&semver::Version::new(3, 1, 0)), "{bare}");
+        assert!(!bare.matches(&semver::Version::new(1, 9, 0)), "{bare}");
+        assert_eq!(app_range_text("2, <3").unwrap(), ">=2, <3");
+        assert_eq!(app_range_text("^2.1").unwrap(), "^2.1");
+        assert_eq!(app_range_text("2.*").unwrap(), "2.*");
         let e = Directives::parse(PhaseKind::Contract, "requires-app=banana").unwrap_err();
         assert!(e.contains("not a semver range"), "{e}");
         let e = Directives::parse(PhaseKind::Expand, "fast=yes").unwrap_err();

@@ -2,11 +2,14 @@
 //! MariaDB, and linter snapshot tests.
 
 mod backfill;
+mod bare_versions;
 mod common;
 mod embed;
 mod gate;
 mod generate;
 mod lint;
+mod lock_name;
 mod proof;
 mod replication;
 mod runner;
+mod tls;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 const WAIT: Duration = Duration::from_secs(30);
 
 /// `None` after a loud message when a binary is missing; a panic under CI.
-fn missing<T>(what: &str) -> Option<T> {
+pub fn missing<T>(what: &str) -> Option<T> {
     let message = format!("{what} not found: cannot start a private replication set-up");
     assert!(std::env::var_os("CI").is_none(), "{message}");
     // Straight to stderr: the test harness captures eprintln! of passing tests.
@@ -25,14 +25,14 @@ fn missing<T>(what: &str) -> Option<T> {
 }
 
 /// A port nothing listens on right now.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap()
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -40,7 +40,7 @@ fn is_root() -> bool {
 }
 
 /// Run a set-up command to completion; panics with its output when it fails.
-fn run(cmd: &mut Command) {
+pub fn run(cmd: &mut Command) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(
         out.status.success(),
@@ -65,7 +65,7 @@ where
 
 /// The folder of the PostgreSQL server binaries: `BELLOWS_PG_BIN`, or the newest
 /// `/usr/lib/postgresql/*/bin` with `initdb`.
-fn pg_bin() -> Option<PathBuf> {
+pub fn pg_bin() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("BELLOWS_PG_BIN") {
         return Some(PathBuf::from(dir)).filter(|d| d.join("initdb").is_file());
     }
@@ -230,7 +230,7 @@ impl Drop for PgPair {
 }
 
 /// `name` in `PATH` or the usual system folders.
-fn find_binary(name: &str) -> Option<PathBuf> {
+pub fn find_binary(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"].map(PathBuf::from))
@@ -419,7 +419,7 @@ fn spawn_mariadbd(server: &Path, dir: &Path, name: &str, port: u16) -> Child {
         .unwrap_or_else(|e| panic!("{}: {e}", server.display()))
 }
 
-async fn my_wait_connect(url: &str) {
+pub async fn my_wait_connect(url: &str) {
     wait_until(&format!("{url} to accept connections"), || async {
         match mysql_async::Conn::from_url(url).await {
             Ok(conn) => {
