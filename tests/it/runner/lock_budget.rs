@@ -86,8 +86,14 @@ async fn postgres_readers_wait_at_most_one_lock_timeout_per_step() {
         worst <= 1_100,
         "readers of t1 waited {worst} ms, over the 1 s lock timeout + 10%"
     );
+    // Which statement times out first depends on when each holder lets go; what matters is
+    // that the retry names it, not the step's first line as before.
     assert!(
-        err.contains("1_four.sql:2: attempt 1/12 failed: lock not granted"),
+        err.contains("attempt 1/12 failed: lock not granted"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("1_four.sql:1: attempt"),
         "the retry names the statement that waited: {err}"
     );
 }
