@@ -15,6 +15,7 @@ mod mysql;
 mod mysql_replication;
 #[cfg(feature = "postgres")]
 mod postgres;
+pub(crate) mod preflight;
 mod probe;
 mod row;
 pub(crate) mod store;

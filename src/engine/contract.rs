@@ -4,8 +4,8 @@
 //! the gate, never readiness, and is recorded.
 
 use super::expand::Applied;
-use super::{lifecycle, record_of, Runner};
-use crate::db::{store, Event, Record, State};
+use super::{lifecycle, preflight, record_of, Runner};
+use crate::db::{self, store, Event, Record, State};
 use crate::{gate, Error, Migration, PhaseKind, Result};
 use serde::Serialize;
 
@@ -117,16 +117,22 @@ impl Runner {
                 outcome.refused = Some(refuse(reason, false));
                 break;
             }
-            match self
+            let forced = match self
                 .gate_allows(migration, target, force, record_closed)
                 .await?
             {
-                Ok(true) => outcome.forced.push(migration.version),
-                Ok(false) => {}
+                Ok(forced) => forced,
                 Err(reason) => {
                     outcome.refused = Some(refuse(reason, true));
                     break;
                 }
+            };
+            if let Some(reason) = self.preflight(migration, resume_from).await? {
+                outcome.refused = Some(refuse(reason, false));
+                break;
+            }
+            if forced {
+                outcome.forced.push(migration.version);
             }
             outcome.applied.push(
                 self.run_phase(migration, PhaseKind::Contract, resume_from)
@@ -138,6 +144,37 @@ impl Runner {
 }
 
 impl Runner {
+    /// Why the contract of `migration` (from statement `resume_from`) would fail on the
+    /// data as it is: the first condition one of its statements needs that rows break.
+    async fn preflight(
+        &mut self,
+        migration: &Migration,
+        resume_from: usize,
+    ) -> Result<Option<String>> {
+        let Some(phase) = migration.phase(PhaseKind::Contract) else {
+            return Ok(None);
+        };
+        let statements = &phase.statements[resume_from.min(phase.statements.len())..];
+        for needed in preflight::conditions(statements, self.db.dialect()) {
+            let n = db::preflight::violations(self.db.as_mut(), &needed.condition).await?;
+            if n == 0 {
+                continue;
+            }
+            let count = if n >= db::preflight::CAP {
+                format!("{} or more", db::preflight::CAP)
+            } else {
+                n.to_string()
+            };
+            return Ok(Some(format!(
+                "{count} {} ({}:{}): the contract would fail there; fix the data and run it again (nothing was changed)",
+                needed.condition.describe(),
+                migration.file_of(PhaseKind::Contract),
+                needed.line
+            )));
+        }
+        Ok(None)
+    }
+
     /// Why a backfilled migration may not contract yet: rows still match its backfill
     /// predicate (left behind by the backfill or the expand phase's triggers), and the
     /// contract would lose their data.

@@ -10,6 +10,7 @@ mod expand;
 mod lifecycle;
 mod phase_run;
 mod plan;
+mod preflight;
 pub(crate) mod retry;
 mod status;
 mod steps;

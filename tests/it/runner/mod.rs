@@ -9,6 +9,7 @@ mod happy;
 mod lock_budget;
 mod lock_queue;
 mod order;
+mod preflight;
 mod resume;
 mod status_truth;
 
