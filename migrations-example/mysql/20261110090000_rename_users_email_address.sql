@@ -20,12 +20,19 @@ BEGIN
     END IF;
 END;
 
+-- email_address is UNIQUE: so is its copy, from now on (built online; NULLs, the rows
+-- not copied yet, do not collide).
+ALTER TABLE users ADD UNIQUE INDEX users_primary_email_key (primary_email), ALGORITHM=INPLACE, LOCK=NONE;
+
 -- bellows:backfill table=users key=id
 UPDATE users SET primary_email = email_address WHERE primary_email IS NULL AND email_address IS NOT NULL;
 
 -- bellows:contract requires-app=">=2.4.0"
 DROP TRIGGER users_sync_primary_email_ins;
 DROP TRIGGER users_sync_primary_email_upd;
+-- email_address is NOT NULL: so becomes primary_email (in place; bellows checks first that
+-- no NULL is left, and refuses with the count otherwise).
+ALTER TABLE users MODIFY COLUMN primary_email varchar(255) NOT NULL, ALGORITHM=INPLACE, LOCK=NONE;
 ALTER TABLE users DROP COLUMN email_address;
 
 -- bellows:down

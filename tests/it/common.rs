@@ -100,6 +100,24 @@ impl TestDb {
         }
     }
 
+    /// Run SQL and return the server's error as text instead of panicking.
+    pub async fn try_sql(&self, sql: &str) -> Result<(), String> {
+        match self.engine {
+            Engine::Postgres => pg_client(&self.url)
+                .await
+                .batch_execute(sql)
+                .await
+                .map_err(|e| format!("{e:?}")),
+            Engine::Mysql => {
+                use mysql_async::prelude::Queryable;
+                let mut conn = mysql_async::Conn::from_url(&self.url).await.unwrap();
+                let result = conn.query_drop(sql).await.map_err(|e| e.to_string());
+                conn.disconnect().await.unwrap();
+                result
+            }
+        }
+    }
+
     /// One string value (first column of the first row), as text.
     pub async fn scalar(&self, sql: &str) -> Option<String> {
         match self.engine {

@@ -79,6 +79,32 @@ async fn rename_end_to_end(engine: Engine) {
         number(&db, "SELECT CAST(count(*) AS CHAR) FROM users").await,
         rows
     );
+    // The rename keeps what email_address had: NOT NULL and UNIQUE.
+    let schema = match engine {
+        Engine::Postgres => "current_schema()",
+        Engine::Mysql => "DATABASE()",
+    };
+    let nullable = number(
+        &db,
+        &format!(
+            "SELECT CAST(count(*) AS CHAR) FROM information_schema.columns WHERE table_schema = {schema} \
+             AND table_name = 'users' AND column_name = 'primary_email' AND is_nullable = 'YES'"
+        ),
+    )
+    .await;
+    assert_eq!(nullable, 0, "primary_email is NOT NULL");
+    let taken = db
+        .try_sql(
+            "INSERT INTO users (primary_email) SELECT primary_email FROM users ORDER BY id LIMIT 1",
+        )
+        .await;
+    let taken = taken.expect_err("a duplicate email is refused");
+    assert!(taken.to_lowercase().contains("duplicate"), "{taken}");
+    let null = db
+        .try_sql("INSERT INTO users (primary_email) VALUES (NULL)")
+        .await;
+    let null = null.expect_err("a NULL email is refused");
+    assert!(null.contains("null") || null.contains("NULL"), "{null}");
 }
 
 #[tokio::test]
