@@ -13,6 +13,7 @@ macro_rules! outln {
     }};
 }
 
+mod adopt;
 mod commands;
 mod config;
 mod lint;
@@ -54,6 +55,14 @@ pub enum Format {
 enum Command {
     /// Lint migration files for unsafe SQL (no database needed).
     Lint(lint::LintArgs),
+    /// Record the migrations another tool ran (sqlx, dbmate, golang-migrate, Rails,
+    /// refinery, Flyway) as applied, so `expand` runs only the new files.
+    Adopt {
+        #[command(flatten)]
+        adopt: adopt::AdoptArgs,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Write a safe-change recipe (rename-column, add-not-null, ...) as a new migration file.
     New(new::NewArgs),
     /// Apply every pending expand phase, in version order.
@@ -202,6 +211,9 @@ fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
             }
             Err(e) => render::error(&e, None),
         },
+        Command::Adopt { adopt, db } => {
+            ctx.run(&db, move |runner| Box::pin(adopt::run(runner, adopt)))
+        }
         Command::Expand { db, format } => {
             ctx.run(&db, |runner| Box::pin(commands::expand(runner, format)))
         }
