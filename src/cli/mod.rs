@@ -16,6 +16,7 @@ macro_rules! outln {
 mod adopt;
 mod commands;
 mod config;
+mod init;
 mod lint;
 mod new;
 mod progress;
@@ -53,6 +54,8 @@ pub enum Format {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start a project here: a migrations/ folder and a commented bellows.toml.
+    Init,
     /// Lint migration files for unsafe SQL (no database needed).
     Lint(lint::LintArgs),
     /// Record the migrations another tool ran (sqlx, dbmate, golang-migrate, Rails,
@@ -63,7 +66,8 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Write a safe-change recipe (rename-column, add-not-null, ...) as a new migration file.
+    /// Write a new migration file: empty (its four section markers commented), or a
+    /// safe-change recipe with --op (rename-column, add-column, add-not-null, ...).
     New(new::NewArgs),
     /// Apply every pending expand phase, in version order.
     Expand {
@@ -203,14 +207,9 @@ pub fn main() -> i32 {
 /// Run one command; its exit code.
 fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
     match command {
+        Command::Init => init::command(),
         Command::Lint(args) => lint::run(&args, &ctx.file),
-        Command::New(args) => match new::run(&args, &ctx.file, ctx.config_path.as_deref()) {
-            Ok(path) => {
-                outln!("wrote {}", path.display());
-                0
-            }
-            Err(e) => render::error(&e, None),
-        },
+        Command::New(args) => new::command(&args, ctx),
         Command::Adopt { adopt, db } => {
             ctx.run(&db, move |runner| Box::pin(adopt::run(runner, adopt)))
         }
