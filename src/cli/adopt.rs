@@ -86,19 +86,19 @@ fn render(report: &AdoptReport) {
             l.verdict.as_str()
         );
     }
-    let pending = count(report, Verdict::Pending);
-    let pending = format!(
-        "{pending} pending (`bellows expand` runs {})",
-        if pending == 1 { "it" } else { "them" }
-    );
+    let pending = match count(report, Verdict::Pending) {
+        0 => String::new(),
+        1 => "; 1 pending (`bellows expand` runs it)".to_string(),
+        n => format!("; {n} pending (`bellows expand` runs them)"),
+    };
     if let Some(reason) = &report.refused {
         outln!("refused, nothing recorded: {reason}");
     } else if report.dry_run {
         let would = count(report, Verdict::Matched) + count(report, Verdict::Changed);
-        outln!("dry run: would record {}; {pending}", migrations(would));
+        outln!("dry run: would record {}{pending}", migrations(would));
     } else {
         outln!(
-            "recorded {} as applied; {pending}",
+            "recorded {} as applied{pending}",
             migrations(report.recorded.len())
         );
     }

@@ -187,6 +187,34 @@ impl Runner {
     }
 }
 
+impl Runner {
+    /// Before bellows' first expand on a database: refuse when another tool's history says
+    /// it already ran one of the files (running it again would fail half way, or worse).
+    ///
+    /// # Errors
+    /// [`Error::Refused`] naming the tool and `bellows adopt`; database errors.
+    pub(super) async fn refuse_foreign_history(&mut self) -> Result<()> {
+        for tool in history::detect(self.db.as_mut()).await? {
+            let found = history::read(self.db.as_mut(), tool).await?;
+            let ran = found.entries.iter().find(|e| {
+                self.migrations
+                    .migrations()
+                    .iter()
+                    .any(|m| m.version.to_string() == e.version)
+            });
+            if let Some(e) = ran {
+                return Err(Error::Refused(format!(
+                    "{tool} already ran migration {} here ({} has it) and bellows has no record of any: \
+                     run `bellows adopt` to record what {tool} ran, then `bellows expand` runs only the rest",
+                    e.version,
+                    tool.table()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The history tables `adopt` looks for, for messages.
 fn tables() -> String {
     let mut names: Vec<&str> = Tool::ALL.iter().map(|t| t.table()).collect();

@@ -3,6 +3,7 @@
 //! files.
 
 mod sqlx;
+mod sqlx_cli;
 mod tools;
 
 use crate::common::{bellows_on, migrations, Engine, TestDb};

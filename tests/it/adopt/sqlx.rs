@@ -54,6 +54,12 @@ async fn adopts_and_expands_only_the_new_file(engine: Engine) {
         ],
     )
     .await;
+    let (code, out, err) = bellows_on(&db, dir.path(), &["expand"]);
+    assert_eq!(code, 1, "expand before adopt is refused: {out}\n{err}");
+    assert!(
+        err.contains("sqlx already ran migration 1") && err.contains("run `bellows adopt`"),
+        "{err}"
+    );
     let (code, out, err) = bellows_on(&db, dir.path(), &["adopt", "--dry-run"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert_eq!(recorded(&db).await, "0", "a dry run records nothing");
