@@ -13,8 +13,10 @@ macro_rules! outln {
     }};
 }
 
+mod adopt;
 mod commands;
 mod config;
+mod init;
 mod lint;
 mod new;
 mod progress;
@@ -52,9 +54,20 @@ pub enum Format {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start a project here: a migrations/ folder and a commented bellows.toml.
+    Init,
     /// Lint migration files for unsafe SQL (no database needed).
     Lint(lint::LintArgs),
-    /// Write a safe-change recipe (rename-column, add-not-null, ...) as a new migration file.
+    /// Record the migrations another tool ran (sqlx, dbmate, golang-migrate, Rails,
+    /// refinery, Flyway) as applied, so `expand` runs only the new files.
+    Adopt {
+        #[command(flatten)]
+        adopt: adopt::AdoptArgs,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Write a new migration file: empty (its four section markers commented), or a
+    /// safe-change recipe with --op (rename-column, add-column, add-not-null, ...).
     New(new::NewArgs),
     /// Apply every pending expand phase, in version order.
     Expand {
@@ -194,14 +207,12 @@ pub fn main() -> i32 {
 /// Run one command; its exit code.
 fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
     match command {
+        Command::Init => init::command(),
         Command::Lint(args) => lint::run(&args, &ctx.file),
-        Command::New(args) => match new::run(&args, &ctx.file, ctx.config_path.as_deref()) {
-            Ok(path) => {
-                outln!("wrote {}", path.display());
-                0
-            }
-            Err(e) => render::error(&e, None),
-        },
+        Command::New(args) => new::command(&args, ctx),
+        Command::Adopt { adopt, db } => {
+            ctx.run(&db, move |runner| Box::pin(adopt::run(runner, adopt)))
+        }
         Command::Expand { db, format } => {
             ctx.run(&db, |runner| Box::pin(commands::expand(runner, format)))
         }

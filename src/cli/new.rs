@@ -1,4 +1,5 @@
-//! `bellows new <name> --op <op> ARGS...`: write a safe-change recipe as a new migration file.
+//! `bellows new <name> [--op <op> ARGS...]`: write an empty migration, or a safe-change
+//! recipe, as a new migration file.
 //!
 //! The ops declare their own arguments ([`OpSpec::params`]); nothing here counts them. The
 //! `new` command accepts `--op`, positional values and every op's options; the values are
@@ -33,6 +34,17 @@ pub struct NewArgs {
     key: String,
 }
 
+/// `bellows new`: write the file and say where; the exit code.
+pub fn command(args: &NewArgs, ctx: &super::commands::Context) -> i32 {
+    match run(args, &ctx.file, ctx.config_path.as_deref()) {
+        Ok(path) => {
+            outln!("wrote {}", path.display());
+            0
+        }
+        Err(e) => super::render::error(&e, None),
+    }
+}
+
 /// Write the file; returns its path.
 pub fn run(args: &NewArgs, file: &FileConfig, config_path: Option<&Path>) -> Result<PathBuf> {
     let recipe = Recipe {
@@ -43,7 +55,10 @@ pub fn run(args: &NewArgs, file: &FileConfig, config_path: Option<&Path>) -> Res
         requires_app: args.requires_app.clone(),
         key: args.key.clone(),
     };
-    let text = recipe.render(args.op.spec, &args.op.args)?;
+    let text = match args.op.spec {
+        Some(spec) => recipe.render(spec, &args.op.args)?,
+        None => generate::blank(&args.name, args.requires_app.as_deref())?,
+    };
     let dir = super::settings::migrations_dir(args.migrations.as_deref(), file, config_path);
     std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
         path: dir.display().to_string(),
@@ -92,8 +107,8 @@ pub fn run(args: &NewArgs, file: &FileConfig, config_path: Option<&Path>) -> Res
 /// declaration.
 #[derive(Debug)]
 struct OpArgs {
-    /// The chosen op.
-    spec: &'static OpSpec,
+    /// The chosen op (none: an empty migration).
+    spec: Option<&'static OpSpec>,
     /// Its arguments, by declared name.
     args: Args,
 }
@@ -110,7 +125,6 @@ impl clap::Args for OpArgs {
             .arg(
                 Arg::new("op")
                     .long("op")
-                    .required(true)
                     .value_name("OP")
                     .value_parser(clap::builder::PossibleValuesParser::new(ops))
                     .help("The recipe"),
@@ -118,8 +132,8 @@ impl clap::Args for OpArgs {
             .arg(
                 Arg::new(VALUES)
                     .value_name("ARGS")
-                    .required(true)
                     .num_args(1..)
+                    .requires("op")
                     .help("The recipe's arguments (tables, columns, type)"),
             );
         options()
@@ -136,7 +150,12 @@ impl clap::Args for OpArgs {
 
 impl clap::FromArgMatches for OpArgs {
     fn from_arg_matches(matches: &ArgMatches) -> std::result::Result<Self, clap::Error> {
-        let name = matches.get_one::<String>("op").map_or("", String::as_str);
+        let Some(name) = matches.get_one::<String>("op") else {
+            return Ok(OpArgs {
+                spec: None,
+                args: Args::new(),
+            });
+        };
         let spec = generate::op(name).ok_or_else(|| {
             clap::Error::raw(clap::error::ErrorKind::InvalidValue, "--op: unknown op")
         })?;
@@ -162,7 +181,10 @@ impl clap::FromArgMatches for OpArgs {
                 args.set(param.name, values.cloned().collect());
             }
         }
-        Ok(OpArgs { spec, args })
+        Ok(OpArgs {
+            spec: Some(spec),
+            args,
+        })
     }
 
     fn update_from_arg_matches(

@@ -5,6 +5,7 @@
 //! dialect-generic `store` that owns bellows' own tables, the `catalog` readers of the
 //! user's schema, and the keyset queries of backfills.
 
+pub(crate) mod adopt;
 mod batch;
 pub(crate) mod catalog;
 mod driver;
@@ -24,6 +25,7 @@ mod types;
 mod url;
 mod value;
 
+pub use adopt::Tool;
 #[doc(hidden)]
 pub use batch::{Batch, BatchDone, Checkpoint};
 #[doc(hidden)]

@@ -51,6 +51,9 @@ impl Runner {
             }
             tracing::warn!("{version}: applied after the later {later} (out of order allowed)");
         }
+        if records.is_empty() {
+            self.refuse_foreign_history().await?;
+        }
         let mut applied = Vec::new();
         let checked = self.migrations.clone();
         for migration in checked.migrations() {

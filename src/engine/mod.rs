@@ -2,6 +2,7 @@
 //! migrations folder and one database, under the migration lock, with drift checks.
 
 mod abort;
+mod adopt;
 mod backfill;
 mod checked;
 mod contract;
@@ -15,6 +16,7 @@ pub(crate) mod retry;
 mod status;
 mod steps;
 
+pub use adopt::{AdoptFrom, AdoptLine, AdoptOptions, AdoptReport, Verdict};
 pub use backfill::BackfillOptions;
 pub use checked::CheckedMigrations;
 pub use contract::{ContractOutcome, ContractRefusal};

@@ -8,11 +8,13 @@
 //! its sections for PostgreSQL and for MySQL/MariaDB; [`OPS`] lists them. This module checks
 //! what every op shares (identifiers, the gate) and renders the sections into the file.
 
+mod blank;
 mod op;
 mod ops;
 mod quote;
 mod sync;
 
+pub use blank::blank;
 pub use op::{Args, OpSpec, Param, ParamKind};
 pub use ops::OPS;
 

@@ -1,6 +1,7 @@
 //! One integration test binary (links once): runner tests against real PostgreSQL and
 //! MariaDB, and linter snapshot tests.
 
+mod adopt;
 mod backfill;
 mod bare_versions;
 mod common;

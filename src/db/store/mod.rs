@@ -3,12 +3,14 @@
 //! log, rollouts, app instances and backfill progress. Each function takes a [`Backend`]
 //! and writes its SQL once; [`sql::StateSql`] holds the few pieces that differ by dialect.
 
+mod adopt;
 mod app;
 mod backfill;
 mod migrations;
 mod schema;
 pub(crate) mod sql;
 
+pub(crate) use adopt::{record_adopted, Adoption};
 pub(crate) use app::{
     change_instance, failures, instances, latest_rollout, record_event, record_rollout,
 };

@@ -1,0 +1,125 @@
+//! dbmate, golang-migrate, Rails, refinery and Flyway histories (each table as the tool
+//! creates it), and `--baseline` for anything else.
+
+use super::{expand_runs_only_the_new_file, folder, migrated_by_hand, recorded};
+use crate::common::{bellows_on, Engine, TestDb};
+
+/// The tool's DDL and rows saying versions 1 and 2 ran.
+fn history(tool: &str, engine: Engine) -> Vec<String> {
+    let pg = engine == Engine::Postgres;
+    let v: Vec<&str> = match tool {
+        "dbmate" => vec![
+            "create table if not exists schema_migrations (version varchar(128) primary key)",
+            "insert into schema_migrations (version) values ('1'), ('2')",
+        ],
+        "golang-migrate" => vec![
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null)",
+            "INSERT INTO schema_migrations (version, dirty) VALUES (2, false)",
+        ],
+        "rails" if pg => vec![
+            "CREATE TABLE schema_migrations (version character varying NOT NULL PRIMARY KEY)",
+            "CREATE TABLE ar_internal_metadata (key character varying NOT NULL PRIMARY KEY, value character varying, created_at timestamp(6) NOT NULL, updated_at timestamp(6) NOT NULL)",
+            "INSERT INTO schema_migrations (version) VALUES ('1'), ('2')",
+        ],
+        "rails" => vec![
+            "CREATE TABLE schema_migrations (version varchar(255) NOT NULL PRIMARY KEY)",
+            "CREATE TABLE ar_internal_metadata (`key` varchar(255) NOT NULL PRIMARY KEY, value varchar(255), created_at datetime(6) NOT NULL, updated_at datetime(6) NOT NULL)",
+            "INSERT INTO schema_migrations (version) VALUES ('1'), ('2')",
+        ],
+        "refinery" => vec![
+            if pg {
+                "CREATE TABLE IF NOT EXISTS refinery_schema_history( version INT4 PRIMARY KEY, name VARCHAR(255), applied_on VARCHAR(255), checksum VARCHAR(255))"
+            } else {
+                "CREATE TABLE IF NOT EXISTS refinery_schema_history( version INTEGER PRIMARY KEY, name VARCHAR(255), applied_on VARCHAR(255), checksum VARCHAR(255))"
+            },
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (1, 'create_users', '2024-05-01T10:00:00Z', '1180373404542283512'), (2, 'add_email', '2024-05-02T10:00:00Z', '7391006209215330571')",
+        ],
+        "flyway" => vec![
+            if pg {
+                r#"CREATE TABLE "flyway_schema_history" ("installed_rank" INT NOT NULL, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TIMESTAMP NOT NULL DEFAULT now(), "execution_time" INTEGER NOT NULL, "success" BOOLEAN NOT NULL, CONSTRAINT "flyway_schema_history_pk" PRIMARY KEY ("installed_rank"))"#
+            } else {
+                "CREATE TABLE `flyway_schema_history` (`installed_rank` INT NOT NULL, `version` VARCHAR(50), `description` VARCHAR(200) NOT NULL, `type` VARCHAR(20) NOT NULL, `script` VARCHAR(1000) NOT NULL, `checksum` INT, `installed_by` VARCHAR(100) NOT NULL, `installed_on` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, `execution_time` INT NOT NULL, `success` BOOL NOT NULL, CONSTRAINT `flyway_schema_history_pk` PRIMARY KEY (`installed_rank`)) ENGINE=InnoDB"
+            },
+            "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (1, '1', 'create users', 'SQL', 'V1__create_users.sql', -1187431104, 'app', 12, true), (2, '2', 'add email', 'SQL', 'V2__add_email.sql', 1290435102, 'app', 7, true), (3, NULL, 'views', 'SQL', 'R__views.sql', 99, 'app', 3, true)",
+        ],
+        other => panic!("no history for {other}"),
+    };
+    v.into_iter().map(str::to_string).collect()
+}
+
+async fn adopted_from(engine: Engine, tool: &str) {
+    let db = TestDb::new(engine, &format!("adopt_{}", tool.replace('-', "_"))).await;
+    let dir = folder();
+    migrated_by_hand(&db).await;
+    for sql in history(tool, engine) {
+        db.sql(&sql).await;
+    }
+    let (code, out, err) = bellows_on(&db, dir.path(), &["adopt", "--format", "json"]);
+    assert_eq!(code, 0, "{tool}: {out}\n{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["from"], tool, "detected: {out}");
+    assert_eq!(
+        report["recorded"],
+        serde_json::json!([1, 2]),
+        "{tool}: {out}"
+    );
+    assert_eq!(report["lines"][2]["verdict"], "pending", "{tool}: {out}");
+    expand_runs_only_the_new_file(&db, dir.path()).await;
+}
+
+macro_rules! tool_tests {
+    ($($pg:ident, $my:ident => $tool:literal;)*) => {$(
+        #[tokio::test]
+        async fn $pg() {
+            adopted_from(Engine::Postgres, $tool).await;
+        }
+        #[tokio::test]
+        async fn $my() {
+            adopted_from(Engine::Mysql, $tool).await;
+        }
+    )*};
+}
+
+tool_tests! {
+    dbmate_postgres, dbmate_mysql => "dbmate";
+    golang_migrate_postgres, golang_migrate_mysql => "golang-migrate";
+    rails_postgres, rails_mysql => "rails";
+    refinery_postgres, refinery_mysql => "refinery";
+    flyway_postgres, flyway_mysql => "flyway";
+}
+
+async fn golang_migrate_dirty_and_no_history(engine: Engine) {
+    let db = TestDb::new(engine, "adopt_dirty").await;
+    let dir = folder();
+    migrated_by_hand(&db).await;
+    let (code, _, err) = bellows_on(&db, dir.path(), &["adopt"]);
+    assert_eq!(code, 1, "no history: {err}");
+    assert!(
+        err.contains("no migration history found") && err.contains("--baseline VERSION"),
+        "{err}"
+    );
+    db.sql("CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null)").await;
+    db.sql("INSERT INTO schema_migrations (version, dirty) VALUES (2, true)")
+        .await;
+    let (code, out, err) = bellows_on(&db, dir.path(), &["adopt"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        out.contains("golang-migrate recorded this run as failed"),
+        "{out}"
+    );
+    assert_eq!(recorded(&db).await, "0");
+    let (code, out, err) = bellows_on(&db, dir.path(), &["adopt", "--baseline", "2"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    insta::assert_snapshot!("baseline", out);
+    expand_runs_only_the_new_file(&db, dir.path()).await;
+}
+
+#[tokio::test]
+async fn dirty_then_baseline_postgres() {
+    golang_migrate_dirty_and_no_history(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn dirty_then_baseline_mysql() {
+    golang_migrate_dirty_and_no_history(Engine::Mysql).await;
+}
