@@ -3,7 +3,7 @@
 
 use super::Format;
 use bellows::db::Tool;
-use bellows::engine::{AdoptFrom, AdoptOptions, AdoptReport, Runner, Verdict};
+use bellows::engine::{AdoptFrom, AdoptOptions, AdoptReport, AdoptVerdict, Runner};
 use bellows::Result;
 
 /// Flags of `bellows adopt`.
@@ -86,7 +86,7 @@ fn render(report: &AdoptReport) {
             l.verdict.as_str()
         );
     }
-    let pending = match count(report, Verdict::Pending) {
+    let pending = match count(report, AdoptVerdict::Pending) {
         0 => String::new(),
         1 => "; 1 pending (`bellows expand` runs it)".to_string(),
         n => format!("; {n} pending (`bellows expand` runs them)"),
@@ -94,7 +94,7 @@ fn render(report: &AdoptReport) {
     if let Some(reason) = &report.refused {
         outln!("refused, nothing recorded: {reason}");
     } else if report.dry_run {
-        let would = count(report, Verdict::Matched) + count(report, Verdict::Changed);
+        let would = count(report, AdoptVerdict::Matched) + count(report, AdoptVerdict::Changed);
         outln!("dry run: would record {}{pending}", migrations(would));
     } else {
         outln!(
@@ -104,7 +104,7 @@ fn render(report: &AdoptReport) {
     }
 }
 
-fn count(report: &AdoptReport, v: Verdict) -> usize {
+fn count(report: &AdoptReport, v: AdoptVerdict) -> usize {
     report.lines.iter().filter(|l| l.verdict == v).count()
 }
 

@@ -39,7 +39,7 @@ pub struct AdoptOptions {
 /// What the history says about one version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Verdict {
+pub enum AdoptVerdict {
     /// It ran as the file says (or the tool keeps nothing to compare): recorded as applied.
     Matched,
     /// It ran, but the file differs from what ran.
@@ -54,17 +54,17 @@ pub enum Verdict {
     Pending,
 }
 
-impl Verdict {
+impl AdoptVerdict {
     /// The word the report shows.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
-            Verdict::Matched => "matched",
-            Verdict::Changed => "changed",
-            Verdict::Missing => "missing",
-            Verdict::Failed => "failed",
-            Verdict::AlreadyRecorded => "already recorded",
-            Verdict::Pending => "pending",
+            AdoptVerdict::Matched => "matched",
+            AdoptVerdict::Changed => "changed",
+            AdoptVerdict::Missing => "missing",
+            AdoptVerdict::Failed => "failed",
+            AdoptVerdict::AlreadyRecorded => "already recorded",
+            AdoptVerdict::Pending => "pending",
         }
     }
 }
@@ -77,7 +77,7 @@ pub struct AdoptLine {
     /// The file's name, else the name in the history.
     pub name: String,
     /// What the history says.
-    pub verdict: Verdict,
+    pub verdict: AdoptVerdict,
     /// Why, in a few words.
     pub detail: Option<String>,
 }
@@ -134,7 +134,12 @@ impl Runner {
         let refused = refusal(&matched, options);
         let adopt: Vec<&Migration> = matched
             .iter()
-            .filter(|m| matches!(m.line.verdict, Verdict::Matched | Verdict::Changed))
+            .filter(|m| {
+                matches!(
+                    m.line.verdict,
+                    AdoptVerdict::Matched | AdoptVerdict::Changed
+                )
+            })
             .filter_map(|m| m.migration)
             .collect();
         let write = refused.is_none() && !options.dry_run && !adopt.is_empty();
@@ -225,21 +230,21 @@ fn tables() -> String {
 /// Why the adoption stops, if it does: failed runs always; changed files and missing
 /// versions unless allowed.
 fn refusal(matched: &[matching::Matched<'_>], options: AdoptOptions) -> Option<String> {
-    let count = |v: Verdict| matched.iter().filter(|m| m.line.verdict == v).count();
+    let count = |v: AdoptVerdict| matched.iter().filter(|m| m.line.verdict == v).count();
     let mut reasons = Vec::new();
-    let failed = count(Verdict::Failed);
+    let failed = count(AdoptVerdict::Failed);
     if failed > 0 {
         reasons.push(format!(
             "{failed} failed in the other tool (repair it there first)"
         ));
     }
-    let changed = count(Verdict::Changed);
+    let changed = count(AdoptVerdict::Changed);
     if changed > 0 && !options.allow_changed {
         reasons.push(format!(
             "{changed} changed since it ran (--allow-changed records the files as they are)"
         ));
     }
-    let missing = count(Verdict::Missing);
+    let missing = count(AdoptVerdict::Missing);
     if missing > 0 && !options.allow_missing {
         reasons.push(format!(
             "{missing} missing from the folder (--allow-missing adopts the rest)"

@@ -16,7 +16,7 @@ pub(crate) mod retry;
 mod status;
 mod steps;
 
-pub use adopt::{AdoptFrom, AdoptLine, AdoptOptions, AdoptReport, Verdict};
+pub use adopt::{AdoptFrom, AdoptLine, AdoptOptions, AdoptReport, AdoptVerdict};
 pub use backfill::BackfillOptions;
 pub use checked::CheckedMigrations;
 pub use contract::{ContractOutcome, ContractRefusal};

@@ -2,7 +2,7 @@
 //! whether it ran as the file says (checksums compared where the tool keeps a comparable
 //! one), ran from a file that changed or is gone, failed, or is still to run.
 
-use super::{AdoptLine, Verdict};
+use super::{AdoptLine, AdoptVerdict};
 use crate::db::adopt::{Covers, History, HistoryEntry, Tool};
 use crate::db::Record;
 use crate::Migration;
@@ -27,10 +27,10 @@ fn same_name(recorded: &str, file: &str) -> bool {
 }
 
 /// The verdict on one history row whose file is `m`.
-fn judge(tool: Tool, e: &HistoryEntry, m: &Migration) -> (Verdict, Option<String>) {
+fn judge(tool: Tool, e: &HistoryEntry, m: &Migration) -> (AdoptVerdict, Option<String>) {
     if !e.succeeded {
         return (
-            Verdict::Failed,
+            AdoptVerdict::Failed,
             Some(format!(
                 "{tool} recorded this run as failed: finish or repair it with {tool} first"
             )),
@@ -46,11 +46,14 @@ fn judge(tool: Tool, e: &HistoryEntry, m: &Migration) -> (Verdict, Option<String
         (Tool::Sqlx, Some(recorded)) => {
             let on_disk = sqlx_checksum(&m.source);
             if recorded.eq_ignore_ascii_case(&on_disk) {
-                (Verdict::Matched, Some(format!("checksum equal{named}")))
+                (
+                    AdoptVerdict::Matched,
+                    Some(format!("checksum equal{named}")),
+                )
             } else {
                 let short = |s: &str| s.chars().take(12).collect::<String>();
                 (
-                    Verdict::Changed,
+                    AdoptVerdict::Changed,
                     Some(format!(
                         "the file differs from what sqlx ran (SHA-384 {} recorded, {} on disk)",
                         short(recorded),
@@ -60,7 +63,7 @@ fn judge(tool: Tool, e: &HistoryEntry, m: &Migration) -> (Verdict, Option<String
             }
         }
         _ => (
-            Verdict::Matched,
+            AdoptVerdict::Matched,
             Some(format!(
                 "version only ({tool} keeps no checksum bellows can compare){named}"
             )),
@@ -91,7 +94,7 @@ pub(super) fn match_history<'m>(
         let (verdict, detail) = match (file, e.covers) {
             (None, Covers::Baseline) => continue,
             (None, _) => (
-                Verdict::Missing,
+                AdoptVerdict::Missing,
                 Some(format!(
                     "{tool} ran it, but no file in the folder has this version"
                 )),
@@ -108,14 +111,14 @@ pub(super) fn match_history<'m>(
         let covered = through.is_some_and(|t| m.version <= t);
         let (verdict, detail) = if covered {
             (
-                Verdict::Matched,
+                AdoptVerdict::Matched,
                 Some(format!(
                     "before {tool}'s latest version, {}",
                     through.unwrap_or_default()
                 )),
             )
         } else {
-            (Verdict::Pending, None)
+            (AdoptVerdict::Pending, None)
         };
         lines.insert(
             m.version,
@@ -136,11 +139,11 @@ pub(super) fn match_baseline<'m>(
         .map(|m| {
             let (verdict, detail) = if m.version <= baseline {
                 (
-                    Verdict::Matched,
+                    AdoptVerdict::Matched,
                     Some(format!("at or before the baseline {baseline}")),
                 )
             } else {
-                (Verdict::Pending, None)
+                (AdoptVerdict::Pending, None)
             };
             (
                 m.version,
@@ -154,7 +157,7 @@ pub(super) fn match_baseline<'m>(
 fn line<'m>(
     version: i64,
     name: String,
-    verdict: Verdict,
+    verdict: AdoptVerdict,
     detail: Option<String>,
     migration: Option<&'m Migration>,
 ) -> Matched<'m> {
@@ -174,7 +177,7 @@ fn unusable<'m>(e: &HistoryEntry) -> Matched<'m> {
         line: AdoptLine {
             version: e.version.clone(),
             name: e.name.clone().unwrap_or_default(),
-            verdict: Verdict::Missing,
+            verdict: AdoptVerdict::Missing,
             detail: Some(format!(
                 "`{}` cannot be a bellows version (whole numbers only): rename the file and leave it out",
                 e.version
@@ -197,7 +200,7 @@ fn finish<'m>(
             .migration
             .is_some_and(|m| records.iter().any(|r| r.version == m.version));
         if recorded {
-            l.line.verdict = Verdict::AlreadyRecorded;
+            l.line.verdict = AdoptVerdict::AlreadyRecorded;
             l.line.detail = None;
         }
     }
@@ -206,7 +209,7 @@ fn finish<'m>(
         .filter(|l| {
             matches!(
                 l.line.verdict,
-                Verdict::Matched | Verdict::Changed | Verdict::AlreadyRecorded
+                AdoptVerdict::Matched | AdoptVerdict::Changed | AdoptVerdict::AlreadyRecorded
             )
         })
         .filter_map(|l| l.migration.map(|m| m.version))
@@ -215,7 +218,7 @@ fn finish<'m>(
         let older = l
             .migration
             .is_some_and(|m| latest.is_some_and(|v| m.version < v));
-        if l.line.verdict == Verdict::Pending && older {
+        if l.line.verdict == AdoptVerdict::Pending && older {
             l.line.detail = Some(
                 "older than an adopted migration: `expand` runs it only with --allow-out-of-order"
                     .into(),

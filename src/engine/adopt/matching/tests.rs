@@ -25,7 +25,7 @@ fn entry(version: &str, checksum: Option<String>, covers: Covers) -> HistoryEntr
     }
 }
 
-fn verdicts(lines: &[Matched<'_>]) -> Vec<(String, Verdict)> {
+fn verdicts(lines: &[Matched<'_>]) -> Vec<(String, AdoptVerdict)> {
     lines
         .iter()
         .map(|l| (l.line.version.clone(), l.line.verdict))
@@ -51,10 +51,10 @@ fn sqlx_checksums_are_compared() {
     assert_eq!(
         verdicts(&lines),
         [
-            ("1".into(), Verdict::Matched),
-            ("2".into(), Verdict::Changed),
-            ("3".into(), Verdict::Pending),
-            ("7".into(), Verdict::Missing),
+            ("1".into(), AdoptVerdict::Matched),
+            ("2".into(), AdoptVerdict::Changed),
+            ("3".into(), AdoptVerdict::Pending),
+            ("7".into(), AdoptVerdict::Missing),
         ]
     );
     // SHA-384 of the empty string, as sqlx stores it.
@@ -72,9 +72,9 @@ fn golang_migrate_covers_every_earlier_version_and_flyway_baselines() {
     assert_eq!(
         verdicts(&lines),
         [
-            ("1".into(), Verdict::Matched),
-            ("2".into(), Verdict::Matched),
-            ("3".into(), Verdict::Pending),
+            ("1".into(), AdoptVerdict::Matched),
+            ("2".into(), AdoptVerdict::Matched),
+            ("3".into(), AdoptVerdict::Pending),
         ]
     );
     let flyway = History {
@@ -85,8 +85,12 @@ fn golang_migrate_covers_every_earlier_version_and_flyway_baselines() {
         ],
     };
     let lines = match_history(&m, &[], &flyway);
-    assert_eq!(lines[0].line.verdict, Verdict::Matched);
-    assert_eq!(lines[3].line.verdict, Verdict::Missing, "a dotted version");
+    assert_eq!(lines[0].line.verdict, AdoptVerdict::Matched);
+    assert_eq!(
+        lines[3].line.verdict,
+        AdoptVerdict::Missing,
+        "a dotted version"
+    );
 }
 
 #[test]
@@ -100,10 +104,10 @@ fn a_pending_file_older_than_an_adopted_one_is_flagged() {
         ],
     };
     let lines = match_history(&m, &[], &dbmate);
-    assert_eq!(lines[1].line.verdict, Verdict::Pending);
+    assert_eq!(lines[1].line.verdict, AdoptVerdict::Pending);
     let detail = lines[1].line.detail.as_deref().unwrap_or_default();
     assert!(detail.contains("--allow-out-of-order"), "{detail}");
     let baseline = match_baseline(&m, &[], 2);
-    assert_eq!(baseline[1].line.verdict, Verdict::Matched);
-    assert_eq!(baseline[2].line.verdict, Verdict::Pending);
+    assert_eq!(baseline[1].line.verdict, AdoptVerdict::Matched);
+    assert_eq!(baseline[2].line.verdict, AdoptVerdict::Pending);
 }
