@@ -21,6 +21,7 @@ pub mod gate;
 pub mod generate;
 pub mod lint;
 pub mod migration;
+mod schema;
 mod sql;
 
 pub use app::{Bellows, InstanceHandle};
