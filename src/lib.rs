@@ -27,4 +27,6 @@ mod sql;
 pub use app::{Bellows, InstanceHandle};
 pub use error::{Error, Remedy, Result};
 pub use migration::{Migration, Phase, PhaseKind};
+#[doc(hidden)]
+pub use schema::dump::{replay_dump, replay_unknown};
 pub use sql::Dialect;

@@ -17,6 +17,7 @@ mod mysql_replication;
 mod postgres;
 mod probe;
 mod row;
+pub(crate) mod schema_live;
 pub(crate) mod store;
 mod types;
 mod url;
@@ -28,6 +29,8 @@ pub use batch::{Batch, BatchDone, Checkpoint};
 pub use driver::Sql;
 #[doc(hidden)]
 pub use row::Row;
+#[doc(hidden)]
+pub use schema_live::live_dump;
 pub(crate) use types::{Event, IndexState, InstanceChange, Progress, Record, Rollout};
 pub use types::{Instance, State};
 #[doc(hidden)]

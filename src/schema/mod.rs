@@ -6,6 +6,7 @@
 //! folder ([`replay`]). A table the replay could not follow is *unknown*: [`Schema::table`]
 //! says so, and callers fall back to what they did without the model. Pure: no database.
 
+pub(crate) mod dump;
 mod name;
 mod normalize;
 pub(crate) mod replay;
@@ -148,19 +149,6 @@ impl Schema {
             .iter()
             .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
             .filter(|(_, fk)| self.key(&fk.references) == key)
-            .collect()
-    }
-
-    /// The views that use `column` of `table`.
-    pub(crate) fn views_using(&self, table: &TableName, column: &str) -> Vec<&View> {
-        let key = self.key(table);
-        self.views
-            .iter()
-            .filter(|v| {
-                v.uses
-                    .iter()
-                    .any(|(t, c)| self.key(t) == key && self.folding.same_column(c, column))
-            })
             .collect()
     }
 

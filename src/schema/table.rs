@@ -177,18 +177,6 @@ impl Table {
                 .any(|i| i.is_unique_key() && same(&i.columns))
     }
 
-    /// The indexes that include `column` (the primary key is apart, in `primary_key`).
-    pub(crate) fn indexes_with(&self, column: &str) -> Vec<&Index> {
-        self.indexes
-            .iter()
-            .filter(|i| {
-                i.columns
-                    .iter()
-                    .any(|c| self.folding.same_column(c, column))
-            })
-            .collect()
-    }
-
     /// Whether an index or constraint of this table is named `name`.
     pub(crate) fn has_object(&self, name: &str) -> bool {
         let f = self.folding;

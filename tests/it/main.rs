@@ -10,3 +10,4 @@ mod lint;
 mod proof;
 mod replication;
 mod runner;
+mod schema;

@@ -15,7 +15,7 @@ impl Replay {
     pub(super) fn alter_table(&mut self, a: &AlterTable, at: &str) -> Result<(), Unread> {
         let name = self.name(&a.name).ok_or(())?;
         if self.schema.table(&name).known().is_none() {
-            if !(a.if_exists && !self.schema.holds(&name)) {
+            if !a.if_exists || self.schema.holds(&name) {
                 self.schema.mark_unknown(
                     &name,
                     format!("{at}: altered, but its earlier shape is unknown"),
@@ -100,14 +100,7 @@ impl Replay {
                     self.rename_column(table, &old, &new)?;
                     renames.push((old, new.clone()));
                 }
-                self.redefine(
-                    table,
-                    &ColumnDef {
-                        name: new_name.clone(),
-                        data_type: data_type.clone(),
-                        options: option_defs(options),
-                    },
-                )?;
+                self.redefine(table, &def(new_name, data_type, options))?;
             }
             Op::ModifyColumn {
                 col_name,
@@ -115,68 +108,9 @@ impl Replay {
                 options,
                 ..
             } => {
-                self.redefine(
-                    table,
-                    &ColumnDef {
-                        name: col_name.clone(),
-                        data_type: data_type.clone(),
-                        options: option_defs(options),
-                    },
-                )?;
+                self.redefine(table, &def(col_name, data_type, options))?;
             }
-            Op::AddConstraint {
-                constraint,
-                not_valid,
-            } => self.add_constraint(table, constraint, !not_valid)?,
-            Op::DropConstraint {
-                name, if_exists, ..
-            } => drop_named(table, &f.stored_column(name), *if_exists)?,
-            Op::DropForeignKey { name, .. } => {
-                let name = f.stored_column(name);
-                let before = table.foreign_keys.len();
-                table
-                    .foreign_keys
-                    .retain(|k| !k.name.as_deref().is_some_and(|n| f.same_column(n, &name)));
-                if before == table.foreign_keys.len() {
-                    return Err(());
-                }
-            }
-            Op::DropIndex { name } => drop_named(table, &f.stored_column(name), false)?,
-            Op::DropPrimaryKey { .. } => table.primary_key = None,
-            Op::ValidateConstraint { name } => {
-                let name = f.stored_column(name);
-                let is = |n: &Option<String>| n.as_deref().is_some_and(|n| f.same_column(n, &name));
-                let check = table
-                    .checks
-                    .iter_mut()
-                    .find(|c| is(&c.name))
-                    .map(|c| &mut c.validated);
-                let fk = table
-                    .foreign_keys
-                    .iter_mut()
-                    .find(|k| is(&k.name))
-                    .map(|k| &mut k.validated);
-                *check.or(fk).ok_or(())? = true;
-            }
-            Op::RenameConstraint { old_name, new_name } => {
-                let (old, new) = (f.stored_column(old_name), f.stored_column(new_name));
-                rename_object(table, &old, &new)?;
-            }
-            Op::Algorithm { .. }
-            | Op::Lock { .. }
-            | Op::AutoIncrement { .. }
-            | Op::SetOptionsParens { .. }
-            | Op::OwnerTo { .. }
-            | Op::EnableTrigger { .. }
-            | Op::DisableTrigger { .. }
-            | Op::EnableAlwaysTrigger { .. }
-            | Op::EnableReplicaTrigger { .. }
-            | Op::ReplicaIdentity { .. }
-            | Op::EnableRowLevelSecurity
-            | Op::DisableRowLevelSecurity
-            | Op::ForceRowLevelSecurity
-            | Op::NoForceRowLevelSecurity => {}
-            _ => return Err(()),
+            other => self.constraint_op(table, other)?,
         }
         Ok(())
     }
@@ -335,49 +269,17 @@ impl Replay {
     }
 }
 
-/// Drop the constraint or index named `name` (a unique constraint's index with it).
-fn drop_named(table: &mut Table, name: &str, if_exists: bool) -> Result<(), Unread> {
-    let f = table.folding;
-    let is = |n: &Option<String>| n.as_deref().is_some_and(|n| f.same_column(n, name));
-    if !table.has_object(name) {
-        // An unnamed object may carry the name; only a complete table may ignore it.
-        let unnamed = table.indexes.iter().any(|i| i.name.is_none())
-            || table.checks.iter().any(|c| c.name.is_none())
-            || table.foreign_keys.iter().any(|k| k.name.is_none());
-        return if if_exists && !unnamed {
-            Ok(())
-        } else {
-            Err(())
-        };
+/// A column definition from MODIFY/CHANGE's parts.
+fn def(
+    name: &Ident,
+    data_type: &sqlparser::ast::DataType,
+    options: &[sqlparser::ast::ColumnOption],
+) -> ColumnDef {
+    ColumnDef {
+        name: name.clone(),
+        data_type: data_type.clone(),
+        options: option_defs(options),
     }
-    if table.primary_key.as_ref().is_some_and(|k| is(&k.name)) {
-        table.primary_key = None;
-    }
-    table.indexes.retain(|i| !is(&i.name));
-    table.checks.retain(|c| !is(&c.name));
-    table.foreign_keys.retain(|k| !is(&k.name));
-    Ok(())
-}
-
-/// Rename a constraint (a unique or primary key constraint's index with it).
-fn rename_object(table: &mut Table, old: &str, new: &str) -> Result<(), Unread> {
-    if !table.has_object(old) {
-        return Err(());
-    }
-    let f = table.folding;
-    let swap = |n: &mut Option<String>| {
-        if n.as_deref().is_some_and(|x| f.same_column(x, old)) {
-            *n = Some(new.to_string());
-        }
-    };
-    table.primary_key.iter_mut().for_each(|k| swap(&mut k.name));
-    table.indexes.iter_mut().for_each(|i| swap(&mut i.name));
-    table.checks.iter_mut().for_each(|c| swap(&mut c.name));
-    table
-        .foreign_keys
-        .iter_mut()
-        .for_each(|k| swap(&mut k.name));
-    Ok(())
 }
 
 fn option_defs(options: &[sqlparser::ast::ColumnOption]) -> Vec<sqlparser::ast::ColumnOptionDef> {

@@ -102,6 +102,7 @@ impl Replay {
             && column.type_written.to_ascii_lowercase().contains("serial")
         {
             column.nullable = false;
+            column.default = Some("nextval(...)".into());
         }
         Ok(column)
     }
@@ -172,42 +173,12 @@ impl Replay {
                 table.primary_key = Some(Key { name, columns });
             }
             TableConstraint::Unique(u) => {
-                let columns = self.key_parts(&u.columns);
                 let name = stored(&u.name).or_else(|| stored(&u.index_name));
-                let name = name.or_else(|| self.unnamed_index(table, &columns, "key"));
-                table.indexes.push(Index {
-                    name,
-                    columns,
-                    unique: true,
-                    constraint: pg,
-                    predicate: None,
-                    valid: true,
-                });
+                self.push_index(table, name, &u.columns, Some(pg));
             }
-            TableConstraint::Index(i) => {
-                let columns = self.key_parts(&i.columns);
-                let name = stored(&i.name).or_else(|| self.unnamed_index(table, &columns, "idx"));
-                table.indexes.push(Index {
-                    name,
-                    columns,
-                    unique: false,
-                    constraint: false,
-                    predicate: None,
-                    valid: true,
-                });
-            }
+            TableConstraint::Index(i) => self.push_index(table, stored(&i.name), &i.columns, None),
             TableConstraint::FulltextOrSpatial(i) => {
-                let columns = self.key_parts(&i.columns);
-                let name = stored(&i.opt_index_name)
-                    .or_else(|| self.unnamed_index(table, &columns, "idx"));
-                table.indexes.push(Index {
-                    name,
-                    columns,
-                    unique: false,
-                    constraint: false,
-                    predicate: None,
-                    valid: true,
-                });
+                self.push_index(table, stored(&i.opt_index_name), &i.columns, None);
             }
             TableConstraint::Check(check) => {
                 let expr = check.expr.to_string();
@@ -230,41 +201,88 @@ impl Replay {
                     validated,
                 });
             }
-            TableConstraint::ForeignKey(fk) => {
-                let columns: Vec<String> = fk.columns.iter().map(|c| f.stored_column(c)).collect();
-                let name = stored(&fk.name)
-                    .or_else(|| pg.then(|| default_name(table, &columns, "fkey")).flatten());
-                if !pg
-                    && !table
-                        .indexes
-                        .iter()
-                        .any(|i| i.columns.starts_with(&columns))
-                {
-                    let index = stored(&fk.index_name).or_else(|| name.clone());
-                    table.indexes.push(Index {
-                        name: index,
-                        columns: columns.clone(),
-                        unique: false,
-                        constraint: false,
-                        predicate: None,
-                        valid: true,
-                    });
-                }
-                table.foreign_keys.push(ForeignKey {
-                    name,
-                    columns,
-                    references: self.name(&fk.foreign_table).ok_or(())?,
-                    referenced_columns: fk
-                        .referred_columns
-                        .iter()
-                        .map(|c| f.stored_column(c))
-                        .collect(),
-                    validated,
-                });
-            }
+            TableConstraint::ForeignKey(fk) => self.add_foreign_key(table, fk, validated)?,
             _ => return Err(()),
         }
         Ok(())
+    }
+
+    /// Add a foreign key (MySQL also indexes its columns when no index starts with them).
+    fn add_foreign_key(
+        &self,
+        table: &mut Table,
+        fk: &sqlparser::ast::ForeignKeyConstraint,
+        validated: bool,
+    ) -> Result<(), Unread> {
+        let f = self.schema.folding;
+        let stored = |i: &Option<Ident>| i.as_ref().map(|i| f.stored_column(i));
+        let pg = self.schema.dialect == Dialect::Postgres;
+        let columns: Vec<String> = fk.columns.iter().map(|c| f.stored_column(c)).collect();
+        let name = stored(&fk.name)
+            .or_else(|| pg.then(|| default_name(table, &columns, "fkey")).flatten());
+        if !pg
+            && !table
+                .indexes
+                .iter()
+                .any(|i| i.columns.starts_with(&columns))
+        {
+            table.indexes.push(Index {
+                name: stored(&fk.index_name).or_else(|| name.clone()),
+                columns: columns.clone(),
+                unique: false,
+                constraint: false,
+                predicate: None,
+                valid: true,
+            });
+        }
+        let references = self.name(&fk.foreign_table).ok_or(())?;
+        let mut referenced_columns: Vec<String> = fk
+            .referred_columns
+            .iter()
+            .map(|c| f.stored_column(c))
+            .collect();
+        if referenced_columns.is_empty() {
+            // REFERENCES t alone: the referenced table's primary key, as the server reads it.
+            let target = if references == table.name {
+                Some(&*table)
+            } else {
+                self.schema.table(&references).known()
+            };
+            referenced_columns = target
+                .and_then(|t| t.primary_key.as_ref())
+                .ok_or(())?
+                .columns
+                .clone();
+        }
+        table.foreign_keys.push(ForeignKey {
+            name,
+            columns,
+            references,
+            referenced_columns,
+            validated,
+        });
+        Ok(())
+    }
+
+    /// An index of a table constraint; `unique`: `Some(backs a constraint)` for UNIQUE.
+    fn push_index(
+        &self,
+        table: &mut Table,
+        name: Option<String>,
+        parts: &[IndexColumn],
+        unique: Option<bool>,
+    ) {
+        let columns = self.key_parts(parts);
+        let label = if unique.is_some() { "key" } else { "idx" };
+        let name = name.or_else(|| self.unnamed_index(table, &columns, label));
+        table.indexes.push(Index {
+            name,
+            columns,
+            unique: unique.is_some(),
+            constraint: unique.unwrap_or(false),
+            predicate: None,
+            valid: true,
+        });
     }
 
     /// Index key parts: column names as stored, expressions in parentheses.

@@ -6,8 +6,10 @@
 //! create tables. Never a guess.
 
 mod alter;
+mod constraints;
 mod create;
 mod objects;
+pub(crate) use objects::view_uses;
 #[cfg(test)]
 mod tests;
 mod tokens;
@@ -58,6 +60,18 @@ impl Replay {
         }
     }
 
+    /// A replay continuing from `schema` (e.g. a live model).
+    pub(crate) fn over(schema: Schema) -> Replay {
+        let mut replay = Replay::new(schema.dialect, schema.folding);
+        replay.schema = schema;
+        replay
+    }
+
+    /// The model being built.
+    pub(crate) fn schema_mut(&mut self) -> &mut Schema {
+        &mut self.schema
+    }
+
     /// Apply one migration's expand, backfill and contract phases, in that order.
     pub(crate) fn migration(&mut self, m: &Migration) {
         for kind in [PhaseKind::Expand, PhaseKind::Backfill, PhaseKind::Contract] {
@@ -94,7 +108,7 @@ impl Replay {
             Statement::Drop { .. } => self.drop(statement, at),
             Statement::RenameTable(renames) => self.rename_tables(renames, at),
             Statement::AlterIndex { name, operation } => self.alter_index(name, operation, at),
-            Statement::CreateView(v) => self.create_view(v, sql),
+            Statement::CreateView(v) => self.create_view(v),
             Statement::CreateTrigger(t) => self.create_trigger(&t.name, &t.table_name),
             Statement::DropTrigger(t) => self.drop_trigger(t),
             Statement::Insert(_)

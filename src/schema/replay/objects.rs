@@ -217,19 +217,21 @@ impl Replay {
                     .for_each(|k| k.references = new.clone());
             }
         }
-        for v in &mut self.schema.views {
-            v.uses
-                .iter_mut()
-                .filter(|(t, _)| t == old)
-                .for_each(|(t, _)| *t = new.clone());
+        // PostgreSQL views follow the table; MySQL views keep the old name (and break).
+        if self.schema.dialect == crate::Dialect::Postgres {
+            for v in &mut self.schema.views {
+                v.uses
+                    .iter_mut()
+                    .filter(|(t, _)| t == old)
+                    .for_each(|(t, _)| *t = new.clone());
+            }
         }
     }
 
-    pub(super) fn create_view(&mut self, v: &CreateView, sql: &str) -> Result<(), Unread> {
+    pub(super) fn create_view(&mut self, v: &CreateView) -> Result<(), Unread> {
         let name = self.name(&v.name).ok_or(())?;
         let uses = view_uses(&v.query.to_string(), self);
         self.schema.views.retain(|x| x.name != name);
-        let _ = sql;
         self.schema.views.push(View { name, uses });
         Ok(())
     }

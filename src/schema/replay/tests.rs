@@ -149,7 +149,10 @@ fn renames_carry_constraints_along() {
     let fk = &table(&s, "logins").foreign_keys[0];
     assert_eq!(fk.references, TableName::new("accounts"));
     assert_eq!(fk.referenced_columns, ["primary_email"]);
-    assert_eq!(s.views_using(&t.name, "primary_email").len(), 1);
+    assert_eq!(
+        s.views[0].uses,
+        [(t.name.clone(), "primary_email".to_string())]
+    );
 }
 
 #[test]
