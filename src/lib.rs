@@ -28,5 +28,5 @@ pub use app::{Bellows, InstanceHandle};
 pub use error::{Error, Remedy, Result};
 pub use migration::{Migration, Phase, PhaseKind};
 #[doc(hidden)]
-pub use schema::dump::{replay_dump, replay_unknown};
+pub use schema::dump::{parse_for_replay, replay_dump, replay_parsed, replay_unknown, Parsed};
 pub use sql::Dialect;

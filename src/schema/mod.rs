@@ -189,6 +189,14 @@ impl Schema {
         Some(&mut self.tables[i])
     }
 
+    /// Take a known table out to change it (a placeholder stays until [`Schema::insert`]
+    /// puts it back), without copying it.
+    pub(crate) fn take(&mut self, name: &TableName) -> Option<Table> {
+        let folding = self.folding;
+        self.table_mut(name)
+            .map(|t| std::mem::replace(t, Table::new(name.clone(), folding)))
+    }
+
     /// Mark a table unknown (forgetting what was known of it), saying why.
     pub(crate) fn mark_unknown(&mut self, name: &TableName, why: String) {
         self.remove(name);

@@ -23,20 +23,29 @@ impl Replay {
             }
             return Ok(());
         }
-        let mut table = self.schema.table(&name).known().cloned().ok_or(())?;
+        let mut table = self.schema.take(&name).ok_or(())?;
         let mut renamed_to = None;
         let mut renames = Vec::new();
+        let mut done = Ok(());
         for op in &a.operations {
-            match op {
+            done = match op {
                 Op::RenameTable {
                     table_name: RenameTableNameKind::To(n) | RenameTableNameKind::As(n),
-                } => {
-                    renamed_to = Some(self.name(n).ok_or(())?);
-                }
-                _ => self.alter_op(&mut table, op, &mut renames)?,
+                } => self.name(n).map(|n| renamed_to = Some(n)).ok_or(()),
+                _ => self.alter_op(&mut table, op, &mut renames),
+            };
+            if done.is_err() {
+                break;
             }
         }
         self.schema.insert(table);
+        if done.is_err() {
+            self.schema.mark_unknown(
+                &name,
+                format!("{at}: an ALTER TABLE the replay does not follow"),
+            );
+            return Ok(());
+        }
         for (old, new) in renames {
             self.column_renamed(&name, &old, &new);
         }

@@ -86,22 +86,34 @@ impl Replay {
     /// Apply one statement's text; `at` (file:line) goes into the reason of what it makes
     /// unknown.
     pub(crate) fn statement(&mut self, sql: &str, at: &str) {
-        match reach(sql) {
-            Reach::None => {}
-            Reach::Opaque => {
-                self.opaque(sql, &format!("{at}: a statement the replay does not read"))
-            }
-            Reach::Read => match Parser::parse_sql(self.parser.as_ref(), sql) {
-                Ok(parsed) if parsed.len() == 1 => self.parsed(&parsed[0], sql, at),
-                _ => self.unreadable(sql, at),
-            },
+        if reach(sql) != Reach::Read {
+            return self.parsed(None, sql, at);
+        }
+        match Parser::parse_sql(self.parser.as_ref(), sql) {
+            Ok(parsed) if parsed.len() == 1 => self.parsed(Some(&parsed[0]), sql, at),
+            _ => self.parsed(None, sql, at),
         }
     }
 
-    /// Apply a statement already parsed (the linter parses each statement once and can hand
-    /// it over); `sql` is its text.
-    pub(crate) fn parsed(&mut self, statement: &Statement, sql: &str, at: &str) {
-        let done = match statement {
+    /// Apply a statement the caller parsed already (`None`: the parser could not read it),
+    /// e.g. the linter, which parses each statement once; `sql` is its text.
+    pub(crate) fn parsed(&mut self, statement: Option<&Statement>, sql: &str, at: &str) {
+        match (reach(sql), statement) {
+            (Reach::None, _) => {}
+            (Reach::Opaque, _) => {
+                self.opaque(sql, &format!("{at}: a statement the replay does not read"));
+            }
+            (Reach::Read, None) => self.unreadable(sql, at),
+            (Reach::Read, Some(s)) => {
+                if self.read(s, at).is_err() {
+                    self.unreadable(sql, at);
+                }
+            }
+        }
+    }
+
+    fn read(&mut self, statement: &Statement, at: &str) -> Result<(), create::Unread> {
+        match statement {
             Statement::CreateTable(ct) => self.create_table(ct, at),
             Statement::AlterTable(a) => self.alter_table(a, at),
             Statement::CreateIndex(ci) => self.create_index(ci, at),
@@ -111,14 +123,7 @@ impl Replay {
             Statement::CreateView(v) => self.create_view(v),
             Statement::CreateTrigger(t) => self.create_trigger(&t.name, &t.table_name),
             Statement::DropTrigger(t) => self.drop_trigger(t),
-            Statement::Insert(_)
-            | Statement::Update(_)
-            | Statement::Delete(_)
-            | Statement::Query(_) => Ok(()),
             _ => Err(()),
-        };
-        if done.is_err() {
-            self.unreadable(sql, at);
         }
     }
 

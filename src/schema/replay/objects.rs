@@ -20,7 +20,11 @@ impl Replay {
 
     pub(super) fn create_index(&mut self, ci: &CreateIndex, at: &str) -> Result<(), Unread> {
         let table_name = self.name(&ci.table_name).ok_or(())?;
-        let Some(mut table) = self.schema.table(&table_name).known().cloned() else {
+        let explicit = match &ci.name {
+            Some(n) => Some(self.object(n).ok_or(())?),
+            None => None,
+        };
+        let Some(mut table) = self.schema.take(&table_name) else {
             self.schema.mark_unknown(
                 &table_name,
                 format!("{at}: indexed, but its earlier shape is unknown"),
@@ -28,11 +32,9 @@ impl Replay {
             return Ok(());
         };
         let columns = self.key_parts(&ci.columns);
-        let name = match &ci.name {
-            Some(n) => Some(self.object(n).ok_or(())?),
-            None => self.unnamed_index(&table, &columns, "idx"),
-        };
+        let name = explicit.or_else(|| self.unnamed_index(&table, &columns, "idx"));
         if ci.if_not_exists && name.as_deref().is_some_and(|n| table.has_object(n)) {
+            self.schema.insert(table);
             return Ok(());
         }
         table.indexes.push(Index {
