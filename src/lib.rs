@@ -21,9 +21,12 @@ pub mod gate;
 pub mod generate;
 pub mod lint;
 pub mod migration;
+mod schema;
 mod sql;
 
 pub use app::{Bellows, InstanceHandle};
 pub use error::{Error, Remedy, Result};
 pub use migration::{Migration, Phase, PhaseKind};
+#[doc(hidden)]
+pub use schema::dump::{parse_for_replay, replay_dump, replay_parsed, replay_unknown, Parsed};
 pub use sql::Dialect;

@@ -16,6 +16,8 @@ pub struct Rewritable {
     statement: Statement,
     /// How the batched table is named inside the statement (its alias, or its name).
     qualifier: Vec<Ident>,
+    /// The batched table as the statement names it (quotes kept).
+    target: ObjectName,
     dialect: Dialect,
 }
 
@@ -57,11 +59,21 @@ impl Rewritable {
                 ))
             }
         };
+        let target = target::target_name(&statement, table)
+            .ok_or("the statement does not name the table")?;
         Ok(Rewritable {
             statement,
             qualifier,
+            target,
             dialect,
         })
+    }
+
+    /// The batched table as the statement writes it (`"Users"`, `app.users`): what the
+    /// catalog lookup follows, with the dialect's rules for quoted and unquoted names.
+    #[must_use]
+    pub(crate) fn target(&self) -> String {
+        self.target.to_string()
     }
 
     /// The statement restricted to a key range: `key > lo AND key <= hi` (or only
@@ -322,7 +334,7 @@ fn factor_qualifier(factor: &TableFactor, table: &str) -> Result<Option<Vec<Iden
 }
 
 /// Does `name` (as written in SQL) name `table` (as written in the directive)?
-fn same_table(name: &ObjectName, table: &str) -> bool {
+pub(super) fn same_table(name: &ObjectName, table: &str) -> bool {
     let written: Vec<String> = name
         .0
         .iter()
@@ -364,5 +376,6 @@ fn first_words(sql: &str) -> String {
     sql.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
+mod target;
 #[cfg(test)]
 mod tests;

@@ -115,9 +115,14 @@ pub(crate) async fn run(
         line: spec.line,
         message,
     };
-    let keyed = catalog::resolve_key(db, &spec.table, spec.key.as_deref())
-        .await?
-        .map_err(refuse)?;
+    let keyed = catalog::resolve_key(
+        db,
+        &spec.table,
+        &spec.statement.target(),
+        spec.key.as_deref(),
+    )
+    .await?
+    .map_err(refuse)?;
     if let Some(advice) = wal_room::check(db, &keyed).await? {
         tracing::warn!("backfill of {}: {advice}", job.version);
     }

@@ -3,159 +3,107 @@
 //! index a concurrent build left, and the live context the linter can use.
 
 use super::keyset::{KeyColumn, KeyKind, KeyedTable};
+use super::schema_live;
 use super::types::IndexState;
 use super::{Backend, Row, SqlValue};
+use crate::schema::{Table, TableName};
 use crate::{Dialect, Result};
 
-/// The catalog queries that find a backfill's table and key; each binds the lookup values
-/// of [`lookup_binds`].
-struct KeyQueries {
-    /// The table's name as the catalog spells it (no row: no such table).
-    name: &'static str,
-    /// Every column: name, type, NOT NULL.
-    columns: &'static str,
-    /// The primary key's columns, in key order.
-    primary_key: &'static str,
-    /// Per valid, non-partial unique index: its columns, comma-separated.
-    unique: &'static str,
-}
-
-const PG_KEY_QUERIES: KeyQueries = KeyQueries {
-    name: "SELECT CAST(to_regclass($1) AS text)",
-    columns: "SELECT CAST(attname AS text), format_type(atttypid, atttypmod), CAST(attnotnull AS text) FROM pg_attribute \
-              WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
-    primary_key: "SELECT CAST(a.attname AS text) FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) \
-                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
-                  WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY k.n",
-    unique: "SELECT string_agg(CAST(a.attname AS text), ',' ORDER BY a.attname) FROM pg_index i \
-             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY((i.indkey::int2[])[0:i.indnkeyatts - 1]) \
-             WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL \
-             GROUP BY i.indexrelid",
-};
-
-const MYSQL_KEY_QUERIES: KeyQueries = KeyQueries {
-    name: "SELECT CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?",
-    columns: "SELECT CAST(column_name AS CHAR), CAST(data_type AS CHAR), CAST(is_nullable = 'NO' AS CHAR) FROM information_schema.columns \
-              WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? ORDER BY ordinal_position",
-    primary_key: "SELECT CAST(column_name AS CHAR) FROM information_schema.statistics \
-                  WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? AND index_name = 'PRIMARY' ORDER BY seq_in_index",
-    unique: "SELECT CAST(GROUP_CONCAT(column_name ORDER BY column_name SEPARATOR ',') AS CHAR) FROM information_schema.statistics \
-             WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? AND non_unique = 0 GROUP BY index_name \
-             HAVING SUM(sub_part IS NOT NULL) = 0",
-};
-
-/// The values the key queries bind for `table` (PostgreSQL: the name; MySQL: schema or
-/// NULL, table).
-fn lookup_binds(table: &str, pg: bool) -> Vec<SqlValue> {
-    if pg {
-        return vec![SqlValue::Text(table.to_string())];
-    }
-    match table.rsplit_once('.') {
-        Some((s, t)) => vec![SqlValue::Text(s.to_string()), SqlValue::Text(t.to_string())],
-        None => vec![SqlValue::Null, SqlValue::Text(table.to_string())],
-    }
-}
-
-/// Find `table` and its key; `Err(reason)` when the backfill cannot run over it.
+/// Find the backfill's table and key through the live schema model; `Err(reason)` when the
+/// backfill cannot run over it. `target` is the table as the statement writes it (quotes
+/// kept), looked up with the dialect's rules, so `"Users"` and `users` are two tables on
+/// PostgreSQL; `table` is the directive, named in messages and used when `target` does not
+/// read as a name. Key columns (`key=`) match exactly first, then as unquoted names fold.
 ///
 /// # Errors
 /// Database errors (outer); the reason the table or key is unusable (inner).
 pub(crate) async fn resolve_key(
     db: &mut dyn Backend,
     table: &str,
+    target: &str,
     key: Option<&[String]>,
 ) -> Result<std::result::Result<KeyedTable, String>> {
     let dialect = db.dialect();
-    let pg = dialect == Dialect::Postgres;
-    let queries = if pg {
-        &PG_KEY_QUERIES
-    } else {
-        &MYSQL_KEY_QUERIES
+    let folding = schema_live::folding(db).await?;
+    let model = match TableName::parse(target, dialect, folding) {
+        Some(name) => schema_live::schema_model(db, Some(std::slice::from_ref(&name))).await?,
+        None => schema_live::schema_model(db, None).await?,
     };
-    let lookup = lookup_binds(table, pg);
-    let found_rows = db.query(queries.name, &lookup).await?;
-    let Some(found) = Row::scalar(&found_rows).map(str::to_string) else {
+    let lookup = match TableName::parse(target, dialect, folding) {
+        Some(name) => model.table(&name),
+        None => model.table_written(table),
+    };
+    let Some(found) = lookup.known() else {
         return Ok(Err(format!(
             "table `{table}` does not exist in this database; check table= of the backfill section"
         )));
     };
-    let sql_name = match table.rsplit_once('.') {
-        _ if pg => found,
-        Some((s, _)) => format!("{}.{}", dialect.quote_ident(s), dialect.quote_ident(&found)),
-        None => dialect.quote_ident(&found),
-    };
-    let columns = db.query(queries.columns, &lookup).await?;
-    let wanted: Vec<String> = match key {
-        Some(k) => k.to_vec(),
-        None => db
-            .query(queries.primary_key, &lookup)
-            .await?
-            .iter()
-            .filter_map(|r| r.opt_text(0).map(str::to_string))
-            .collect(),
-    };
-    if wanted.is_empty() {
-        return Ok(Err(format!(
-            "table `{table}` has no primary key; name a unique, NOT NULL key with key=<column>"
-        )));
-    }
-    let out = match wanted
-        .iter()
-        .map(|w| key_column(&columns, w, table, pg))
-        .collect::<std::result::Result<Vec<_>, String>>()
-    {
-        Ok(out) => out,
-        Err(reason) => return Ok(Err(reason)),
-    };
-    if key.is_some() {
-        let unique = db.query(queries.unique, &lookup).await?;
-        if !covered_by_unique(&unique, &out) {
-            return Ok(Err(format!(
-                "key ({}) of `{table}` is not covered by a unique index; batches over a key that repeats could miss or repeat rows",
-                wanted.join(", ")
-            )));
-        }
-    }
-    Ok(Ok(KeyedTable {
-        sql_name,
-        key: out,
-        dialect,
-        lookup,
-    }))
+    Ok(keyed(found, table, key, dialect))
 }
 
-/// The key column `wanted` among `columns` (exact name first, then case-insensitively),
-/// with its kind; `Err(reason)` when it is missing, nullable or of a type bellows cannot
-/// batch over.
-fn key_column(
-    columns: &[Row],
-    wanted: &str,
+/// The key of `found` a backfill walks: `key` or the primary key.
+fn keyed(
+    found: &Table,
     table: &str,
-    pg: bool,
-) -> std::result::Result<KeyColumn, String> {
-    let found = columns
-        .iter()
-        .find(|c| c.opt_text(0) == Some(wanted))
-        .or_else(|| {
-            columns.iter().find(|c| {
-                c.opt_text(0)
-                    .is_some_and(|n| n.eq_ignore_ascii_case(wanted))
-            })
-        })
-        .ok_or_else(|| format!("key column `{wanted}` does not exist in table `{table}`"))?;
-    let name = found.text(0);
-    let ty = found.text(1).to_lowercase();
-    if !matches!(found.opt_text(2), Some("true" | "1")) {
+    key: Option<&[String]>,
+    dialect: Dialect,
+) -> std::result::Result<KeyedTable, String> {
+    let pg = dialect == Dialect::Postgres;
+    let wanted: Vec<String> = match key {
+        Some(k) => k.to_vec(),
+        None => found
+            .primary_key
+            .as_ref()
+            .map(|k| k.columns.clone())
+            .unwrap_or_default(),
+    };
+    if wanted.is_empty() {
         return Err(format!(
-            "key column `{name}` of `{table}` allows NULL; rows with a NULL key would never be reached"
+            "table `{table}` has no primary key; name a unique, NOT NULL key with key=<column>"
         ));
     }
-    let kind = key_kind(&ty, pg).ok_or_else(|| {
-        format!(
-            "key column `{name}` of `{table}` has type {ty}; bellows batches over integer, text and uuid keys"
-        )
-    })?;
-    Ok(KeyColumn { name, kind })
+    let mut columns = Vec::new();
+    for w in &wanted {
+        let c = found
+            .column_written(w)
+            .ok_or_else(|| format!("key column `{w}` does not exist in table `{table}`"))?;
+        if c.nullable {
+            return Err(format!("key column `{}` of `{table}` allows NULL; rows with a NULL key would never be reached", c.name));
+        }
+        let ty = if pg {
+            c.type_normalized.as_str()
+        } else {
+            c.type_normalized.split(' ').next().unwrap_or_default()
+        };
+        let kind = key_kind(ty, pg).ok_or_else(|| {
+            format!("key column `{}` of `{table}` has type {ty}; bellows batches over integer, text and uuid keys", c.name)
+        })?;
+        columns.push(KeyColumn {
+            name: c.name.clone(),
+            kind,
+        });
+    }
+    let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+    if key.is_some() && !found.unique_over(&names) {
+        return Err(format!(
+            "key ({}) of `{table}` is not covered by a unique index; batches over a key that repeats could miss or repeat rows",
+            wanted.join(", ")
+        ));
+    }
+    let lookup = if pg {
+        vec![SqlValue::Text(found.name.quoted(dialect))]
+    } else {
+        vec![
+            SqlValue::opt_text(found.name.schema.clone()),
+            SqlValue::Text(found.name.name.clone()),
+        ]
+    };
+    Ok(KeyedTable {
+        sql_name: found.name.quoted(dialect),
+        key: columns,
+        dialect,
+        lookup,
+    })
 }
 
 /// How a key column of type `ty` (lower case, as the catalog writes it) is bound and
@@ -184,21 +132,6 @@ fn key_kind(ty: &str, pg: bool) -> Option<KeyKind> {
     } else {
         None
     }
-}
-
-/// Whether one of the unique indexes (`unique`: their columns, comma-separated) has exactly
-/// the key's columns. Compared as sets, sorted here: the server's ORDER BY may sort
-/// case-insensitively.
-fn covered_by_unique(unique: &[Row], key: &[KeyColumn]) -> bool {
-    let sorted = |cols: Vec<String>| {
-        let mut cols = cols;
-        cols.sort();
-        cols
-    };
-    let names = sorted(key.iter().map(|k| k.name.to_lowercase()).collect());
-    unique
-        .iter()
-        .any(|r| sorted(r.text(0).split(',').map(str::to_lowercase).collect()) == names)
 }
 
 /// The estimated number of rows of a backfill's table (catalog statistics; 0 or less when
@@ -300,21 +233,5 @@ mod tests {
         assert_eq!(key_kind("character(12)", false), Some(KeyKind::Text));
         assert_eq!(key_kind("character varying(64)", true), Some(KeyKind::Text));
         assert_eq!(key_kind("jsonb", true), None);
-    }
-
-    #[test]
-    fn a_unique_index_covers_the_key_whatever_the_order_or_case() {
-        let key = [
-            KeyColumn {
-                name: "B".into(),
-                kind: KeyKind::Int,
-            },
-            KeyColumn {
-                name: "a".into(),
-                kind: KeyKind::Int,
-            },
-        ];
-        assert!(covered_by_unique(&[Row(vec![Some("a,b".into())])], &key));
-        assert!(!covered_by_unique(&[Row(vec![Some("a".into())])], &key));
     }
 }

@@ -19,6 +19,7 @@ mod postgres;
 pub(crate) mod preflight;
 mod probe;
 mod row;
+pub(crate) mod schema_live;
 pub(crate) mod store;
 mod tls;
 mod types;
@@ -32,6 +33,8 @@ pub use batch::{Batch, BatchDone, Checkpoint};
 pub use driver::Sql;
 #[doc(hidden)]
 pub use row::Row;
+#[doc(hidden)]
+pub use schema_live::live_dump;
 pub(crate) use types::{Event, IndexState, InstanceChange, Progress, Record, Rollout};
 pub use types::{Instance, State};
 #[doc(hidden)]

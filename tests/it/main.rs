@@ -13,4 +13,5 @@ mod lock_name;
 mod proof;
 mod replication;
 mod runner;
+mod schema;
 mod tls;
