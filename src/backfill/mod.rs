@@ -4,6 +4,7 @@
 //! for whoever shows progress. Parsing and rewriting are pure; the run goes through
 //! [`crate::db::Backend`].
 
+mod latency;
 mod part;
 mod progress;
 mod replicas;
@@ -14,6 +15,7 @@ mod spec;
 mod throttle;
 mod wal_room;
 
+pub use latency::LatencyTarget;
 pub use progress::BackfillProgress;
 pub(crate) use progress::{load_all as load_all_progress, started as started_backfills};
 pub(crate) use replicas::Replicas;
@@ -61,6 +63,10 @@ pub enum BackfillEvent {
         batch_size: u64,
         /// How long the batch took.
         batch_ms: u64,
+        /// The latency guard's probes (what the app sees), p95 over the last batches, in
+        /// milliseconds; absent when the guard is off.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        app_p95_ms: Option<f64>,
         /// Rows per second over this run.
         rows_per_sec: f64,
         /// Keys walked per second in this run (what the ETA divides the keys left by).

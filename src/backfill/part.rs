@@ -103,19 +103,15 @@ async fn part_batches(
             continue;
         }
         let t0 = Instant::now();
-        let error = match db
-            .run_batch(&queries.batch(shared, prog, sizer.size()))
-            .await
-        {
+        let batch = queries.batch(shared, prog, sizer.size());
+        // The app's latency is measured while the batch runs, on the guard's connection.
+        let (result, ()) =
+            futures_util::future::join(db.run_batch(&batch), shared.probe_latency()).await;
+        let error = match result {
             Ok(None) => return Ok(false),
             Ok(Some(done)) => {
-                let took = t0.elapsed();
                 attempts.reset();
-                sizer.observe(took, done.keys);
-                shared.throttle.lock().await.record(done.rows);
-                let event = shared.count_batch(&done, took, sizer.size());
-                prog.last_key = Some(done.last_key);
-                shared.emit(&event);
+                committed(shared, prog, &mut sizer, done, t0.elapsed()).await;
                 continue;
             }
             Err(e) => e,
@@ -132,6 +128,34 @@ async fn part_batches(
             attempt: attempts.failed(),
             error,
             batch_size: sizer.size(),
+        });
+        sleep_unless_stopped(pause, job.stop).await;
+    }
+}
+
+/// A committed batch: size the next one, report it, and hold back while the app is slower
+/// than the latency guard's target (the next batch is smaller too).
+async fn committed(
+    shared: &Shared<'_, '_>,
+    prog: &mut BackfillProgress,
+    sizer: &mut Sizer,
+    done: crate::db::BatchDone,
+    took: Duration,
+) {
+    let job = shared.job;
+    sizer.observe(took, done.keys);
+    shared.throttle.lock().await.record(done.rows);
+    let p95 = shared.app_p95_ms().await;
+    let event = shared.count_batch(&done, took, sizer.size(), p95);
+    prog.last_key = Some(done.last_key);
+    shared.emit(&event);
+    if let Some((pause, reason)) = shared.latency_verdict().await {
+        sizer.shrink();
+        tracing::info!("backfill of {}: pausing {pause:.1?}: {reason}", job.version);
+        shared.emit(&BackfillEvent::Paused {
+            version: job.version,
+            reason,
+            ms: millis(pause),
         });
         sleep_unless_stopped(pause, job.stop).await;
     }

@@ -3,6 +3,7 @@
 //! key is left or a stop is requested, then mark it finished and count what still matches
 //! the predicate.
 
+use super::latency::{LatencyGuard, LatencyTarget};
 use super::progress::{self, BackfillProgress, PartStart};
 use super::sizing::Sizer;
 use super::spec::BackfillSpec;
@@ -34,6 +35,8 @@ pub(crate) struct BackfillRun<'a> {
     /// Parts of the key space worked in parallel, each on its own connection (fixed by the
     /// first run).
     pub workers: usize,
+    /// How slow the app may get.
+    pub latency_target: LatencyTarget,
     /// Set to stop after the current batch.
     pub stop: &'a AtomicBool,
 }
@@ -44,6 +47,8 @@ pub(super) struct Shared<'a, 'o> {
     pub(super) keyed: &'a KeyedTable,
     observer: RefCell<&'a mut (dyn FnMut(&BackfillEvent) + 'o)>,
     pub(super) throttle: tokio::sync::Mutex<&'a mut Throttle>,
+    /// The latency guard, shared by the parts (one probes at a time).
+    pub(super) latency: tokio::sync::Mutex<Option<LatencyGuard>>,
     pub(super) outcome: RefCell<BackfillOutcome>,
     /// Rows done, keys done, estimate, over all parts.
     pub(super) totals: RefCell<(u64, u64, u64)>,
@@ -65,6 +70,7 @@ impl Shared<'_, '_> {
         done: &BatchDone,
         took: Duration,
         next_size: u64,
+        app_p95_ms: Option<f64>,
     ) -> BackfillEvent {
         let mut outcome = self.outcome.borrow_mut();
         outcome.rows += done.rows;
@@ -89,7 +95,28 @@ impl Shared<'_, '_> {
             batch_ms: millis(took),
             rows_per_sec,
             keys_per_sec,
+            app_p95_ms,
         }
+    }
+
+    /// Probe the app's latency while a batch runs (skipped when another part is probing).
+    pub(super) async fn probe_latency(&self) {
+        if let Ok(mut guard) = self.latency.try_lock() {
+            if let Some(g) = guard.as_mut() {
+                g.probe().await;
+            }
+        }
+    }
+
+    /// How long to hold batches back for the app's latency, and why.
+    pub(super) async fn latency_verdict(&self) -> Option<(Duration, String)> {
+        self.latency.lock().await.as_ref()?.verdict()
+    }
+
+    /// The probes' p95 over the last batches, in milliseconds.
+    pub(super) async fn app_p95_ms(&self) -> Option<f64> {
+        let recent = self.latency.lock().await.as_ref()?.recent()?;
+        Some(recent.as_secs_f64() * 1000.0)
     }
 
     pub(super) fn stopping(&self) -> bool {
@@ -145,9 +172,18 @@ pub(crate) async fn run(
         .into_iter()
         .filter(|p| !p.finished && p.max_key.is_some())
         .collect();
+    let latency = LatencyGuard::start(db, &keyed, job.latency_target).await?;
     let started = Instant::now();
-    let (mut outcome, stopped, rows_done) =
-        run_parts(db, &keyed, job, throttle, &mut *observer, pending, totals).await?;
+    let (mut outcome, stopped, rows_done) = run_parts(
+        db,
+        &keyed,
+        job,
+        Holds { throttle, latency },
+        &mut *observer,
+        pending,
+        totals,
+    )
+    .await?;
     if stopped {
         outcome.ending = Ending::Stopped;
         outcome.duration_ms = millis(started.elapsed());
@@ -198,13 +234,20 @@ async fn load_or_start(
     Ok(Ok(parts))
 }
 
+/// What holds batches back: the throttle (rate, replicas, health query) and the latency
+/// guard.
+struct Holds<'a> {
+    throttle: &'a mut Throttle,
+    latency: Option<LatencyGuard>,
+}
+
 /// Work the pending parts concurrently, one connection each, until all are done or one
 /// stops; the outcome so far, whether it stopped, and the rows done over all parts.
 async fn run_parts(
     db: &mut dyn Backend,
     keyed: &KeyedTable,
     job: &BackfillRun<'_>,
-    throttle: &mut Throttle,
+    holds: Holds<'_>,
     observer: &mut dyn FnMut(&BackfillEvent),
     pending: Vec<BackfillProgress>,
     totals: (u64, u64, u64),
@@ -217,7 +260,8 @@ async fn run_parts(
         job,
         keyed,
         observer: RefCell::new(observer),
-        throttle: tokio::sync::Mutex::new(throttle),
+        throttle: tokio::sync::Mutex::new(holds.throttle),
+        latency: tokio::sync::Mutex::new(holds.latency),
         outcome: RefCell::new(BackfillOutcome {
             version: job.version,
             name: job.name.to_string(),

@@ -2,6 +2,7 @@
 //! the batch-size and throttle knobs, and the statement checked for batching. Pure: no
 //! database (the table and key are checked against the catalog when the backfill starts).
 
+use super::latency::LatencyTarget;
 use super::rewrite::Rewritable;
 use crate::{Dialect, Error, Migration, PhaseKind, Result};
 use std::time::Duration;
@@ -41,6 +42,8 @@ pub(crate) struct BackfillSpec {
     pub min_batch: u64,
     /// Largest batch.
     pub max_batch: u64,
+    /// How slow the app may get (`latency-target=`), when the section says.
+    pub latency_target: Option<LatencyTarget>,
     /// The statement, parsed.
     pub statement: Rewritable,
     /// File and line of the statement, for messages.
@@ -107,6 +110,7 @@ impl BackfillSpec {
             batch,
             target,
             max_rows_per_sec: number("max-rows-per-sec"),
+            latency_target: d.get("latency-target").and_then(|v| v.parse().ok()),
             min_batch,
             max_batch,
             statement,

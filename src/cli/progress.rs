@@ -89,6 +89,7 @@ impl Reporter {
                 keys_done,
                 batch_size,
                 keys_per_sec,
+                app_p95_ms,
                 ..
             } => {
                 if let Some(bar) = &self.bar {
@@ -96,7 +97,10 @@ impl Reporter {
                         bar.set_length(*keys_done);
                     }
                     bar.set_position(*keys_done);
-                    bar.set_message(format!("{keys_per_sec:.0}/s  batch {batch_size}"));
+                    bar.set_message(format!(
+                        "{keys_per_sec:.0}/s  batch {batch_size}{}",
+                        app_latency(*app_p95_ms)
+                    ));
                 }
             }
             other => {
@@ -134,6 +138,11 @@ fn is_end(e: &BackfillEvent) -> bool {
     )
 }
 
+/// The latency guard's reading, for the progress line.
+fn app_latency(p95_ms: Option<f64>) -> String {
+    p95_ms.map_or_else(String::new, |ms| format!("  app p95 {ms:.1}ms"))
+}
+
 /// One plain line per event.
 fn describe(e: &BackfillEvent) -> String {
     match e {
@@ -160,6 +169,7 @@ fn describe(e: &BackfillEvent) -> String {
             batch_size,
             rows_per_sec,
             keys_per_sec,
+            app_p95_ms,
             ..
         } => {
             let pct = (keys_done * 100)
@@ -174,7 +184,8 @@ fn describe(e: &BackfillEvent) -> String {
                 String::new()
             };
             format!(
-                "backfill {version}: {pct}{keys_done}/~{rows_estimate} keys, {rows_done} rows processed, {rows_per_sec:.0} rows/s, batch {batch_size}{eta}"
+                "backfill {version}: {pct}{keys_done}/~{rows_estimate} keys, {rows_done} rows processed, {rows_per_sec:.0} rows/s, batch {batch_size}{eta}{}",
+                app_latency(*app_p95_ms)
             )
         }
         BackfillEvent::Paused {

@@ -52,6 +52,11 @@ pub struct BackfillArgs {
     /// (about as many rows each, any key; fixed by a backfill's first run).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub workers: usize,
+    /// How slow the app may get while batches run: a factor of the latency measured before
+    /// the first batch (default 2x), a duration (15ms), or off (full speed). Overrides the
+    /// section's latency-target=.
+    #[arg(long, value_name = "TARGET")]
+    pub latency_target: Option<String>,
 }
 
 impl BackfillArgs {
@@ -62,6 +67,12 @@ impl BackfillArgs {
             options.max_replica_lag = parse_duration("max replica lag", v)?;
         }
         options.pause_while.clone_from(&self.pause_while);
+        if let Some(v) = &self.latency_target {
+            options.latency_target = Some(
+                v.parse()
+                    .map_err(|e: String| Error::Config(format!("--latency-target: {e}")))?,
+            );
+        }
         if self.workers == 0 || self.workers > 64 {
             return Err(Error::Config("--workers must be between 1 and 64".into()));
         }

@@ -26,6 +26,9 @@ pub struct BackfillOptions {
     /// Parts of the key space worked in parallel on their own connections (default 1; any
     /// key; the parts hold about as many rows each; fixed by a backfill's first run).
     pub workers: usize,
+    /// How slow the app may get while batches run (overrides the section's
+    /// `latency-target=`; default twice the baseline measured before the first batch).
+    pub latency_target: Option<crate::backfill::LatencyTarget>,
 }
 
 impl Default for BackfillOptions {
@@ -35,6 +38,7 @@ impl Default for BackfillOptions {
             replicas: Vec::new(),
             pause_while: None,
             workers: 1,
+            latency_target: None,
         }
     }
 }
@@ -172,6 +176,10 @@ impl Runner {
             lock_timeout: self.settings.lock_timeout,
             retries: self.settings.lock_retries,
             workers: options.workers.max(1),
+            latency_target: options
+                .latency_target
+                .or(spec.latency_target)
+                .unwrap_or_default(),
             stop,
         };
         let mut throttle = Throttle::new(

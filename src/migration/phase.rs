@@ -52,6 +52,7 @@ impl PhaseKind {
                 "max-rows-per-sec",
                 "min-batch",
                 "max-batch",
+                "latency-target",
             ],
             PhaseKind::Contract => &["requires-app"],
         }
@@ -171,6 +172,9 @@ impl Directives {
                     ));
                 }
             }
+        }
+        if let Some(v) = self.get("latency-target") {
+            v.parse::<crate::backfill::LatencyTarget>()?;
         }
         if let Some(v) = self.get("target") {
             humantime::parse_duration(v)

@@ -198,3 +198,19 @@ pub(crate) async fn failures(db: &mut dyn Backend) -> Result<Vec<(i64, Failure)>
         .filter_map(|(v, f)| f.map(|f| (v, f)))
         .collect())
 }
+
+/// The latency guard's committed write: a one-row upsert in the meta table, as small as an
+/// app's own write.
+pub(crate) fn latency_probe(dialect: crate::Dialect) -> crate::db::Bound {
+    let s = StateSql(dialect);
+    crate::db::Bound {
+        sql: s.upsert(
+            "meta",
+            "k, v",
+            &format!("'latency_probe', {}", s.text(s.now())),
+            "k",
+            &["v"],
+        ),
+        binds: Vec::new(),
+    }
+}

@@ -12,7 +12,8 @@ pub(crate) mod sql;
 
 pub(crate) use adopt::{record_adopted, Adoption};
 pub(crate) use app::{
-    change_instance, failures, instances, latest_rollout, record_event, record_rollout,
+    change_instance, failures, instances, latency_probe, latest_rollout, record_event,
+    record_rollout,
 };
 pub use backfill::BackfillProgress;
 pub(crate) use backfill::PartStart;

@@ -7,6 +7,7 @@ mod concurrent;
 mod example;
 mod keys;
 mod kill;
+mod latency;
 mod replica_lag;
 mod throttle;
 mod timeouts;

@@ -1,0 +1,203 @@
+//! The latency guard: what the app sees while a backfill runs. Before the first batch it
+//! measures a baseline on a connection of its own — a primary-key read of the table being
+//! backfilled and a small committed write to bellows' meta table — and while batches run it
+//! keeps measuring the same pair during each batch. When the probes' p95 over the last few
+//! batches is above the target (twice the baseline by default), batches shrink and pause; as
+//! it falls back, they grow again under the sizer's control. Server tuning is the operator's
+//! business: this protects the app on the server as it is.
+
+use crate::db::keyset::KeyedTable;
+use crate::db::{store, Backend, Bound};
+use crate::Result;
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::fmt;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+/// Probes in the baseline.
+const BASELINE_PROBES: usize = 20;
+/// Probes the verdict looks back over.
+const WINDOW: usize = 12;
+/// The target is never below this, so that sub-millisecond noise does not stall a run.
+const FLOOR: Duration = Duration::from_millis(2);
+
+/// How slow the app may get while a backfill runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum LatencyTarget {
+    /// A multiple of the baseline measured before the first batch (`2x`, the default).
+    Factor(f64),
+    /// A fixed latency (`15ms`).
+    Absolute(Duration),
+    /// No guard: full speed (`off`).
+    Off,
+}
+
+impl Default for LatencyTarget {
+    fn default() -> Self {
+        LatencyTarget::Factor(2.0)
+    }
+}
+
+impl FromStr for LatencyTarget {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("off") {
+            return Ok(LatencyTarget::Off);
+        }
+        if let Some(f) = s.strip_suffix(['x', 'X']) {
+            return match f.parse::<f64>() {
+                Ok(f) if f >= 1.0 => Ok(LatencyTarget::Factor(f)),
+                _ => Err(format!(
+                    "latency target `{s}`: a factor is 1x or more, e.g. 2x"
+                )),
+            };
+        }
+        humantime::parse_duration(s)
+            .map(LatencyTarget::Absolute)
+            .map_err(|_| {
+                format!("latency target `{s}`: write a factor (2x), a duration (15ms) or off")
+            })
+    }
+}
+
+impl fmt::Display for LatencyTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LatencyTarget::Factor(x) => write!(f, "{x}x"),
+            LatencyTarget::Absolute(d) => write!(f, "{d:?}"),
+            LatencyTarget::Off => f.write_str("off"),
+        }
+    }
+}
+
+/// The guard of one backfill run.
+pub(crate) struct LatencyGuard {
+    conn: Box<dyn Backend>,
+    read: String,
+    write: Bound,
+    baseline: Duration,
+    target: Duration,
+    window: VecDeque<Duration>,
+}
+
+impl LatencyGuard {
+    /// Open the probe connection and measure the baseline; `None` when the guard is off.
+    ///
+    /// # Errors
+    /// Connection and database errors.
+    pub(crate) async fn start(
+        db: &mut dyn Backend,
+        keyed: &KeyedTable,
+        target: LatencyTarget,
+    ) -> Result<Option<LatencyGuard>> {
+        if target == LatencyTarget::Off {
+            return Ok(None);
+        }
+        let conn = db.open_another().await?;
+        let write = store::latency_probe(db.dialect());
+        let mut guard = LatencyGuard {
+            conn,
+            read: keyed.edge_key_sql(false),
+            write,
+            baseline: Duration::ZERO,
+            target: Duration::ZERO,
+            window: VecDeque::with_capacity(WINDOW),
+        };
+        let mut samples = Vec::with_capacity(BASELINE_PROBES);
+        for _ in 0..BASELINE_PROBES {
+            samples.push(guard.measure().await?);
+        }
+        guard.baseline = p95(&samples);
+        guard.target = match target {
+            LatencyTarget::Factor(x) => guard.baseline.mul_f64(x).max(FLOOR),
+            LatencyTarget::Absolute(d) => d,
+            LatencyTarget::Off => unreachable!("returned above"),
+        };
+        Ok(Some(guard))
+    }
+
+    /// One probe: the read and the committed write, timed together.
+    async fn measure(&mut self) -> Result<Duration> {
+        let t0 = Instant::now();
+        self.conn.query(&self.read, &[]).await?;
+        self.conn
+            .execute_with(&self.write.sql, &self.write.binds)
+            .await?;
+        Ok(t0.elapsed())
+    }
+
+    /// Probe once (during a batch) and remember it; a failed probe counts as slow.
+    pub(crate) async fn probe(&mut self) {
+        let took = self.measure().await.unwrap_or(self.target * 2);
+        if self.window.len() == WINDOW {
+            self.window.pop_front();
+        }
+        self.window.push_back(took);
+    }
+
+    /// The probes' p95 over the window, once there are any.
+    pub(crate) fn recent(&self) -> Option<Duration> {
+        let all: Vec<Duration> = self.window.iter().copied().collect();
+        (!all.is_empty()).then(|| p95(&all))
+    }
+
+    /// How long to hold batches back, and why, when the app is slower than the target.
+    pub(crate) fn verdict(&self) -> Option<(Duration, String)> {
+        let recent = self.recent()?;
+        if recent <= self.target {
+            return None;
+        }
+        let pause = (recent * 4).clamp(Duration::from_millis(100), Duration::from_secs(2));
+        Some((
+            pause,
+            format!(
+                "the app's probe p95 {recent:.1?} is over its target {:.1?} (baseline {:.1?})",
+                self.target, self.baseline
+            ),
+        ))
+    }
+}
+
+/// The 95th percentile of `samples` (not empty).
+fn p95(samples: &[Duration]) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    let i = (sorted.len() * 95).div_ceil(100).saturating_sub(1);
+    sorted[i.min(sorted.len() - 1)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse_from_directives_and_flags() {
+        assert_eq!("2x".parse(), Ok(LatencyTarget::Factor(2.0)));
+        assert_eq!("1.5X".parse(), Ok(LatencyTarget::Factor(1.5)));
+        assert_eq!("off".parse(), Ok(LatencyTarget::Off));
+        assert_eq!(
+            "15ms".parse(),
+            Ok(LatencyTarget::Absolute(Duration::from_millis(15)))
+        );
+        assert!("0.5x".parse::<LatencyTarget>().is_err());
+        assert!("soon".parse::<LatencyTarget>().is_err());
+    }
+
+    #[test]
+    fn p95_of_samples() {
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|m| Duration::from_millis(*m))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(p95(&ms(&[5])), Duration::from_millis(5));
+        let mut many = ms(&[1; 19]);
+        many.push(Duration::from_millis(100));
+        assert_eq!(p95(&many), Duration::from_millis(1));
+        many.push(Duration::from_millis(90));
+        assert_eq!(p95(&many), Duration::from_millis(90));
+    }
+}
