@@ -10,8 +10,10 @@ mod progress;
 mod replicas;
 mod rewrite;
 mod run;
+mod shared;
 mod sizing;
 mod spec;
+mod start;
 mod throttle;
 mod wal_room;
 

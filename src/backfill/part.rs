@@ -4,7 +4,7 @@
 //! checkpoint.
 
 use super::progress::BackfillProgress;
-use super::run::Shared;
+use super::shared::Shared;
 use super::sizing::Sizer;
 use super::{millis, BackfillEvent};
 use crate::db::{Backend, Batch, Checkpoint, SqlValue};
