@@ -9,7 +9,7 @@ use super::{
     Diagnostic, FileReport, FileState, Finding, LintOptions, ParseFailure, Rule, Severity,
     StatementContext, Tokens,
 };
-use crate::migration::{parse_phases, FormatError, PhaseKind};
+use crate::migration::{parse_phases, strip_bom, FormatError, PhaseKind};
 use crate::sql::{classify, Pos, Statement};
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Tokenizer};
@@ -61,7 +61,7 @@ impl Linter {
         }
         let parser_dialect = self.options.dialect.parser_dialect();
         let mut state = FileState {
-            no_transaction_file: text
+            no_transaction_file: strip_bom(text)
                 .lines()
                 .next()
                 .is_some_and(|l| l.trim() == "-- no-transaction"),
