@@ -5,6 +5,7 @@ mod config;
 mod errors;
 mod happy;
 mod lock_queue;
+mod near_miss;
 mod resume;
 
 use crate::common::{Engine, TestDb};
