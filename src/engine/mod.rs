@@ -15,6 +15,7 @@ mod status;
 mod steps;
 
 pub use backfill::BackfillOptions;
+pub(crate) use checked::refusals;
 pub use checked::CheckedMigrations;
 pub use contract::{ContractOutcome, ContractRefusal};
 pub use expand::Applied;

@@ -9,8 +9,9 @@ use super::{
     Diagnostic, FileReport, FileState, Finding, LintOptions, ParseFailure, Rule, Severity,
     StatementContext, Tokens,
 };
-use crate::migration::{parse_phases, strip_bom, FormatError, PhaseKind};
+use crate::migration::{parse_file_name, parse_phases, strip_bom, FormatError, Phase, PhaseKind};
 use crate::sql::{classify, Pos, Statement};
+use crate::Migration;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Tokenizer};
 
@@ -111,13 +112,34 @@ impl Linter {
             }
         }
         let mut diagnostics = self.suppress(path, text, &statements, pending);
+        let statements = statements.len();
+        diagnostics.extend(self.refusals(path, text, phases));
         diagnostics.sort_by(|a, b| (a.line, a.column, a.rule).cmp(&(b.line, b.column, b.rule)));
         Ok(FileReport {
             path: path.to_string(),
             source: text.to_string(),
             diagnostics,
-            statements: statements.len(),
+            statements,
         })
+    }
+
+    /// What the runner refuses in this file (bellows runs the files only in `auto` mode).
+    fn refusals(&self, path: &str, text: &str, phases: Vec<Phase>) -> Vec<Diagnostic> {
+        if self.options.transaction_mode != TransactionMode::Auto {
+            return Vec::new();
+        }
+        let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        let parsed = parse_file_name(file_name);
+        let migration = Migration {
+            version: parsed.as_ref().map_or(0, |f| f.version),
+            name: parsed.map(|f| f.name).unwrap_or_default(),
+            path: path.to_string(),
+            down_path: None,
+            source: text.to_string(),
+            phases,
+            no_transaction: false,
+        };
+        super::rules::runner_refuses::diagnostics(path, &migration, self.options.dialect)
     }
 
     /// Turn a rule's finding into a positioned diagnostic, adjusted for live table sizes.

@@ -3,5 +3,6 @@
 //! `tests/it/`. Each lint rule's own snapshot tests live beside it in `src/lint/rules/` and
 //! run with `cargo test --lib`.
 
+mod checks;
 mod layout;
 mod lint;
