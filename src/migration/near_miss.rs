@@ -53,7 +53,8 @@ pub(crate) fn near_miss(line: &str, is_marker: bool) -> Option<String> {
     let (first, rest) = split_word(body);
     let first = first.to_ascii_lowercase();
     let first_exact = first == "bellows";
-    if !first_exact && !(first.starts_with('b') && distance(&first, "bellows") <= 1) {
+    let near_first = first.starts_with('b') && distance(&first, "bellows") <= 1;
+    if !(first_exact || near_first) {
         return None;
     }
     let gap_end = rest
@@ -132,8 +133,8 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
