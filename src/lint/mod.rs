@@ -21,6 +21,7 @@
 
 mod allow;
 mod context;
+mod depth;
 mod diagnostic;
 mod engine;
 mod options;

@@ -8,7 +8,7 @@ mod source;
 
 pub(crate) use near_miss::strip_bom;
 pub(crate) use parse::{parse_phases, FormatError};
-pub(crate) use phase::{checksum, normalized_sql, Directives};
+pub(crate) use phase::{checksum, normalized_sql, quote_value, Directives};
 pub use phase::{Phase, PhaseKind};
 pub(crate) use source::parse_file_name;
 pub use source::{from_files, load_dir};
