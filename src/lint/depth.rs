@@ -22,10 +22,8 @@ pub(crate) fn too_deep(tokens: &[TokenWithSpan]) -> Option<usize> {
     for t in tokens {
         match &t.token {
             Token::LParen | Token::LBracket => chains.push(0),
-            Token::RParen | Token::RBracket => {
-                if chains.len() > 1 {
-                    chains.pop();
-                }
+            Token::RParen | Token::RBracket if chains.len() > 1 => {
+                chains.pop();
             }
             Token::Comma | Token::SemiColon => {
                 if let Some(c) = chains.last_mut() {
