@@ -54,7 +54,7 @@ impl Cx {
 pub(crate) fn check_type(ty: &str, dialect: Dialect) -> crate::Result<()> {
     use sqlparser::ast::Statement;
     let sql = format!("CREATE TABLE t (c {ty})");
-    let parsed = sqlparser::parser::Parser::parse_sql(&*dialect.parser_dialect(), &sql);
+    let parsed = crate::sql::parse_bounded(&sql, dialect);
     let one_type = match parsed.as_deref() {
         Ok([Statement::CreateTable(t)]) => {
             t.columns.len() == 1 && t.columns[0].options.is_empty() && t.constraints.is_empty()

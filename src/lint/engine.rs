@@ -276,15 +276,15 @@ fn read(
         }
     };
     let tokens = Tokens::from_raw(&raw);
-    if let Some(chain) = super::depth::too_deep(&raw) {
+    if let Some(chain) = crate::sql::too_deep(&raw) {
         let failure = ParseFailure {
-            message: format!("an expression chains {chain}+ operators, more than the linter parses ({}); only token-level checks ran", super::depth::MAX_OPERATOR_CHAIN),
+            message: format!("an expression chains {chain}+ operators, more than the linter parses ({}); only token-level checks ran", crate::sql::MAX_OPERATOR_CHAIN),
             at: None,
         };
         return (tokens, None, Some(failure));
     }
     match Parser::new(dialect)
-        .with_recursion_limit(super::depth::RECURSION_LIMIT)
+        .with_recursion_limit(crate::sql::RECURSION_LIMIT)
         .with_tokens_with_locations(raw)
         .parse_statements()
     {

@@ -21,7 +21,6 @@
 
 mod allow;
 mod context;
-mod depth;
 mod diagnostic;
 mod engine;
 mod options;

@@ -71,6 +71,8 @@ fn window<'a>(
     let cut_before = start > 0;
     let cut_after = body.len() < line.text.len() - line.slice(0, start).len();
     let shift = if cut_before { 3 } else { 0 };
+    // A file with CR-only line ends is one line here: show its CRs as spaces.
+    let body = body.replace('\r', " ");
     let text = format!(
         "{}{body}{}",
         if cut_before { "..." } else { "" },

@@ -1,4 +1,4 @@
-//! A guard before parsing: a statement whose expressions chain more operators than the
+//! A guard before parsing (the linter, a backfill statement, a `--type`): a statement whose expressions chain more operators than the
 //! linter's walks (and the AST's own drop) can follow on a thread's stack is not parsed, and
 //! the token-level checks run instead. sqlparser limits nesting (parentheses, prefix
 //! operators) with its recursion limit, but a chain such as `1 + 1 + ... + 1` is parsed in a
@@ -42,6 +42,31 @@ pub(crate) fn too_deep(tokens: &[TokenWithSpan]) -> Option<usize> {
         }
     }
     None
+}
+
+/// Parse `sql` with sqlparser for `dialect`, refusing an operator chain deeper than
+/// [`MAX_OPERATOR_CHAIN`] before building its tree (and nesting beyond [`RECURSION_LIMIT`]).
+///
+/// # Errors
+/// The tokenizer's or parser's message, or the chain's length.
+pub(crate) fn parse_bounded(
+    sql: &str,
+    dialect: super::Dialect,
+) -> Result<Vec<sqlparser::ast::Statement>, String> {
+    let parser_dialect = dialect.parser_dialect();
+    let tokens = sqlparser::tokenizer::Tokenizer::new(&*parser_dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| e.to_string())?;
+    if let Some(chain) = too_deep(&tokens) {
+        return Err(format!(
+            "an expression chains {chain}+ operators, more than bellows parses ({MAX_OPERATOR_CHAIN})"
+        ));
+    }
+    sqlparser::parser::Parser::new(&*parser_dialect)
+        .with_recursion_limit(RECURSION_LIMIT)
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
+        .map_err(|e| e.to_string())
 }
 
 fn is_operator(token: &Token) -> bool {
