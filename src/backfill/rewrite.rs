@@ -7,7 +7,6 @@ use sqlparser::ast::{
     AssignmentTarget, BinaryOperator, Delete, Expr, FromTable, Ident, Insert, ObjectName,
     ObjectNamePart, SetExpr, Statement, TableFactor, TableObject, Update, Value,
 };
-use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 /// A backfill statement that can be batched.
@@ -39,7 +38,7 @@ impl Rewritable {
     /// # Errors
     /// Why it cannot be batched safely, in words a user acts on.
     pub fn parse(sql: &str, table: &str, dialect: Dialect) -> Result<Self, String> {
-        let mut parsed = Parser::parse_sql(dialect.parser_dialect().as_ref(), sql)
+        let mut parsed = crate::sql::parse_bounded(sql, dialect)
             .map_err(|e| format!("the backfill statement does not parse: {e}"))?;
         if parsed.len() != 1 {
             return Err(format!(

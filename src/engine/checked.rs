@@ -8,6 +8,19 @@ use crate::{Dialect, Migration, PhaseKind, Result};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Everything [`CheckedMigrations::new`] refuses in one migration, each with its file and
+/// line: the same two checks (a phase cut into steps, the backfill read), every problem
+/// rather than the first, so the linter reports what `expand` would refuse.
+pub(crate) fn refusals(migration: &Migration, dialect: Dialect) -> Vec<crate::Error> {
+    let mut out: Vec<crate::Error> = migration
+        .phases
+        .iter()
+        .filter_map(|phase| plan_steps(migration, phase, dialect).err())
+        .collect();
+    out.extend(BackfillSpec::of(migration, dialect).err());
+    out
+}
+
 /// Migrations (sorted by version) that bellows can run on a dialect, with their steps and
 /// backfills worked out.
 #[derive(Debug, Clone)]

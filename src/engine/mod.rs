@@ -18,6 +18,7 @@ mod steps;
 
 pub use adopt::{AdoptFrom, AdoptLine, AdoptOptions, AdoptReport, AdoptVerdict};
 pub use backfill::BackfillOptions;
+pub(crate) use checked::refusals;
 pub use checked::CheckedMigrations;
 pub use contract::{ContractOutcome, ContractRefusal};
 pub use expand::Applied;

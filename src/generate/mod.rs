@@ -18,6 +18,7 @@ pub use blank::blank;
 pub use op::{Args, OpSpec, Param, ParamKind};
 pub use ops::OPS;
 
+use crate::migration::quote_value;
 use crate::{Dialect, Error, Result};
 use op::{Op, Section, Sections};
 use quote::Cx;
@@ -87,6 +88,9 @@ impl Recipe {
         if op.identifiers().iter().any(|i| i.trim().is_empty()) {
             return Err(Error::Config("identifiers must not be empty".into()));
         }
+        for ty in op.types() {
+            quote::check_type(ty, self.dialect)?;
+        }
         op.check()?;
         if spec.needs_gate && self.requires_app.is_none() {
             return Err(Error::Config(format!(
@@ -110,7 +114,11 @@ impl Recipe {
         let mut out = vec![("expand".to_string(), s.expand)];
         if let Some(b) = s.backfill {
             out.push((
-                format!("backfill table={} key={}", b.table, self.key),
+                format!(
+                    "backfill table={} key={}",
+                    quote_value(&b.table),
+                    quote_value(&self.key)
+                ),
                 b.section,
             ));
         }
@@ -197,3 +205,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "quoting_tests.rs"]
+mod quoting_tests;

@@ -163,6 +163,11 @@ pub(crate) trait Op: std::fmt::Debug {
     /// The identifiers the op names (tables, columns): none may be empty.
     fn identifiers(&self) -> Vec<&str>;
 
+    /// The column types the op writes as given (`--type`): each is checked by the SQL parser.
+    fn types(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
     /// Refuse a combination of arguments that no dialect can write safely.
     fn check(&self) -> Result<()> {
         Ok(())

@@ -49,6 +49,27 @@ impl Cx {
     }
 }
 
+/// Refuse a `--type` the SQL parser does not read as one column type: it is written into the
+/// file as is, so `int); DROP TABLE users; --` or `int DEFAULT 0` must not get through.
+pub(crate) fn check_type(ty: &str, dialect: Dialect) -> crate::Result<()> {
+    use sqlparser::ast::Statement;
+    let sql = format!("CREATE TABLE t (c {ty})");
+    let parsed = crate::sql::parse_bounded(&sql, dialect);
+    let one_type = match parsed.as_deref() {
+        Ok([Statement::CreateTable(t)]) => {
+            t.columns.len() == 1 && t.columns[0].options.is_empty() && t.constraints.is_empty()
+        }
+        _ => false,
+    };
+    if one_type {
+        Ok(())
+    } else {
+        Err(crate::Error::Config(format!(
+            "--type {ty}: not a column type {dialect} reads (give the type alone, e.g. `varchar(100)` or `numeric(12,2)`)"
+        )))
+    }
+}
+
 /// A deterministic object name (trigger, function, constraint) within 63 bytes.
 pub(crate) fn object_name(parts: &[&str]) -> String {
     let mut name: String = parts

@@ -23,15 +23,23 @@ pub(crate) struct Synced<'a> {
     pub reverse: &'a str,
 }
 
+/// A dollar-quote tag that does not occur in `code`: `$bellows$`, else `$bellows1$`, ...
+/// (a column named `x$bellows$y` would otherwise end the function body early).
+pub(crate) fn dollar_tag(code: &str) -> String {
+    std::iter::once("$bellows$".to_string())
+        .chain((1..).map(|n| format!("$bellows{n}$")))
+        .find(|tag| !code.contains(tag.as_str()))
+        .unwrap_or_default()
+}
+
 /// PostgreSQL: one plpgsql function and a BEFORE INSERT OR UPDATE trigger.
 pub(crate) fn postgres(cx: &Cx, s: &Synced) -> Sections {
     let function = object_name(&["bellows", s.table, s.old, "to", s.new]);
     let (t, o, n, f) = (cx.q(s.table), cx.q(s.old), cx.q(s.new), cx.q(&function));
     let forward = substitute(s.convert, &format!("NEW.{o}"));
     let backward = substitute(s.reverse, &format!("NEW.{n}"));
-    let body = format!(
-        "CREATE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql AS $bellows$
-BEGIN
+    let code = format!(
+        "BEGIN
     IF TG_OP = 'INSERT' THEN
         IF NEW.{n} IS NULL THEN
             NEW.{n} := {forward};
@@ -44,9 +52,11 @@ BEGIN
         NEW.{o} := {backward};
     END IF;
     RETURN NEW;
-END
-$bellows$"
+END"
     );
+    let tag = dollar_tag(&code);
+    let body =
+        format!("CREATE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql AS {tag}\n{code}\n{tag}");
     let old_name = s.old;
     let new_name = s.new;
     Sections {

@@ -20,6 +20,13 @@ pub(crate) fn table_key(name: &ObjectName) -> String {
     }
 }
 
+/// A table name as written in SQL (`public.users`, `` `cache_entries` ``), as a backfill
+/// marker's `table=` names it: the names without their quotes, schema included (the runner
+/// refuses a statement whose schema the directive does not name).
+pub(crate) fn directive_table(written: &str) -> String {
+    written.replace(['"', '`'], "")
+}
+
 /// A constraint added `NOT VALID` earlier in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NotValidConstraint {

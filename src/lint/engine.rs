@@ -9,8 +9,9 @@ use super::{
     Diagnostic, FileReport, FileState, Finding, LintOptions, ParseFailure, Rule, Severity,
     StatementContext, Tokens,
 };
-use crate::migration::{parse_phases, FormatError, PhaseKind};
+use crate::migration::{parse_file_name, parse_phases, strip_bom, FormatError, Phase, PhaseKind};
 use crate::sql::{classify, Pos, Statement};
+use crate::Migration;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Tokenizer};
 
@@ -61,7 +62,7 @@ impl Linter {
         }
         let parser_dialect = self.options.dialect.parser_dialect();
         let mut state = FileState {
-            no_transaction_file: text
+            no_transaction_file: strip_bom(text)
                 .lines()
                 .next()
                 .is_some_and(|l| l.trim() == "-- no-transaction"),
@@ -111,13 +112,34 @@ impl Linter {
             }
         }
         let mut diagnostics = self.suppress(path, text, &statements, pending);
+        let statements = statements.len();
+        diagnostics.extend(self.refusals(path, text, phases));
         diagnostics.sort_by(|a, b| (a.line, a.column, a.rule).cmp(&(b.line, b.column, b.rule)));
         Ok(FileReport {
             path: path.to_string(),
             source: text.to_string(),
             diagnostics,
-            statements: statements.len(),
+            statements,
         })
+    }
+
+    /// What the runner refuses in this file (bellows runs the files only in `auto` mode).
+    fn refusals(&self, path: &str, text: &str, phases: Vec<Phase>) -> Vec<Diagnostic> {
+        if self.options.transaction_mode != TransactionMode::Auto {
+            return Vec::new();
+        }
+        let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        let parsed = parse_file_name(file_name);
+        let migration = Migration {
+            version: parsed.as_ref().map_or(0, |f| f.version),
+            name: parsed.map(|f| f.name).unwrap_or_default(),
+            path: path.to_string(),
+            down_path: None,
+            source: text.to_string(),
+            phases,
+            no_transaction: false,
+        };
+        super::rules::runner_refuses::diagnostics(path, &migration, self.options.dialect)
     }
 
     /// Turn a rule's finding into a positioned diagnostic, adjusted for live table sizes.
@@ -254,7 +276,15 @@ fn read(
         }
     };
     let tokens = Tokens::from_raw(&raw);
+    if let Some(chain) = crate::sql::too_deep(&raw) {
+        let failure = ParseFailure {
+            message: format!("an expression chains {chain}+ operators, more than the linter parses ({}); only token-level checks ran", crate::sql::MAX_OPERATOR_CHAIN),
+            at: None,
+        };
+        return (tokens, None, Some(failure));
+    }
     match Parser::new(dialect)
+        .with_recursion_limit(crate::sql::RECURSION_LIMIT)
         .with_tokens_with_locations(raw)
         .parse_statements()
     {

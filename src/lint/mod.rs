@@ -36,7 +36,8 @@ mod tokens;
 mod version;
 
 pub(crate) use context::{
-    table_key, FileState, Finding, NotNullCheck, NotValidConstraint, ParseFailure, StatementContext,
+    directive_table, table_key, FileState, Finding, NotNullCheck, NotValidConstraint, ParseFailure,
+    StatementContext,
 };
 pub use diagnostic::{Diagnostic, Severity};
 pub use engine::Linter;

@@ -15,6 +15,7 @@ macro_rules! with_rules {
         $then! {
             unparsed_statement::UnparsedStatement,
             unused_allow::UnusedAllow,
+            runner_refuses::RunnerRefuses,
             require_concurrent_index::RequireConcurrentIndex,
             add_required_column::AddRequiredColumn,
             auto_increment_column::AutoIncrementColumn,

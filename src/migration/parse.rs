@@ -1,5 +1,6 @@
 //! Reading one migration file: its `-- bellows:<phase>` markers, directives and statements.
 
+use super::near_miss::{check_nul, near_miss, strip_bom, suggest};
 use super::phase::{checksum, normalized_sql, Directives, Phase, PhaseKind};
 use crate::sql::{split, Dialect};
 
@@ -49,6 +50,8 @@ const NON_PHASE_MARKERS: &[&str] = &["allow"];
 /// Unknown markers, bad directives, a phase given twice, statements before the first marker
 /// and text that cannot be split, each with its line.
 pub(crate) fn parse_phases(text: &str, dialect: Dialect) -> Result<Vec<Phase>, FormatError> {
+    let text = strip_bom(text);
+    check_nul(text)?;
     let mut sections: Vec<(PhaseKind, Directives, Option<usize>, usize, usize)> = Vec::new();
     let mut offset = 0usize;
     let mut preamble_end = None;
@@ -56,14 +59,20 @@ pub(crate) fn parse_phases(text: &str, dialect: Dialect) -> Result<Vec<Phase>, F
         let line_no = n + 1;
         let start = offset;
         offset += line.len();
-        let Some(m) = marker(line) else { continue };
+        let Some(m) = marker(line) else {
+            if let Some(message) = near_miss(line, false) {
+                return Err(FormatError::at(line_no, message));
+            }
+            continue;
+        };
         if NON_PHASE_MARKERS.contains(&m.word) {
             continue;
         }
         let kind: PhaseKind = m.word.parse().map_err(|()| {
+            let meant = suggest(m.word).map_or(String::new(), |w| format!("; did you mean `-- bellows:{w}`?"));
             FormatError::at(
                 line_no,
-                format!("unknown marker `-- bellows:{}` (expected expand, backfill, contract, down or allow)", m.word),
+                format!("unknown marker `-- bellows:{}` (expected expand, backfill, contract, down or allow){meant}", m.word),
             )
         })?;
         if sections.iter().any(|s| s.0 == kind) {

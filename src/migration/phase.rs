@@ -110,13 +110,11 @@ impl Directives {
             }
             let after = after.trim_start();
             let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
-                let end = quoted
-                    .find('"')
-                    .ok_or_else(|| format!("directive `{key}`: the quote is never closed"))?;
-                (&quoted[..end], &quoted[end + 1..])
+                unquote(quoted)
+                    .ok_or_else(|| format!("directive `{key}`: the quote is never closed"))?
             } else {
                 let end = after.find(char::is_whitespace).unwrap_or(after.len());
-                (&after[..end], &after[end..])
+                (after[..end].to_string(), &after[end..])
             };
             if !kind.allowed_keys().contains(&key) {
                 let allowed = kind.allowed_keys();
@@ -132,7 +130,7 @@ impl Directives {
             if pairs.iter().any(|(k, _): &(String, String)| k == key) {
                 return Err(format!("directive `{key}` is given twice"));
             }
-            pairs.push((key.to_string(), value.to_string()));
+            pairs.push((key.to_string(), value));
             rest = remaining.trim_start();
         }
         let mut directives = Directives {
@@ -181,6 +179,38 @@ impl Directives {
                 .map_err(|e| format!("target={v} is not a duration like 200ms ({e})"))?;
         }
         Ok(())
+    }
+}
+
+/// A quoted directive value after its opening `"`, a quote inside doubled (`""`), and the
+/// text after its closing quote; `None` when it is never closed.
+fn unquote(text: &str) -> Option<(String, &str)> {
+    let mut value = String::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '"' {
+            value.push(c);
+        } else if chars.peek().is_some_and(|(_, n)| *n == '"') {
+            chars.next();
+            value.push('"');
+        } else {
+            return Some((value, &text[i + 1..]));
+        }
+    }
+    None
+}
+
+/// `value` as a directive value: as is when it is a plain word, else in double quotes with
+/// a quote inside doubled (`table="my table"`, `key="a ""b"""`).
+#[must_use]
+pub(crate) fn quote_value(value: &str) -> String {
+    let plain = !value.is_empty()
+        && !value.starts_with('"')
+        && !value.chars().any(|c| c.is_whitespace() || c == '"');
+    if plain {
+        value.to_string()
+    } else {
+        format!("\"{}\"", value.replace('"', "\"\""))
     }
 }
 
@@ -284,6 +314,20 @@ mod tests {
             .requires_app
             .unwrap()
             .matches(&semver::Version::new(2, 5, 0)));
+    }
+
+    #[test]
+    fn quoted_values_hold_spaces_and_doubled_quotes() {
+        for value in ["users", "my table", "a \"b\" c", "\"", "", "a, b"] {
+            let text = format!("table={} key=id", quote_value(value));
+            let d = Directives::parse(PhaseKind::Backfill, &text).unwrap();
+            assert_eq!(d.get("table"), Some(value), "{text}");
+            assert_eq!(d.get("key"), Some("id"), "{text}");
+        }
+        assert_eq!(quote_value("users"), "users");
+        assert_eq!(quote_value("my table"), "\"my table\"");
+        let e = Directives::parse(PhaseKind::Backfill, "table=\"a\"\"").unwrap_err();
+        assert!(e.contains("never closed"), "{e}");
     }
 
     #[test]

@@ -135,19 +135,23 @@ fn attach_down(
             migration.path
         )));
     }
-    let phase = build(
-        PhaseKind::Down,
-        Directives::default(),
-        None,
-        text,
-        1,
-        dialect,
-    )
-    .map_err(|e| Error::MigrationFile {
-        file: path.to_string(),
-        line: e.line,
-        message: e.message,
-    })?;
+    let text = super::near_miss::strip_bom(text);
+    let phase = super::near_miss::check_nul(text)
+        .and_then(|()| {
+            build(
+                PhaseKind::Down,
+                Directives::default(),
+                None,
+                text,
+                1,
+                dialect,
+            )
+        })
+        .map_err(|e| Error::MigrationFile {
+            file: path.to_string(),
+            line: e.line,
+            message: e.message,
+        })?;
     migration.phases.push(phase);
     migration.down_path = Some(path.to_string());
     Ok(())

@@ -17,6 +17,10 @@ pub(crate) struct LineIndex<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
     first_line: usize,
+    /// The last position worked out (line index, byte offset, column): positions are asked
+    /// in increasing order, so a column on a long line is counted on from there, not from
+    /// the line's start (which made 8,000 statements on one line quadratic).
+    last: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> LineIndex<'a> {
@@ -29,6 +33,7 @@ impl<'a> LineIndex<'a> {
             text,
             line_starts,
             first_line,
+            last: std::cell::Cell::new((0, 0, 1)),
         }
     }
 
@@ -37,12 +42,18 @@ impl<'a> LineIndex<'a> {
     pub(crate) fn pos(&self, offset: usize) -> Pos {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count())
-            + 1;
+        let (last_line, last_offset, last_column) = self.last.get();
+        let (from, base) = if last_line == line && last_offset <= offset {
+            (last_offset, last_column)
+        } else {
+            (self.line_starts[line], 1)
+        };
+        let column = base
+            + self
+                .text
+                .get(from..offset)
+                .map_or(offset - from, |s| s.chars().count());
+        self.last.set((line, offset, column));
         Pos {
             line: line + self.first_line,
             column,

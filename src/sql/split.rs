@@ -55,7 +55,11 @@ pub(crate) fn split(
     while lexer.pos < lexer.bytes.len() {
         let i = lexer.pos;
         let b = lexer.bytes[i];
-        if mysql && current.start.is_none() && lexer.at_line_start(i) {
+        if mysql
+            && current.start.is_none()
+            && b.eq_ignore_ascii_case(&b'd')
+            && lexer.at_line_start(i)
+        {
             if let Some(new) = lexer.delimiter_command(i) {
                 delimiter = new;
                 continue;
@@ -164,11 +168,14 @@ struct Lexer<'a> {
 }
 
 impl Lexer<'_> {
+    /// Only white space between the line's start and `i`. Looks back over white space only,
+    /// so a long line costs nothing (it is asked at a `d` that may start `DELIMITER`).
     fn at_line_start(&self, i: usize) -> bool {
-        self.text[..i]
-            .rsplit('\n')
-            .next()
-            .is_none_or(|before| before.trim().is_empty())
+        self.bytes[..i]
+            .iter()
+            .rev()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c'))
+            .is_none_or(|b| *b == b'\n')
     }
 
     /// A MySQL client `DELIMITER x` line: consumes it and returns the new delimiter.

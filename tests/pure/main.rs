@@ -3,6 +3,7 @@
 //! `tests/it/`. Each lint rule's own snapshot tests live beside it in `src/lint/rules/` and
 //! run with `cargo test --lib`.
 
+mod checks;
 mod cli;
 mod layout;
 mod lint;

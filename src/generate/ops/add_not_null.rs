@@ -97,6 +97,10 @@ impl Op for AddNotNull {
         vec![&self.table, &self.column]
     }
 
+    fn types(&self) -> Vec<&str> {
+        self.column_type.iter().map(String::as_str).collect()
+    }
+
     /// In the contract, once no app writes NULLs: CHECK NOT VALID, VALIDATE (its own
     /// transaction: bellows runs it alone), SET NOT NULL (PostgreSQL 12+ uses the validated
     /// CHECK instead of scanning), drop the CHECK.

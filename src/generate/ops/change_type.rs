@@ -88,6 +88,10 @@ impl Op for ChangeType {
         vec![&self.table, &self.column, &self.new_column]
     }
 
+    fn types(&self) -> Vec<&str> {
+        vec![&self.new_type]
+    }
+
     fn check(&self) -> Result<()> {
         if self.using.is_some() && self.reverse.is_none() {
             return Err(Error::Config(

@@ -67,6 +67,10 @@ impl Op for RenameColumn {
         vec![&self.table, &self.old, &self.new]
     }
 
+    fn types(&self) -> Vec<&str> {
+        vec![&self.column_type]
+    }
+
     fn postgres(&self, cx: &Cx) -> Result<Sections> {
         Ok(sync::postgres(cx, &self.synced()))
     }

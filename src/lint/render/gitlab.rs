@@ -15,11 +15,9 @@ pub(super) fn render(report: &Report) -> String {
     let mut issues = Vec::new();
     for file in &report.files {
         let lines: Vec<&str> = file.source.lines().collect();
+        let ascii: Vec<bool> = lines.iter().map(|l| l.is_ascii()).collect();
         for d in &file.diagnostics {
-            let text = lines
-                .get(d.line.saturating_sub(1)..d.end_line.min(lines.len()))
-                .map(|l| l.join("\n"))
-                .unwrap_or_default();
+            let text = flagged_text(&lines, &ascii, d);
             let key = format!("{}\0{}\0{}", d.rule, d.file, text.trim());
             let n = seen.entry(key.clone()).or_default();
             *n += 1;
@@ -43,6 +41,38 @@ pub(super) fn render(report: &Report) -> String {
     }
     to_json(&serde_json::Value::Array(issues))
 }
+
+/// The source lines of a finding, for its fingerprint; on a line longer than
+/// [`LONG_LINE`] only the flagged columns, so many findings on one long line (a minified file)
+/// do not each hash the whole line.
+fn flagged_text(lines: &[&str], ascii: &[bool], d: &crate::lint::Diagnostic) -> String {
+    let Some(flagged) = lines.get(d.line.saturating_sub(1)..d.end_line.min(lines.len())) else {
+        return String::new();
+    };
+    if flagged.iter().all(|l| l.len() <= LONG_LINE) {
+        return flagged.join("\n");
+    }
+    let first = flagged[0];
+    let column = d.column.saturating_sub(1);
+    let start = if ascii.get(d.line.saturating_sub(1)) == Some(&true) {
+        column.min(first.len())
+    } else {
+        first
+            .char_indices()
+            .nth(column)
+            .map_or(first.len(), |(i, _)| i)
+    };
+    let rest = &first[start..];
+    let take = if d.end_line == d.line {
+        (d.end_column + 1).saturating_sub(d.column).min(LONG_LINE)
+    } else {
+        LONG_LINE
+    };
+    rest.chars().take(take).collect()
+}
+
+/// Lines longer than this (bytes) are fingerprinted by their flagged columns only.
+const LONG_LINE: usize = 4096;
 
 fn body(why: &str, suggestion: Option<&str>) -> String {
     match suggestion {

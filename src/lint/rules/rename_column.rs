@@ -7,7 +7,7 @@ use super::support::columns::modify_or_change;
 use super::support::file::column_added_earlier;
 use super::support::rewrite::{BACKFILL_KEY, CONTRACT};
 use super::support::scan::Clause;
-use crate::lint::{Finding, Rule, Severity, StatementContext};
+use crate::lint::{directive_table, Finding, Rule, Severity, StatementContext};
 
 /// Flags column renames outside a contract phase.
 pub(crate) struct RenameColumn;
@@ -80,7 +80,7 @@ impl Rule for RenameColumn {
                  -- once every running app version uses {new}:\n\
                  {CONTRACT}\n\
                  ALTER TABLE {table} DROP COLUMN {old}{instant};\n",
-                key = alter.table,
+                key = directive_table(&table),
             ))
             .on_table(alter.table.clone());
             if let Some(span) = c.span() {

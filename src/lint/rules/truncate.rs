@@ -3,7 +3,7 @@
 
 use super::support::rewrite::BACKFILL_KEY;
 use super::support::spans::text_of;
-use crate::lint::{Finding, Rule, Severity, StatementContext};
+use crate::lint::{directive_table, Finding, Rule, Severity, StatementContext};
 
 /// Flags `TRUNCATE` of existing tables.
 pub(crate) struct Truncate;
@@ -70,10 +70,11 @@ impl Rule for Truncate {
         };
         let suggestion = names
             .iter()
-            .map(|(key, written)| {
+            .map(|(_, written)| {
                 format!(
-                    "-- bellows:backfill table={key} key={BACKFILL_KEY}\n\
-                     DELETE FROM {written};"
+                    "-- bellows:backfill table={} key={BACKFILL_KEY}\n\
+                     DELETE FROM {written} WHERE true;",
+                    directive_table(written)
                 )
             })
             .collect::<Vec<_>>()
@@ -123,7 +124,7 @@ mod tests {
             "CREATE UNLOGGED TABLE a (id int);\nCREATE TABLE b (id int);\nTRUNCATE a, b;"
         ));
         assert!(none(
-            "-- bellows:backfill table=audit_log key=id\nDELETE FROM audit_log;"
+            "-- bellows:backfill table=audit_log key=id\nDELETE FROM audit_log WHERE true;"
         ));
     }
 }

@@ -56,7 +56,12 @@ impl Rule for UnbatchedDml {
                  `-- bellows:backfill` section runs the same statement in key-range batches, \
                  resumable and throttled.",
             )
-            .suggest(format!("-- bellows:backfill table={key}\n{};", ctx.sql.trim_end()))
+            .suggest(format!(
+                "-- bellows:backfill table={key}\n{}{};",
+                ctx.sql.trim_end(),
+                // The runner asks a DELETE to say which rows it removes.
+                if verb == "DELETE" && selection.is_none() { " WHERE true" } else { "" }
+            ))
             .on_table(key),
         );
     }

@@ -8,6 +8,7 @@ mod half_done;
 mod happy;
 mod lock_budget;
 mod lock_queue;
+mod near_miss;
 mod order;
 mod preflight;
 mod resume;

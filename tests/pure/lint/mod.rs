@@ -5,4 +5,5 @@
 mod cli;
 mod docs;
 mod formats;
+mod limits;
 mod props;
