@@ -126,19 +126,26 @@ fn run_inner(args: &LintArgs, file: &FileConfig) -> Result<i32, String> {
     } else {
         args.paths.clone()
     };
-    let mut inputs = lint_files::collect(&paths, &args.stdin_name)?;
-    if let Some(git_ref) = &args.changed_since {
-        inputs = lint_files::changed_since(inputs, git_ref)?;
-    }
+    let inputs = lint_files::collect(&paths, &args.stdin_name)?;
+    let inputs = match &args.changed_since {
+        Some(git_ref) => lint_files::changed_since(inputs, git_ref)?,
+        None => inputs.into_iter().map(|i| (i, true)).collect(),
+    };
+    let mut schema = None;
     if let Some(url) = &args.database_url {
         let live = lint_live::fetch(url)?;
         if settings.options.server_version.is_none() {
             settings.options.server_version = live.version;
         }
         settings.options.table_rows = live.rows;
+        schema = Some(live.schema);
     }
     let linter = Linter::new(settings.options);
-    let (report, errors) = lint_files::lint_all(&linter, inputs);
+    let mut folder = linter.folder(schema);
+    if args.changed_since.is_some() {
+        folder.change_starts();
+    }
+    let (report, errors) = lint_files::lint_all(&linter, folder, inputs);
     for e in &errors {
         eprintln!("error: {e}");
     }

@@ -1,7 +1,8 @@
 //! The inputs of `bellows lint`: paths expanded to migration files, `-` read from standard
-//! input, the `--changed-since` filter (git), and linting them in parallel.
+//! input, the `--changed-since` filter (git), and linting them: parsed in parallel, checked
+//! in version order with what earlier files made of the schema.
 
-use bellows::lint::{FileReport, Linter, Report};
+use bellows::lint::{FileReport, FolderLint, Linter, PreparedFile, Report};
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -55,12 +56,16 @@ pub(super) fn collect(paths: &[PathBuf], stdin_name: &str) -> Result<Vec<Input>,
     Ok(out)
 }
 
-/// Keep only files added or modified since `git_ref` (committed since the merge base,
-/// uncommitted, or untracked); standard input is always kept.
+/// Mark the files added or modified since `git_ref` (committed since the merge base,
+/// uncommitted, or untracked) to be linted; the others are only replayed, so the linter knows
+/// what they made of the schema. Standard input is always linted.
 ///
 /// # Errors
 /// git is missing, this is not a git work tree, or the ref does not exist.
-pub(super) fn changed_since(inputs: Vec<Input>, git_ref: &str) -> Result<Vec<Input>, String> {
+pub(super) fn changed_since(
+    inputs: Vec<Input>,
+    git_ref: &str,
+) -> Result<Vec<(Input, bool)>, String> {
     let root = PathBuf::from(
         git(
             &["rev-parse", "--show-toplevel"],
@@ -85,9 +90,12 @@ pub(super) fn changed_since(inputs: Vec<Input>, git_ref: &str) -> Result<Vec<Inp
     }
     Ok(inputs
         .into_iter()
-        .filter(|input| match input {
-            Input::File(path, _) => path.canonicalize().is_ok_and(|p| changed.contains(&p)),
-            Input::Stdin(..) => true,
+        .map(|input| {
+            let lint = match &input {
+                Input::File(path, _) => path.canonicalize().is_ok_and(|p| changed.contains(&p)),
+                Input::Stdin(..) => true,
+            };
+            (input, lint)
         })
         .collect())
 }
@@ -109,11 +117,54 @@ fn git(args: &[&str], hint: &str) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// Lint every input on all cores. Returns the report (inputs in the order given) and the
-/// inputs that could not be read or are not valid migration files, as messages.
-pub(super) fn lint_all(linter: &Linter, inputs: Vec<Input>) -> (Report, Vec<String>) {
+/// Lint the inputs marked `true` (the others are replayed only): read and parsed on all
+/// cores, then checked in version order through `folder`, so each file's rules know what
+/// the earlier ones made of the schema. Returns the report (linted inputs in the order
+/// given) and the inputs that could not be read or are not valid migration files.
+pub(super) fn lint_all(
+    linter: &Linter,
+    mut folder: FolderLint<'_>,
+    inputs: Vec<(Input, bool)>,
+) -> (Report, Vec<String>) {
+    let mut prepared: Vec<Option<Result<PreparedFile, String>>> =
+        prepare_all(linter, &inputs).into_iter().map(Some).collect();
+    let mut results: Vec<Option<Result<FileReport, String>>> = Vec::new();
+    results.resize_with(inputs.len(), || None);
+    for i in replay_order(&inputs) {
+        let (input, lint) = &inputs[i];
+        let Some(file) = prepared[i].take() else {
+            continue;
+        };
+        let name = match input {
+            Input::File(_, name) | Input::Stdin(name, _) => name,
+        };
+        match (file, lint) {
+            (Ok(file), false) => folder.shipped(file),
+            (Err(_), false) => {}
+            (Ok(file), true) => {
+                let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    folder.lint_prepared(file)
+                }));
+                results[i] = Some(checked.map_err(|_| internal(name)));
+            }
+            (Err(e), true) => results[i] = Some(Err(e)),
+        }
+    }
+    let mut report = Report::default();
+    let mut errors = Vec::new();
+    for r in results.into_iter().flatten() {
+        match r {
+            Ok(file) => report.files.push(file),
+            Err(e) => errors.push(e),
+        }
+    }
+    (report, errors)
+}
+
+/// Read and parse every input on all cores, in the order given.
+fn prepare_all(linter: &Linter, inputs: &[(Input, bool)]) -> Vec<Result<PreparedFile, String>> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Result<FileReport, String>)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<(usize, Result<PreparedFile, String>)>> = Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(inputs.len())
@@ -124,8 +175,10 @@ pub(super) fn lint_all(linter: &Linter, inputs: Vec<Input>) -> (Report, Vec<Stri
                 let mut local = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(input) = inputs.get(i) else { break };
-                    local.push((i, lint_one(linter, input)));
+                    let Some((input, _)) = inputs.get(i) else {
+                        break;
+                    };
+                    local.push((i, prepare_one(linter, input)));
                 }
                 if let Ok(mut all) = results.lock() {
                     all.extend(local);
@@ -135,34 +188,62 @@ pub(super) fn lint_all(linter: &Linter, inputs: Vec<Input>) -> (Report, Vec<Stri
     });
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(i, _)| *i);
-    let mut report = Report::default();
-    let mut errors = Vec::new();
-    for (_, r) in results {
-        match r {
-            Ok(file) => report.files.push(file),
-            Err(e) => errors.push(e),
-        }
-    }
-    (report, errors)
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
-fn lint_one(linter: &Linter, input: &Input) -> Result<FileReport, String> {
+/// The order the files are replayed in: as given, except that the files of one folder go
+/// by their version (`2_a.sql` before `10_b.sql`), as the runner applies them.
+fn replay_order(inputs: &[(Input, bool)]) -> Vec<usize> {
+    let mut folders: Vec<PathBuf> = Vec::new();
+    let mut keys = Vec::with_capacity(inputs.len());
+    for (i, (input, _)) in inputs.iter().enumerate() {
+        let key = match input {
+            Input::File(path, _) => {
+                let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let folder = folders
+                    .iter()
+                    .position(|f| *f == parent)
+                    .unwrap_or_else(|| {
+                        folders.push(parent);
+                        folders.len() - 1
+                    });
+                (folder, version_of(path), i)
+            }
+            Input::Stdin(..) => (usize::MAX, u128::MAX, i),
+        };
+        keys.push(key);
+    }
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by_key(|&i| keys[i]);
+    order
+}
+
+/// The version a file name starts with (`20240101_x.sql`), or after every versioned file.
+fn version_of(path: &Path) -> u128 {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or(u128::MAX)
+}
+
+fn prepare_one(linter: &Linter, input: &Input) -> Result<PreparedFile, String> {
     let (name, text) = match input {
         Input::File(path, name) => (name, read(path, name)?),
         Input::Stdin(name, text) => (name, text.clone()),
     };
-    let linted =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| linter.lint(name, &text)));
-    match linted {
-        Ok(Ok(report)) => Ok(report),
+    let prepared =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| linter.prepare(name, &text)));
+    match prepared {
+        Ok(Ok(file)) => Ok(file),
         Ok(Err(e)) => Err(match e.line {
             Some(line) => format!("{name}:{line}: {}", e.message),
             None => format!("{name}: {}", e.message),
         }),
-        Err(_) => Err(format!(
-            "{name}: internal error: the linter failed on this file; please report it"
-        )),
+        Err(_) => Err(internal(name)),
     }
+}
+
+fn internal(name: &str) -> String {
+    format!("{name}: internal error: the linter failed on this file; please report it")
 }
 
 fn read(path: &Path, name: &str) -> Result<String, String> {

@@ -1,9 +1,10 @@
 //! `bellows lint --database-url`: optional live context read from the target database —
-//! its server version and estimated table sizes (`pg_class.reltuples`,
+//! its server version, estimated table sizes and schema (which seeds what folder lint knows of
+//! the tables) (`pg_class.reltuples`,
 //! `information_schema.tables.table_rows`). Read-only; the password is never printed.
 
 use bellows::db::{self, redact_message, DatabaseUrl};
-use bellows::lint::ServerVersion;
+use bellows::lint::{LiveSchema, ServerVersion};
 use std::collections::HashMap;
 
 /// What the database told us.
@@ -12,6 +13,8 @@ pub(super) struct Live {
     pub version: Option<ServerVersion>,
     /// Estimated rows by table key.
     pub rows: HashMap<String, u64>,
+    /// The schema, seeding the folder lint's model.
+    pub schema: LiveSchema,
 }
 
 /// Connect to `raw_url` and read the live context.
@@ -26,14 +29,15 @@ pub(super) fn fetch(raw_url: &str) -> Result<Live, String> {
         .map_err(|e| format!("--database-url: cannot start the async runtime: {e}"))?;
     let result = runtime.block_on(async {
         let (version, tables) = db::table_estimates(&url).await?;
-        Ok::<_, bellows::Error>(live(&version, tables))
+        let schema = db::lint_schema(&url).await?;
+        Ok::<_, bellows::Error>(live(&version, tables, schema))
     });
     result.map_err(|e| redact_message(&format!("--database-url {url}: {e}"), &url))
 }
 
 /// Build the context; negative estimates (never analysed) are unknown. Names are stored as
 /// written and lower-cased, so quoted and unquoted references both find them.
-fn live(version: &str, tables: Vec<(String, i64)>) -> Live {
+fn live(version: &str, tables: Vec<(String, i64)>, schema: LiveSchema) -> Live {
     let mut rows = HashMap::new();
     for (name, estimate) in tables {
         let Ok(estimate) = u64::try_from(estimate) else {
@@ -47,5 +51,6 @@ fn live(version: &str, tables: Vec<(String, i64)>) -> Live {
     Live {
         version: version.parse().ok(),
         rows,
+        schema,
     }
 }

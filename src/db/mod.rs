@@ -335,3 +335,14 @@ pub async fn table_estimates(url: &DatabaseUrl) -> Result<(String, Vec<(String, 
     let tables = catalog::table_estimates(db.as_mut()).await?;
     Ok((db.server_version().to_string(), tables))
 }
+
+/// The schema of the database at `url` (every user table), for `bellows lint
+/// --database-url`: it seeds the folder lint's model. Read-only.
+///
+/// # Errors
+/// Connection and catalog errors.
+pub async fn lint_schema(url: &DatabaseUrl) -> Result<crate::lint::LiveSchema> {
+    let mut db = connect(url).await?;
+    let schema = schema_live::schema_model(db.as_mut(), None).await?;
+    Ok(crate::lint::LiveSchema { schema })
+}

@@ -106,6 +106,9 @@ pub(crate) struct StatementContext<'a> {
     pub earlier: &'a [&'a crate::sql::Statement],
     /// The statements after this one in the same phase, in order.
     pub later: &'a [crate::sql::Statement],
+    /// What earlier files (and statements) made of the schema, in a folder lint; `None`
+    /// when one file is linted alone.
+    pub model: Option<super::ModelView<'a>>,
 }
 
 impl FileState {
@@ -118,7 +121,7 @@ impl FileState {
     }
 }
 
-impl StatementContext<'_> {
+impl<'c> StatementContext<'c> {
     /// The dialect.
     #[must_use]
     pub(crate) fn dialect(&self) -> Dialect {
@@ -136,6 +139,26 @@ impl StatementContext<'_> {
     #[must_use]
     pub(crate) fn is_new_table(&self, table: &str) -> bool {
         self.file.created_tables.contains(table)
+    }
+
+    /// The table written as `name`, when a folder lint's model knows it (never for a file
+    /// linted alone, nor in a down phase, which the model does not follow).
+    #[must_use]
+    pub(crate) fn known_table(&self, name: &ObjectName) -> Option<&'c crate::schema::Table> {
+        if self.phase == PhaseKind::Down {
+            return None;
+        }
+        self.model.and_then(|m| m.table(name))
+    }
+
+    /// True when the table is new: created earlier in this file, or by an earlier file of
+    /// the change being linted (a folder lint that knows the change, see
+    /// [`FolderLint`](super::FolderLint)).
+    #[must_use]
+    pub(crate) fn is_new_or_pending(&self, key: &str, name: Option<&ObjectName>) -> bool {
+        self.is_new_table(key)
+            || (self.phase != PhaseKind::Down
+                && name.is_some_and(|n| self.model.is_some_and(|m| m.is_pending(n))))
     }
 
     /// True in a contract or down phase, where breaking changes (drops, renames) are the

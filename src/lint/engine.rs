@@ -2,23 +2,23 @@
 //! parsed once), every rule, then suppression by allow comments and live table sizes.
 
 use super::allow::{self, Allow};
+use super::folder::FolderModel;
 use super::options::{HUGE_TABLE_ROWS, TINY_TABLE_ROWS};
+use super::prepare::PreparedFile;
 use super::registry::RULES;
 use super::TransactionMode;
 use super::{
-    Diagnostic, FileReport, FileState, Finding, LintOptions, ParseFailure, Rule, Severity,
-    StatementContext, Tokens,
+    Diagnostic, FileReport, FileState, Finding, LintOptions, Rule, Severity, StatementContext,
 };
-use crate::migration::{parse_file_name, parse_phases, strip_bom, FormatError, Phase, PhaseKind};
-use crate::sql::{classify, Pos, Statement};
+use crate::migration::{parse_file_name, strip_bom, FormatError, Phase};
+use crate::sql::{Pos, Statement};
 use crate::Migration;
-use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Location, Tokenizer};
+use sqlparser::tokenizer::Location;
 
 /// Lints migration files with one set of options. Cheap to share between threads.
 #[derive(Debug, Clone)]
 pub struct Linter {
-    options: LintOptions,
+    pub(super) options: LintOptions,
     rules: Vec<&'static dyn Rule>,
 }
 
@@ -54,15 +54,25 @@ impl Linter {
     /// A format error (with its line) when the file is not a valid migration: unknown
     /// markers, bad directives, an unclosed quote.
     pub fn lint(&self, path: &str, text: &str) -> Result<FileReport, FormatError> {
-        let mut phases = parse_phases(text, self.options.dialect)?;
-        if path.ends_with(".down.sql") {
-            for p in phases.iter_mut().filter(|p| p.marker_line.is_none()) {
-                p.kind = PhaseKind::Down;
-            }
-        }
-        let parser_dialect = self.options.dialect.parser_dialect();
+        Ok(self.check(self.prepare(path, text)?, None))
+    }
+
+    /// Run the rules over a prepared file; with a folder's model, the rules see what
+    /// earlier files (and statements) made of the schema, and each statement is replayed
+    /// into it after its rules ran.
+    pub(super) fn check(
+        &self,
+        file: PreparedFile,
+        mut model: Option<&mut FolderModel>,
+    ) -> FileReport {
+        let PreparedFile {
+            path,
+            text,
+            phases,
+            read,
+        } = file;
         let mut state = FileState {
-            no_transaction_file: strip_bom(text)
+            no_transaction_file: strip_bom(&text)
                 .lines()
                 .next()
                 .is_some_and(|l| l.trim() == "-- no-transaction"),
@@ -71,16 +81,14 @@ impl Linter {
         let mut statements = Vec::new();
         let mut pending = Vec::new();
         let mut findings = Vec::new();
-        for phase in &phases {
-            for (n, stmt) in phase.statements.iter().enumerate() {
-                let (tokens, ast, failure) = read(&stmt.sql, &*parser_dialect);
-                let kind = classify(&stmt.sql, self.options.dialect);
+        for (phase, read) in phases.iter().zip(&read) {
+            for (n, (stmt, r)) in phase.statements.iter().zip(read).enumerate() {
                 // bellows itself gives a scanning VALIDATE a transaction of its own.
-                let runs_alone = kind.no_transaction
-                    || (kind.own_transaction
+                let runs_alone = r.no_transaction
+                    || (r.own_transaction
                         && self.options.transaction_mode == TransactionMode::Auto);
                 state.enter(
-                    &tokens,
+                    &r.tokens,
                     n == 0,
                     runs_alone,
                     self.options.transaction_mode,
@@ -90,37 +98,47 @@ impl Linter {
                     options: &self.options,
                     phase: phase.kind,
                     sql: &stmt.sql,
-                    tokens: &tokens,
-                    ast: ast.as_ref(),
-                    parse_failure: failure.as_ref(),
+                    tokens: &r.tokens,
+                    ast: r.ast.as_ref(),
+                    parse_failure: r.failure.as_ref(),
                     file: &state,
                     earlier: &statements,
                     later: &phase.statements[n + 1..],
+                    model: model.as_deref().map(FolderModel::view),
                 };
                 for rule in &self.rules {
                     rule.check(&ctx, &mut findings);
                     for f in findings.drain(..) {
-                        let diagnostic = self.diagnostic(*rule, path, stmt, f);
+                        let diagnostic = self.diagnostic(*rule, &path, stmt, f);
                         pending.push(Pending {
                             statement: statements.len(),
                             diagnostic,
                         });
                     }
                 }
-                state.record(&tokens);
+                if let Some(m) = model.as_deref_mut() {
+                    m.apply(
+                        phase.kind,
+                        r.ast.as_ref(),
+                        &stmt.sql,
+                        (&path, stmt.start.line),
+                        true,
+                    );
+                }
+                state.record(&r.tokens);
                 statements.push(stmt);
             }
         }
-        let mut diagnostics = self.suppress(path, text, &statements, pending);
+        let mut diagnostics = self.suppress(&path, &text, &statements, pending);
         let statements = statements.len();
-        diagnostics.extend(self.refusals(path, text, phases));
+        diagnostics.extend(self.refusals(&path, &text, phases));
         diagnostics.sort_by(|a, b| (a.line, a.column, a.rule).cmp(&(b.line, b.column, b.rule)));
-        Ok(FileReport {
-            path: path.to_string(),
-            source: text.to_string(),
+        FileReport {
+            path,
+            source: text,
             diagnostics,
             statements,
-        })
+        }
     }
 
     /// What the runner refuses in this file (bellows runs the files only in `auto` mode).
@@ -254,68 +272,6 @@ impl Linter {
 /// An allow comment that can silence: names known rules and gives a reason.
 fn valid(a: &Allow) -> bool {
     !a.reason.is_empty() && a.ids.iter().all(|id| super::registry::rule(id).is_some())
-}
-
-/// Tokenize and parse one statement (tokenizing once).
-fn read(
-    sql: &str,
-    dialect: &dyn sqlparser::dialect::Dialect,
-) -> (
-    Tokens,
-    Option<sqlparser::ast::Statement>,
-    Option<ParseFailure>,
-) {
-    let raw = match Tokenizer::new(dialect, sql).tokenize_with_location() {
-        Ok(raw) => raw,
-        Err(e) => {
-            let failure = ParseFailure {
-                message: e.message,
-                at: Some(e.location),
-            };
-            return (Tokens::from_words(sql), None, Some(failure));
-        }
-    };
-    let tokens = Tokens::from_raw(&raw);
-    if let Some(chain) = crate::sql::too_deep(&raw) {
-        let failure = ParseFailure {
-            message: format!("an expression chains {chain}+ operators, more than the linter parses ({}); only token-level checks ran", crate::sql::MAX_OPERATOR_CHAIN),
-            at: None,
-        };
-        return (tokens, None, Some(failure));
-    }
-    match Parser::new(dialect)
-        .with_recursion_limit(crate::sql::RECURSION_LIMIT)
-        .with_tokens_with_locations(raw)
-        .parse_statements()
-    {
-        Ok(mut parsed) if !parsed.is_empty() => (tokens, Some(parsed.swap_remove(0)), None),
-        Ok(_) => (tokens, None, None),
-        Err(e) => (tokens, None, Some(failure(&e.to_string()))),
-    }
-}
-
-/// The parser's message split from its ` at Line: l, Column: c` suffix.
-fn failure(text: &str) -> ParseFailure {
-    let text = text.strip_prefix("sql parser error: ").unwrap_or(text);
-    let Some(i) = text.rfind(" at Line: ") else {
-        return ParseFailure {
-            message: text.to_string(),
-            at: None,
-        };
-    };
-    let mut nums = text[i + 10..]
-        .split(", Column: ")
-        .map(|n| n.trim().parse::<u64>());
-    match (nums.next(), nums.next()) {
-        (Some(Ok(line)), Some(Ok(column))) => ParseFailure {
-            message: text[..i].to_string(),
-            at: Some(Location { line, column }),
-        },
-        _ => ParseFailure {
-            message: text.to_string(),
-            at: None,
-        },
-    }
 }
 
 /// The file position of a location inside a statement.

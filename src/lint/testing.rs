@@ -74,3 +74,47 @@ pub(crate) fn rules_in(dialect: Dialect, sql: &str) -> Vec<&'static str> {
         .map(|d| d.rule)
         .collect()
 }
+
+/// Lint `files` (SQL texts, named `1_a.sql`, `2_b.sql`, ...) as one folder run for
+/// `dialect`, after `shipped` files the run only learns from; with `change`, the linted files
+/// are the change ([`FolderLint::change_starts`](crate::lint::FolderLint::change_starts)).
+/// The last file's report.
+pub(crate) fn folder_report(
+    options: LintOptions,
+    shipped: &[&str],
+    change: bool,
+    files: &[&str],
+) -> Report {
+    let linter = Linter::new(options);
+    let mut folder = linter.folder(None);
+    if change {
+        folder.change_starts();
+    }
+    for (i, sql) in shipped.iter().enumerate() {
+        let file = linter.prepare(&format!("{i}_shipped.sql"), sql);
+        folder.shipped(file.expect("a well-formed shipped file"));
+    }
+    let mut last = None;
+    for (i, sql) in files.iter().enumerate() {
+        let path = format!("{}_file.sql", shipped.len() + i);
+        last = Some(folder.lint(&path, sql).expect("a well-formed test file"));
+    }
+    Report {
+        files: last.into_iter().collect(),
+    }
+}
+
+/// The rules the last of `files` triggers in a folder run for `dialect` (nothing shipped,
+/// the change unknown).
+pub(crate) fn folder_rules(dialect: Dialect, files: &[&str]) -> Vec<&'static str> {
+    folder_report(LintOptions::new(dialect), &[], false, files)
+        .diagnostics()
+        .map(|d| d.rule)
+        .collect()
+}
+
+/// The last of `files` in a folder run for `dialect`, rendered as the human format.
+pub(crate) fn folder_check(dialect: Dialect, files: &[&str]) -> String {
+    let report = folder_report(LintOptions::new(dialect), &[], false, files);
+    render::human::render(&report, false)
+}

@@ -2,10 +2,12 @@
 //! MariaDB) to a type that is not binary-compatible rewrites or copies the table under a
 //! lock that blocks the app.
 
-use super::support::alter::{alter_existing, asserts};
+use super::support::alter::{alter_existing, asserts, AlterTable};
 use super::support::rewrite::ident;
+use super::support::types::{type_change, TypeChange};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
-use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, ColumnOption, DataType};
+use crate::schema::Column;
+use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, ColumnOption, DataType, Ident};
 
 /// Flags column type changes on existing tables.
 pub(crate) struct ColumnTypeChange;
@@ -41,27 +43,17 @@ impl Rule for ColumnTypeChange {
             return;
         }
         for op in ops {
-            let (column, data_type) = match op {
-                AlterTableOperation::AlterColumn {
-                    column_name,
-                    op: AlterColumnOperation::SetDataType { data_type, .. },
-                } => (column_name, data_type),
-                // MODIFY/CHANGE ... NOT NULL is reported by set-not-null.
-                AlterTableOperation::ModifyColumn {
-                    col_name,
-                    data_type,
-                    options,
-                    ..
-                } if !options.contains(&ColumnOption::NotNull) => (col_name, data_type),
-                AlterTableOperation::ChangeColumn {
-                    new_name,
-                    data_type,
-                    options,
-                    ..
-                } if !options.contains(&ColumnOption::NotNull) => (new_name, data_type),
-                _ => continue,
+            let Some(change) = Change::of(op, ctx, &alter) else {
+                continue;
             };
-            let column = ident(column);
+            let column = ident(change.column);
+            let data_type = change.data_type;
+            if let Some(old) = change.known {
+                if let Some(finding) = self.known(ctx, table, &column, old, &change) {
+                    out.push(finding.on_table(table.clone()));
+                }
+                continue;
+            }
             let widening = !mysql && is_unbounded_or_varchar(data_type);
             let finding = if mysql {
                 Finding::new(
@@ -98,6 +90,136 @@ impl Rule for ColumnTypeChange {
             };
             out.push(finding.on_table(table.clone()));
         }
+    }
+}
+
+impl ColumnTypeChange {
+    /// The finding for a column whose old type the folder's model knows: none when nothing
+    /// is rewritten or copied, else advice naming the old type.
+    fn known(
+        &self,
+        ctx: &StatementContext<'_>,
+        table: &str,
+        column: &str,
+        old: &Column,
+        change: &Change<'_>,
+    ) -> Option<Finding> {
+        let dialect = ctx.dialect();
+        let new = change.data_type.to_string();
+        let kept = !dialect.is_mysql_family() || (old.nullable == change.nullable && change.plain);
+        let why = match type_change(&old.type_normalized, &new, dialect) {
+            TypeChange::Same | TypeChange::Cheap(_) if kept && !change.using => return None,
+            TypeChange::Rewrite(why) => why,
+            _ if dialect.is_mysql_family() => format!(
+                "changing {} or the column's options makes MySQL and MariaDB rebuild or copy the table",
+                if old.nullable == change.nullable { "the type" } else { "NULL to NOT NULL or back" }
+            ),
+            _ => "a USING expression makes PostgreSQL rewrite every row".to_string(),
+        };
+        let from = &old.type_written;
+        let finding = if dialect.is_mysql_family() {
+            Finding::new(
+                self.default_severity(),
+                format!(
+                    "changing `{table}`.`{column}` from {from} to {new} can copy the whole table"
+                ),
+                format!(
+                    "{why}. Assert `ALGORITHM=INPLACE, LOCK=NONE` so the server refuses instead of \
+                     copying; otherwise {RECIPE}."
+                ),
+            )
+            .suggest(format!(
+                "{}, ALGORITHM=INPLACE, LOCK=NONE;",
+                ctx.sql.trim_end()
+            ))
+        } else {
+            Finding::new(
+                self.default_severity(),
+                format!("changing `{table}`.`{column}` from {from} to {new} rewrites the table under an ACCESS EXCLUSIVE lock"),
+                format!(
+                    "{why}, while holding ACCESS EXCLUSIVE: reads and writes wait for the whole \
+                     rewrite, and the app version still running may not understand the new type. \
+                     Instead, {RECIPE}."
+                ),
+            )
+        };
+        Some(finding)
+    }
+}
+
+/// One column type change of the statement.
+struct Change<'a> {
+    /// The column (its new name for `CHANGE`).
+    column: &'a Ident,
+    data_type: &'a DataType,
+    /// The column as the folder's model had it before.
+    known: Option<&'a Column>,
+    /// NULL allowed after the change (MySQL: no `NOT NULL` in the new definition).
+    nullable: bool,
+    /// MySQL: the new definition has no option but NULL, NOT NULL, DEFAULT and COMMENT.
+    plain: bool,
+    /// PostgreSQL: a `USING` expression.
+    using: bool,
+}
+
+impl<'a> Change<'a> {
+    fn of(
+        op: &'a AlterTableOperation,
+        ctx: &StatementContext<'a>,
+        alter: &AlterTable<'a>,
+    ) -> Option<Change<'a>> {
+        let (column, old, data_type, options, using) = match op {
+            AlterTableOperation::AlterColumn {
+                column_name,
+                op:
+                    AlterColumnOperation::SetDataType {
+                        data_type, using, ..
+                    },
+            } => (
+                column_name,
+                column_name,
+                data_type,
+                &[][..],
+                using.is_some(),
+            ),
+            AlterTableOperation::ModifyColumn {
+                col_name,
+                data_type,
+                options,
+                ..
+            } => (col_name, col_name, data_type, options.as_slice(), false),
+            AlterTableOperation::ChangeColumn {
+                old_name,
+                new_name,
+                data_type,
+                options,
+                ..
+            } => (new_name, old_name, data_type, options.as_slice(), false),
+            _ => return None,
+        };
+        let known = alter.known_column(ctx, old).map(|(_, c)| c);
+        let not_null = options.contains(&ColumnOption::NotNull);
+        // MODIFY/CHANGE ... NOT NULL of a column that allowed NULL is set-not-null's.
+        if not_null && known.is_none_or(|c| c.nullable) {
+            return None;
+        }
+        let plain = options.iter().all(|o| {
+            matches!(
+                o,
+                ColumnOption::Null
+                    | ColumnOption::NotNull
+                    | ColumnOption::Default(_)
+                    | ColumnOption::Comment(_)
+            )
+        });
+        Some(Change {
+            column,
+            data_type,
+            known,
+            nullable: !not_null,
+            plain,
+            using,
+        })
     }
 }
 
@@ -139,5 +261,73 @@ mod tests {
             "ALTER TABLE users MODIFY name varchar(300), ALGORITHM=INPLACE, LOCK=NONE;"
         )
         .is_empty());
+    }
+}
+
+#[cfg(test)]
+mod folder_tests {
+    use crate::lint::testing::{folder_check, folder_rules};
+    use crate::sql::Dialect::{Mariadb, Mysql, Postgres};
+
+    const PG_USERS: &str =
+        "CREATE TABLE users (id int PRIMARY KEY, token uuid, name varchar(50), n int);";
+    const MY_USERS: &str =
+        "CREATE TABLE users (id int PRIMARY KEY, name VARCHAR(40), n INT NOT NULL);";
+
+    #[test]
+    fn restating_the_type_an_earlier_file_gave_is_not_a_change() {
+        let again = "ALTER TABLE users ALTER COLUMN token TYPE uuid;";
+        assert!(folder_rules(Postgres, &[PG_USERS, again]).is_empty());
+        assert_eq!(folder_rules(Postgres, &[again]), ["column-type-change"]);
+        let t = "ALTER TABLE users ALTER COLUMN token TYPE text;";
+        assert_eq!(
+            folder_rules(Postgres, &[PG_USERS, t]),
+            ["column-type-change"]
+        );
+        for d in [Mysql, Mariadb] {
+            let same = "ALTER TABLE users MODIFY name varchar(40);";
+            assert!(folder_rules(d, &[MY_USERS, same]).is_empty());
+            assert_eq!(folder_rules(d, &[same]), ["column-type-change"]);
+        }
+    }
+
+    #[test]
+    fn postgres_varchar_widening_is_metadata_only() {
+        for to in ["varchar(80)", "text", "varchar"] {
+            let sql = format!("ALTER TABLE users ALTER COLUMN name TYPE {to};");
+            assert!(folder_rules(Postgres, &[PG_USERS, &sql]).is_empty(), "{to}");
+        }
+        let shrink = "ALTER TABLE users ALTER COLUMN name TYPE varchar(20);";
+        assert_eq!(
+            folder_rules(Postgres, &[PG_USERS, shrink]),
+            ["column-type-change"]
+        );
+    }
+
+    #[test]
+    fn flags_int_to_bigint_naming_the_old_type() {
+        insta::assert_snapshot!(folder_check(
+            Postgres,
+            &[PG_USERS, "ALTER TABLE users ALTER COLUMN n TYPE bigint;"]
+        ));
+    }
+
+    #[test]
+    fn mysql_varchar_growth_within_its_length_byte_class_is_in_place() {
+        let grow = "ALTER TABLE users MODIFY name VARCHAR(60);";
+        assert!(folder_rules(Mysql, &[MY_USERS, grow]).is_empty());
+        insta::assert_snapshot!(folder_check(
+            Mysql,
+            &[MY_USERS, "ALTER TABLE users MODIFY name VARCHAR(300);"]
+        ));
+    }
+
+    #[test]
+    fn mysql_type_change_of_a_not_null_column_is_still_flagged() {
+        let sql = "ALTER TABLE users MODIFY n BIGINT NOT NULL;";
+        assert_eq!(
+            folder_rules(Mariadb, &[MY_USERS, sql]),
+            ["column-type-change"]
+        );
     }
 }

@@ -28,7 +28,13 @@ impl Rule for RequireConcurrentIndex {
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let (concurrently, table) = match ctx.ast {
-            Some(Statement::CreateIndex(ci)) => (ci.concurrently, Some(table_key(&ci.table_name))),
+            Some(Statement::CreateIndex(ci)) => {
+                // A table an earlier file of the change created is empty: no build to wait for.
+                if !ci.concurrently && ctx.is_new_or_pending("", Some(&ci.table_name)) {
+                    return;
+                }
+                (ci.concurrently, Some(table_key(&ci.table_name)))
+            }
             Some(_) => return,
             None => {
                 let t = ctx.tokens;
@@ -143,5 +149,35 @@ mod tests {
             "CREATE INDEX CONCURRENTLY i ON t (a);"
         )
         .starts_with("clean"));
+    }
+}
+
+#[cfg(test)]
+mod folder_tests {
+    use crate::lint::testing::folder_report;
+    use crate::lint::LintOptions;
+    use crate::sql::Dialect;
+
+    fn rules(shipped: &[&str], change: bool, files: &[&str]) -> Vec<&'static str> {
+        let options = LintOptions::new(Dialect::Postgres);
+        let report = folder_report(options, shipped, change, files);
+        report.diagnostics().map(|d| d.rule).collect()
+    }
+
+    #[test]
+    fn passes_an_index_on_a_table_an_earlier_file_of_the_change_created() {
+        let create = "CREATE TABLE invites (id bigint PRIMARY KEY, code text);";
+        let index = "CREATE UNIQUE INDEX invites_code_key ON invites (code);";
+        assert!(rules(&[], true, &[create, index]).is_empty());
+        // Shipped earlier (not part of the change): the table may be large by now.
+        assert_eq!(
+            rules(&[create], true, &[index]),
+            ["require-concurrent-index"]
+        );
+        // Without knowing what the change is, only the same file counts as new.
+        assert_eq!(
+            rules(&[], false, &[create, index]),
+            ["require-concurrent-index"]
+        );
     }
 }

@@ -30,19 +30,34 @@ impl Rule for SetNotNull {
         let (table, ops) = (&alter.table, alter.operations());
         let name = alter.parsed_name();
         for op in ops {
-            let column = match op {
+            let (column, old) = match op {
                 AlterTableOperation::AlterColumn {
                     column_name,
                     op: AlterColumnOperation::SetNotNull,
-                } => column_name,
+                } => (column_name, column_name),
                 AlterTableOperation::ModifyColumn {
                     col_name, options, ..
-                } if options.contains(&ColumnOption::NotNull) => col_name,
+                } if options.contains(&ColumnOption::NotNull) => (col_name, col_name),
                 AlterTableOperation::ChangeColumn {
-                    new_name, options, ..
-                } if options.contains(&ColumnOption::NotNull) => new_name,
+                    old_name,
+                    new_name,
+                    options,
+                    ..
+                } if options.contains(&ColumnOption::NotNull) => (new_name, old_name),
                 _ => continue,
             };
+            let known = alter.known_column(ctx, old);
+            if known.is_some_and(|(_, c)| !c.nullable) {
+                // Already NOT NULL (an earlier file made it so): nothing to scan or rebuild;
+                // a MySQL type change in the same clause is column-type-change's.
+                continue;
+            }
+            if !ctx.dialect().is_mysql_family()
+                && ctx.version().at_least(12, 0)
+                && known.is_some_and(|(t, c)| validated_not_null(t, &c.name))
+            {
+                continue;
+            }
             let column = ident(column);
             let key = column.trim_matches(['"', '`']).to_ascii_lowercase();
             let finding = if ctx.dialect().is_mysql_family() {
@@ -81,6 +96,22 @@ impl Rule for SetNotNull {
             out.push(finding.on_table(table.clone()));
         }
     }
+}
+
+/// True when the table has a validated `CHECK (column IS NOT NULL)` (PostgreSQL 12+ proves
+/// NOT NULL from it instead of scanning).
+fn validated_not_null(table: &crate::schema::Table, column: &str) -> bool {
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '"'))
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    let want = squash(&format!("{column} IS NOT NULL"));
+    table
+        .checks
+        .iter()
+        .any(|c| c.validated && squash(&c.expr) == want)
 }
 
 #[cfg(test)]
@@ -131,5 +162,57 @@ mod tests {
             "ALTER TABLE users MODIFY email varchar(255) NOT NULL, ALGORITHM=INPLACE, LOCK=NONE;"
         )
         .is_empty());
+    }
+}
+
+#[cfg(test)]
+mod folder_tests {
+    use crate::lint::testing::{folder_report, folder_rules};
+    use crate::lint::LintOptions;
+    use crate::sql::Dialect::{self, Mariadb, Mysql, Postgres};
+
+    #[test]
+    fn a_check_validated_after_an_earlier_file_added_it_makes_it_safe_on_12_plus() {
+        let create = "CREATE TABLE users (id int PRIMARY KEY, email text);";
+        let add =
+            "ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;";
+        let set = "ALTER TABLE users VALIDATE CONSTRAINT users_email_nn;\n\
+                   ALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+        assert!(!folder_rules(Postgres, &[create, add, set]).contains(&"set-not-null"));
+        let mut pg11 = LintOptions::new(Postgres);
+        pg11.server_version = Some("11".parse().unwrap());
+        let old = folder_report(pg11, &[], false, &[create, add, set]);
+        assert!(
+            old.diagnostics().any(|d| d.rule == "set-not-null"),
+            "11 scans"
+        );
+        let unvalidated = "ALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+        assert_eq!(
+            folder_rules(Postgres, &[create, add, unvalidated]),
+            ["set-not-null"]
+        );
+    }
+
+    #[test]
+    fn a_column_already_not_null_is_not_scanned_again() {
+        let create = "CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL);";
+        let set = "ALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+        assert!(folder_rules(Postgres, &[create, set]).is_empty());
+        assert_eq!(folder_rules(Postgres, &[set]), ["set-not-null"]);
+    }
+
+    #[test]
+    fn mysql_change_of_a_column_already_not_null_rebuilds_nothing() {
+        let create = "CREATE TABLE users (id INT PRIMARY KEY, a INT NOT NULL, c INT);";
+        for d in [Mysql, Mariadb] {
+            let modify = "ALTER TABLE users MODIFY a INT NOT NULL;";
+            assert!(folder_rules(d, &[create, modify]).is_empty(), "{d}");
+            let change = "ALTER TABLE users CHANGE a a INT NOT NULL;";
+            assert!(folder_rules(d, &[create, change]).is_empty(), "{d}");
+            let was_null = "ALTER TABLE users MODIFY c INT NOT NULL;";
+            assert_eq!(folder_rules(d, &[create, was_null]), ["set-not-null"]);
+            assert_eq!(folder_rules(d, &[modify]), ["set-not-null"]);
+        }
+        let _ = Dialect::Postgres;
     }
 }

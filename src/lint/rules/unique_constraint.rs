@@ -35,7 +35,7 @@ impl Rule for UniqueConstraint {
         }
         if let Some(Statement::CreateIndex(ci)) = ctx.ast {
             let table = table_key(&ci.table_name);
-            if mysql && ci.unique && !ctx.is_new_table(&table) {
+            if mysql && ci.unique && !ctx.is_new_or_pending(&table, Some(&ci.table_name)) {
                 out.push(mysql_finding(self.default_severity(), &table));
             }
             return;
@@ -148,5 +148,40 @@ mod tests {
             "CREATE TABLE t (a int);\nCREATE UNIQUE INDEX ua ON t (a);"
         )
         .is_empty());
+    }
+}
+
+#[cfg(test)]
+mod folder_tests {
+    use crate::lint::testing::folder_report;
+    use crate::lint::LintOptions;
+    use crate::sql::Dialect;
+
+    fn rules(d: Dialect, shipped: &[&str], change: bool, files: &[&str]) -> Vec<&'static str> {
+        let report = folder_report(LintOptions::new(d), shipped, change, files);
+        report.diagnostics().map(|d| d.rule).collect()
+    }
+
+    #[test]
+    fn passes_a_unique_index_on_a_table_an_earlier_file_of_the_change_created() {
+        let create = "CREATE TABLE invites (id BIGINT PRIMARY KEY, code VARCHAR(40));";
+        for d in [Dialect::Mysql, Dialect::Mariadb] {
+            let index = "CREATE UNIQUE INDEX invites_code ON invites (code);";
+            assert!(rules(d, &[], true, &[create, index]).is_empty());
+            assert_eq!(rules(d, &[create], true, &[index]), ["unique-constraint"]);
+            assert_eq!(
+                rules(d, &[], false, &[create, index]),
+                ["unique-constraint"]
+            );
+            let alter = "ALTER TABLE invites ADD UNIQUE KEY invites_code (code);";
+            assert!(rules(d, &[], true, &[create, alter]).is_empty());
+            assert_eq!(rules(d, &[create], true, &[alter]), ["unique-constraint"]);
+        }
+        let pg = "ALTER TABLE invites ADD CONSTRAINT invites_code_key UNIQUE (code);";
+        assert!(rules(Dialect::Postgres, &[], true, &[create, pg]).is_empty());
+        assert_eq!(
+            rules(Dialect::Postgres, &[create], true, &[pg]),
+            ["unique-constraint"]
+        );
     }
 }

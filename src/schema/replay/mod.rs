@@ -67,6 +67,11 @@ impl Replay {
         replay
     }
 
+    /// The model so far.
+    pub(crate) fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
     /// The model being built.
     pub(crate) fn schema_mut(&mut self) -> &mut Schema {
         &mut self.schema

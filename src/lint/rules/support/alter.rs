@@ -40,6 +40,24 @@ impl<'t> AlterTable<'t> {
         self.parsed.map_or(&[], |at| at.operations.as_slice())
     }
 
+    /// The table's name as the parser read it (`None` when it could not read the statement).
+    #[must_use]
+    pub(crate) fn object_name(&self) -> Option<&'t sqlparser::ast::ObjectName> {
+        self.parsed.map(|at| &at.name)
+    }
+
+    /// The table as a folder lint's model knows it, with the column stored for `column`.
+    #[must_use]
+    pub(crate) fn known_column(
+        &self,
+        ctx: &StatementContext<'t>,
+        column: &sqlparser::ast::Ident,
+    ) -> Option<(&'t crate::schema::Table, &'t crate::schema::Column)> {
+        let table = ctx.known_table(self.object_name()?)?;
+        let stored = table.folding.stored_column(column);
+        Some((table, table.column(&stored)?))
+    }
+
     /// The table name as the parser prints it, for rewrites built from the parsed
     /// [`operations`](Self::operations) (empty when the parser could not read the
     /// statement).
@@ -83,13 +101,17 @@ pub(crate) fn alter_table(t: &Tokens) -> Option<AlterTable<'_>> {
     })
 }
 
-/// The `ALTER TABLE` of the statement when it changes a table the file did not create
-/// (changes to a new table are safe), with the parser's operations when it read them.
+/// The `ALTER TABLE` of the statement when it changes a table the file did not create, nor
+/// an earlier file of the change a folder lint knows (changes to a new, empty table are
+/// safe), with the parser's operations when it read them.
 #[must_use]
 pub(crate) fn alter_existing<'t>(ctx: &StatementContext<'t>) -> Option<AlterTable<'t>> {
     let mut alter = alter_table(ctx.tokens).filter(|alter| !ctx.is_new_table(&alter.table))?;
     if let Some(Statement::AlterTable(at)) = ctx.ast {
         alter.parsed = Some(at);
+        if ctx.is_new_or_pending(&alter.table, Some(&at.name)) {
+            return None;
+        }
     }
     Some(alter)
 }

@@ -9,3 +9,4 @@ pub(crate) mod file;
 pub(crate) mod rewrite;
 pub(crate) mod scan;
 pub(crate) mod spans;
+pub(crate) mod types;
