@@ -4,6 +4,7 @@
 
 mod cli;
 mod docs;
+mod folder;
 mod formats;
 mod limits;
 mod props;
