@@ -10,6 +10,9 @@
 //! 4. replay of statements parsed once already (what `bellows lint DIR` adds when it hands
 //!    the statements it parsed for its rules to the replay, `Replay::parsed`).
 //!
+//! 5. folder lint with the model (`Linter::folder`), the same files in order, one thread;
+//! 6. the CLI before: files linted alone, on every core (folder lint runs on one thread).
+//!
 //! It prints each against lint (the issue's goal: replay adds under 20% to lint).
 //!
 //! ```text
@@ -61,6 +64,39 @@ fn lint(linter: &Linter, files: &[(String, String)]) -> usize {
         .sum()
 }
 
+/// Folder lint: every file in order through one `FolderLint`, the model replayed from the
+/// linter's own parse (what `bellows lint DIR` does), on one thread.
+fn folder_lint(linter: &Linter, files: &[(String, String)]) -> usize {
+    let mut folder = linter.folder(None);
+    files
+        .iter()
+        .map(|(path, text)| {
+            folder
+                .lint(path, text)
+                .expect("a valid file")
+                .diagnostics
+                .len()
+        })
+        .sum()
+}
+
+/// The CLI before folder lint: every file linted on its own, on every core (`WORKERS=n`
+/// to choose).
+fn parallel(linter: &Linter, files: &[(String, String)]) -> usize {
+    let workers = std::env::var("WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let chunk = files.len().div_ceil(workers).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|c| s.spawn(move || lint(linter, c)))
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("joins")).sum()
+    })
+}
+
 fn read(files: &[(String, String)]) -> Vec<Migration> {
     files
         .iter()
@@ -85,8 +121,8 @@ fn main() {
     let (files, per_file, runs) = (arg(1, 300), arg(2, 24), arg(3, 7));
     let folder = corpus(files, per_file);
     let linter = Linter::new(LintOptions::new(Dialect::Postgres));
-    let mut t = [Duration::MAX; 4];
-    let (mut findings, mut tables) = (0, 0);
+    let mut t = [Duration::MAX; 6];
+    let (mut findings, mut tables, mut folder_findings) = (0, 0, 0);
     let migrations = read(&folder);
     let parsed = parse_for_replay(&migrations, Dialect::Postgres);
     for _ in 0..runs {
@@ -96,6 +132,8 @@ fn main() {
             replay_dump(&migrations, Dialect::Postgres, false).len()
         });
         tables = best(&mut t[3], || replay_parsed(&parsed));
+        folder_findings = best(&mut t[4], || folder_lint(&linter, &folder));
+        best(&mut t[5], || parallel(&linter, &folder));
     }
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let pct = |d: Duration| 100.0 * d.as_secs_f64() / t[0].as_secs_f64();
@@ -118,5 +156,15 @@ fn main() {
         "  replay of the linter's parse:   {:>7.1} ms  {:>5.1}% of lint ({tables} tables)",
         ms(t[3]),
         pct(t[3])
+    );
+    println!(
+        "  folder lint with the model:     {:>7.1} ms  {:>+5.1}% against lint ({folder_findings} findings)",
+        ms(t[4]),
+        pct(t[4]) - 100.0
+    );
+    let wall = 100.0 * t[4].as_secs_f64() / t[5].as_secs_f64() - 100.0;
+    println!(
+        "  the CLI before (every core):    {:>7.1} ms; folder lint now (one thread) {wall:+.1}%",
+        ms(t[5]),
     );
 }

@@ -1,14 +1,12 @@
 //! The inputs of `bellows lint`: paths expanded to migration files, `-` read from standard
-//! input, the `--changed-since` filter (git), and linting them: parsed in parallel, checked
-//! in version order with what earlier files made of the schema.
+//! input, the `--changed-since` filter (git), and linting them in version order with what
+//! earlier files made of the schema.
 
-use bellows::lint::{FileReport, FolderLint, Linter, PreparedFile, Report};
+use bellows::lint::{FileReport, FolderLint, Linter, Report};
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// One thing to lint.
 pub(super) enum Input {
@@ -117,38 +115,52 @@ fn git(args: &[&str], hint: &str) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// Lint the inputs marked `true` (the others are replayed only): read and parsed on all
-/// cores, then checked in version order through `folder`, so each file's rules know what
-/// the earlier ones made of the schema. Returns the report (linted inputs in the order
-/// given) and the inputs that could not be read or are not valid migration files.
+/// Lint the inputs marked `true` (the others are replayed only), in version order through
+/// `folder`, so each file's rules know what the earlier ones made of the schema. One thread:
+/// the replay needs the files in order, and parsing a file on one thread and checking it on
+/// another cost more than it saved (bench/schema_replay). Returns the report (linted inputs
+/// in the order given) and the inputs that could not be read or are not valid migration
+/// files.
 pub(super) fn lint_all(
     linter: &Linter,
     mut folder: FolderLint<'_>,
     inputs: Vec<(Input, bool)>,
 ) -> (Report, Vec<String>) {
-    let mut prepared: Vec<Option<Result<PreparedFile, String>>> =
-        prepare_all(linter, &inputs).into_iter().map(Some).collect();
     let mut results: Vec<Option<Result<FileReport, String>>> = Vec::new();
     results.resize_with(inputs.len(), || None);
     for i in replay_order(&inputs) {
         let (input, lint) = &inputs[i];
-        let Some(file) = prepared[i].take() else {
-            continue;
+        let (name, text) = match input {
+            Input::File(path, name) => match read(path, name) {
+                Ok(text) => (name, text),
+                Err(e) => {
+                    results[i] = lint.then_some(Err(e));
+                    continue;
+                }
+            },
+            Input::Stdin(name, text) => (name, text.clone()),
         };
-        let name = match input {
-            Input::File(_, name) | Input::Stdin(name, _) => name,
-        };
-        match (file, lint) {
-            (Ok(file), false) => folder.shipped(file),
-            (Err(_), false) => {}
-            (Ok(file), true) => {
-                let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    folder.lint_prepared(file)
-                }));
-                results[i] = Some(checked.map_err(|_| internal(name)));
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if *lint {
+                folder.lint(name, &text).map(Some)
+            } else {
+                linter
+                    .prepare(name, &text)
+                    .map(|f| folder.shipped(f))
+                    .map(|()| None)
             }
-            (Err(e), true) => results[i] = Some(Err(e)),
-        }
+        }));
+        results[i] = match done {
+            Ok(Ok(report)) => report.map(Ok),
+            Ok(Err(e)) if *lint => Some(Err(match e.line {
+                Some(line) => format!("{name}:{line}: {}", e.message),
+                None => format!("{name}: {}", e.message),
+            })),
+            Ok(Err(_)) => None,
+            Err(_) => Some(Err(format!(
+                "{name}: internal error: the linter failed on this file; please report it"
+            ))),
+        };
     }
     let mut report = Report::default();
     let mut errors = Vec::new();
@@ -159,36 +171,6 @@ pub(super) fn lint_all(
         }
     }
     (report, errors)
-}
-
-/// Read and parse every input on all cores, in the order given.
-fn prepare_all(linter: &Linter, inputs: &[(Input, bool)]) -> Vec<Result<PreparedFile, String>> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Result<PreparedFile, String>)>> = Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(inputs.len())
-        .max(1);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                let mut local = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((input, _)) = inputs.get(i) else {
-                        break;
-                    };
-                    local.push((i, prepare_one(linter, input)));
-                }
-                if let Ok(mut all) = results.lock() {
-                    all.extend(local);
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap_or_default();
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The order the files are replayed in: as given, except that the files of one folder go
@@ -223,27 +205,6 @@ fn version_of(path: &Path) -> u128 {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().unwrap_or(u128::MAX)
-}
-
-fn prepare_one(linter: &Linter, input: &Input) -> Result<PreparedFile, String> {
-    let (name, text) = match input {
-        Input::File(path, name) => (name, read(path, name)?),
-        Input::Stdin(name, text) => (name, text.clone()),
-    };
-    let prepared =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| linter.prepare(name, &text)));
-    match prepared {
-        Ok(Ok(file)) => Ok(file),
-        Ok(Err(e)) => Err(match e.line {
-            Some(line) => format!("{name}:{line}: {}", e.message),
-            None => format!("{name}: {}", e.message),
-        }),
-        Err(_) => Err(internal(name)),
-    }
-}
-
-fn internal(name: &str) -> String {
-    format!("{name}: internal error: the linter failed on this file; please report it")
 }
 
 fn read(path: &Path, name: &str) -> Result<String, String> {
