@@ -2,7 +2,7 @@
 //! input, the `--changed-since` filter (git), and linting them in version order with what
 //! earlier files made of the schema.
 
-use bellows::lint::{FileReport, FolderLint, Linter, Report};
+use bellows::lint::{FileReport, FolderLint, Report};
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -122,7 +122,6 @@ fn git(args: &[&str], hint: &str) -> Result<String, String> {
 /// in the order given) and the inputs that could not be read or are not valid migration
 /// files.
 pub(super) fn lint_all(
-    linter: &Linter,
     mut folder: FolderLint<'_>,
     inputs: Vec<(Input, bool)>,
 ) -> (Report, Vec<String>) {
@@ -144,10 +143,7 @@ pub(super) fn lint_all(
             if *lint {
                 folder.lint(name, &text).map(Some)
             } else {
-                linter
-                    .prepare(name, &text)
-                    .map(|f| folder.shipped(f))
-                    .map(|()| None)
+                folder.shipped(name, &text).map(|()| None)
             }
         }));
         results[i] = match done {

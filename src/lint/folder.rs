@@ -5,7 +5,6 @@
 //! live schema ([`LiveSchema`]). Tables the model does not know fall back to what the
 //! rules do for a single file.
 
-use super::prepare::PreparedFile;
 use super::{FileReport, Linter};
 use crate::migration::{FormatError, PhaseKind};
 use crate::schema::replay::Replay;
@@ -29,7 +28,7 @@ impl LiveSchema {
 }
 
 /// A folder lint in progress: give it the run's files in version order, either to lint
-/// ([`FolderLint::lint`], [`FolderLint::lint_prepared`]) or, for files already shipped,
+/// ([`FolderLint::lint`]) or, for files already shipped,
 /// only to learn the schema from ([`FolderLint::shipped`]).
 pub struct FolderLint<'l> {
     linter: &'l Linter,
@@ -86,15 +85,20 @@ impl FolderLint<'_> {
     }
 
     /// Learn from a file already shipped (not linted), e.g. one `--changed-since` leaves
-    /// out, prepared by [`Linter::prepare`].
-    pub fn shipped(&mut self, file: PreparedFile) {
+    /// out.
+    ///
+    /// # Errors
+    /// A format error, as [`Linter::lint`].
+    pub fn shipped(&mut self, path: &str, text: &str) -> Result<(), FormatError> {
+        let file = self.linter.prepare(path, text)?;
         for (phase, read) in file.phases.iter().zip(&file.read) {
             for (stmt, r) in phase.statements.iter().zip(read) {
-                let at = (file.path.as_str(), stmt.start.line);
+                let at = (path, stmt.start.line);
                 self.model
                     .apply(phase.kind, r.ast.as_ref(), &stmt.sql, at, false);
             }
         }
+        Ok(())
     }
 
     /// Lint the next file with what the earlier ones made of the schema.
@@ -103,12 +107,7 @@ impl FolderLint<'_> {
     /// A format error, as [`Linter::lint`].
     pub fn lint(&mut self, path: &str, text: &str) -> Result<FileReport, FormatError> {
         let file = self.linter.prepare(path, text)?;
-        Ok(self.lint_prepared(file))
-    }
-
-    /// Lint the next file, prepared (possibly on another thread) by [`Linter::prepare`].
-    pub fn lint_prepared(&mut self, file: PreparedFile) -> FileReport {
-        self.linter.check(file, Some(&mut self.model))
+        Ok(self.linter.check(file, Some(&mut self.model)))
     }
 }
 

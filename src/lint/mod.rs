@@ -46,7 +46,6 @@ pub use engine::Linter;
 pub(crate) use folder::ModelView;
 pub use folder::{FolderLint, LiveSchema};
 pub use options::{LintOptions, TransactionMode};
-pub use prepare::PreparedFile;
 pub(crate) use registry::RULES;
 pub use registry::{rule, rules, RuleInfo};
 pub use report::{FileReport, Report};

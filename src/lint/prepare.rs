@@ -1,6 +1,6 @@
 //! The costly half of linting a file, which needs no other file: phases split, every
-//! statement tokenized and parsed once, and classified ([`Linter::prepare`]). Folder lint
-//! prepares files on many threads, then checks them in order.
+//! statement tokenized and parsed once, and classified ([`Linter::prepare`]), before the
+//! rules run over it.
 
 use super::{Linter, ParseFailure, Tokens};
 use crate::migration::{parse_phases, FormatError, Phase, PhaseKind};
@@ -10,7 +10,7 @@ use sqlparser::tokenizer::{Location, Tokenizer};
 
 /// One file split, tokenized and parsed ([`Linter::prepare`]), ready to be checked.
 #[derive(Debug)]
-pub struct PreparedFile {
+pub(crate) struct PreparedFile {
     pub(super) path: String,
     pub(super) text: String,
     pub(super) phases: Vec<Phase>,
@@ -30,12 +30,11 @@ pub(super) struct Read {
 
 impl Linter {
     /// Split, tokenize and parse one file without running a rule: the costly part of
-    /// linting, which may run on many threads before [`FolderLint`](super::FolderLint)
-    /// checks the files in order.
+    /// linting; [`Linter::lint`] and [`FolderLint`](super::FolderLint) then check it.
     ///
     /// # Errors
     /// As [`Linter::lint`].
-    pub fn prepare(&self, path: &str, text: &str) -> Result<PreparedFile, FormatError> {
+    pub(crate) fn prepare(&self, path: &str, text: &str) -> Result<PreparedFile, FormatError> {
         let mut phases = parse_phases(text, self.options.dialect)?;
         if path.ends_with(".down.sql") {
             for p in phases.iter_mut().filter(|p| p.marker_line.is_none()) {

@@ -91,8 +91,10 @@ pub(crate) fn folder_report(
         folder.change_starts();
     }
     for (i, sql) in shipped.iter().enumerate() {
-        let file = linter.prepare(&format!("{i}_shipped.sql"), sql);
-        folder.shipped(file.expect("a well-formed shipped file"));
+        let path = format!("{i}_shipped.sql");
+        folder
+            .shipped(&path, sql)
+            .expect("a well-formed shipped file");
     }
     let mut last = None;
     for (i, sql) in files.iter().enumerate() {
