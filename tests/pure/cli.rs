@@ -51,7 +51,7 @@ fn init_writes_the_folder_and_a_config_for_the_urls_dialect() {
 }
 
 #[test]
-fn new_without_an_op_writes_the_four_markers_commented() {
+fn new_without_an_op_writes_the_markers_to_fill_in() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = bellows(
         dir.path(),
