@@ -22,6 +22,7 @@ mod new;
 mod progress;
 mod render;
 mod settings;
+mod shell;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use config::FileConfig;
@@ -163,6 +164,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff), or write one per command with --dir.
+    Man(shell::ManArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -208,6 +213,8 @@ pub fn main() -> i32 {
 fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
     match command {
         Command::Init => init::command(),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man(args) => shell::man(&args),
         Command::Lint(args) => lint::run(&args, &ctx.file),
         Command::New(args) => new::command(&args, ctx),
         Command::Adopt { adopt, db } => {

@@ -6,3 +6,4 @@
 mod cli;
 mod layout;
 mod lint;
+mod shell;
