@@ -123,6 +123,9 @@ enum Command {
         version: i64,
         #[command(flatten)]
         db: DbArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Show each migration's state, when it got there, and what comes next.
     Status {
@@ -193,6 +196,9 @@ enum RolloutCommand {
         app_version: String,
         #[command(flatten)]
         db: DbArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
 }
 
@@ -264,8 +270,12 @@ fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
             .run_without_migrations(&db, move |runner| {
                 Box::pin(commands::instances(runner, prune, format))
             }),
-        Command::Abort { version, db } => ctx.run(&db, move |runner| {
-            Box::pin(commands::abort(runner, version))
+        Command::Abort {
+            version,
+            db,
+            format,
+        } => ctx.run(&db, move |runner| {
+            Box::pin(commands::abort(runner, version, format))
         }),
         Command::Status { db, check, format } => ctx.run(&db, move |runner| {
             Box::pin(commands::status(runner, check, format))
@@ -275,10 +285,13 @@ fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
             dialect,
             format,
         } => ctx.plan(&db, dialect, format),
-        Command::Rollout(RolloutCommand::Record { app_version, db }) => ctx
-            .run_without_migrations(&db, move |runner| {
-                Box::pin(commands::rollout_record(runner, app_version))
-            }),
+        Command::Rollout(RolloutCommand::Record {
+            app_version,
+            db,
+            format,
+        }) => ctx.run_without_migrations(&db, move |runner| {
+            Box::pin(commands::rollout_record(runner, app_version, format))
+        }),
     }
 }
 

@@ -67,7 +67,18 @@ pub fn statements(n: usize) -> String {
     format!("{n} statement{}", if n == 1 { "" } else { "s" })
 }
 
-fn json(value: &impl serde::Serialize) {
+/// A duration as people read it, to one decimal: "7.2ms", "1.3s".
+pub fn duration(d: Duration) -> String {
+    format!("{d:.1?}")
+}
+
+/// "1 instance", "2 instances": `n` and the noun, plural past one.
+pub fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `value` as pretty JSON on stdout.
+pub fn json(value: &impl serde::Serialize) {
     outln!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_default()
@@ -351,10 +362,13 @@ pub fn gate(checked: Option<&(i64, String, Decision)>, format: Format) -> i32 {
     code
 }
 
-/// Registered instances.
-pub fn instances(instances: &[Instance], format: Format) {
+/// Registered instances, after saying how many `--prune` removed.
+pub fn instances(instances: &[Instance], pruned: Option<usize>, format: Format) {
     if format == Format::Json {
-        return json(&serde_json::json!({ "instances": instances }));
+        return json(&serde_json::json!({ "instances": instances, "pruned": pruned }));
+    }
+    if let Some(n) = pruned {
+        outln!("pruned {}", count(n, "instance"));
     }
     if instances.is_empty() {
         outln!("no app instances registered");
