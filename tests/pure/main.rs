@@ -4,6 +4,7 @@
 //! run with `cargo test --lib`.
 
 mod cli;
+mod integrations;
 mod layout;
 mod lint;
 mod shell;
