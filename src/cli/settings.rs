@@ -142,13 +142,63 @@ pub fn resolve(args: &DbArgs, file: &FileConfig, config_path: Option<&Path>) -> 
     settings.allow_drift = args.allow_drift;
     settings.allow_out_of_order = args.allow_out_of_order || file.allow_out_of_order;
     settings.gate = file.gate.resolve()?;
-    settings.actor = std::env::var("BELLOWS_ACTOR")
-        .or_else(|_| std::env::var("USER"))
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+    settings.actor = actor(|name| std::env::var(name).ok());
     Ok(Resolved {
         url,
         migrations_dir: migrations_dir(args.migrations.as_deref(), file, config_path),
         settings,
     })
+}
+
+/// Who runs bellows, recorded with each phase: `BELLOWS_ACTOR`, the login (`USER`,
+/// `LOGNAME`), else the CI's own name for who started the pipeline (in CI `USER` is often
+/// unset), else "unknown". `var` reads one environment variable.
+pub fn actor(var: impl Fn(&str) -> Option<String>) -> String {
+    const NAMES: &[&str] = &[
+        "BELLOWS_ACTOR",
+        "USER",
+        "LOGNAME",
+        "GITHUB_ACTOR",      // GitHub Actions
+        "GITLAB_USER_LOGIN", // GitLab CI
+        "GITEA_ACTOR",       // Gitea / Forgejo Actions
+        "BUILDKITE_BUILD_CREATOR",
+        "CIRCLE_USERNAME",     // CircleCI
+        "BUILD_REQUESTEDFOR",  // Azure Pipelines
+        "DRONE_COMMIT_AUTHOR", // Drone / Woodpecker
+        "CI_COMMIT_AUTHOR",    // Woodpecker
+        "BITBUCKET_STEP_TRIGGERER_UUID",
+        "BUILD_USER_ID", // Jenkins (build user vars plugin)
+    ];
+    NAMES
+        .iter()
+        .find_map(|name| var(name).filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::actor;
+
+    fn with(vars: &[(&str, &str)]) -> String {
+        actor(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_string())
+        })
+    }
+
+    #[test]
+    fn the_actor_falls_back_to_the_ci_s_user() {
+        assert_eq!(with(&[("USER", "ana"), ("GITHUB_ACTOR", "octocat")]), "ana");
+        assert_eq!(
+            with(&[("USER", " "), ("GITHUB_ACTOR", "octocat")]),
+            "octocat"
+        );
+        assert_eq!(with(&[("GITLAB_USER_LOGIN", "gl-user")]), "gl-user");
+        assert_eq!(
+            with(&[("BELLOWS_ACTOR", "deploy-bot"), ("USER", "ana")]),
+            "deploy-bot"
+        );
+        assert_eq!(with(&[]), "unknown");
+    }
 }

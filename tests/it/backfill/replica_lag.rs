@@ -217,10 +217,8 @@ async fn postgres_standby_replay_lag_pauses_backfill() {
     pg_exec(&standby, "SELECT pg_wal_replay_resume()").await;
 
     let (_, err) = finished_after_lag_pauses(run, "standby walreceiver (127.0.0.1)").await;
-    assert!(
-        err.contains("pausing 2.0s: replication lag of standby"),
-        "{err}"
-    );
+    // The pauses are said once, as events on stdout; the log does not repeat them.
+    assert!(!err.contains("pausing"), "{err}");
     assert_eq!(verdict(&db).await, (0, 1, ROWS as i64));
 }
 

@@ -1,5 +1,5 @@
-//! `--format json` of the commands that print a result (plan, gate check, rollout record,
-//! abort, instances, new), and what `instances --prune` says it removed.
+//! What the commands print: `--format json` of those that print a result (plan, gate check,
+//! rollout record, abort, instances, new), counts and units, colour, and the actor.
 
 use crate::common::{bellows, bellows_on, migrations, settings, Engine, TestDb};
 use bellows::migration::load_dir;
@@ -129,4 +129,86 @@ fn new_says_what_it_wrote_in_json() {
         .to_string_lossy();
     assert_eq!(file, format!("{}_add_nick.sql", value["version"]));
     assert!(dir.path().join(path).is_file(), "{path}");
+}
+
+/// In CI `$USER` is often unset: the rollout is recorded by the CI's user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_actor_comes_from_the_ci_when_user_is_unset() {
+    let db = TestDb::new(Engine::Postgres, "actor").await;
+    let env = [
+        ("USER", ""),
+        ("LOGNAME", ""),
+        ("BELLOWS_ACTOR", ""),
+        ("GITHUB_ACTOR", "octocat"),
+    ];
+    let args = [
+        "rollout",
+        "record",
+        "--app-version",
+        "2.0.0",
+        "--database-url",
+        db.url.as_str(),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) =
+        tokio::task::block_in_place(|| crate::common::bellows_env(&args, dir.path(), &env));
+    assert_eq!(code, 0, "{out}{err}");
+    let by = db
+        .scalar("SELECT recorded_by FROM bellows.rollouts WHERE app_version = '2.0.0'")
+        .await;
+    assert_eq!(by.as_deref(), Some("octocat"));
+}
+
+/// `s` with each time ("2026-11-23 11:20:03 UTC") replaced by `[time] UTC`.
+fn without_times(s: &str) -> String {
+    let mut out = s.to_string();
+    let mut from = 0;
+    while let Some(at) = out[from..].find(" UTC").map(|i| i + from) {
+        let start = at.saturating_sub(19);
+        out.replace_range(start..at, "[time]");
+        from = start + "[time] UTC".len();
+    }
+    out
+}
+
+const BACKFILLED: &[(&str, &str)] = &[(
+    "8_copy.sql",
+    "-- bellows:expand\nCREATE TABLE b (id int PRIMARY KEY, v int, w int);\n\
+     INSERT INTO b (id, v) VALUES (1, 1), (2, 2), (3, 3);\n\
+     -- bellows:backfill table=b key=id\nUPDATE b SET w = v WHERE w IS NULL;\n",
+)];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counts_units_times_and_colour() {
+    let db = TestDb::new(Engine::Postgres, "units").await;
+    let dir = migrations(BACKFILLED);
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let path = dir.path().to_str().unwrap().to_string();
+        let url = db.url.clone();
+        let all = [args, &["--database-url", &url, "--migrations", &path][..]].concat();
+        tokio::task::block_in_place(|| crate::common::bellows_env(&all, dir.path(), env))
+    };
+    let (code, out, err) = run(&["expand"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("(2 statements, ") && !out.contains("µs)"),
+        "{out}"
+    );
+    let (code, out, err) = run(&["backfill"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(": 3 rows in ") && out.contains(", 1 batch, longest "),
+        "{out}"
+    );
+    let plain = run(&["status"], &[]).1;
+    insta::assert_snapshot!("status_plain", without_times(&plain));
+    let coloured = run(&["status"], &[("CLICOLOR_FORCE", "1")]).1;
+    assert!(
+        coloured.contains("\x1b[32mbackfilled  \x1b[0m"),
+        "{coloured:?}"
+    );
+    assert!(
+        !plain.contains('\x1b'),
+        "no colour off a terminal: {plain:?}"
+    );
 }
