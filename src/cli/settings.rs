@@ -34,6 +34,54 @@ pub struct DbArgs {
     pub allow_out_of_order: bool,
 }
 
+/// Flags of the commands that run no DDL and wait for no lock (`status`, `plan`, `gate
+/// check`): where the database and the files are, nothing about locks or drift.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReadArgs {
+    /// Database URL (else $DATABASE_URL, else bellows.toml). postgres://, mysql:// or mariadb://
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Migrations folder (else bellows.toml, else ./migrations).
+    #[arg(long, value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
+}
+
+/// Flags of the commands that need no migration files either (`instances`, `rollout record`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct UrlArgs {
+    /// Database URL (else $DATABASE_URL, else bellows.toml). postgres://, mysql:// or mariadb://
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Accepted and unused (not in the help), so a script may pass the same `--migrations`
+    /// to every command.
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub migrations: Option<PathBuf>,
+}
+
+impl From<ReadArgs> for DbArgs {
+    fn from(a: ReadArgs) -> DbArgs {
+        DbArgs {
+            database_url: a.database_url,
+            migrations: a.migrations,
+            lock_timeout: None,
+            lock_retries: None,
+            lock_wait: None,
+            allow_drift: false,
+            allow_out_of_order: false,
+        }
+    }
+}
+
+impl From<UrlArgs> for DbArgs {
+    fn from(a: UrlArgs) -> DbArgs {
+        ReadArgs {
+            database_url: a.database_url,
+            migrations: a.migrations,
+        }
+        .into()
+    }
+}
+
 /// Throttling flags of `backfill` and `up`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BackfillArgs {
