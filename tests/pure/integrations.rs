@@ -164,3 +164,32 @@ fn readme_and_ci_docs_agree_on_the_install_line() {
         "no second install line"
     );
 }
+
+/// `lint --format markdown`: one comment, its marker first, the exit code as in any format.
+#[test]
+fn lint_writes_one_markdown_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("1_unsafe.sql"), UNSAFE).unwrap();
+    std::fs::write(dir.path().join("2_safe.sql"), SAFE).unwrap();
+    let (code, out) = run_entry(
+        "bellows lint --format markdown",
+        dir.path(),
+        &["1_unsafe.sql", "2_safe.sql"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("<!-- bellows-lint -->\n### bellows lint: 1 error in 1 of 2 files\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Safe rewrite:\n\n```sql\nCREATE INDEX CONCURRENTLY"),
+        "{out}"
+    );
+    let (code, out) = run_entry(
+        "bellows lint --format markdown",
+        dir.path(),
+        &["2_safe.sql"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("### bellows lint: clean"), "{out}");
+}
