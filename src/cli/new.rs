@@ -32,11 +32,28 @@ pub struct NewArgs {
     /// The key column backfills walk.
     #[arg(long, default_value = "id")]
     key: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: super::Format,
 }
 
 /// `bellows new`: write the file and say where; the exit code.
 pub fn command(args: &NewArgs, ctx: &super::commands::Context) -> i32 {
     match run(args, &ctx.file, ctx.config_path.as_deref()) {
+        Ok(path) if args.format == super::Format::Json => {
+            let file = path.file_name().map(|f| f.to_string_lossy().into_owned());
+            let version = file
+                .as_deref()
+                .and_then(|f| f.split('_').next())
+                .and_then(|v| v.parse::<i64>().ok());
+            super::render::json(&serde_json::json!({
+                "path": path,
+                "version": version,
+                "name": args.name,
+                "op": args.op.spec.map(|s| s.name),
+            }));
+            0
+        }
         Ok(path) => {
             outln!("wrote {}", path.display());
             0
