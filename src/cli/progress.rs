@@ -313,6 +313,7 @@ mod tests {
             batch_ms: 5,
             rows_per_sec: 1.0,
             keys_per_sec: 1.0,
+            app_p95_ms: None,
         }
     }
 
