@@ -3,6 +3,8 @@
 
 use crate::common::{bellows, Engine, TestDb};
 
+mod model;
+
 const SCHEMA: &str = "CREATE TABLE accounts (id bigint PRIMARY KEY); \
     CREATE TABLE users (id bigint PRIMARY KEY, email_address varchar(200), name varchar(100), points int, account_id bigint); \
     INSERT INTO accounts VALUES (1); \
