@@ -96,10 +96,10 @@ fn say_kept(s: &mut Sections, p: &Pair, c: &Carried) {
     }
 }
 
-/// PostgreSQL: unique and other indexes `CONCURRENTLY` in the expand; in the contract the
-/// default (while the trigger still runs), NOT NULL through a validated CHECK, UNIQUE
+/// PostgreSQL: unique and other indexes `CONCURRENTLY` in the expand; in the contract,
+/// while the trigger still runs, the default, NOT NULL through a validated CHECK, UNIQUE
 /// constraints over the built indexes, CHECKs and foreign keys added NOT VALID then
-/// validated; incoming keys moved before the old column is dropped.
+/// validated, incoming keys moved; then the trigger and the old column go together.
 pub(crate) fn postgres(cx: &Cx, p: &Pair, c: &Carried, s: &mut Sections) {
     let Pair { t, n, .. } = *p;
     for i in &c.indexes {
@@ -158,7 +158,10 @@ pub(crate) fn postgres(cx: &Cx, p: &Pair, c: &Carried, s: &mut Sections) {
             before_drop.push(format!("ALTER TABLE {from} DROP CONSTRAINT {}", cx.q(old)));
         }
     }
-    let at = s.contract.statements.len().saturating_sub(1);
+    // Before the trigger goes: VALIDATE runs in a transaction of its own, and the old
+    // column (NOT NULL, maybe) must go in the same transaction as the trigger, or the new
+    // app's inserts, which omit it, fail in between.
+    let at = usize::from(c.default.is_some());
     s.contract.statements.splice(at..at, before_drop);
     say_kept(s, p, c);
 }

@@ -273,7 +273,10 @@ fn arguments_are_checked_against_the_op() {
         "{err}"
     );
     let (code, _, err) = new(&["--op", "rename-column", "users", "a", "b"]);
-    assert_eq!(code, 2, "no table users in the (empty) folder, and no --type");
+    assert_eq!(
+        code, 2,
+        "no table users in the (empty) folder, and no --type"
+    );
     assert!(
         err.contains("no table users in the migrations folder") && err.contains("--type TYPE"),
         "{err}"

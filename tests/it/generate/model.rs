@@ -30,11 +30,19 @@ async fn cycle_keeps_unique_and_not_null(db: &TestDb, dir: &std::path::Path) {
     let dup = db
         .try_sql("INSERT INTO users (id, primary_email) VALUES (3, 'a@example.com')")
         .await;
-    assert!(dup.is_err(), "{:?}: a duplicate primary_email inserted", db.engine);
+    assert!(
+        dup.is_err(),
+        "{:?}: a duplicate primary_email inserted",
+        db.engine
+    );
     let null = db
         .try_sql("INSERT INTO users (id, primary_email) VALUES (4, NULL)")
         .await;
-    assert!(null.is_err(), "{:?}: a NULL primary_email inserted", db.engine);
+    assert!(
+        null.is_err(),
+        "{:?}: a NULL primary_email inserted",
+        db.engine
+    );
     let old = db.try_sql("SELECT email FROM users").await;
     assert!(old.is_err(), "{:?}: the old column is gone", db.engine);
     db.sql("INSERT INTO users (id, primary_email) VALUES (5, 'c@example.com')")
@@ -66,10 +74,17 @@ async fn from_the_database(engine: Engine) {
     args.extend(["--database-url", db.url.as_str()]);
     let (code, out, err) = bellows(&args, dir.path());
     assert_eq!(code, 0, "{out}{err}");
-    let file = std::fs::read_dir(dir.path()).unwrap().next().unwrap().unwrap();
+    let file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
     let text = std::fs::read_to_string(file.path()).unwrap();
     if engine == Engine::Mysql {
-        assert!(text.contains("`primary_email`"), "written for MySQL: {text}");
+        assert!(
+            text.contains("`primary_email`"),
+            "written for MySQL: {text}"
+        );
     }
     cycle_keeps_unique_and_not_null(&db, dir.path()).await;
 }
