@@ -187,3 +187,41 @@ fn change_type_keeps_not_null_and_unique() {
         my.text
     );
 }
+
+#[test]
+fn add_foreign_key_names_an_index_that_does_not_exist_yet() {
+    let schema = "CREATE TABLE users (id bigint PRIMARY KEY);\n\
+                  CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n\
+                  CREATE INDEX orders_user_id_idx ON orders (user_id, id);";
+    let args = ["orders", "user_id", "users", "id"];
+    let pg = render("add-foreign-key", &args, schema, Dialect::Postgres).unwrap();
+    assert!(
+        pg.text.contains(
+            "CREATE INDEX CONCURRENTLY \"orders_user_id_idx1\" ON \"orders\" (\"user_id\")"
+        ),
+        "{}",
+        pg.text
+    );
+}
+
+#[test]
+fn drop_column_and_add_not_null_read_what_they_need() {
+    let schema = "CREATE TABLE users (id bigint PRIMARY KEY, nick varchar(20) NOT NULL, \
+                  points int DEFAULT 7);";
+    let my = render("drop-column", &["users", "nick"], schema, Dialect::Mysql).unwrap();
+    assert!(
+        my.text
+            .contains("ALTER TABLE `users` ALTER COLUMN `nick` SET DEFAULT ''"),
+        "{}",
+        my.text
+    );
+    let args = ["users", "points", "--default", "0"];
+    let my = render("add-not-null", &args, schema, Dialect::Mysql).unwrap();
+    assert!(
+        my.text
+            .contains("MODIFY COLUMN `points` INT NOT NULL DEFAULT 0")
+            && my.text.contains("ALTER COLUMN `points` SET DEFAULT 7"),
+        "type and current default read: {}",
+        my.text
+    );
+}
