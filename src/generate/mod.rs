@@ -18,6 +18,7 @@ mod quote;
 mod sync;
 #[cfg(test)]
 mod tests_model;
+mod uses;
 
 pub use blank::blank;
 pub use context::{Model, Rendered};
