@@ -143,13 +143,17 @@ pub struct Resolved {
 
 /// The URL from the flag, the environment, or the config file.
 pub fn database_url(args: &DbArgs, file: &FileConfig) -> Result<DatabaseUrl> {
+    database_url_from(args.database_url.as_deref(), file)
+}
+
+/// The URL from `flag`, the environment, or the config file.
+pub fn database_url_from(flag: Option<&str>, file: &FileConfig) -> Result<DatabaseUrl> {
     let var = file
         .database_url_env
         .clone()
         .unwrap_or_else(|| "DATABASE_URL".into());
-    let raw = args
-        .database_url
-        .clone()
+    let raw = flag
+        .map(str::to_string)
         .or_else(|| std::env::var(&var).ok().filter(|v| !v.trim().is_empty()))
         .or_else(|| file.database_url.clone())
         .ok_or_else(|| Error::Config(format!("no database URL: pass --database-url, set {var}, or set database_url_env in bellows.toml")))?;
