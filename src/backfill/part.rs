@@ -152,7 +152,7 @@ async fn committed(
     shared.emit(&event);
     if let Some((pause, reason)) = shared.latency_verdict().await {
         sizer.shrink();
-        tracing::info!("backfill of {}: pausing {pause:.1?}: {reason}", job.version);
+        tracing::debug!("backfill of {}: pausing {pause:.1?}: {reason}", job.version);
         shared.emit(&BackfillEvent::Paused {
             version: job.version,
             reason,
