@@ -37,14 +37,16 @@ UPDATE users SET primary_email = email_address WHERE primary_email IS NULL AND e
 -- Contract: once every instance runs 2.4.0 or later, nothing reads email_address.
 -- email_address is NOT NULL: so becomes primary_email, without a long lock (the CHECK is
 -- validated without blocking writes, and SET NOT NULL then uses it instead of scanning).
--- bellows checks first that no NULL is left, and refuses with the count otherwise.
+-- bellows checks first that no NULL is left, and refuses with the count otherwise. The
+-- trigger keeps filling email_address until the transaction that drops it with the column:
+-- the new app's inserts, which do not name it, would fail on its NOT NULL in between.
 -- bellows:contract requires-app=">=2.4.0"
-DROP TRIGGER users_sync_primary_email ON users;
-DROP FUNCTION users_sync_primary_email();
 ALTER TABLE users ADD CONSTRAINT users_primary_email_not_null CHECK (primary_email IS NOT NULL) NOT VALID;
 ALTER TABLE users VALIDATE CONSTRAINT users_primary_email_not_null;
 ALTER TABLE users ALTER COLUMN primary_email SET NOT NULL;
 ALTER TABLE users DROP CONSTRAINT users_primary_email_not_null;
+DROP TRIGGER users_sync_primary_email ON users;
+DROP FUNCTION users_sync_primary_email();
 ALTER TABLE users DROP COLUMN email_address;
 
 -- Abort: undo the expand phase (only before the contract ran).

@@ -93,7 +93,8 @@ async fn part_batches(
         }
         let pause = shared.throttle.lock().await.pause(db).await;
         if let Some((pause, reason)) = pause {
-            tracing::info!("backfill of {}: pausing {pause:.1?}: {reason}", job.version);
+            // The observer shows pauses (once per run of them); the log only in debug.
+            tracing::debug!("backfill of {}: pausing {pause:.1?}: {reason}", job.version);
             shared.emit(&BackfillEvent::Paused {
                 version: job.version,
                 reason,
@@ -151,7 +152,7 @@ async fn committed(
     shared.emit(&event);
     if let Some((pause, reason)) = shared.latency_verdict().await {
         sizer.shrink();
-        tracing::info!("backfill of {}: pausing {pause:.1?}: {reason}", job.version);
+        tracing::debug!("backfill of {}: pausing {pause:.1?}: {reason}", job.version);
         shared.emit(&BackfillEvent::Paused {
             version: job.version,
             reason,

@@ -207,23 +207,38 @@ pub async fn gate_check(runner: &mut Runner, version: Option<i64>, format: Forma
     Ok(render::gate(checked.as_ref(), format))
 }
 
-/// `bellows instances`.
+/// `bellows instances`; with `--prune`, also how many it removed.
 pub async fn instances(runner: &mut Runner, prune: Option<String>, format: Format) -> Result<i32> {
     let prune = prune.map(|p| parse_duration("--prune", &p)).transpose()?;
+    // The instances before pruning, so the count of those it removed can be said.
+    let before = match prune {
+        Some(_) => Some(runner.instances(None).await?),
+        None => None,
+    };
     let instances = runner.instances(prune).await?;
-    render::instances(&instances, format);
+    let pruned = before.map(|before| {
+        before
+            .iter()
+            .filter(|b| !instances.iter().any(|i| i.id == b.id))
+            .count()
+    });
+    render::instances(&instances, pruned, format);
     Ok(0)
 }
 
 /// `bellows abort`.
-pub async fn abort(runner: &mut Runner, version: i64) -> Result<i32> {
+pub async fn abort(runner: &mut Runner, version: i64, format: Format) -> Result<i32> {
     let applied = runner.abort(version).await?;
+    if format == Format::Json {
+        render::json(&serde_json::json!({ "aborted": applied }));
+        return Ok(0);
+    }
     outln!(
-        "aborted {} {}: down phase ran ({}, {:.1?})",
+        "aborted {} {}: down phase ran ({}, {})",
         applied.version,
         applied.name,
         render::statements(applied.statements),
-        applied.duration
+        render::duration(applied.duration)
     );
     Ok(0)
 }
@@ -238,8 +253,16 @@ pub async fn status(runner: &mut Runner, check: bool, format: Format) -> Result<
 }
 
 /// `bellows rollout record`.
-pub async fn rollout_record(runner: &mut Runner, app_version: String) -> Result<i32> {
+pub async fn rollout_record(
+    runner: &mut Runner,
+    app_version: String,
+    format: Format,
+) -> Result<i32> {
     runner.record_rollout(&app_version).await?;
-    outln!("recorded: app {app_version} is rolled out");
+    if format == Format::Json {
+        render::json(&serde_json::json!({ "recorded": { "app_version": app_version } }));
+    } else {
+        outln!("recorded: app {app_version} is rolled out");
+    }
     Ok(0)
 }

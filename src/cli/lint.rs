@@ -27,7 +27,7 @@ pub struct LintArgs {
     /// Target server version, e.g. 16, 8.0 or 10.11 [default: the latest known].
     #[arg(long, value_name = "VERSION", value_parser = parse::<ServerVersion>)]
     server_version: Option<ServerVersion>,
-    /// Output format: human, json, sarif, github or gitlab.
+    /// Output format: human, json, sarif, github, gitlab or markdown.
     #[arg(long, default_value = "human", value_parser = parse::<Format>)]
     format: Format,
     /// Exit 1 when a finding is at or above this severity: error or warning [default: warning].

@@ -22,10 +22,11 @@ mod new;
 mod progress;
 mod render;
 mod settings;
+mod shell;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use config::FileConfig;
-use settings::{BackfillArgs, DbArgs};
+use settings::{BackfillArgs, DbArgs, ReadArgs, UrlArgs};
 use std::path::PathBuf;
 
 /// Zero-downtime schema migrations for PostgreSQL and MySQL/MariaDB: expand, migrate, contract.
@@ -122,11 +123,14 @@ enum Command {
         version: i64,
         #[command(flatten)]
         db: DbArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Show each migration's state, when it got there, and what comes next.
     Status {
         #[command(flatten)]
-        db: DbArgs,
+        db: ReadArgs,
         /// Exit 1 when a migration needs a person: drifted, failed or interrupted half way,
         /// out of order, or recorded without its file.
         #[arg(long)]
@@ -138,7 +142,7 @@ enum Command {
     /// Dry run: the statements each pending phase would run (no database: every phase).
     Plan {
         #[command(flatten)]
-        db: DbArgs,
+        db: ReadArgs,
         /// Dialect to plan for when no database is configured (else bellows.toml, else postgres).
         #[arg(long)]
         dialect: Option<bellows::Dialect>,
@@ -158,11 +162,15 @@ enum Command {
         #[arg(long, value_name = "DURATION")]
         prune: Option<String>,
         #[command(flatten)]
-        db: DbArgs,
+        db: UrlArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff), or write one per command with --dir.
+    Man(shell::ManArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -172,7 +180,7 @@ enum GateCommand {
         /// The migration (default: the first whose contract has not run).
         version: Option<i64>,
         #[command(flatten)]
-        db: DbArgs,
+        db: ReadArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
@@ -187,7 +195,10 @@ enum RolloutCommand {
         #[arg(long, value_name = "VERSION")]
         app_version: String,
         #[command(flatten)]
-        db: DbArgs,
+        db: UrlArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
 }
 
@@ -208,6 +219,8 @@ pub fn main() -> i32 {
 fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
     match command {
         Command::Init => init::command(),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man(args) => shell::man(&args),
         Command::Lint(args) => lint::run(&args, &ctx.file),
         Command::New(args) => new::command(&args, ctx),
         Command::Adopt { adopt, db } => {
@@ -250,28 +263,35 @@ fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
             version,
             db,
             format,
-        }) => ctx.run(&db, move |runner| {
+        }) => ctx.run(&db.into(), move |runner| {
             Box::pin(commands::gate_check(runner, version, format))
         }),
         Command::Instances { prune, db, format } => ctx
-            .run_without_migrations(&db, move |runner| {
+            .run_without_migrations(&db.into(), move |runner| {
                 Box::pin(commands::instances(runner, prune, format))
             }),
-        Command::Abort { version, db } => ctx.run(&db, move |runner| {
-            Box::pin(commands::abort(runner, version))
+        Command::Abort {
+            version,
+            db,
+            format,
+        } => ctx.run(&db, move |runner| {
+            Box::pin(commands::abort(runner, version, format))
         }),
-        Command::Status { db, check, format } => ctx.run(&db, move |runner| {
+        Command::Status { db, check, format } => ctx.run(&db.into(), move |runner| {
             Box::pin(commands::status(runner, check, format))
         }),
         Command::Plan {
             db,
             dialect,
             format,
-        } => ctx.plan(&db, dialect, format),
-        Command::Rollout(RolloutCommand::Record { app_version, db }) => ctx
-            .run_without_migrations(&db, move |runner| {
-                Box::pin(commands::rollout_record(runner, app_version))
-            }),
+        } => ctx.plan(&db.into(), dialect, format),
+        Command::Rollout(RolloutCommand::Record {
+            app_version,
+            db,
+            format,
+        }) => ctx.run_without_migrations(&db.into(), move |runner| {
+            Box::pin(commands::rollout_record(runner, app_version, format))
+        }),
     }
 }
 

@@ -7,7 +7,7 @@
 //! extra or foreign argument gets clap's usual error, naming it.
 
 use super::config::FileConfig;
-use bellows::generate::{self, Args, OpSpec, ParamKind, Recipe, OPS};
+use bellows::generate::{self, Args, Model, OpSpec, ParamKind, Recipe, OPS};
 use bellows::{Dialect, Error, Result};
 use clap::builder::PossibleValue;
 use clap::{Arg, ArgAction, ArgMatches, Command};
@@ -20,9 +20,14 @@ pub struct NewArgs {
     name: String,
     #[command(flatten)]
     op: OpArgs,
-    /// Dialect to write for (else bellows.toml [lint] dialect, else postgres).
+    /// Dialect to write for (else the database's, else bellows.toml [lint] dialect, else
+    /// postgres).
     #[arg(long)]
     dialect: Option<Dialect>,
+    /// Read the schema from this database (else $DATABASE_URL, else bellows.toml; without
+    /// one, the migrations folder is replayed). A recipe then writes for its server.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
     /// The contract's gate, e.g. ">=2.4.0" (a bare version such as 2.4.0 means >=2.4.0).
     #[arg(long, value_name = "RANGE")]
     requires_app: Option<String>,
@@ -32,11 +37,28 @@ pub struct NewArgs {
     /// The key column backfills walk.
     #[arg(long, default_value = "id")]
     key: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: super::Format,
 }
 
 /// `bellows new`: write the file and say where; the exit code.
 pub fn command(args: &NewArgs, ctx: &super::commands::Context) -> i32 {
     match run(args, &ctx.file, ctx.config_path.as_deref()) {
+        Ok(path) if args.format == super::Format::Json => {
+            let file = path.file_name().map(|f| f.to_string_lossy().into_owned());
+            let version = file
+                .as_deref()
+                .and_then(|f| f.split('_').next())
+                .and_then(|v| v.parse::<i64>().ok());
+            super::render::json(&serde_json::json!({
+                "path": path,
+                "version": version,
+                "name": args.name,
+                "op": args.op.spec.map(|s| s.name),
+            }));
+            0
+        }
         Ok(path) => {
             outln!("wrote {}", path.display());
             0
@@ -47,19 +69,23 @@ pub fn command(args: &NewArgs, ctx: &super::commands::Context) -> i32 {
 
 /// Write the file; returns its path.
 pub fn run(args: &NewArgs, file: &FileConfig, config_path: Option<&Path>) -> Result<PathBuf> {
-    let recipe = Recipe {
-        dialect: args
-            .dialect
-            .or(file.lint.dialect)
-            .unwrap_or(Dialect::Postgres),
-        requires_app: args.requires_app.clone(),
-        key: args.key.clone(),
-    };
+    let dir = super::settings::migrations_dir(args.migrations.as_deref(), file, config_path);
     let text = match args.op.spec {
-        Some(spec) => recipe.render(spec, &args.op.args)?,
+        Some(spec) => {
+            let model = model(args, file, &dir)?;
+            let recipe = Recipe {
+                dialect: model.dialect(),
+                requires_app: args.requires_app.clone(),
+                key: args.key.clone(),
+            };
+            let rendered = recipe.render_with(spec, &args.op.args, Some(&model))?;
+            for warning in &rendered.warnings {
+                eprintln!("warning: {warning}");
+            }
+            rendered.text
+        }
         None => generate::blank(&args.name, args.requires_app.as_deref())?,
     };
-    let dir = super::settings::migrations_dir(args.migrations.as_deref(), file, config_path);
     std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
         path: dir.display().to_string(),
         source,
@@ -101,6 +127,43 @@ pub fn run(args: &NewArgs, file: &FileConfig, config_path: Option<&Path>) -> Res
         source,
     })?;
     Ok(path)
+}
+
+/// The schema the recipe is written against: the live database's when a URL is configured
+/// (its server decides the dialect; `--dialect` may only agree), else the migrations folder
+/// replayed for `--dialect`.
+fn model(args: &NewArgs, file: &FileConfig, dir: &Path) -> Result<Model> {
+    let configured = args.database_url.is_some()
+        || std::env::var(file.database_url_env.as_deref().unwrap_or("DATABASE_URL"))
+            .is_ok_and(|v| !v.trim().is_empty())
+        || file.database_url.is_some();
+    if configured {
+        let url = super::settings::database_url_from(args.database_url.as_deref(), file)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let model = runtime.block_on(bellows::db::recipe_model(&url))?;
+        if let Some(d) = args.dialect {
+            if d.is_mysql_family() != model.dialect().is_mysql_family() {
+                return Err(Error::Config(format!(
+                    "--dialect {d} does not match the database ({}): leave --dialect out to write for the database",
+                    model.dialect()
+                )));
+            }
+        }
+        return Ok(model);
+    }
+    let dialect = args
+        .dialect
+        .or(file.lint.dialect)
+        .unwrap_or(Dialect::Postgres);
+    let migrations = if dir.is_dir() {
+        bellows::migration::load_dir(dir, dialect)?
+    } else {
+        Vec::new()
+    };
+    Ok(Model::replay(&migrations, dialect))
 }
 
 /// `--op`, the op's positional values and its options, as [`Args`] checked against the op's

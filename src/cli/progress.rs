@@ -23,6 +23,17 @@ pub struct Reporter {
     mode: Mode,
     bar: Option<ProgressBar>,
     last_line: Option<Instant>,
+    /// The throttle pause going on: said once, summed until the next batch.
+    pause: Option<Pause>,
+}
+
+/// Pauses in a row for one reason.
+#[derive(Debug)]
+struct Pause {
+    version: i64,
+    reason: String,
+    times: u32,
+    ms: u64,
 }
 
 impl Reporter {
@@ -40,16 +51,62 @@ impl Reporter {
             mode,
             bar: None,
             last_line: None,
+            pause: None,
         }
     }
 
     pub fn event(&mut self, e: &BackfillEvent) {
+        if matches!(self.mode, Mode::Bar | Mode::Lines) && !self.pause_said(e) {
+            return;
+        }
         match self.mode {
             Mode::Json => outln!("{}", serde_json::to_string(e).unwrap_or_default()),
             Mode::Quiet => {}
             Mode::Bar => self.bar_event(e),
             Mode::Lines => self.line_event(e),
         }
+    }
+
+    /// Whether `e` is to be shown: a pause only when it starts (a throttle asks again every
+    /// second or so, and the same line a hundred times says nothing more); whatever ends a
+    /// run of pauses first says how long it lasted.
+    fn pause_said(&mut self, e: &BackfillEvent) -> bool {
+        if let BackfillEvent::Paused {
+            version,
+            reason,
+            ms,
+        } = e
+        {
+            if let Some(p) = self
+                .pause
+                .as_mut()
+                .filter(|p| p.version == *version && p.reason == *reason)
+            {
+                p.times += 1;
+                p.ms += ms;
+                return false;
+            }
+            self.pause = Some(Pause {
+                version: *version,
+                reason: reason.clone(),
+                times: 1,
+                ms: *ms,
+            });
+            return true;
+        }
+        if let Some(p) = self.pause.take().filter(|p| p.times > 1) {
+            let line = format!(
+                "backfill {}: paused {} times, {} in all; going on",
+                p.version,
+                p.times,
+                super::render::duration(Duration::from_millis(p.ms))
+            );
+            match &self.bar {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            }
+        }
+        true
     }
 
     /// Leave the last bar on screen as it is.
@@ -106,9 +163,15 @@ impl Reporter {
             other => {
                 let line = describe(other);
                 match self.bar.take() {
-                    Some(bar) if is_end(other) => {
+                    // A stopped run's bar stays where it stopped: only a finished one is full.
+                    Some(bar) if matches!(other, BackfillEvent::Finished { .. }) => {
                         bar.finish_with_message("done");
                         eprintln!("{line}");
+                    }
+                    Some(bar) if matches!(other, BackfillEvent::Stopped { .. }) => {
+                        bar.abandon_with_message("stopped");
+                        eprintln!("{line}");
+                        self.bar = Some(bar);
                     }
                     Some(bar) => {
                         bar.println(line);
@@ -129,13 +192,6 @@ impl Reporter {
         }
         eprintln!("{}", describe(e));
     }
-}
-
-fn is_end(e: &BackfillEvent) -> bool {
-    matches!(
-        e,
-        BackfillEvent::Finished { .. } | BackfillEvent::Stopped { .. }
-    )
 }
 
 /// The latency guard's reading, for the progress line.
@@ -192,7 +248,10 @@ fn describe(e: &BackfillEvent) -> String {
             version,
             reason,
             ms,
-        } => format!("backfill {version}: pausing {ms} ms: {reason}"),
+        } => format!(
+            "backfill {version}: pausing {}: {reason}",
+            super::render::duration(Duration::from_millis(*ms))
+        ),
         BackfillEvent::Retrying {
             version,
             attempt,
@@ -216,5 +275,93 @@ fn describe(e: &BackfillEvent) -> String {
         BackfillEvent::Stopped { version, rows_done } => format!(
             "backfill {version}: stopped after {rows_done} rows; run it again to resume"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reporter(mode: Mode) -> Reporter {
+        Reporter {
+            mode,
+            bar: None,
+            last_line: None,
+            pause: None,
+        }
+    }
+
+    fn started() -> BackfillEvent {
+        BackfillEvent::Started {
+            version: 7,
+            name: "copy".into(),
+            table: "users".into(),
+            rows_estimate: 1000,
+            keys_done: 0,
+            rows_done: 0,
+        }
+    }
+
+    fn batch(keys_done: u64) -> BackfillEvent {
+        BackfillEvent::Batch {
+            version: 7,
+            rows_done: keys_done,
+            keys_done,
+            rows_estimate: 1000,
+            batch_keys: 100,
+            batch_size: 100,
+            batch_ms: 5,
+            rows_per_sec: 1.0,
+            keys_per_sec: 1.0,
+            app_p95_ms: None,
+        }
+    }
+
+    #[test]
+    fn a_stopped_bar_stays_where_it_stopped() {
+        let mut r = reporter(Mode::Bar);
+        r.event(&started());
+        r.event(&batch(300));
+        r.event(&BackfillEvent::Stopped {
+            version: 7,
+            rows_done: 300,
+        });
+        let bar = r.bar.as_ref().expect("the bar is kept");
+        assert_eq!((bar.position(), bar.length()), (300, Some(1000)));
+        let mut r = reporter(Mode::Bar);
+        r.event(&started());
+        r.event(&batch(300));
+        r.event(&BackfillEvent::Finished {
+            version: 7,
+            rows_done: 300,
+            remaining: 0,
+        });
+        assert!(r.bar.is_none(), "a finished bar is done");
+    }
+
+    #[test]
+    fn a_run_of_pauses_is_said_once() {
+        let mut r = reporter(Mode::Lines);
+        let paused = |reason: &str| BackfillEvent::Paused {
+            version: 7,
+            reason: reason.into(),
+            ms: 1000,
+        };
+        let said: Vec<bool> = [
+            paused("replica lags 12s"),
+            paused("replica lags 12s"),
+            paused("replica lags 12s"),
+            paused("pause-while query true"),
+        ]
+        .iter()
+        .map(|e| r.pause_said(e))
+        .collect();
+        assert_eq!(said, [true, false, false, true]);
+        assert!(r.pause_said(&batch(100)), "batches are always shown");
+        assert!(r.pause.is_none(), "a batch ends the run of pauses");
+        assert!(
+            r.pause_said(&paused("replica lags 12s")),
+            "a new run is said again"
+        );
     }
 }

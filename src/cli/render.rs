@@ -3,12 +3,14 @@
 
 use super::Format;
 use bellows::backfill::{BackfillOutcome, Ending};
-use bellows::db::Instance;
 use bellows::db::{redact_message, DatabaseUrl};
 use bellows::engine::{Applied, ContractOutcome, MigrationStatus, Next, PlannedPhase};
-use bellows::gate::{Decision, Verdict};
 use bellows::{Error, Remedy};
 use std::time::Duration;
+
+#[path = "render_gate.rs"]
+mod render_gate;
+pub use render_gate::{gate, instances};
 
 /// Print an error (with the source line when it points into a file); returns its exit code.
 pub fn error(e: &Error, url: Option<&DatabaseUrl>) -> i32 {
@@ -64,10 +66,22 @@ fn remedy(r: Remedy) -> &'static str {
 
 /// "1 statement", "3 statements".
 pub fn statements(n: usize) -> String {
-    format!("{n} statement{}", if n == 1 { "" } else { "s" })
+    count(n as u64, "statement", "statements")
 }
 
-fn json(value: &impl serde::Serialize) {
+/// A duration as people read it, to one decimal: "7.2ms", "1.3s".
+pub fn duration(d: Duration) -> String {
+    format!("{d:.1?}")
+}
+
+/// "1 batch", "2 batches": `n` and its noun, `one` or `many`.
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `value` as pretty JSON on stdout.
+pub fn json(value: &impl serde::Serialize) {
     outln!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_default()
@@ -84,11 +98,11 @@ pub fn applied(applied: &[Applied], format: Format, phase: &str, total: usize) {
     }
     for a in applied {
         outln!(
-            "{phase}ed {} {} ({}, {:.1?})",
+            "{phase}ed {} {} ({}, {})",
             a.version,
             a.name,
             statements(a.statements),
-            a.duration
+            duration(a.duration)
         );
     }
 }
@@ -118,13 +132,13 @@ pub fn backfilled(outcomes: &[BackfillOutcome], format: Format) -> i32 {
             Ending::Stopped => "stopped (resumable)",
         };
         outln!(
-            "{what} {} {}: {} rows in {:.1}s ({rate:.0} rows/s, {} batches, longest {} ms)",
+            "{what} {} {}: {} in {} ({rate:.0} rows/s, {}, longest {})",
             o.version,
             o.name,
-            o.rows,
-            Duration::from_millis(o.duration_ms).as_secs_f64(),
-            o.batches,
-            o.max_batch_ms
+            count(o.rows, "row", "rows"),
+            duration(Duration::from_millis(o.duration_ms)),
+            count(o.batches, "batch", "batches"),
+            duration(Duration::from_millis(o.max_batch_ms))
         );
         if o.remaining > 0 {
             eprintln!(
@@ -150,11 +164,11 @@ pub fn contract(outcome: &ContractOutcome, format: Format) -> i32 {
             ""
         };
         outln!(
-            "contracted {} {} ({}, {:.1?}){forced}",
+            "contracted {} {} ({}, {}){forced}",
             a.version,
             a.name,
             statements(a.statements),
-            a.duration
+            duration(a.duration)
         );
     }
     match &outcome.refused {
@@ -179,28 +193,67 @@ pub fn status(rows: &[MigrationStatus], format: Format) {
     }
     let name_width = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
     outln!(
-        "{:<16} {:<name_width$} {:<12} {:<20} NEXT",
+        "{:<16} {:<name_width$} {:<12} {:<23} NEXT",
         "VERSION",
         "NAME",
         "STATE",
         "WHEN"
     );
+    let colour = colour_stdout();
     for r in rows {
-        let when =
-            r.at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-                .unwrap_or_else(|| "-".into());
+        let when = r.at.map(time).unwrap_or_else(|| "-".into());
         let state = match &r.next {
             Next::Drifted { .. } => "drifted",
             _ => r.state.as_str(),
         };
+        let failed = r.failure.is_some();
+        let state = paint(
+            &format!("{state:<12}"),
+            state_colour(&r.next, failed),
+            colour,
+        );
         outln!(
-            "{:<16} {:<name_width$} {:<12} {:<20} {}",
+            "{:<16} {:<name_width$} {state} {:<23} {}",
             r.version,
             r.name,
-            state,
             when,
             next(&r.next, r.version) + &backfill_progress(r) + &remarks(r)
         );
+    }
+}
+
+/// A time as stored (UTC), saying so: "2026-11-23 11:20:03 UTC".
+pub fn time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// Colour on stdout: a terminal without `NO_COLOR`, or `CLICOLOR_FORCE` set (not to 0).
+pub fn colour_stdout() -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    if set("CLICOLOR_FORCE") {
+        return true;
+    }
+    !set("NO_COLOR") && std::io::IsTerminal::is_terminal(&std::io::stdout())
+}
+
+/// The ANSI colour of a row's state, by what comes next: green done, yellow waiting for a
+/// command, red needing a person (failed, interrupted, drifted, file missing), dim aborted.
+fn state_colour(next: &Next, failed: bool) -> &'static str {
+    match next {
+        _ if failed => "31",
+        Next::Done => "32",
+        Next::Aborted => "2",
+        Next::Expand | Next::Backfill | Next::Contract { .. } => "33",
+        _ => "31",
+    }
+}
+
+/// `text` in the ANSI colour `code` when `on`.
+fn paint(text: &str, code: &str, on: bool) -> String {
+    if on {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
     }
 }
 
@@ -312,72 +365,4 @@ pub fn plan(plan: &[PlannedPhase], format: Format, note: Option<&str>) -> i32 {
         }
     }
     0
-}
-
-/// The gate's decision with each source's evidence; exit 0 open, 1 closed.
-pub fn gate(checked: Option<&(i64, String, Decision)>, format: Format) -> i32 {
-    let Some((version, name, decision)) = checked else {
-        if format == Format::Json {
-            json(&serde_json::json!({ "pending": null }));
-        } else {
-            outln!("no contract is pending");
-        }
-        return 0;
-    };
-    let code = i32::from(!decision.open);
-    if format == Format::Json {
-        json(&serde_json::json!({ "version": version, "name": name, "decision": decision }));
-        return code;
-    }
-    let verdict = if decision.open { "OPEN" } else { "CLOSED" };
-    outln!("gate for {version} {name}: {verdict}");
-    outln!("  {}", decision.headline);
-    for source in &decision.sources {
-        let mark = match source.verdict {
-            Verdict::Supports => "supports",
-            Verdict::Contradicts => "blocks",
-            Verdict::NoEvidence => "no evidence",
-        };
-        outln!("  {:?} ({mark}): {}", source.source, source.summary);
-        // Evidence the summary already says in full is not repeated.
-        for line in source
-            .evidence
-            .iter()
-            .filter(|l| !source.summary.contains(l.as_str()))
-        {
-            outln!("    - {line}");
-        }
-    }
-    code
-}
-
-/// Registered instances.
-pub fn instances(instances: &[Instance], format: Format) {
-    if format == Format::Json {
-        return json(&serde_json::json!({ "instances": instances }));
-    }
-    if instances.is_empty() {
-        outln!("no app instances registered");
-        return;
-    }
-    outln!(
-        "{:<40} {:<16} {:<12} {:<20} LAST HEARTBEAT",
-        "INSTANCE",
-        "APP",
-        "VERSION",
-        "HOST"
-    );
-    for i in instances {
-        let last = match i.stopped_at {
-            Some(t) => format!("stopped {}", t.format("%Y-%m-%d %H:%M:%S")),
-            None => format!("{:.0}s ago", i.heartbeat_age.as_secs_f64()),
-        };
-        outln!(
-            "{:<40} {:<16} {:<12} {:<20} {last}",
-            i.id,
-            i.app_name,
-            i.app_version,
-            i.host
-        );
-    }
 }

@@ -34,6 +34,54 @@ pub struct DbArgs {
     pub allow_out_of_order: bool,
 }
 
+/// Flags of the commands that run no DDL and wait for no lock (`status`, `plan`, `gate
+/// check`): where the database and the files are, nothing about locks or drift.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReadArgs {
+    /// Database URL (else $DATABASE_URL, else bellows.toml). postgres://, mysql:// or mariadb://
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Migrations folder (else bellows.toml, else ./migrations).
+    #[arg(long, value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
+}
+
+/// Flags of the commands that need no migration files either (`instances`, `rollout record`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct UrlArgs {
+    /// Database URL (else $DATABASE_URL, else bellows.toml). postgres://, mysql:// or mariadb://
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Accepted and unused (not in the help), so a script may pass the same `--migrations`
+    /// to every command.
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub migrations: Option<PathBuf>,
+}
+
+impl From<ReadArgs> for DbArgs {
+    fn from(a: ReadArgs) -> DbArgs {
+        DbArgs {
+            database_url: a.database_url,
+            migrations: a.migrations,
+            lock_timeout: None,
+            lock_retries: None,
+            lock_wait: None,
+            allow_drift: false,
+            allow_out_of_order: false,
+        }
+    }
+}
+
+impl From<UrlArgs> for DbArgs {
+    fn from(a: UrlArgs) -> DbArgs {
+        ReadArgs {
+            database_url: a.database_url,
+            migrations: a.migrations,
+        }
+        .into()
+    }
+}
+
 /// Throttling flags of `backfill` and `up`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BackfillArgs {
@@ -95,13 +143,17 @@ pub struct Resolved {
 
 /// The URL from the flag, the environment, or the config file.
 pub fn database_url(args: &DbArgs, file: &FileConfig) -> Result<DatabaseUrl> {
+    database_url_from(args.database_url.as_deref(), file)
+}
+
+/// The URL from `flag`, the environment, or the config file.
+pub fn database_url_from(flag: Option<&str>, file: &FileConfig) -> Result<DatabaseUrl> {
     let var = file
         .database_url_env
         .clone()
         .unwrap_or_else(|| "DATABASE_URL".into());
-    let raw = args
-        .database_url
-        .clone()
+    let raw = flag
+        .map(str::to_string)
         .or_else(|| std::env::var(&var).ok().filter(|v| !v.trim().is_empty()))
         .or_else(|| file.database_url.clone())
         .ok_or_else(|| Error::Config(format!("no database URL: pass --database-url, set {var}, or set database_url_env in bellows.toml")))?;
@@ -153,13 +205,63 @@ pub fn resolve(args: &DbArgs, file: &FileConfig, config_path: Option<&Path>) -> 
     settings.allow_drift = args.allow_drift;
     settings.allow_out_of_order = args.allow_out_of_order || file.allow_out_of_order;
     settings.gate = file.gate.resolve()?;
-    settings.actor = std::env::var("BELLOWS_ACTOR")
-        .or_else(|_| std::env::var("USER"))
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+    settings.actor = actor(|name| std::env::var(name).ok());
     Ok(Resolved {
         url,
         migrations_dir: migrations_dir(args.migrations.as_deref(), file, config_path),
         settings,
     })
+}
+
+/// Who runs bellows, recorded with each phase: `BELLOWS_ACTOR`, the login (`USER`,
+/// `LOGNAME`), else the CI's own name for who started the pipeline (in CI `USER` is often
+/// unset), else "unknown". `var` reads one environment variable.
+pub fn actor(var: impl Fn(&str) -> Option<String>) -> String {
+    const NAMES: &[&str] = &[
+        "BELLOWS_ACTOR",
+        "USER",
+        "LOGNAME",
+        "GITHUB_ACTOR",      // GitHub Actions
+        "GITLAB_USER_LOGIN", // GitLab CI
+        "GITEA_ACTOR",       // Gitea / Forgejo Actions
+        "BUILDKITE_BUILD_CREATOR",
+        "CIRCLE_USERNAME",     // CircleCI
+        "BUILD_REQUESTEDFOR",  // Azure Pipelines
+        "DRONE_COMMIT_AUTHOR", // Drone / Woodpecker
+        "CI_COMMIT_AUTHOR",    // Woodpecker
+        "BITBUCKET_STEP_TRIGGERER_UUID",
+        "BUILD_USER_ID", // Jenkins (build user vars plugin)
+    ];
+    NAMES
+        .iter()
+        .find_map(|name| var(name).filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::actor;
+
+    fn with(vars: &[(&str, &str)]) -> String {
+        actor(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_string())
+        })
+    }
+
+    #[test]
+    fn the_actor_falls_back_to_the_ci_s_user() {
+        assert_eq!(with(&[("USER", "ana"), ("GITHUB_ACTOR", "octocat")]), "ana");
+        assert_eq!(
+            with(&[("USER", " "), ("GITHUB_ACTOR", "octocat")]),
+            "octocat"
+        );
+        assert_eq!(with(&[("GITLAB_USER_LOGIN", "gl-user")]), "gl-user");
+        assert_eq!(
+            with(&[("BELLOWS_ACTOR", "deploy-bot"), ("USER", "ana")]),
+            "deploy-bot"
+        );
+        assert_eq!(with(&[]), "unknown");
+    }
 }

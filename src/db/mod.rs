@@ -35,6 +35,7 @@ pub use driver::Sql;
 pub use row::Row;
 #[doc(hidden)]
 pub use schema_live::live_dump;
+pub use schema_live::recipe_model;
 pub(crate) use types::{Event, IndexState, InstanceChange, Progress, Record, Rollout};
 pub use types::{Instance, State};
 #[doc(hidden)]

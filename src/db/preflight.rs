@@ -78,6 +78,40 @@ impl Condition {
     }
 }
 
+/// What `old` has that `new` lacks, of NOT NULL and UNIQUE (alone on the column), as the
+/// live schema says: the properties a contract dropping `old` would lose. Empty when the
+/// table or either column is not found (the contract's own statements will say so).
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn lost_properties(
+    db: &mut dyn Backend,
+    table: &str,
+    old: &str,
+    new: &str,
+) -> Result<Vec<&'static str>> {
+    let folding = super::schema_live::folding(db).await?;
+    let Some(name) = crate::schema::TableName::parse(table, db.dialect(), folding) else {
+        return Ok(Vec::new());
+    };
+    let model = super::schema_live::schema_model(db, Some(std::slice::from_ref(&name))).await?;
+    let crate::schema::Lookup::Known(t) = model.table(&name) else {
+        return Ok(Vec::new());
+    };
+    let (Some(o), Some(n)) = (t.column_written(old), t.column_written(new)) else {
+        return Ok(Vec::new());
+    };
+    let mut lost = Vec::new();
+    if !o.nullable && n.nullable {
+        lost.push("NOT NULL");
+    }
+    if t.unique_over(std::slice::from_ref(&o.name)) && !t.unique_over(std::slice::from_ref(&n.name))
+    {
+        lost.push("UNIQUE");
+    }
+    Ok(lost)
+}
+
 /// How many rows break `condition` (up to [`CAP`]); 0 when it holds or cannot be checked
 /// (a constraint the catalog does not have: the statement will say so itself).
 ///

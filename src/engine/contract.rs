@@ -131,6 +131,11 @@ impl Runner {
                 outcome.refused = Some(refuse(reason, false));
                 break;
             }
+            let forcing = force && target == Some(migration.version);
+            if let Some(reason) = self.losses(migration, resume_from, forcing).await? {
+                outcome.refused = Some(refuse(reason, false));
+                break;
+            }
             if forced {
                 outcome.forced.push(migration.version);
             }
@@ -171,6 +176,56 @@ impl Runner {
                 migration.file_of(PhaseKind::Contract),
                 needed.line
             )));
+        }
+        Ok(None)
+    }
+
+    /// Whether the contract drops a column whose replacement (the column its backfill filled
+    /// from it) lacks its NOT NULL or UNIQUE and the contract does not add them: the reason
+    /// to refuse, unless `forcing` (then it is logged).
+    async fn losses(
+        &mut self,
+        migration: &Migration,
+        resume_from: usize,
+        forcing: bool,
+    ) -> Result<Option<String>> {
+        let Some(phase) = migration.phase(PhaseKind::Contract) else {
+            return Ok(None);
+        };
+        let dialect = self.db.dialect();
+        let statements = &phase.statements[resume_from.min(phase.statements.len())..];
+        let backfill = migration
+            .phase(PhaseKind::Backfill)
+            .and_then(|p| p.statements.first());
+        let added = preflight::conditions(statements, dialect);
+        for r in preflight::replaced(statements, backfill, dialect) {
+            let lost =
+                db::preflight::lost_properties(self.db.as_mut(), &r.table, &r.old, &r.new).await?;
+            let lost: Vec<&str> = lost
+                .into_iter()
+                .filter(|p| !preflight::adds(&added, &r.new, p))
+                .collect();
+            if lost.is_empty() {
+                continue;
+            }
+            let reason = format!(
+                "dropping {}.{} ({}:{}) loses its {}: its replacement {} does not have it and the contract does not add it; add it in the contract (or the expand), or pass --force {} to drop it anyway",
+                r.table,
+                r.old,
+                migration.file_of(PhaseKind::Contract),
+                r.line,
+                lost.join(" and "),
+                r.new,
+                migration.version
+            );
+            if !forcing {
+                return Ok(Some(reason));
+            }
+            tracing::warn!(
+                "{} {}: {reason} (forced)",
+                migration.version,
+                migration.name
+            );
         }
         Ok(None)
     }

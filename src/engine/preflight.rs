@@ -155,5 +155,105 @@ fn column_of(expr: &Expr) -> Option<String> {
     }
 }
 
+/// Whether `conditions` (of the contract's statements) give `column` the property `what`
+/// (`NOT NULL` or `UNIQUE`).
+pub(crate) fn adds(conditions: &[Needed], column: &str, what: &str) -> bool {
+    let bare = |c: &str| c.trim_matches(['"', '`']).to_lowercase();
+    let column = column.to_lowercase();
+    conditions.iter().any(|n| match (&n.condition, what) {
+        (Condition::NotNull { column: c, .. }, "NOT NULL") => bare(c) == column,
+        (Condition::Check { expr, .. }, "NOT NULL") => {
+            let e = expr.to_lowercase();
+            e.contains(&column) && e.contains("is not null")
+        }
+        (Condition::Unique { columns, .. }, "UNIQUE") => {
+            columns.len() == 1 && bare(&columns[0]) == column
+        }
+        _ => false,
+    })
+}
+
+/// A column the contract drops whose values the backfill copied into another one: the
+/// replacement should carry the old column's NOT NULL and UNIQUE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Replaced {
+    /// The table, as written.
+    pub(crate) table: String,
+    /// The dropped column, as the catalog stores it (unquoted value).
+    pub(crate) old: String,
+    /// The column the backfill filled from it.
+    pub(crate) new: String,
+    /// The line of the DROP.
+    pub(crate) line: usize,
+}
+
+/// The columns `contract` drops that `backfill` (the same migration's backfill statement)
+/// copied into another column (`SET new = f(old)`).
+pub(crate) fn replaced(
+    contract: &[Statement],
+    backfill: Option<&Statement>,
+    dialect: Dialect,
+) -> Vec<Replaced> {
+    let Some(copies) = backfill.map(|b| copies(&b.sql, dialect)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for s in contract {
+        let Ok(parsed) = Parser::parse_sql(dialect.parser_dialect().as_ref(), &s.sql) else {
+            continue;
+        };
+        for ast in &parsed {
+            let Ast::AlterTable(alter) = ast else {
+                continue;
+            };
+            for op in &alter.operations {
+                let AlterTableOperation::DropColumn { column_names, .. } = op else {
+                    continue;
+                };
+                for dropped in column_names {
+                    let old = dropped.value.to_lowercase();
+                    if let Some((new, _)) = copies.iter().find(|(_, from)| from.contains(&old)) {
+                        out.push(Replaced {
+                            table: alter.name.to_string(),
+                            old: dropped.value.clone(),
+                            new: new.clone(),
+                            line: s.start.line,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The columns an UPDATE assigns, each with the lower-cased identifiers of its value.
+fn copies(sql: &str, dialect: Dialect) -> Vec<(String, Vec<String>)> {
+    let Ok(parsed) = Parser::parse_sql(dialect.parser_dialect().as_ref(), sql) else {
+        return Vec::new();
+    };
+    let Some(Ast::Update(update)) = parsed.first() else {
+        return Vec::new();
+    };
+    update
+        .assignments
+        .iter()
+        .filter_map(|a| match &a.target {
+            sqlparser::ast::AssignmentTarget::ColumnName(name) => {
+                let target = name.0.last()?.as_ident()?.value.clone();
+                let words: Vec<String> = a
+                    .value
+                    .to_string()
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_lowercase)
+                    .collect();
+                Some((target, words))
+            }
+            sqlparser::ast::AssignmentTarget::Tuple(_) => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -44,7 +44,10 @@ pub(super) fn report(instances: &[Instance], req: &VersionReq, ttl: Duration) ->
     } else {
         (
             Verdict::Supports,
-            format!("all {} live instances are in range", live.len()),
+            match live.len() {
+                1 => "the 1 live instance is in range".to_string(),
+                n => format!("all {n} live instances are in range"),
+            },
         )
     };
     SourceReport {

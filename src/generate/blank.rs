@@ -1,5 +1,6 @@
-//! The file `bellows new NAME` writes without `--op`: no statements, the four section
-//! markers written out but commented, each with a line saying what goes under it.
+//! The file `bellows new NAME` writes without `--op`: no statements, the expand marker, and
+//! the other three markers listed in a form that cannot be mistaken for one (a commented
+//! marker is refused at load as a near miss), each with a line saying what goes under it.
 
 use crate::migration::app_range_text;
 use crate::{Error, Result};
@@ -17,20 +18,18 @@ pub fn blank(name: &str, requires_app: Option<&str>) -> Result<String> {
     };
     Ok(format!(
         "-- {name}
--- Write the statements under the phases you need and uncomment their markers (remove the
--- first `-- `). With no marker at all, the whole file is one expand phase.
+-- Additive DDL both app versions live with goes under the expand marker: new nullable
+-- columns, new tables, indexes. Start another phase, when you need one, with its marker on a
+-- line of its own (copy it from the list below, without the `>`) and its statements under it.
 
--- -- bellows:expand
--- Additive DDL both app versions live with: new nullable columns, new tables, indexes.
+-- bellows:expand
 
--- -- bellows:backfill table=TABLE key=id
--- One idempotent UPDATE, run in short key-range batches (`bellows backfill`).
-
--- -- bellows:contract requires-app=\"{range}\"
--- Destructive DDL, run once no app version that needs the old schema is running.
-
--- -- bellows:down
--- Undoes the expand phase (`bellows abort VERSION`), before the contract ran.
+-- > -- bellows:backfill table=TABLE key=id
+--   one idempotent UPDATE, run in short key-range batches (`bellows backfill`)
+-- > -- bellows:contract requires-app=\"{range}\"
+--   destructive DDL, run once no app version that needs the old schema is running
+-- > -- bellows:down
+--   undoes the expand phase (`bellows abort VERSION`), before the contract ran
 "
     ))
 }
@@ -50,11 +49,11 @@ mod tests {
         assert!(m[0].phases[0].statements.is_empty());
         let edited = text
             .replace(
-                "-- -- bellows:expand",
-                "-- bellows:expand\nALTER TABLE users ADD COLUMN email text;",
+                "-- bellows:expand\n",
+                "-- bellows:expand\nALTER TABLE users ADD COLUMN email text;\n",
             )
             .replace(
-                "-- -- bellows:down",
+                "-- > -- bellows:down",
                 "-- bellows:down\nALTER TABLE users DROP COLUMN email;",
             );
         let m = from_files([("1_add_email.sql", edited.as_str())], Dialect::Postgres).unwrap();

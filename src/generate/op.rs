@@ -3,6 +3,7 @@
 //! both dialects, and the typed sections it returns. The CLI turns the declared arguments
 //! into clap arguments; this module knows nothing of clap.
 
+use super::context::Context;
 use super::quote::Cx;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
@@ -170,6 +171,13 @@ pub(crate) trait Op: std::fmt::Debug {
 
     /// Refuse a combination of arguments that no dialect can write safely.
     fn check(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Take from the schema model (when `cx` has one) what the arguments leave out — types,
+    /// defaults, what the old column has — and free names; note what cannot be kept.
+    /// Without a model, the arguments alone decide, as before the model existed.
+    fn learn(&mut self, _cx: &mut Context) -> Result<()> {
         Ok(())
     }
 

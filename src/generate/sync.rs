@@ -4,6 +4,8 @@
 //! the old value from the new one, `{}` standing for the new column); the backfill copies
 //! existing rows; the contract drops the triggers and the old column.
 
+use super::carry::Carried;
+use super::carry_sql::{self, Pair};
 use super::op::{Section, Sections};
 use super::quote::{object_name, substitute, Cx};
 
@@ -21,6 +23,38 @@ pub(crate) struct Synced<'a> {
     pub convert: &'a str,
     /// Old value from the new, `{}` standing for the new column.
     pub reverse: &'a str,
+    /// What the new column keeps of the old, from the schema model (none without one).
+    pub carried: Option<&'a Carried>,
+}
+
+impl Synced<'_> {
+    /// The new column's type, with the old column's collation.
+    fn column_type(&self, cx: &Cx) -> String {
+        match self.carried {
+            Some(c) => carry_sql::with_collation(cx.dialect, self.new_type, c),
+            None => self.new_type.to_string(),
+        }
+    }
+
+    /// Add what the new column keeps (through `write`) to `sections`.
+    fn carry(
+        &self,
+        cx: &Cx,
+        sections: &mut Sections,
+        write: impl FnOnce(&Pair, &Carried, &mut Sections),
+    ) {
+        if let Some(c) = self.carried {
+            let (t, o, n) = (cx.q(self.table), cx.q(self.old), cx.q(self.new));
+            let pair = Pair {
+                t: &t,
+                o: &o,
+                n: &n,
+                new_name: self.new,
+                old_name: self.old,
+            };
+            write(&pair, c, sections);
+        }
+    }
 }
 
 /// A dollar-quote tag that does not occur in `code`: `$bellows$`, else `$bellows1$`, ...
@@ -59,11 +93,11 @@ END"
         format!("CREATE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql AS {tag}\n{code}\n{tag}");
     let old_name = s.old;
     let new_name = s.new;
-    Sections {
+    let mut sections = Sections {
         expand: Section::new(
             format!("The new column, kept in step with {old_name} by a trigger while the old and the new\napp version both run (each side is written from the other)."),
             vec![
-                format!("ALTER TABLE {t} ADD COLUMN {n} {}", s.new_type),
+                format!("ALTER TABLE {t} ADD COLUMN {n} {}", s.column_type(cx)),
                 body,
                 format!("CREATE TRIGGER {f} BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {f}()"),
             ],
@@ -85,13 +119,18 @@ END"
                 format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {n}"),
             ],
         ),
-    }
+    };
+    s.carry(cx, &mut sections, |p, c, out| {
+        carry_sql::postgres(cx, p, c, out)
+    });
+    sections
 }
 
 /// MySQL/MariaDB: a trigger per event; the update trigger is created first, so no row can
 /// change between the two unseen. The contract starts by giving the old column `placeholder`
-/// as its default (see [`placeholder_before_contract`]).
-pub(crate) fn mysql(cx: &Cx, s: &Synced, placeholder: &str) -> Sections {
+/// as its default (see [`placeholder_before_contract`]), unless it needs none (it is
+/// nullable or has a default).
+pub(crate) fn mysql(cx: &Cx, s: &Synced, placeholder: Option<&str>) -> Sections {
     let base = object_name(&["bellows", s.table, s.old, "to", s.new]);
     let (ins, upd) = (
         cx.q(&format!("{}_ins", &base[..base.len().min(59)])),
@@ -112,7 +151,7 @@ pub(crate) fn mysql(cx: &Cx, s: &Synced, placeholder: &str) -> Sections {
         expand: Section::new(
             format!("The new column, kept in step with {old_name} by triggers while the old and the new\napp version both run (each side is written from the other)."),
             vec![
-                format!("ALTER TABLE {t} ADD COLUMN {n} {}, ALGORITHM=INSTANT", s.new_type),
+                format!("ALTER TABLE {t} ADD COLUMN {n} {}, ALGORITHM=INSTANT", s.column_type(cx)),
                 update_trigger,
                 insert_trigger,
             ],
@@ -135,7 +174,13 @@ pub(crate) fn mysql(cx: &Cx, s: &Synced, placeholder: &str) -> Sections {
             ],
         ),
     };
-    placeholder_before_contract(cx, &mut sections.contract, s, placeholder);
+    if let Some(placeholder) = placeholder {
+        placeholder_before_contract(cx, &mut sections.contract, s, placeholder);
+    }
+    let column_type = s.column_type(cx);
+    s.carry(cx, &mut sections, |p, c, out| {
+        carry_sql::mysql(cx, p, &column_type, c, out);
+    });
     sections
 }
 
@@ -155,6 +200,23 @@ fn placeholder_before_contract(cx: &Cx, contract: &mut Section, s: &Synced, lite
     contract.comment.push_str(&format!(
         "\n{old} first gets a placeholder default: between the trigger drops and the column drop,\nthe new app's inserts omit it with no trigger to fill it."
     ));
+}
+
+/// MySQL/MariaDB: a placeholder for a column whose type the schema model read: a string or
+/// number ([`default_literal`]), or a date or time.
+pub(crate) fn known_literal(column_type: &str) -> Option<&'static str> {
+    let t = column_type.to_ascii_lowercase();
+    default_literal(column_type).or(if t.starts_with("datetime") || t.starts_with("timestamp") {
+        Some("'2000-01-01 00:00:00'")
+    } else if t.starts_with("date") {
+        Some("'2000-01-01'")
+    } else if t.starts_with("time") {
+        Some("'00:00:00'")
+    } else if t.starts_with("year") {
+        Some("2000")
+    } else {
+        None
+    })
 }
 
 /// MySQL/MariaDB: a literal default for a column of `column_type`, for the families that

@@ -4,6 +4,7 @@
 mod adopt;
 mod backfill;
 mod bare_versions;
+mod cli_output;
 mod common;
 mod embed;
 mod gate;

@@ -51,7 +51,7 @@ fn init_writes_the_folder_and_a_config_for_the_urls_dialect() {
 }
 
 #[test]
-fn new_without_an_op_writes_the_four_markers_commented() {
+fn new_without_an_op_writes_the_markers_to_fill_in() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = bellows(
         dir.path(),
@@ -89,4 +89,61 @@ fn new_says_what_an_op_needs() {
     let (code, _, err) = bellows(dir.path(), &["new", "idx", "users", "email"], &[]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--op"), "{err}");
+}
+
+/// Each command's help lists the flags it uses: lock and drift flags only where DDL runs,
+/// `--migrations` only where files are read.
+#[test]
+fn help_shows_only_the_flags_a_command_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = |args: &[&str]| -> Vec<String> {
+        let (code, out, err) = bellows(dir.path(), args, &[]);
+        assert_eq!(code, 0, "{err}");
+        out.split_whitespace()
+            .filter(|w| w.starts_with("--"))
+            .map(|w| w.trim_end_matches(',').to_string())
+            .collect()
+    };
+    let locks = [
+        "--lock-timeout",
+        "--lock-retries",
+        "--lock-wait",
+        "--allow-drift",
+    ];
+    for command in [&["expand", "-h"][..], &["contract", "-h"], &["abort", "-h"]] {
+        let got = flags(command);
+        assert!(
+            locks.iter().all(|l| got.iter().any(|g| g == l)),
+            "{command:?}: {got:?}"
+        );
+    }
+    for command in [
+        &["status", "-h"][..],
+        &["plan", "-h"],
+        &["gate", "check", "-h"],
+    ] {
+        let got = flags(command);
+        assert!(
+            got.iter().all(|g| !locks.contains(&g.as_str())),
+            "{command:?}: {got:?}"
+        );
+        assert!(
+            got.iter().any(|g| g == "--migrations"),
+            "{command:?}: {got:?}"
+        );
+    }
+    for command in [&["instances", "-h"][..], &["rollout", "record", "-h"]] {
+        let got = flags(command);
+        assert!(
+            got.iter()
+                .all(|g| !locks.contains(&g.as_str()) && g != "--migrations"),
+            "{command:?}: {got:?}"
+        );
+        assert!(
+            got.iter().any(|g| g == "--database-url"),
+            "{command:?}: {got:?}"
+        );
+    }
+    let (_, out, _) = bellows(dir.path(), &["status", "-h"], &[]);
+    insta::assert_snapshot!("status_help", out);
 }

@@ -5,5 +5,7 @@
 
 mod checks;
 mod cli;
+mod integrations;
 mod layout;
 mod lint;
+mod shell;

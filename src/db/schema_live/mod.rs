@@ -57,6 +57,17 @@ pub async fn live_dump(db: &mut dyn Backend, names: bool) -> Result<String> {
     ))
 }
 
+/// The schema of the database `url` names, for writing a recipe against it
+/// ([`crate::generate::Recipe::render_with`]); its dialect is the server's.
+///
+/// # Errors
+/// The database cannot be reached, or a catalog query fails.
+pub async fn recipe_model(url: &super::DatabaseUrl) -> Result<crate::generate::Model> {
+    let mut db = super::connect(url).await?;
+    let schema = schema_model(db.as_mut(), None).await?;
+    Ok(crate::generate::Model::live(schema))
+}
+
 /// The server's name folding (MySQL: its `lower_case_table_names`).
 ///
 /// # Errors

@@ -2,6 +2,7 @@
 //! without checking existing rows under a long lock (PostgreSQL: NOT VALID, then VALIDATE in
 //! the contract; MySQL/MariaDB: in place with foreign_key_checks off, in the contract).
 
+use crate::generate::context::Context;
 use crate::generate::op::{Op, OpSpec, Param, Section, Sections};
 use crate::generate::quote::{object_name, Cx};
 use crate::Result;
@@ -22,6 +23,7 @@ pub(crate) static SPEC: OpSpec = OpSpec {
             column: a.one("COLUMN")?,
             ref_table: a.one("REF_TABLE")?,
             ref_column: a.one("REF_COLUMN")?,
+            names: None,
         }))
     },
 };
@@ -32,11 +34,16 @@ struct AddForeignKey {
     column: String,
     ref_table: String,
     ref_column: String,
+    /// From the model: names free in the schema (index, key).
+    names: Option<(String, String)>,
 }
 
 impl AddForeignKey {
     /// The quoted index and constraint names.
     fn names(&self, cx: &Cx) -> (String, String) {
+        if let Some((index, key)) = &self.names {
+            return (cx.q(index), cx.q(key));
+        }
         (
             cx.q(&object_name(&[&self.table, &self.column, "idx"])),
             cx.q(&object_name(&[&self.table, &self.column, "fkey"])),
@@ -47,6 +54,20 @@ impl AddForeignKey {
 impl Op for AddForeignKey {
     fn identifiers(&self) -> Vec<&str> {
         vec![&self.table, &self.column, &self.ref_table, &self.ref_column]
+    }
+
+    /// From the model: an index and a key name no object of the schema has.
+    fn learn(&mut self, cx: &mut Context) -> Result<()> {
+        if cx
+            .table_or_note(&self.table, "names are not checked against the schema")
+            .is_none()
+        {
+            return Ok(());
+        }
+        let index = cx.free_name(&object_name(&[&self.table, &self.column, "idx"]));
+        let key = cx.free_name(&object_name(&[&self.table, &self.column, "fkey"]));
+        self.names = Some((index, key));
+        Ok(())
     }
 
     fn postgres(&self, cx: &Cx) -> Result<Sections> {

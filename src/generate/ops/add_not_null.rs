@@ -1,6 +1,7 @@
 //! add-not-null: a default for new rows (expand), existing NULLs filled in batches
 //! (backfill), and NOT NULL enforced in the contract without a long lock.
 
+use crate::generate::context::Context;
 use crate::generate::op::{Backfill, Op, OpSpec, Param, Section, Sections};
 use crate::generate::quote::Cx;
 use crate::{Error, Result};
@@ -99,6 +100,35 @@ impl Op for AddNotNull {
 
     fn types(&self) -> Vec<&str> {
         self.column_type.iter().map(String::as_str).collect()
+    }
+
+    /// From the model: the column's type (with its collation, which MODIFY would otherwise
+    /// reset) and its current default, when not given.
+    fn learn(&mut self, cx: &mut Context) -> Result<()> {
+        let what = "--type and --current-default are not read from the schema; check the file";
+        let Some(table) = cx.table_or_note(&self.table, what) else {
+            return Ok(());
+        };
+        let Some(column) = table.column_written(&self.column) else {
+            return Err(Error::Config(format!(
+                "{} has no column {} (in {})",
+                table.name,
+                self.column,
+                cx.source()
+            )));
+        };
+        if self.column_type.is_none() {
+            self.column_type = Some(match &column.collation {
+                Some(c) if cx.dialect.is_mysql_family() => {
+                    format!("{} COLLATE {c}", column.type_written)
+                }
+                _ => column.type_written.clone(),
+            });
+        }
+        if self.current_default.is_none() {
+            self.current_default.clone_from(&column.default);
+        }
+        Ok(())
     }
 
     /// In the contract, once no app writes NULLs: CHECK NOT VALID, VALIDATE (its own

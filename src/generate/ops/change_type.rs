@@ -2,6 +2,8 @@
 //! (through `--using` / `--reverse` conversions when a cast is not enough), backfilled, and
 //! the old column dropped in the contract.
 
+use crate::generate::carry::{self, Carried, Kind};
+use crate::generate::context::Context;
 use crate::generate::op::{Op, OpSpec, Param, Sections};
 use crate::generate::quote::Cx;
 use crate::generate::sync::{self, Synced};
@@ -38,8 +40,8 @@ pub(crate) static SPEC: OpSpec = OpSpec {
             "LITERAL",
             false,
             "MySQL/MariaDB: a value of the old type, the old column's default between the \
-             contract's trigger drops and its column drop (else `0` when the new type is a \
-             number or a string)",
+             contract's trigger drops and its column drop (else derived from the old type read \
+             from the schema, or `0` when the new type is a number or a string)",
         ),
     ],
     needs_gate: true,
@@ -55,6 +57,8 @@ pub(crate) static SPEC: OpSpec = OpSpec {
             using: a.opt("using"),
             reverse: a.opt("reverse"),
             placeholder: a.opt("placeholder"),
+            carried: None,
+            model_literal: None,
         }))
     },
 };
@@ -68,6 +72,10 @@ struct ChangeType {
     using: Option<String>,
     reverse: Option<String>,
     placeholder: Option<String>,
+    /// What the new column keeps, from the schema model.
+    carried: Option<Carried>,
+    /// MySQL: the placeholder the model allows (none needed: `Some(None)`).
+    model_literal: Option<Option<&'static str>>,
 }
 
 impl ChangeType {
@@ -79,6 +87,7 @@ impl ChangeType {
             new_type: &self.new_type,
             convert,
             reverse: self.reverse.as_deref().unwrap_or("{}"),
+            carried: self.carried.as_ref(),
         }
     }
 }
@@ -101,6 +110,44 @@ impl Op for ChangeType {
         Ok(())
     }
 
+    fn learn(&mut self, cx: &mut Context) -> Result<()> {
+        let Some(table) = cx.table_or_note(
+            &self.table,
+            "the new column keeps none of the old one's constraints; check the file",
+        ) else {
+            return Ok(());
+        };
+        let Some(old) = table.column_written(&self.column) else {
+            return Err(Error::Config(format!(
+                "{} has no column {} (in {})",
+                table.name,
+                self.column,
+                cx.source()
+            )));
+        };
+        if table.column_written(&self.new_column).is_some() {
+            return Err(Error::Config(format!(
+                "{} already has a column {}: name the new one with --new-column NAME",
+                table.name, self.new_column
+            )));
+        }
+        if table.name.schema.is_none() {
+            self.table.clone_from(&table.name.name);
+        }
+        self.column.clone_from(&old.name);
+        let kind = Kind::Retype {
+            new_type: &self.new_type,
+            converted: self.using.is_some(),
+        };
+        self.carried = Some(carry::carried(cx, table, old, &self.new_column, kind)?);
+        self.model_literal = Some(if old.nullable || old.default.is_some() {
+            None
+        } else {
+            sync::known_literal(&old.type_written)
+        });
+        Ok(())
+    }
+
     fn postgres(&self, cx: &Cx) -> Result<Sections> {
         let convert = self
             .using
@@ -111,19 +158,25 @@ impl Op for ChangeType {
 
     fn mysql(&self, cx: &Cx) -> Result<Sections> {
         let new_type = &self.new_type;
-        let literal = self
-            .placeholder
-            .as_deref()
-            .or_else(|| sync::default_literal(new_type).map(|_| "0"))
-            .ok_or_else(|| {
-                Error::Config(format!(
-                    "change-type to {new_type} on MySQL/MariaDB needs --placeholder LITERAL: any value of the \
-                     column's current type (its default for the moment between the contract's trigger drops and \
-                     its column drop)"
-                ))
-            })?;
+        let needs = self.carried.as_ref().is_none_or(|c| c.old_needs_value);
+        let literal = match (&self.placeholder, self.model_literal) {
+            (Some(p), _) => Some(p.as_str()),
+            (None, Some(known)) => known,
+            (None, None) => sync::default_literal(new_type).map(|_| "0"),
+        };
+        if needs && literal.is_none() {
+            return Err(Error::Config(format!(
+                "change-type to {new_type} on MySQL/MariaDB needs --placeholder LITERAL: any value of the \
+                 column's current type (its default for the moment between the contract's trigger drops and \
+                 its column drop)"
+            )));
+        }
         let convert = self.using.as_deref().unwrap_or("{}");
-        Ok(sync::mysql(cx, &self.synced(convert), literal))
+        Ok(sync::mysql(
+            cx,
+            &self.synced(convert),
+            literal.filter(|_| needs),
+        ))
     }
 }
 

@@ -2,9 +2,10 @@
 //! without a default first gets a placeholder default (expand), so the new app's inserts,
 //! which omit it, pass.
 
+use crate::generate::context::Context;
 use crate::generate::op::{Op, OpSpec, Param, Section, Sections};
 use crate::generate::quote::Cx;
-use crate::Result;
+use crate::{Error, Result};
 
 /// The declaration.
 pub(crate) static SPEC: OpSpec = OpSpec {
@@ -69,6 +70,44 @@ impl DropColumn {
 impl Op for DropColumn {
     fn identifiers(&self) -> Vec<&str> {
         vec![&self.table, &self.column]
+    }
+
+    /// From the model: a placeholder for a NOT NULL column without a default (the new
+    /// app's inserts omit it), or a request for one.
+    fn learn(&mut self, cx: &mut Context) -> Result<()> {
+        if self.placeholder.is_some() {
+            return Ok(());
+        }
+        let what = "whether the column needs a placeholder default is not known; check the file";
+        let Some(table) = cx.table_or_note(&self.table, what) else {
+            return Ok(());
+        };
+        let Some(column) = table.column_written(&self.column) else {
+            return Err(Error::Config(format!(
+                "{} has no column {} (in {})",
+                table.name,
+                self.column,
+                cx.source()
+            )));
+        };
+        if column.nullable || column.default.is_some() {
+            return Ok(());
+        }
+        let t = column.type_written.to_ascii_lowercase();
+        let literal = if t.contains("text") {
+            Some("''")
+        } else if t.starts_with("bool") {
+            Some("false")
+        } else {
+            crate::generate::sync::known_literal(&t)
+        };
+        self.placeholder = Some(literal.map(str::to_string).ok_or_else(|| {
+            Error::Config(format!(
+                "{}.{} is NOT NULL without a default, and the new app's inserts omit it: pass --placeholder LITERAL (a value of type {})",
+                table.name, column.name, column.type_written
+            ))
+        })?);
+        Ok(())
     }
 
     fn postgres(&self, cx: &Cx) -> Result<Sections> {

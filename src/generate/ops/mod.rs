@@ -2,11 +2,13 @@
 //! for PostgreSQL and for MySQL/MariaDB. Adding an op is its file plus one line below (and
 //! its doc page and proof test, which a test demands).
 
+mod add_column;
 mod add_foreign_key;
 mod add_index;
 mod add_not_null;
 mod add_unique;
 mod change_type;
+mod create_table;
 mod drop_column;
 mod rename_column;
 mod rename_table;
@@ -23,6 +25,8 @@ pub static OPS: &[&OpSpec] = &[
     &add_index::SPEC,
     &drop_column::SPEC,
     &rename_table::SPEC,
+    &add_column::SPEC,
+    &create_table::SPEC,
 ];
 
 #[cfg(test)]

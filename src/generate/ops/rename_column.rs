@@ -1,6 +1,10 @@
 //! rename-column: the new name is a new column, kept in step with the old one by triggers
-//! while both app versions run, backfilled, and the old column dropped in the contract.
+//! while both app versions run, backfilled, and the old column dropped in the contract. With
+//! the schema model the new column keeps every property of the old one (see
+//! `generate::carry`); without it, `--type` says what to create.
 
+use crate::generate::carry::{Carried, Kind};
+use crate::generate::context::Context;
 use crate::generate::op::{Op, OpSpec, Param, Sections};
 use crate::generate::quote::Cx;
 use crate::generate::sync::{self, Synced};
@@ -16,16 +20,17 @@ pub(crate) static SPEC: OpSpec = OpSpec {
         Param::option(
             "type",
             "TYPE",
-            true,
-            "the column's type (the new column is created with it)",
+            false,
+            "the column's type (the new column is created with it); read from the schema \
+             (--database-url, else the migrations folder) when not given",
         ),
         Param::option(
             "placeholder",
             "LITERAL",
             false,
             "MySQL/MariaDB: a value of the column's type, the old column's default between the \
-             contract's trigger drops and its column drop (derived from --type when it is a \
-             number or a string)",
+             contract's trigger drops and its column drop (derived from the type when it is a \
+             number, a string, or — read from the schema — a date or time)",
         ),
     ],
     needs_gate: true,
@@ -34,8 +39,10 @@ pub(crate) static SPEC: OpSpec = OpSpec {
             table: a.one("TABLE")?,
             old: a.one("OLD")?,
             new: a.one("NEW")?,
-            column_type: a.one("type")?,
+            column_type: a.opt("type"),
             placeholder: a.opt("placeholder"),
+            carried: None,
+            model_literal: None,
         }))
     },
 };
@@ -45,20 +52,34 @@ struct RenameColumn {
     table: String,
     old: String,
     new: String,
-    column_type: String,
+    column_type: Option<String>,
     placeholder: Option<String>,
+    /// What the new column keeps, from the schema model.
+    carried: Option<Carried>,
+    /// MySQL: the placeholder the model allows (none needed: `Some(None)`).
+    model_literal: Option<Option<&'static str>>,
 }
 
 impl RenameColumn {
-    fn synced(&self) -> Synced<'_> {
+    fn synced<'a>(&'a self, column_type: &'a str) -> Synced<'a> {
         Synced {
             table: &self.table,
             old: &self.old,
             new: &self.new,
-            new_type: &self.column_type,
+            new_type: column_type,
             convert: "{}",
             reverse: "{}",
+            carried: self.carried.as_ref(),
         }
+    }
+
+    fn column_type(&self) -> Result<&str> {
+        self.column_type.as_deref().ok_or_else(|| {
+            Error::Config(format!(
+                "rename-column needs the type of {}.{}: pass --type TYPE, or --database-url so bellows reads it",
+                self.table, self.old
+            ))
+        })
     }
 }
 
@@ -68,27 +89,81 @@ impl Op for RenameColumn {
     }
 
     fn types(&self) -> Vec<&str> {
-        vec![&self.column_type]
+        self.column_type.iter().map(String::as_str).collect()
+    }
+
+    fn learn(&mut self, cx: &mut Context) -> Result<()> {
+        let instead = "pass --type TYPE (and on MySQL --placeholder LITERAL) to write the recipe without the model";
+        let table = if self.column_type.is_some() {
+            cx.table_or_note(
+                &self.table,
+                "the new column keeps none of the old one's constraints; check the file",
+            )
+        } else {
+            cx.table(&self.table, instead)?
+        };
+        let Some(table) = table else {
+            return Ok(());
+        };
+        let Some(old) = table.column_written(&self.old) else {
+            return Err(Error::Config(format!(
+                "{} has no column {} (in {})",
+                table.name,
+                self.old,
+                cx.source()
+            )));
+        };
+        if table.column_written(&self.new).is_some() {
+            return Err(Error::Config(format!(
+                "{} already has a column {}",
+                table.name, self.new
+            )));
+        }
+        if table.name.schema.is_none() {
+            self.table.clone_from(&table.name.name);
+        }
+        self.old.clone_from(&old.name);
+        self.column_type
+            .get_or_insert_with(|| old.type_written.clone());
+        self.carried = Some(crate::generate::carry::carried(
+            cx,
+            table,
+            old,
+            &self.new,
+            Kind::Rename,
+        )?);
+        self.model_literal = Some(if old.nullable || old.default.is_some() {
+            None
+        } else {
+            sync::known_literal(&old.type_written)
+        });
+        Ok(())
     }
 
     fn postgres(&self, cx: &Cx) -> Result<Sections> {
-        Ok(sync::postgres(cx, &self.synced()))
+        Ok(sync::postgres(cx, &self.synced(self.column_type()?)))
     }
 
     fn mysql(&self, cx: &Cx) -> Result<Sections> {
-        let column_type = &self.column_type;
-        let literal = self
-            .placeholder
-            .as_deref()
-            .or_else(|| sync::default_literal(column_type))
-            .ok_or_else(|| {
-                Error::Config(format!(
-                    "rename-column on MySQL/MariaDB needs --placeholder LITERAL for a column of type {column_type}: \
-                     any value of that type (the old column's default for the moment between the contract's \
-                     trigger drops and its column drop)"
-                ))
-            })?;
-        Ok(sync::mysql(cx, &self.synced(), literal))
+        let column_type = self.column_type()?;
+        let needs = self.carried.as_ref().is_none_or(|c| c.old_needs_value);
+        let literal = match (&self.placeholder, self.model_literal) {
+            (Some(p), _) => Some(p.as_str()),
+            (None, Some(known)) => known,
+            (None, None) => sync::default_literal(column_type),
+        };
+        if needs && literal.is_none() {
+            return Err(Error::Config(format!(
+                "rename-column on MySQL/MariaDB needs --placeholder LITERAL for a column of type {column_type}: \
+                 any value of that type (the old column's default for the moment between the contract's \
+                 trigger drops and its column drop)"
+            )));
+        }
+        Ok(sync::mysql(
+            cx,
+            &self.synced(column_type),
+            literal.filter(|_| needs),
+        ))
     }
 }
 

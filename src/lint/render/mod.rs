@@ -1,11 +1,12 @@
 //! Output formats for a [`Report`]: human, the stable JSON object, SARIF 2.1.0, GitHub
-//! workflow annotations and GitLab Code Quality JSON. Each renders to a `String`; the CLI
+//! workflow annotations, GitLab Code Quality JSON and a Markdown pull-request comment. Each renders to a `String`; the CLI
 //! prints it.
 
 mod github;
 mod gitlab;
 pub(crate) mod human;
 mod json;
+mod markdown;
 mod sarif;
 
 use super::Report;
@@ -24,6 +25,8 @@ pub enum Format {
     Github,
     /// GitLab Code Quality JSON.
     Gitlab,
+    /// One Markdown pull-request comment: findings per file with the safe rewrites.
+    Markdown,
 }
 
 impl FromStr for Format {
@@ -36,8 +39,9 @@ impl FromStr for Format {
             "sarif" => Ok(Format::Sarif),
             "github" => Ok(Format::Github),
             "gitlab" => Ok(Format::Gitlab),
+            "markdown" => Ok(Format::Markdown),
             other => Err(format!(
-                "unknown format `{other}` (expected human, json, sarif, github or gitlab)"
+                "unknown format `{other}` (expected human, json, sarif, github, gitlab or markdown)"
             )),
         }
     }
@@ -52,6 +56,7 @@ pub fn render(format: Format, report: &Report, color: bool) -> String {
         Format::Sarif => sarif::render(report),
         Format::Github => github::render(report),
         Format::Gitlab => gitlab::render(report),
+        Format::Markdown => markdown::render(report),
     }
 }
 

@@ -217,10 +217,8 @@ async fn postgres_standby_replay_lag_pauses_backfill() {
     pg_exec(&standby, "SELECT pg_wal_replay_resume()").await;
 
     let (_, err) = finished_after_lag_pauses(run, "standby walreceiver (127.0.0.1)").await;
-    assert!(
-        err.contains("pausing 2.0s: replication lag of standby"),
-        "{err}"
-    );
+    // The pauses are said once, as events on stdout; the log does not repeat them.
+    assert!(!err.contains("pausing"), "{err}");
     assert_eq!(verdict(&db).await, (0, 1, ROWS as i64));
 }
 
@@ -372,8 +370,9 @@ async fn mariadb_replica_lag_pauses_backfill() {
     lock.query_drop("UNLOCK TABLES").await.unwrap();
 
     let (out, err) = finished_after_lag_pauses(run, &format!("replica {shown}")).await;
+    // The pauses are events on stdout (checked above), not repeated in the log.
     assert!(
-        err.contains(&format!("replication lag of replica {shown}"))
+        !err.contains(&format!("replication lag of replica {shown}"))
             && err.contains(
                 "cannot read the database server's own replication status, not watching it"
             ),

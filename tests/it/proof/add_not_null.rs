@@ -9,7 +9,7 @@ fn scenario(engine: Engine) -> Scenario {
 }
 
 /// The scenario for a column that has `previous` as its default before the migration (the
-/// recipe is told with `--current-default`).
+/// recipe reads it from the database).
 fn with_previous_default(engine: Engine, previous: Option<i32>) -> Scenario {
     let mut setup = vec![format!(
         "CREATE TABLE tasks ({}, title {} NOT NULL, priority int{})",
@@ -26,18 +26,13 @@ fn with_previous_default(engine: Engine, previous: Option<i32>) -> Scenario {
         "title, priority",
         "concat('seed-', g), CASE WHEN g % 2 = 1 THEN NULL ELSE g % 10 END",
     ));
-    let mut op: Vec<String> = ["add-not-null", "tasks", "priority", "--default", "0"]
+    let op: Vec<String> = ["add-not-null", "tasks", "priority", "--default", "0"]
         .map(String::from)
         .to_vec();
-    if let Some(p) = previous {
-        op.extend(["--current-default".into(), p.to_string()]);
-    }
     let column = match engine {
         Engine::Postgres => "column tasks.priority integer NO default 0",
-        Engine::Mysql => {
-            op.extend(["--type".into(), "int".into()]);
-            "column tasks.priority int(11) NO default 0"
-        }
+        // MySQL's type (for MODIFY) and the current default are read from the database.
+        Engine::Mysql => "column tasks.priority int(11) NO default 0",
     };
     Scenario {
         label: "add_not_null",

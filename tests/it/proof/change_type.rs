@@ -1,5 +1,6 @@
-//! change-type: `orders.amount int NOT NULL` → `amount_new bigint`; the new app writes values
-//! that still fit an int, so the old app reads them back through the triggers.
+//! change-type: `orders.amount int NOT NULL` (indexed) → `amount_new bigint`, which keeps
+//! NOT NULL and the index; the new app writes values that still fit an int, so the old app
+//! reads them back through the triggers.
 
 use super::harness::{
     id_column, joined, proof_tests, seed, Check, Scenario, Shape, Val, SEED_ROWS,
@@ -11,10 +12,11 @@ fn scenario(engine: Engine) -> Scenario {
         "CREATE TABLE orders ({}, amount int NOT NULL)",
         id_column(engine)
     )];
+    setup.push("CREATE INDEX orders_amount_idx ON orders (amount)".into());
     setup.extend(seed(engine, "orders", SEED_ROWS, "amount", "g * 10"));
     let column = match engine {
-        Engine::Postgres => "column orders.amount_new bigint YES default -",
-        Engine::Mysql => "column orders.amount_new bigint(20) YES default NULL",
+        Engine::Postgres => "column orders.amount_new bigint NO default -",
+        Engine::Mysql => "column orders.amount_new bigint(20) NO default -",
     };
     Scenario {
         label: "change_type",

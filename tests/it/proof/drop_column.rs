@@ -20,8 +20,9 @@ fn scenario(engine: Engine) -> Scenario {
     Scenario {
         label: "drop_column",
         setup,
-        // The column is NOT NULL without a default: the new app's inserts need a placeholder.
-        op: ["drop-column", "users", "nickname", "--placeholder", "''"]
+        // The column is NOT NULL without a default: the new app's inserts need a placeholder,
+        // which `bellows new` derives from the type it reads.
+        op: ["drop-column", "users", "nickname"]
             .map(String::from)
             .to_vec(),
         old: Shape::new("users", &["email", "nickname"], |k| {

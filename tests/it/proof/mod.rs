@@ -14,11 +14,13 @@
 
 mod harness;
 
+mod add_column;
 mod add_foreign_key;
 mod add_index;
 mod add_not_null;
 mod add_unique;
 mod change_type;
+mod create_table;
 mod drop_column;
 mod rename_column;
 mod rename_table;

@@ -1,11 +1,13 @@
-//! rename-column: `users.email_address` → `primary_email`, kept in step by triggers.
+//! rename-column: `users.email_address` (UNIQUE NOT NULL) → `primary_email`, kept in step
+//! by triggers; `bellows new` reads the type and the constraints from the database (no
+//! `--type`, no `--placeholder`), and the new column ends UNIQUE and NOT NULL.
 
 use super::harness::{id_column, joined, proof_tests, seed, text, Check, Scenario, Shape, Val};
 use crate::common::Engine;
 
 fn scenario(engine: Engine) -> Scenario {
     let mut setup = vec![format!(
-        "CREATE TABLE users ({}, email_address {} NOT NULL)",
+        "CREATE TABLE users ({}, email_address {} NOT NULL UNIQUE)",
         id_column(engine),
         text(engine)
     )];
@@ -17,22 +19,21 @@ fn scenario(engine: Engine) -> Scenario {
         "concat('seed-', g, '@example.com')",
     ));
     let column = match engine {
-        Engine::Postgres => "column users.primary_email text YES default -",
-        Engine::Mysql => "column users.primary_email varchar(255) YES default NULL",
+        Engine::Postgres => "column users.primary_email text NO default -",
+        Engine::Mysql => "column users.primary_email varchar(255) NO default -",
+    };
+    let unique = match engine {
+        Engine::Postgres => {
+            "constraint users users_primary_email_key UNIQUE (primary_email) validated true"
+        }
+        Engine::Mysql => "index users.users_primary_email_key 1 primary_email unique",
     };
     Scenario {
         label: "rename_column",
         setup,
-        op: [
-            "rename-column",
-            "users",
-            "email_address",
-            "primary_email",
-            "--type",
-            text(engine),
-        ]
-        .map(String::from)
-        .to_vec(),
+        op: ["rename-column", "users", "email_address", "primary_email"]
+            .map(String::from)
+            .to_vec(),
         old: Shape::new("users", &["email_address"], |k| {
             vec![Val::Text(format!("old-{k}@example.com"))]
         }),
@@ -45,6 +46,7 @@ fn scenario(engine: Engine) -> Scenario {
         promised: vec![
             Check::Has(column.into()),
             Check::Lacks("column users.email_address ".into()),
+            Check::Has(unique.into()),
         ],
     }
 }

@@ -144,3 +144,39 @@ async fn mariadb_unique_over_duplicates_is_refused() {
     let (code, out, err) = contract(&db, dir.path());
     assert_eq!(code, 0, "NULLs are not duplicates: {out}{err}");
 }
+
+async fn dropping_a_column_whose_replacement_lacks_its_constraints(engine: Engine) {
+    let db = TestDb::new(engine, "pre_loss").await;
+    db.sql("CREATE TABLE t (id int PRIMARY KEY, email varchar(50) NOT NULL)")
+        .await;
+    db.sql("CREATE UNIQUE INDEX t_email ON t (email)").await;
+    db.sql("INSERT INTO t VALUES (1, 'a'), (2, 'b')").await;
+    let file = "-- bellows:expand\nALTER TABLE t ADD COLUMN mail varchar(50);\n\
+                -- bellows:backfill table=t key=id\nUPDATE t SET mail = email WHERE mail IS NULL;\n\
+                -- bellows:contract\nALTER TABLE t DROP COLUMN email;\n";
+    let dir = migrations(&[("1_rename_email.sql", file)]);
+    for step in ["expand", "backfill"] {
+        let (code, out, err) = bellows_on(&db, dir.path(), &[step]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, out, err) = contract(&db, dir.path());
+    assert_eq!(code, 1, "{out}{err}");
+    let said = format!("{out}{err}");
+    assert!(
+        said.contains("loses its NOT NULL and UNIQUE: its replacement mail does not have it"),
+        "{said}"
+    );
+    assert!(said.contains("--force 1"), "{said}");
+    let (code, out, err) = bellows_on(&db, dir.path(), &["contract", "1", "--force"]);
+    assert_eq!(code, 0, "forced: {out}{err}");
+}
+
+#[tokio::test]
+async fn postgres_dropping_a_column_whose_replacement_lacks_its_constraints_is_refused() {
+    dropping_a_column_whose_replacement_lacks_its_constraints(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn mariadb_dropping_a_column_whose_replacement_lacks_its_constraints_is_refused() {
+    dropping_a_column_whose_replacement_lacks_its_constraints(Engine::Mysql).await;
+}

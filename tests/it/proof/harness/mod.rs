@@ -3,6 +3,7 @@
 
 mod app;
 mod conn;
+mod model;
 mod schema;
 
 pub use app::{joined, Shape, Val};
@@ -52,8 +53,9 @@ pub struct Scenario {
     pub promised: Vec<Check>,
 }
 
-/// The migration file `bellows new` writes for the scenario, linted: (folder, version).
-fn generate(engine: Engine, op: &[String]) -> (tempfile::TempDir, String) {
+/// The migration file `bellows new` writes for the scenario against the live schema of
+/// `db`, linted: (folder, version).
+fn generate(engine: Engine, db: &TestDb, op: &[String]) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_str().unwrap();
     let dialect = match engine {
@@ -69,6 +71,8 @@ fn generate(engine: Engine, op: &[String]) -> (tempfile::TempDir, String) {
         ">=2.0.0",
         "--migrations",
         path,
+        "--database-url",
+        &db.url,
     ]);
     let (code, out, err) = bellows(&args, dir.path());
     assert_eq!(code, 0, "bellows new {op:?}: {out}{err}");
@@ -191,7 +195,8 @@ fn check_schema(engine: Engine, label: &str, lines: &[String], checks: &[Check])
 pub async fn full_cycle(engine: Engine, s: Scenario) {
     let started = Instant::now();
     let db = set_up(engine, &s).await;
-    let (dir, _) = generate(engine, &s.op);
+    let model_before = model::live(&db, false).await;
+    let (dir, _) = generate(engine, &db, &s.op);
     let has_contract = std::fs::read_dir(dir.path()).unwrap().flatten().any(|f| {
         std::fs::read_to_string(f.path())
             .unwrap()
@@ -249,6 +254,9 @@ pub async fn full_cycle(engine: Engine, s: Scenario) {
     assert_rows(&db, &s.new, &expected, &*s.seed_new).await;
     let schema = fingerprint(&db).await;
     check_schema(engine, s.label, &schema, &s.promised);
+    let model_after = model::live(&db, false).await;
+    let label = format!("{engine:?} {}", s.label);
+    model::assert_kept(&label, &s.op, &model_before, &model_after);
     let leftovers = [
         Check::Lacks("trigger ".into()),
         Check::Lacks("function ".into()),
@@ -274,8 +282,9 @@ pub async fn full_cycle(engine: Engine, s: Scenario) {
 pub async fn abort_after_expand(engine: Engine, s: Scenario) {
     let started = Instant::now();
     let db = set_up(engine, &s).await;
-    let (dir, version) = generate(engine, &s.op);
+    let (dir, version) = generate(engine, &db, &s.op);
     let before = fingerprint(&db).await;
+    let model_before = model::live(&db, true).await;
     let phase = Phase::new("before expand");
     let old = start(engine, &db, &s.old, true, &phase);
     settle(&[&old]).await;
@@ -304,6 +313,12 @@ pub async fn abort_after_expand(engine: Engine, s: Scenario) {
         after.join("\n"),
         before.join("\n"),
         "{engine:?} {}: the abort restores the schema",
+        s.label
+    );
+    assert_eq!(
+        model::live(&db, true).await.join("\n"),
+        model_before.join("\n"),
+        "{engine:?} {}: the abort leaves the schema model exactly as before",
         s.label
     );
     eprintln!(
