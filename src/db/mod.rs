@@ -74,12 +74,12 @@ pub trait Backend: Send + Sync {
     async fn execute_with(&mut self, sql: &str, binds: &[SqlValue]) -> Result<u64> {
         self.sql().execute_with(sql, binds).await
     }
-    /// Try the migration lock once; `false` when another session holds it.
-    async fn try_lock(&mut self) -> Result<bool>;
-    /// Who holds the migration lock, where the database says.
-    async fn lock_holder(&mut self) -> Option<String>;
-    /// Release the migration lock.
-    async fn release_lock(&mut self) -> Result<()>;
+    /// Try `lock` once; `false` when another session holds it.
+    async fn try_lock(&mut self, lock: Lock) -> Result<bool>;
+    /// Who holds `lock`, where the database says.
+    async fn lock_holder(&mut self, lock: Lock) -> Option<String>;
+    /// Release `lock`.
+    async fn release_lock(&mut self, lock: Lock) -> Result<()>;
     /// Run a step under its lock timeout, then `bookkeeping` (in the same transaction
     /// where the step is transactional), without looking for blockers.
     async fn run_unprobed(&mut self, step: &Step<'_>, bookkeeping: &Bound)
@@ -147,6 +147,19 @@ pub struct Session<'a> {
     pub id: i64,
     /// The second connection that looks for blockers, opened on demand.
     pub probe: &'a mut Option<Box<dyn Backend>>,
+}
+
+/// bellows' two session-level locks on a database (advisory locks on PostgreSQL, `GET_LOCK`
+/// on MySQL/MariaDB). Whoever needs both takes [`Lock::Backfill`] first.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// The migration lock: expand phases, creating the state tables, the start of a
+    /// backfill, contract and abort. Held for seconds, so app startup may wait for it.
+    Migrations,
+    /// The backfill lock: held for a whole backfill run (hours), and by contract and abort,
+    /// which must not run while a backfill does. App startup never takes it.
+    Backfill,
 }
 
 /// Where to connect: a URL, or the options of an application's existing sqlx pool.
@@ -252,17 +265,24 @@ pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Backend>> {
         })?
 }
 
-/// Take the migration lock, polling every 200 ms for up to `wait`.
+/// Take `lock`, polling every 200 ms for up to `wait`.
 ///
 /// # Errors
 /// [`Error::LockBusy`] naming the holder when `wait` passes; database errors.
-pub(crate) async fn acquire_lock(db: &mut dyn Backend, wait: Duration) -> Result<()> {
+pub(crate) async fn acquire_lock(db: &mut dyn Backend, lock: Lock, wait: Duration) -> Result<()> {
     let started = std::time::Instant::now();
-    while !db.try_lock().await? {
+    while !db.try_lock(lock).await? {
         let waited = started.elapsed();
         if waited >= wait {
+            let holder = db.lock_holder(lock).await;
             return Err(Error::LockBusy {
-                holder: db.lock_holder().await,
+                holder: match lock {
+                    Lock::Migrations => holder,
+                    Lock::Backfill => Some(format!(
+                        "the backfill lock, which a backfill, contract or abort holds: {}",
+                        holder.unwrap_or_else(|| "holder unknown".into())
+                    )),
+                },
                 waited,
             });
         }

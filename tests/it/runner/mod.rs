@@ -10,6 +10,7 @@ mod lock_budget;
 mod lock_queue;
 mod order;
 mod resume;
+mod startup;
 mod status_truth;
 
 use crate::common::{Engine, TestDb};
