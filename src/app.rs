@@ -140,16 +140,18 @@ impl Bellows {
     /// # Ok(()) }
     /// ```
     ///
+    /// Versions need not be semver: a git SHA or a build number works too (see
+    /// [`crate::gate::Requirement`] for how the gate orders them).
+    ///
     /// # Errors
-    /// The app version is not semver; database errors.
+    /// An empty name or version, or one with white space; database errors.
     pub async fn register_instance(
         &self,
         app_name: &str,
         app_version: &str,
     ) -> Result<InstanceHandle> {
-        semver::Version::parse(app_version).map_err(|e| {
-            crate::Error::Config(format!("app version `{app_version}` is not semver ({e})"))
-        })?;
+        crate::gate::check_version("app name", app_name)?;
+        crate::gate::check_version("app version", app_version)?;
         let mut runner = self.runner().await?;
         runner.prepare_state().await?;
         let instance = Instance {

@@ -238,8 +238,13 @@ pub async fn status(runner: &mut Runner, check: bool, format: Format) -> Result<
 }
 
 /// `bellows rollout record`.
-pub async fn rollout_record(runner: &mut Runner, app_version: String) -> Result<i32> {
-    runner.record_rollout(&app_version).await?;
-    outln!("recorded: app {app_version} is rolled out");
+pub async fn rollout_record(
+    runner: &mut Runner,
+    app: Option<String>,
+    app_version: String,
+) -> Result<i32> {
+    runner.record_rollout(app.as_deref(), &app_version).await?;
+    let app = app.unwrap_or_else(|| "app".into());
+    outln!("recorded: {app} {app_version} is rolled out");
     Ok(0)
 }

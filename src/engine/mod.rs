@@ -339,19 +339,20 @@ impl Runner {
         store::instances(self.db.as_mut()).await
     }
 
-    /// Record a finished rollout of the app (the pipeline source of the gate).
+    /// Record a finished rollout of `app` (`None`: of every app) at `app_version` (the
+    /// pipeline source of the gate). Versions that are not semver (a git SHA, a tag) are
+    /// accepted: the gate orders them by when they were first recorded here.
     ///
     /// # Errors
-    /// Database errors; an `app_version` that is not semver.
-    pub async fn record_rollout(&mut self, app_version: &str) -> Result<()> {
-        semver::Version::parse(app_version).map_err(|e| {
-            crate::Error::Config(format!(
-                "app version {app_version} is not a semver version ({e}), e.g. 2.4.0"
-            ))
-        })?;
+    /// Database errors; an empty version or app name, or one with white space.
+    pub async fn record_rollout(&mut self, app: Option<&str>, app_version: &str) -> Result<()> {
+        crate::gate::check_version("app version", app_version)?;
+        if let Some(app) = app {
+            crate::gate::check_version("app name", app)?;
+        }
         self.prepare_state().await?;
-        store::record_rollout(self.db.as_mut(), app_version, &self.settings.actor).await?;
-        let detail = serde_json::json!({ "app_version": app_version });
+        store::record_rollout(self.db.as_mut(), app, app_version, &self.settings.actor).await?;
+        let detail = serde_json::json!({ "app": app, "app_version": app_version });
         store::record_event(
             self.db.as_mut(),
             &db::Event {

@@ -6,6 +6,7 @@ mod bare_versions;
 mod common;
 mod embed;
 mod gate;
+mod gate_apps;
 mod generate;
 mod lint;
 mod lock_name;

@@ -10,7 +10,7 @@ mod schema;
 pub(crate) mod sql;
 
 pub(crate) use app::{
-    change_instance, failures, instances, latest_rollout, record_event, record_rollout,
+    change_instance, failures, instances, record_event, record_rollout, rollouts,
 };
 pub use backfill::BackfillProgress;
 pub(crate) use backfill::PartStart;
@@ -41,6 +41,8 @@ pub(crate) enum Table {
     Instances,
     /// Backfill progress (version 3).
     BackfillProgress,
+    /// The app of each recorded rollout (version 4).
+    RolloutApps,
 }
 
 impl StateSchema {
@@ -50,6 +52,7 @@ impl StateSchema {
             Table::Migrations => 1,
             Table::Instances => 2,
             Table::BackfillProgress => 3,
+            Table::RolloutApps => 4,
         };
         matches!(self, StateSchema::At(v) if v >= needs)
     }
@@ -112,7 +115,10 @@ pub(crate) async fn ensure(db: &mut dyn Backend) -> Result<()> {
     let upgrades = schema::upgrades(s);
     for (from, statements) in upgrades.iter().enumerate().skip(found as usize) {
         for sql in statements {
-            db.execute(sql).await?;
+            match db.execute(sql).await {
+                Err(e) if schema::already_done(&e) => {}
+                other => other?,
+            }
         }
         let version = super::SqlValue::Text((from + 1).to_string());
         let set = s.upsert(
