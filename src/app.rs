@@ -16,8 +16,9 @@
 use crate::db::{self, Instance, InstanceChange, Target};
 use crate::engine::{Applied, CheckedMigrations, MigrationStatus, Runner, Settings};
 use crate::{Migration, Result};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Mutex};
 use tokio::task::JoinHandle;
 
 /// Instances silent for longer than this are deleted when a new one registers.
@@ -29,6 +30,18 @@ pub struct Bellows {
     target: Target,
     migrations: CheckedMigrations,
     settings: Settings,
+    reader: Reader,
+}
+
+/// The connection `status()` keeps between calls (opened on the first, reopened after an
+/// error), so a health endpoint polled every few seconds costs a query, not a new session.
+#[derive(Clone, Default)]
+struct Reader(Arc<Mutex<Option<Box<dyn db::Backend>>>>);
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reader")
+    }
 }
 
 impl Bellows {
@@ -87,6 +100,7 @@ impl Bellows {
             target,
             migrations,
             settings,
+            reader: Reader::default(),
         })
     }
 
@@ -120,12 +134,24 @@ impl Bellows {
         self.runner().await?.expand().await
     }
 
-    /// Every migration's state and what comes next (for health endpoints).
+    /// Every migration's state and what comes next (for health endpoints). The connection
+    /// it reads on is kept for the next call (one per `Bellows` and its clones), so polling
+    /// costs a round trip, not a new database session.
     ///
     /// # Errors
-    /// Database errors.
+    /// Database errors (the kept connection is dropped and reopened on the next call).
     pub async fn status(&self) -> Result<Vec<MigrationStatus>> {
-        self.runner().await?.status().await
+        let mut kept = self.reader.0.lock().await;
+        let db = match kept.take() {
+            Some(db) => db,
+            None => db::connect_target(&self.target).await?,
+        };
+        let mut runner = Runner::with_checked(db, self.migrations.clone(), self.settings.clone())?;
+        let status = runner.status().await;
+        if status.is_ok() {
+            *kept = Some(runner.into_backend());
+        }
+        status
     }
 
     /// Record this running instance of the app and keep its heartbeat fresh from a

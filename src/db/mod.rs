@@ -194,39 +194,51 @@ impl Target {
 /// # Errors
 /// [`Error::Connect`] when it cannot be reached or refuses the login (within 10 s).
 pub(crate) async fn connect_target(target: &Target) -> Result<Box<dyn Backend>> {
-    match target {
-        Target::Url(url) => connect(url).await,
-        #[cfg(feature = "postgres")]
-        Target::Postgres(options) => {
-            let shown = format!(
-                "the pool's PostgreSQL database {}",
-                options.get_database().unwrap_or_default()
-            );
-            Ok(Box::new(
-                postgres::PgBackend::connect_with(
-                    options.clone(),
-                    shown,
-                    tls::Tls::of_postgres(options),
-                )
-                .await?,
-            ))
+    let connecting = async {
+        match target {
+            Target::Url(url) => connect(url).await,
+            #[cfg(feature = "postgres")]
+            Target::Postgres(options) => {
+                let shown = format!(
+                    "the pool's PostgreSQL database {}",
+                    options.get_database().unwrap_or_default()
+                );
+                Ok(Box::new(
+                    postgres::PgBackend::connect_with(
+                        options.clone(),
+                        shown,
+                        tls::Tls::of_postgres(options),
+                    )
+                    .await?,
+                ) as Box<dyn Backend>)
+            }
+            #[cfg(feature = "mysql")]
+            Target::Mysql(options) => {
+                let shown = format!(
+                    "the pool's MySQL database {}",
+                    options.get_database().unwrap_or_default()
+                );
+                Ok(Box::new(
+                    mysql::MySqlBackend::connect_with(
+                        options.clone(),
+                        shown,
+                        tls::Tls::of_mysql(options),
+                    )
+                    .await?,
+                ) as Box<dyn Backend>)
+            }
         }
-        #[cfg(feature = "mysql")]
-        Target::Mysql(options) => {
-            let shown = format!(
-                "the pool's MySQL database {}",
-                options.get_database().unwrap_or_default()
-            );
-            Ok(Box::new(
-                mysql::MySqlBackend::connect_with(
-                    options.clone(),
-                    shown,
-                    tls::Tls::of_mysql(options),
-                )
-                .await?,
-            ))
-        }
-    }
+    };
+    tokio::time::timeout(CONNECT_TIMEOUT, connecting)
+        .await
+        .map_err(|_| Error::Connect {
+            url: match target {
+                Target::Url(url) => url.to_string(),
+                #[allow(unreachable_patterns)]
+                _ => "the pool's database".into(),
+            },
+            source: sqlx::Error::PoolTimedOut,
+        })?
 }
 
 /// Connect to the database a URL names (hidden: the crate's own tests use it).
@@ -318,7 +330,10 @@ pub(crate) fn mysql_number(db: &dyn sqlx::error::DatabaseError) -> Option<u16> {
         .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
         .map(sqlx::mysql::MySqlDatabaseError::number);
     #[cfg(not(feature = "mysql"))]
-    return None;
+    {
+        let _ = db;
+        None
+    }
 }
 
 /// Classify a driver error of a migration statement.

@@ -8,6 +8,7 @@ mod embed;
 mod gate;
 mod gate_apps;
 mod generate;
+mod library;
 mod lint;
 mod lock_name;
 mod proof;
