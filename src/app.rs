@@ -77,6 +77,7 @@ impl Bellows {
     /// # Errors
     /// A migration bellows cannot run on PostgreSQL.
     #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     pub fn from_pg_pool(pool: &sqlx::PgPool, migrations: Vec<Migration>) -> Result<Self> {
         Self::new(
             Target::Postgres((*pool.connect_options()).clone()),
@@ -89,6 +90,7 @@ impl Bellows {
     /// # Errors
     /// A migration bellows cannot run on MySQL.
     #[cfg(feature = "mysql")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
     pub fn from_mysql_pool(pool: &sqlx::MySqlPool, migrations: Vec<Migration>) -> Result<Self> {
         Self::new(Target::Mysql((*pool.connect_options()).clone()), migrations)
     }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 /// A phase the run applied.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Applied {
     /// Version.
     pub version: i64,
@@ -78,10 +79,14 @@ impl Runner {
             else {
                 continue;
             };
-            applied.push(
-                self.run_phase(migration, PhaseKind::Expand, resume_from)
-                    .await?,
-            );
+            let ran = self
+                .run_phase(migration, PhaseKind::Expand, resume_from)
+                .await?;
+            // A migration with only a contract phase is marked expanded (so its contract may
+            // run) but applied nothing worth reporting.
+            if migration.runnable_phase(PhaseKind::Expand).is_some() {
+                applied.push(ran);
+            }
         }
         Ok(applied)
     }

@@ -1,4 +1,4 @@
-//! The phase runner (DESIGN §3, §4): expand, contract, abort, plan and status over a loaded
+//! The phase runner: expand, contract, abort, plan and status over a loaded
 //! migrations folder and one database, under the migration lock, with drift checks.
 
 mod abort;

@@ -1,4 +1,4 @@
-//! The rollout gate (DESIGN §7): may a contract phase run now? Sources of rollout state —
+//! The rollout gate: may a contract phase run now? Sources of rollout state —
 //! live app instances (heartbeats), rollouts the pipeline recorded, a user command — each give
 //! a verdict; the gate is closed when any source shows a running version outside the range,
 //! open when at least one shows the rollout done and none contradicts, and closed for lack of

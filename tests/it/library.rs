@@ -153,3 +153,30 @@ async fn the_example_app_builds_runs_and_refuses_a_broken_migration() {
         "the build names the file and line: {err}"
     );
 }
+
+/// A migration with only a contract phase is marked expanded, but `apply_expand` does not
+/// report it as applied (it ran nothing).
+async fn a_contract_only_migration_is_not_reported(engine: Engine) {
+    let db = TestDb::new(engine, "lib_contract_only").await;
+    db.sql("CREATE TABLE old_t (id int PRIMARY KEY)").await;
+    let dir = migrations(&[("1_drop.sql", "-- bellows:contract\nDROP TABLE old_t;\n")]);
+    let app = Bellows::connect(&db.url, load_dir(dir.path(), engine.dialect()).unwrap()).unwrap();
+    let applied = app.apply_expand().await.unwrap();
+    assert!(applied.is_empty(), "{applied:?}");
+    let status = app.status().await.unwrap();
+    assert!(
+        matches!(status[0].next, bellows::engine::Next::Contract { .. }),
+        "{:?}",
+        status[0].next
+    );
+}
+
+#[tokio::test]
+async fn a_contract_only_migration_is_not_reported_postgres() {
+    a_contract_only_migration_is_not_reported(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn a_contract_only_migration_is_not_reported_mariadb() {
+    a_contract_only_migration_is_not_reported(Engine::Mysql).await;
+}
