@@ -72,7 +72,7 @@ impl Requirement {
         let mut raw: Vec<(Option<String>, Vec<String>)> = Vec::new();
         for part in text.split(',').map(str::trim) {
             if part.is_empty() {
-                return Err(format!("`{text}` has an empty part"));
+                return Err("has an empty part".into());
             }
             let name_len = part
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
@@ -91,9 +91,10 @@ impl Requirement {
         }
         let named = raw.iter().filter(|(a, _)| a.is_some()).count();
         if named > 0 && named < raw.len() {
-            return Err(format!(
-                "`{text}` mixes a range for every app with ranges for named apps; name every app or none"
-            ));
+            return Err(
+                "mixes a range for every app with ranges for named apps; name every app or none"
+                    .into(),
+            );
         }
         let clauses = raw
             .into_iter()
@@ -147,7 +148,7 @@ fn range(parts: &[String]) -> Result<Range, String> {
                 Ok(Range::Since(token.to_string()))
             } else {
                 Err(format!(
-                    "`{}` is not a semver range ({e}); a version that is not semver is written with >= (e.g. >=4f1c2e9)",
+                    "is not a semver range (`{}`: {e}); a version that is not semver is written with >= (e.g. >=4f1c2e9)",
                     parts.join(", ")
                 ))
             }

@@ -154,7 +154,7 @@ impl Directives {
     fn validate(&mut self, kind: PhaseKind) -> Result<(), String> {
         if let Some(req) = self.get("requires-app") {
             let parsed = crate::gate::Requirement::parse(req)
-                .map_err(|e| format!("requires-app=\"{req}\": {e}; e.g. requires-app=\">=2.4.0\" or requires-app=\"shop>=2.4.0, worker>=1.1.0\""))?;
+                .map_err(|e| format!("requires-app=\"{req}\" {e}; e.g. requires-app=\">=2.4.0\" or requires-app=\"shop>=2.4.0, worker>=1.1.0\""))?;
             self.requires_app = Some(parsed);
         }
         if kind == PhaseKind::Backfill && self.get("table").is_none() {
