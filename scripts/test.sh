@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 lane="${1:-all}"
 
 # Tests of tests/it that make up the slow lane (by module path).
-SLOW=(proof:: backfill::replica_lag:: replication:: backfill::concurrent::)
+SLOW=(proof:: backfill::replica_lag:: replication:: backfill::concurrent:: library::the_example_app)
 
 if [[ "$lane" != pure ]]; then
   scripts/services.sh

@@ -16,8 +16,9 @@
 use crate::db::{self, Instance, InstanceChange, Target};
 use crate::engine::{Applied, CheckedMigrations, MigrationStatus, Runner, Settings};
 use crate::{Migration, Result};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Mutex};
 use tokio::task::JoinHandle;
 
 /// Instances silent for longer than this are deleted when a new one registers.
@@ -29,6 +30,18 @@ pub struct Bellows {
     target: Target,
     migrations: CheckedMigrations,
     settings: Settings,
+    reader: Reader,
+}
+
+/// The connection `status()` keeps between calls (opened on the first, reopened after an
+/// error), so a health endpoint polled every few seconds costs a query, not a new session.
+#[derive(Clone, Default)]
+struct Reader(Arc<Mutex<Option<Box<dyn db::Backend>>>>);
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reader")
+    }
 }
 
 impl Bellows {
@@ -64,6 +77,7 @@ impl Bellows {
     /// # Errors
     /// A migration bellows cannot run on PostgreSQL.
     #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     pub fn from_pg_pool(pool: &sqlx::PgPool, migrations: Vec<Migration>) -> Result<Self> {
         Self::new(
             Target::Postgres((*pool.connect_options()).clone()),
@@ -76,6 +90,7 @@ impl Bellows {
     /// # Errors
     /// A migration bellows cannot run on MySQL.
     #[cfg(feature = "mysql")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
     pub fn from_mysql_pool(pool: &sqlx::MySqlPool, migrations: Vec<Migration>) -> Result<Self> {
         Self::new(Target::Mysql((*pool.connect_options()).clone()), migrations)
     }
@@ -87,6 +102,7 @@ impl Bellows {
             target,
             migrations,
             settings,
+            reader: Reader::default(),
         })
     }
 
@@ -120,12 +136,24 @@ impl Bellows {
         self.runner().await?.expand().await
     }
 
-    /// Every migration's state and what comes next (for health endpoints).
+    /// Every migration's state and what comes next (for health endpoints). The connection
+    /// it reads on is kept for the next call (one per `Bellows` and its clones), so polling
+    /// costs a round trip, not a new database session.
     ///
     /// # Errors
-    /// Database errors.
+    /// Database errors (the kept connection is dropped and reopened on the next call).
     pub async fn status(&self) -> Result<Vec<MigrationStatus>> {
-        self.runner().await?.status().await
+        let mut kept = self.reader.0.lock().await;
+        let db = match kept.take() {
+            Some(db) => db,
+            None => db::connect_target(&self.target).await?,
+        };
+        let mut runner = Runner::with_checked(db, self.migrations.clone(), self.settings.clone())?;
+        let status = runner.status().await;
+        if status.is_ok() {
+            *kept = Some(runner.into_backend());
+        }
+        status
     }
 
     /// Record this running instance of the app and keep its heartbeat fresh from a
@@ -140,16 +168,18 @@ impl Bellows {
     /// # Ok(()) }
     /// ```
     ///
+    /// Versions need not be semver: a git SHA or a build number works too (see
+    /// [`crate::gate::Requirement`] for how the gate orders them).
+    ///
     /// # Errors
-    /// The app version is not semver; database errors.
+    /// An empty name or version, or one with white space; database errors.
     pub async fn register_instance(
         &self,
         app_name: &str,
         app_version: &str,
     ) -> Result<InstanceHandle> {
-        semver::Version::parse(app_version).map_err(|e| {
-            crate::Error::Config(format!("app version `{app_version}` is not semver ({e})"))
-        })?;
+        crate::gate::check_version("app name", app_name)?;
+        crate::gate::check_version("app version", app_version)?;
         let mut runner = self.runner().await?;
         runner.prepare_state().await?;
         let instance = Instance {

@@ -10,6 +10,13 @@
 //! no async); everything that talks to a database goes through [`db`].
 
 #![warn(missing_docs, unreachable_pub)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(not(any(feature = "postgres", feature = "mysql")))]
+compile_error!(
+    "bellows needs a database: enable the `postgres` or the `mysql` feature (or both), e.g. \
+     bellows-migrate = { version = \"0.1\", default-features = false, features = [\"postgres\"] }"
+);
 
 mod app;
 pub mod backfill;

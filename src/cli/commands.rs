@@ -255,14 +255,18 @@ pub async fn status(runner: &mut Runner, check: bool, format: Format) -> Result<
 /// `bellows rollout record`.
 pub async fn rollout_record(
     runner: &mut Runner,
+    app: Option<String>,
     app_version: String,
     format: Format,
 ) -> Result<i32> {
-    runner.record_rollout(&app_version).await?;
+    runner.record_rollout(app.as_deref(), &app_version).await?;
     if format == Format::Json {
-        render::json(&serde_json::json!({ "recorded": { "app_version": app_version } }));
+        render::json(
+            &serde_json::json!({ "recorded": { "app": app, "app_version": app_version } }),
+        );
     } else {
-        outln!("recorded: app {app_version} is rolled out");
+        let app = app.unwrap_or_else(|| "app".into());
+        outln!("recorded: {app} {app_version} is rolled out");
     }
     Ok(0)
 }

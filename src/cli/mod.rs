@@ -191,9 +191,14 @@ enum GateCommand {
 enum RolloutCommand {
     /// Record that the app finished rolling out at this version (run it from the pipeline).
     Record {
-        /// The app version now running everywhere (semver).
+        /// The app version now running everywhere (semver, or a git SHA or build number:
+        /// those order by when they were first recorded).
         #[arg(long, value_name = "VERSION")]
         app_version: String,
+        /// The app that rolled out, for contracts that say `requires-app="APP>=..."`
+        /// (without it the rollout counts for every app).
+        #[arg(long, value_name = "NAME")]
+        app: Option<String>,
         #[command(flatten)]
         db: UrlArgs,
         /// Output format.
@@ -287,10 +292,11 @@ fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
         } => ctx.plan(&db.into(), dialect, format),
         Command::Rollout(RolloutCommand::Record {
             app_version,
+            app,
             db,
             format,
         }) => ctx.run_without_migrations(&db.into(), move |runner| {
-            Box::pin(commands::rollout_record(runner, app_version, format))
+            Box::pin(commands::rollout_record(runner, app, app_version, format))
         }),
     }
 }

@@ -322,6 +322,8 @@ fn next(next: &Next, version: i64) -> String {
         Next::Done => "done".into(),
         Next::Aborted => "aborted; give the file a new version to apply it again".into(),
         Next::FileMissing => "its file is missing from the migrations folder".into(),
+        // `Next` is #[non_exhaustive] for applications; the CLI names every variant above.
+        _ => "see `bellows status --format json`".into(),
     }
 }
 

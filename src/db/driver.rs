@@ -282,7 +282,7 @@ impl Affected for sqlx::mysql::MySqlQueryResult {
 }
 
 /// bellows' own statements on a driver connection: the part of [`super::Backend`] that is
-/// the same for every sqlx driver, implemented once per connection type by [`impl_sql!`].
+/// the same for every sqlx driver, implemented once per connection type by `impl_sql!`.
 #[async_trait::async_trait]
 pub trait Sql: Send {
     /// Run one statement (simple protocol, no result).

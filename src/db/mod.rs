@@ -81,12 +81,12 @@ pub trait Backend: Send + Sync {
     async fn execute_with(&mut self, sql: &str, binds: &[SqlValue]) -> Result<u64> {
         self.sql().execute_with(sql, binds).await
     }
-    /// Try the migration lock once; `false` when another session holds it.
-    async fn try_lock(&mut self) -> Result<bool>;
-    /// Who holds the migration lock, where the database says.
-    async fn lock_holder(&mut self) -> Option<String>;
-    /// Release the migration lock.
-    async fn release_lock(&mut self) -> Result<()>;
+    /// Try `lock` once; `false` when another session holds it.
+    async fn try_lock(&mut self, lock: Lock) -> Result<bool>;
+    /// Who holds `lock`, where the database says.
+    async fn lock_holder(&mut self, lock: Lock) -> Option<String>;
+    /// Release `lock`.
+    async fn release_lock(&mut self, lock: Lock) -> Result<()>;
     /// Run a step under its lock timeout, then `bookkeeping` (in the same transaction
     /// where the step is transactional), without looking for blockers.
     async fn run_unprobed(&mut self, step: &Step<'_>, bookkeeping: &Bound)
@@ -156,6 +156,19 @@ pub struct Session<'a> {
     pub probe: &'a mut Option<Box<dyn Backend>>,
 }
 
+/// bellows' two session-level locks on a database (advisory locks on PostgreSQL, `GET_LOCK`
+/// on MySQL/MariaDB). Whoever needs both takes [`Lock::Backfill`] first.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// The migration lock: expand phases, creating the state tables, the start of a
+    /// backfill, contract and abort. Held for seconds, so app startup may wait for it.
+    Migrations,
+    /// The backfill lock: held for a whole backfill run (hours), and by contract and abort,
+    /// which must not run while a backfill does. App startup never takes it.
+    Backfill,
+}
+
 /// Where to connect: a URL, or the options of an application's existing sqlx pool.
 #[derive(Debug, Clone)]
 pub(crate) enum Target {
@@ -188,39 +201,51 @@ impl Target {
 /// # Errors
 /// [`Error::Connect`] when it cannot be reached or refuses the login (within 10 s).
 pub(crate) async fn connect_target(target: &Target) -> Result<Box<dyn Backend>> {
-    match target {
-        Target::Url(url) => connect(url).await,
-        #[cfg(feature = "postgres")]
-        Target::Postgres(options) => {
-            let shown = format!(
-                "the pool's PostgreSQL database {}",
-                options.get_database().unwrap_or_default()
-            );
-            Ok(Box::new(
-                postgres::PgBackend::connect_with(
-                    options.clone(),
-                    shown,
-                    tls::Tls::of_postgres(options),
-                )
-                .await?,
-            ))
+    let connecting = async {
+        match target {
+            Target::Url(url) => connect(url).await,
+            #[cfg(feature = "postgres")]
+            Target::Postgres(options) => {
+                let shown = format!(
+                    "the pool's PostgreSQL database {}",
+                    options.get_database().unwrap_or_default()
+                );
+                Ok(Box::new(
+                    postgres::PgBackend::connect_with(
+                        options.clone(),
+                        shown,
+                        tls::Tls::of_postgres(options),
+                    )
+                    .await?,
+                ) as Box<dyn Backend>)
+            }
+            #[cfg(feature = "mysql")]
+            Target::Mysql(options) => {
+                let shown = format!(
+                    "the pool's MySQL database {}",
+                    options.get_database().unwrap_or_default()
+                );
+                Ok(Box::new(
+                    mysql::MySqlBackend::connect_with(
+                        options.clone(),
+                        shown,
+                        tls::Tls::of_mysql(options),
+                    )
+                    .await?,
+                ) as Box<dyn Backend>)
+            }
         }
-        #[cfg(feature = "mysql")]
-        Target::Mysql(options) => {
-            let shown = format!(
-                "the pool's MySQL database {}",
-                options.get_database().unwrap_or_default()
-            );
-            Ok(Box::new(
-                mysql::MySqlBackend::connect_with(
-                    options.clone(),
-                    shown,
-                    tls::Tls::of_mysql(options),
-                )
-                .await?,
-            ))
-        }
-    }
+    };
+    tokio::time::timeout(CONNECT_TIMEOUT, connecting)
+        .await
+        .map_err(|_| Error::Connect {
+            url: match target {
+                Target::Url(url) => url.to_string(),
+                #[allow(unreachable_patterns)]
+                _ => "the pool's database".into(),
+            },
+            source: sqlx::Error::PoolTimedOut,
+        })?
 }
 
 /// Connect to the database a URL names (hidden: the crate's own tests use it).
@@ -259,17 +284,24 @@ pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Backend>> {
         })?
 }
 
-/// Take the migration lock, polling every 200 ms for up to `wait`.
+/// Take `lock`, polling every 200 ms for up to `wait`.
 ///
 /// # Errors
 /// [`Error::LockBusy`] naming the holder when `wait` passes; database errors.
-pub(crate) async fn acquire_lock(db: &mut dyn Backend, wait: Duration) -> Result<()> {
+pub(crate) async fn acquire_lock(db: &mut dyn Backend, lock: Lock, wait: Duration) -> Result<()> {
     let started = std::time::Instant::now();
-    while !db.try_lock().await? {
+    while !db.try_lock(lock).await? {
         let waited = started.elapsed();
         if waited >= wait {
+            let holder = db.lock_holder(lock).await;
             return Err(Error::LockBusy {
-                holder: db.lock_holder().await,
+                holder: match lock {
+                    Lock::Migrations => holder,
+                    Lock::Backfill => Some(format!(
+                        "the backfill lock, which a backfill, contract or abort holds: {}",
+                        holder.unwrap_or_else(|| "holder unknown".into())
+                    )),
+                },
                 waited,
             });
         }
@@ -305,7 +337,10 @@ pub(crate) fn mysql_number(db: &dyn sqlx::error::DatabaseError) -> Option<u16> {
         .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
         .map(sqlx::mysql::MySqlDatabaseError::number);
     #[cfg(not(feature = "mysql"))]
-    return None;
+    {
+        let _ = db;
+        None
+    }
 }
 
 /// Classify a driver error of a migration statement.

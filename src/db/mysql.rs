@@ -5,7 +5,7 @@
 use super::tls::Tls;
 use super::types::{Replication, Step, StepError};
 use super::{driver, mysql_replication, store, Backend, Batch, BatchDone, Bound, Session};
-use super::{Row, SqlValue};
+use super::{Lock, Row, SqlValue};
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;
 use sqlx::mysql::{MySql, MySqlConnectOptions, MySqlConnection};
@@ -23,6 +23,8 @@ pub(super) struct MySqlBackend {
     version: String,
     dialect: Dialect,
     lock_name: String,
+    /// The `GET_LOCK` name of the backfill lock.
+    backfill_lock: String,
 }
 
 impl MySqlBackend {
@@ -56,6 +58,7 @@ impl MySqlBackend {
             Dialect::Mysql
         };
         let lock_name = lock_name(&database);
+        let backfill_lock = backfill_lock_name(&database);
         Ok(MySqlBackend {
             conn,
             probe: None,
@@ -66,6 +69,7 @@ impl MySqlBackend {
             version,
             dialect,
             lock_name,
+            backfill_lock,
         })
     }
 }
@@ -80,6 +84,26 @@ fn lock_name(database: &str) -> String {
     }
     let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(database.as_bytes()));
     format!("bellows:sha256:{}", &digest[..48])
+}
+
+/// The `GET_LOCK` name of a database's backfill lock, within the same 64 bytes.
+fn backfill_lock_name(database: &str) -> String {
+    let readable = format!("bellows-backfill:{database}");
+    if readable.len() <= 64 {
+        return readable;
+    }
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(database.as_bytes()));
+    format!("bellows-backfill:sha256:{}", &digest[..40])
+}
+
+impl MySqlBackend {
+    /// The name bound for `lock`.
+    fn lock_bind(&self, lock: Lock) -> [SqlValue; 1] {
+        [SqlValue::Text(match lock {
+            Lock::Migrations => self.lock_name.clone(),
+            Lock::Backfill => self.backfill_lock.clone(),
+        })]
+    }
 }
 
 #[async_trait]
@@ -100,16 +124,16 @@ impl Backend for MySqlBackend {
         }
     }
 
-    async fn try_lock(&mut self) -> Result<bool> {
-        let name = [SqlValue::Text(self.lock_name.clone())];
+    async fn try_lock(&mut self, lock: Lock) -> Result<bool> {
+        let name = self.lock_bind(lock);
         let rows = self
             .query("SELECT CAST(GET_LOCK(?, 0) AS CHAR)", &name)
             .await?;
         Ok(Row::scalar(&rows) == Some("1"))
     }
 
-    async fn lock_holder(&mut self) -> Option<String> {
-        let name = [SqlValue::Text(self.lock_name.clone())];
+    async fn lock_holder(&mut self, lock: Lock) -> Option<String> {
+        let name = self.lock_bind(lock);
         let rows = self
             .query("SELECT CAST(IS_USED_LOCK(?) AS CHAR)", &name)
             .await
@@ -134,8 +158,8 @@ impl Backend for MySqlBackend {
         })
     }
 
-    async fn release_lock(&mut self) -> Result<()> {
-        let name = [SqlValue::Text(self.lock_name.clone())];
+    async fn release_lock(&mut self, lock: Lock) -> Result<()> {
+        let name = self.lock_bind(lock);
         self.query("SELECT CAST(RELEASE_LOCK(?) AS CHAR)", &name)
             .await
             .map(drop)
@@ -229,7 +253,7 @@ impl Backend for MySqlBackend {
 
 #[cfg(test)]
 mod tests {
-    use super::lock_name;
+    use super::{backfill_lock_name, lock_name};
 
     #[test]
     fn lock_names_fit_and_differ() {
@@ -245,5 +269,8 @@ mod tests {
             );
         }
         assert_ne!(lock_name(&long_a), lock_name(&long_b));
+        assert_eq!(backfill_lock_name("app"), "bellows-backfill:app");
+        assert!(backfill_lock_name(&long_a).len() <= 64);
+        assert_ne!(backfill_lock_name(&long_a), backfill_lock_name(&long_b));
     }
 }

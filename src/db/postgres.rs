@@ -4,15 +4,26 @@
 
 use super::tls::Tls;
 use super::types::{Replication, Step, StepError};
-use super::{driver, store, Backend, Batch, BatchDone, Bound, Row, Session, SqlValue};
+use super::{driver, store, Backend, Batch, BatchDone, Bound, Lock, Row, Session, SqlValue};
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 use sqlx::{Connection as _, Executor as _, Row as _};
 use std::time::Duration;
 
-/// First key of the two-key advisory lock: "bell" in ASCII.
+/// First key of the two-key advisory lock of migrations: "bell" in ASCII.
 const LOCK_CLASS: i64 = 0x6265_6c6c;
+/// First key of the two-key advisory lock of backfills: "bfil" in ASCII.
+const BACKFILL_CLASS: i64 = 0x6266_696c;
+
+/// The two keys of `lock`'s advisory lock on the database whose name hashes to `key`.
+fn lock_keys(lock: Lock, key: i64) -> [SqlValue; 2] {
+    let class = match lock {
+        Lock::Migrations => LOCK_CLASS,
+        Lock::Backfill => BACKFILL_CLASS,
+    };
+    [SqlValue::Int(class), SqlValue::Int(key)]
+}
 
 /// A PostgreSQL connection (plus a second one, opened on demand, to find blockers).
 pub(super) struct PgBackend {
@@ -78,8 +89,8 @@ impl Backend for PgBackend {
         }
     }
 
-    async fn try_lock(&mut self) -> Result<bool> {
-        let binds = [SqlValue::Int(LOCK_CLASS), SqlValue::Int(self.lock_key)];
+    async fn try_lock(&mut self, lock: Lock) -> Result<bool> {
+        let binds = lock_keys(lock, self.lock_key);
         let rows = self
             .query(
                 "SELECT CAST(pg_try_advisory_lock(CAST($1 AS int4), CAST($2 AS int4)) AS text)",
@@ -89,8 +100,8 @@ impl Backend for PgBackend {
         Ok(Row::scalar(&rows) == Some("true"))
     }
 
-    async fn lock_holder(&mut self) -> Option<String> {
-        let binds = [SqlValue::Int(LOCK_CLASS), SqlValue::Int(self.lock_key)];
+    async fn lock_holder(&mut self, lock: Lock) -> Option<String> {
+        let binds = lock_keys(lock, self.lock_key);
         let rows = self.query(
             "SELECT CAST(a.pid AS text), coalesce(a.usename, ''), coalesce(a.application_name, ''), \
              coalesce(host(a.client_addr), 'local'), CAST(CAST(EXTRACT(EPOCH FROM now() - a.backend_start) AS bigint) AS text) \
@@ -109,8 +120,8 @@ impl Backend for PgBackend {
         ))
     }
 
-    async fn release_lock(&mut self) -> Result<()> {
-        let binds = [SqlValue::Int(LOCK_CLASS), SqlValue::Int(self.lock_key)];
+    async fn release_lock(&mut self, lock: Lock) -> Result<()> {
+        let binds = lock_keys(lock, self.lock_key);
         self.query(
             "SELECT CAST(pg_advisory_unlock(CAST($1 AS int4), CAST($2 AS int4)) AS text)",
             &binds,

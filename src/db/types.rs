@@ -232,6 +232,8 @@ pub enum Replication {
 /// A rollout recorded by the release pipeline.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Rollout {
+    /// The app it was of (`None`: recorded without `--app`, counts for every app).
+    pub app_name: Option<String>,
     /// The app version that finished rolling out.
     pub app_version: String,
     /// When it was recorded.

@@ -23,13 +23,13 @@ impl Runner {
                 migration.name
             )));
         }
-        let records = self.lock().await?;
+        let records = self.lock_both().await?;
         let result = async {
             let resume_from = lifecycle::abort_from(&migration, record_of(&records, version))?;
             self.run_phase(&migration, PhaseKind::Down, resume_from)
                 .await
         }
         .await;
-        self.unlock(result).await
+        self.unlock_both(result).await
     }
 }

@@ -1,6 +1,12 @@
-//! `backfill` and `up`: the pending backfills of expanded migrations in version order, under
-//! the migration lock, moving each from expanded through backfilling to backfilled; `up` is
-//! expand then backfill (never contract).
+//! `backfill` and `up`: the pending backfills of expanded migrations in version order, moving
+//! each from expanded through backfilling to backfilled; `up` is expand then backfill (never
+//! contract).
+//!
+//! Locks: the backfill lock for the whole run, the migration lock only to read the state (and
+//! for `up`'s expand phases). App startup takes only the migration lock, so it never waits
+//! for a backfill; contract and abort take the backfill lock too, so neither runs beside one.
+//! The records read under both locks stay true while the batches run: every command that
+//! moves an expanded migration on (backfill, contract, abort) holds the backfill lock.
 
 use super::expand::Applied;
 use super::lifecycle::{self, BackfillStart};
@@ -58,11 +64,16 @@ impl Runner {
         observer: &mut dyn FnMut(&BackfillEvent),
     ) -> Result<Vec<BackfillOutcome>> {
         self.check_backfill_target(target)?;
-        let records = self.lock().await?;
-        let result = self
-            .backfill_locked(&records, target, options, stop, observer)
-            .await;
-        self.unlock(result).await
+        let records = self.lock_both().await?;
+        let records = self.unlock(Ok(records)).await;
+        let result = match records {
+            Ok(records) => {
+                self.backfill_locked(&records, target, options, stop, observer)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        self.unlock_backfill(result).await
     }
 
     /// `up`: every pending expand phase, then every pending backfill; never a contract.
@@ -75,17 +86,21 @@ impl Runner {
         stop: &AtomicBool,
         observer: &mut dyn FnMut(&BackfillEvent),
     ) -> Result<(Vec<Applied>, Vec<BackfillOutcome>)> {
-        let records = self.lock().await?;
-        let result = async {
+        let records = self.lock_both().await?;
+        let expanded = async {
             let applied = self.expand_locked(&records).await?;
             let records = store::records(self.db.as_mut()).await?;
-            let outcomes = self
-                .backfill_locked(&records, None, options, stop, observer)
-                .await?;
-            Ok((applied, outcomes))
+            Ok((applied, records))
         }
         .await;
-        self.unlock(result).await
+        let result = match self.unlock(expanded).await {
+            Ok((applied, records)) => self
+                .backfill_locked(&records, None, options, stop, observer)
+                .await
+                .map(|outcomes| (applied, outcomes)),
+            Err(e) => Err(e),
+        };
+        self.unlock_backfill(result).await
     }
 
     fn check_backfill_target(&self, target: Option<i64>) -> Result<()> {

@@ -75,11 +75,11 @@ impl Runner {
                 )));
             }
         }
-        let records = self.lock().await?;
+        let records = self.lock_both().await?;
         let result = self
             .contract_locked(&records, target, force, record_closed)
             .await;
-        self.unlock(result).await
+        self.unlock_both(result).await
     }
 
     async fn contract_locked(

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 /// A phase the run applied.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Applied {
     /// Version.
     pub version: i64,
@@ -28,15 +29,34 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S:
 
 impl Runner {
     /// Apply every pending expand phase, in version order, under the migration lock.
-    /// Returns what was applied (empty when everything was already expanded).
+    /// Returns what was applied (empty when everything was already expanded). The state is
+    /// first read without the lock: with nothing pending the run returns at once, without
+    /// waiting for a runner that holds the lock (app startup during a long contract).
     ///
     /// # Errors
     /// Lock busy, drift, a failing statement (everything before it stays applied and
     /// recorded; the next run resumes there).
     pub async fn expand(&mut self) -> Result<Vec<Applied>> {
+        if !self.expand_pending().await? {
+            return Ok(Vec::new());
+        }
         let records = self.lock().await?;
         let result = self.expand_locked(&records).await;
         self.unlock(result).await
+    }
+
+    /// Whether an expand phase is pending (or the state tables need creating), read without
+    /// the lock. Drift and a foreign folder are refused here already.
+    async fn expand_pending(&mut self) -> Result<bool> {
+        if !crate::db::store::schema(self.backend()).await?.is_current() {
+            return Ok(true);
+        }
+        let records = self.read_checked().await?;
+        Ok(self
+            .migrations
+            .migrations()
+            .iter()
+            .any(|m| lifecycle::expand_from(m, record_of(&records, m.version)).is_some()))
     }
 
     pub(super) async fn expand_locked(
@@ -62,10 +82,14 @@ impl Runner {
             else {
                 continue;
             };
-            applied.push(
-                self.run_phase(migration, PhaseKind::Expand, resume_from)
-                    .await?,
-            );
+            let ran = self
+                .run_phase(migration, PhaseKind::Expand, resume_from)
+                .await?;
+            // A migration with only a contract phase is marked expanded (so its contract may
+            // run) but applied nothing worth reporting.
+            if migration.runnable_phase(PhaseKind::Expand).is_some() {
+                applied.push(ran);
+            }
         }
         Ok(applied)
     }

@@ -1,4 +1,4 @@
-//! The phase runner (DESIGN §3, §4): expand, contract, abort, plan and status over a loaded
+//! The phase runner: expand, contract, abort, plan and status over a loaded
 //! migrations folder and one database, under the migration lock, with drift checks.
 
 mod abort;
@@ -25,7 +25,7 @@ pub use expand::Applied;
 pub use plan::{plan_offline, PlannedPhase, PlannedStatement};
 pub use status::{MigrationStatus, Next, PhaseFailure};
 
-use crate::db::{self, store, Backend, Record};
+use crate::db::{self, store, Backend, Lock, Record};
 use crate::{Migration, PhaseKind, Result};
 use std::time::Duration;
 
@@ -219,42 +219,74 @@ impl Runner {
         if store::schema(self.db.as_mut()).await?.is_current() {
             return Ok(());
         }
-        db::acquire_lock(self.db.as_mut(), self.settings.lock_wait).await?;
+        db::acquire_lock(self.db.as_mut(), Lock::Migrations, self.settings.lock_wait).await?;
         let result = store::ensure(self.db.as_mut()).await;
         self.unlock(result).await
     }
 
     /// Take the migration lock, make sure the state tables exist, and read the records.
     async fn lock(&mut self) -> Result<Vec<Record>> {
-        db::acquire_lock(self.db.as_mut(), self.settings.lock_wait).await?;
+        db::acquire_lock(self.db.as_mut(), Lock::Migrations, self.settings.lock_wait).await?;
         let prepared = async {
             store::ensure(self.db.as_mut()).await?;
-            let records = store::records(self.db.as_mut()).await?;
-            let started = crate::backfill::started_backfills(self.db.as_mut()).await?;
-            drift::check(
-                self.migrations.migrations(),
-                &records,
-                &started,
-                self.db.dialect(),
-                self.settings.allow_drift,
-            )?;
-            lifecycle::same_folder(self.migrations.migrations(), &records)?;
-            Ok(records)
+            self.read_checked().await
         }
         .await;
         if prepared.is_err() {
-            let _ = self.db.release_lock().await;
+            let _ = self.db.release_lock(Lock::Migrations).await;
         }
         prepared
     }
 
-    /// Release the lock whatever `result` is; a failed release is reported only when the
-    /// work itself succeeded.
+    /// Take the backfill lock, then the migration lock (always in that order, so two runs
+    /// never wait on each other's second lock), and read the records. For the commands that
+    /// must not run beside a backfill: backfill, up, contract, abort.
+    async fn lock_both(&mut self) -> Result<Vec<Record>> {
+        db::acquire_lock(self.db.as_mut(), Lock::Backfill, self.settings.lock_wait).await?;
+        let records = self.lock().await;
+        if records.is_err() {
+            let _ = self.db.release_lock(Lock::Backfill).await;
+        }
+        records
+    }
+
+    /// The records, checked against the folder (drift, the right folder). Reads only: no lock
+    /// needed to look, the lock is needed to act.
+    async fn read_checked(&mut self) -> Result<Vec<Record>> {
+        let records = store::records(self.db.as_mut()).await?;
+        let started = crate::backfill::started_backfills(self.db.as_mut()).await?;
+        drift::check(
+            self.migrations.migrations(),
+            &records,
+            &started,
+            self.db.dialect(),
+            self.settings.allow_drift,
+        )?;
+        lifecycle::same_folder(self.migrations.migrations(), &records)?;
+        Ok(records)
+    }
+
+    /// Release the migration lock whatever `result` is; a failed release is reported only
+    /// when the work itself succeeded.
     async fn unlock<T>(&mut self, result: Result<T>) -> Result<T> {
-        let released = self.db.release_lock().await;
+        let released = self.db.release_lock(Lock::Migrations).await;
         let value = result?;
         released?;
         Ok(value)
+    }
+
+    /// Release the backfill lock as [`Runner::unlock`] does the migration lock.
+    async fn unlock_backfill<T>(&mut self, result: Result<T>) -> Result<T> {
+        let released = self.db.release_lock(Lock::Backfill).await;
+        let value = result?;
+        released?;
+        Ok(value)
+    }
+
+    /// Release both locks (migration lock first).
+    async fn unlock_both<T>(&mut self, result: Result<T>) -> Result<T> {
+        let result = self.unlock(result).await;
+        self.unlock_backfill(result).await
     }
 
     /// Run `kind` of `migration` from statement `resume_from`, record the run in the events
@@ -311,19 +343,20 @@ impl Runner {
         store::instances(self.db.as_mut()).await
     }
 
-    /// Record a finished rollout of the app (the pipeline source of the gate).
+    /// Record a finished rollout of `app` (`None`: of every app) at `app_version` (the
+    /// pipeline source of the gate). Versions that are not semver (a git SHA, a tag) are
+    /// accepted: the gate orders them by when they were first recorded here.
     ///
     /// # Errors
-    /// Database errors; an `app_version` that is not semver.
-    pub async fn record_rollout(&mut self, app_version: &str) -> Result<()> {
-        semver::Version::parse(app_version).map_err(|e| {
-            crate::Error::Config(format!(
-                "app version {app_version} is not a semver version ({e}), e.g. 2.4.0"
-            ))
-        })?;
+    /// Database errors; an empty version or app name, or one with white space.
+    pub async fn record_rollout(&mut self, app: Option<&str>, app_version: &str) -> Result<()> {
+        crate::gate::check_version("app version", app_version)?;
+        if let Some(app) = app {
+            crate::gate::check_version("app name", app)?;
+        }
         self.prepare_state().await?;
-        store::record_rollout(self.db.as_mut(), app_version, &self.settings.actor).await?;
-        let detail = serde_json::json!({ "app_version": app_version });
+        store::record_rollout(self.db.as_mut(), app, app_version, &self.settings.actor).await?;
+        let detail = serde_json::json!({ "app": app, "app_version": app_version });
         store::record_event(
             self.db.as_mut(),
             &db::Event {

@@ -11,6 +11,7 @@ use serde::Serialize;
 /// What a migration needs next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Next {
     /// `bellows expand`.
     Expand,
@@ -53,6 +54,7 @@ pub enum Next {
 
 /// One line of `bellows status`.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct MigrationStatus {
     /// Version.
     pub version: i64,

@@ -2,16 +2,21 @@
 //! prints the running versions, as a JSON array, `{"versions": [...]}`, or one per line. A
 //! failing command keeps the gate closed.
 
-use super::{parse_version, SourceKind, SourceReport, Verdict};
-use semver::VersionReq;
+use super::{Clause, RolloutOrder, SourceKind, SourceReport, Verdict};
 use std::time::Duration;
 
 /// How much of a failing command's stderr is kept (it lands in logs and the events table;
 /// the command line itself, which may carry a token, is never repeated).
 const STDERR_SHOWN: usize = 200;
 
-/// Run the command and judge the versions it prints.
-pub(super) async fn report(command: &str, timeout: Duration, req: &VersionReq) -> SourceReport {
+/// Run the command and judge the versions it prints (all of them against the clause: the
+/// command is the operator's, and says what runs of the app it is about).
+pub(super) async fn report(
+    command: &str,
+    timeout: Duration,
+    clause: &Clause,
+    order: &RolloutOrder,
+) -> SourceReport {
     let verdict = |verdict, summary: String, evidence| SourceReport {
         source: SourceKind::Command,
         verdict,
@@ -65,7 +70,7 @@ pub(super) async fn report(command: &str, timeout: Duration, req: &VersionReq) -
     }
     let outside: Vec<&String> = versions
         .iter()
-        .filter(|v| parse_version(v).is_none_or(|p| !req.matches(&p)))
+        .filter(|v| clause.admits(None, v, order) != Ok(true))
         .collect();
     if outside.is_empty() {
         verdict(
@@ -127,22 +132,26 @@ mod tests {
 
     #[tokio::test]
     async fn a_command_decides_and_a_failing_one_closes() {
-        let req = VersionReq::parse(">=2.0.0").unwrap();
+        let req = crate::gate::Requirement::parse(">=2.0.0").unwrap();
+        let order = RolloutOrder::default();
+        let report = |c: &'static str, t| {
+            let clause = req.clauses()[0].clone();
+            let order = order.clone();
+            async move { super::report(c, t, &clause, &order).await }
+        };
         let t = Duration::from_secs(10);
         assert_eq!(
-            report("printf '2.1.0\\n2.0.3\\n'", t, &req).await.verdict,
+            report("printf '2.1.0\\n2.0.3\\n'", t).await.verdict,
             Verdict::Supports
         );
-        let old = report("echo '[\"1.9.0\", \"2.1.0\"]'", t, &req).await;
+        let old = report("echo '[\"1.9.0\", \"2.1.0\"]'", t).await;
         assert_eq!(old.verdict, Verdict::Contradicts);
         assert!(old.summary.contains("1.9.0"), "{}", old.summary);
-        let failed = report("echo boom >&2; exit 3", t, &req).await;
+        let failed = report("echo boom >&2; exit 3", t).await;
         assert_eq!(failed.verdict, Verdict::Contradicts);
         assert!(failed.summary.contains("boom"), "{}", failed.summary);
         assert_eq!(
-            report("sleep 5", Duration::from_millis(200), &req)
-                .await
-                .verdict,
+            report("sleep 5", Duration::from_millis(200)).await.verdict,
             Verdict::Contradicts
         );
     }

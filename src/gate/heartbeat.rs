@@ -1,16 +1,23 @@
 //! The heartbeat source: app instances registered through the library; those heard from
 //! within the TTL are live.
 
-use super::{parse_version, SourceKind, SourceReport, Verdict};
+use super::{Clause, RolloutOrder, SourceKind, SourceReport, Verdict};
 use crate::db::Instance;
-use semver::VersionReq;
 use std::time::Duration;
 
-/// Live instances all in range → supports; any live instance outside it → contradicts,
-/// naming it; no live instance → no evidence.
+/// Live instances of the clause's app all in range → supports; any outside it →
+/// contradicts, naming it; no live instance of the app → no evidence.
 #[must_use]
-pub(super) fn report(instances: &[Instance], req: &VersionReq, ttl: Duration) -> SourceReport {
-    let live: Vec<&Instance> = instances.iter().filter(|i| i.is_live(ttl)).collect();
+pub(super) fn report(
+    instances: &[Instance],
+    clause: &Clause,
+    order: &RolloutOrder,
+    ttl: Duration,
+) -> SourceReport {
+    let live: Vec<&Instance> = instances
+        .iter()
+        .filter(|i| i.is_live(ttl) && clause.concerns(Some(&i.app_name)))
+        .collect();
     let describe = |i: &Instance| {
         format!(
             "instance {} ({} {} on {}), last heartbeat {:.1}s ago",
@@ -25,8 +32,14 @@ pub(super) fn report(instances: &[Instance], req: &VersionReq, ttl: Duration) ->
     // Named briefly here (the summary goes into one-line refusals); the evidence has detail.
     let blockers: Vec<String> = live
         .iter()
-        .filter(|i| parse_version(&i.app_version).is_none_or(|v| !req.matches(&v)))
-        .map(|i| format!("{} {} ({})", i.app_name, i.app_version, i.id))
+        .filter_map(|i| {
+            let named = format!("{} {} ({})", i.app_name, i.app_version, i.id);
+            match clause.admits(Some(&i.app_name), &i.app_version, order) {
+                Ok(true) => None,
+                Ok(false) => Some(named),
+                Err(why) => Some(format!("{named}: {why}")),
+            }
+        })
         .collect();
     let (verdict, summary) = if !blockers.is_empty() {
         (
@@ -37,7 +50,12 @@ pub(super) fn report(instances: &[Instance], req: &VersionReq, ttl: Duration) ->
         (
             Verdict::NoEvidence,
             format!(
-                "no live instance (none heard from in the last {}s)",
+                "no live instance{} (none heard from in the last {}s)",
+                clause
+                    .app
+                    .as_ref()
+                    .map(|a| format!(" of {a}"))
+                    .unwrap_or_default(),
                 ttl.as_secs()
             ),
         )

@@ -1,4 +1,4 @@
-//! The rollout gate (DESIGN §7): may a contract phase run now? Sources of rollout state —
+//! The rollout gate: may a contract phase run now? Sources of rollout state —
 //! live app instances (heartbeats), rollouts the pipeline recorded, a user command — each give
 //! a verdict; the gate is closed when any source shows a running version outside the range,
 //! open when at least one shows the rollout done and none contradicts, and closed for lack of
@@ -7,10 +7,13 @@
 mod command;
 mod heartbeat;
 mod pipeline;
+mod requirement;
+
+pub(crate) use requirement::RolloutOrder;
+pub use requirement::{Clause, Requirement};
 
 use crate::db::Backend;
 use crate::{Error, Result};
-use semver::VersionReq;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -106,13 +109,14 @@ pub struct Decision {
     pub sources: Vec<SourceReport>,
 }
 
-/// Ask every configured source and decide.
+/// Ask every configured source about each clause of the requirement and decide: open when
+/// every clause (every app named) is open.
 ///
 /// # Errors
 /// Database errors; a command source without a command.
 pub(crate) async fn evaluate(
     db: &mut dyn Backend,
-    requires: Option<&VersionReq>,
+    requires: Option<&Requirement>,
     config: &GateConfig,
 ) -> Result<Decision> {
     let Some(req) = requires else {
@@ -125,31 +129,77 @@ pub(crate) async fn evaluate(
             sources: Vec::new(),
         });
     };
-    let mut reports = Vec::new();
-    for source in &config.sources {
-        reports.push(match source {
-            SourceKind::Heartbeat => {
-                heartbeat::report(&crate::db::store::instances(db).await?, req, config.ttl)
-            }
-            SourceKind::Pipeline => {
-                pipeline::report(crate::db::store::latest_rollout(db).await?.as_ref(), req)
-            }
-            SourceKind::Command => {
-                let cmd = config.command.as_deref().ok_or_else(|| {
-                    Error::Config(
-                        "gate source `command` needs `command = \"...\"` in [gate]".into(),
-                    )
-                })?;
-                command::report(cmd, config.command_timeout, req).await
-            }
-        });
+    let instances = crate::db::store::instances(db).await?;
+    let rollouts = crate::db::store::rollouts(db).await?;
+    let order = RolloutOrder(
+        rollouts
+            .iter()
+            .map(|r| (r.app_name.clone(), r.app_version.clone()))
+            .collect(),
+    );
+    let mut decisions = Vec::new();
+    for clause in req.clauses() {
+        let mut reports = Vec::new();
+        for source in &config.sources {
+            reports.push(match source {
+                SourceKind::Heartbeat => heartbeat::report(&instances, clause, &order, config.ttl),
+                SourceKind::Pipeline => pipeline::report(&rollouts, clause, &order),
+                SourceKind::Command => {
+                    let cmd = config.command.as_deref().ok_or_else(|| {
+                        Error::Config(
+                            "gate source `command` needs `command = \"...\"` in [gate]".into(),
+                        )
+                    })?;
+                    command::report(cmd, config.command_timeout, clause, &order).await
+                }
+            });
+        }
+        decisions.push(combine(&clause.to_string(), reports));
     }
-    Ok(combine(req, reports))
+    Ok(all_of(req, decisions))
+}
+
+/// One decision from the decisions of every clause: the first closed one decides, else
+/// all are open; every source report is kept (prefixed with its app where there are several).
+fn all_of(req: &Requirement, decisions: Vec<Decision>) -> Decision {
+    let several = decisions.len() > 1;
+    let mut sources = Vec::new();
+    for (clause, d) in req.clauses().iter().zip(&decisions) {
+        for mut r in d.sources.clone() {
+            if let (true, Some(app)) = (several, &clause.app) {
+                r.summary = format!("{app}: {}", r.summary);
+            }
+            sources.push(r);
+        }
+    }
+    let deciding = decisions
+        .iter()
+        .find(|d| !d.open)
+        .or(decisions.first())
+        .cloned()
+        .expect("a requirement has a clause");
+    let open = decisions.iter().all(|d| d.open);
+    let (reason, headline) = if open && several {
+        let reasons: Vec<&str> = decisions.iter().map(|d| d.reason.as_str()).collect();
+        (
+            reasons.join("; "),
+            format!("requires app {req}; every app shows the rollout done"),
+        )
+    } else {
+        (deciding.reason, deciding.headline)
+    };
+    Decision {
+        open,
+        requires_app: Some(req.to_string()),
+        reason,
+        headline,
+        sources,
+    }
 }
 
 /// Combine verdicts: any contradiction closes; otherwise any support opens.
 #[must_use]
-pub(crate) fn combine(req: &VersionReq, sources: Vec<SourceReport>) -> Decision {
+pub(crate) fn combine(req: &str, sources: Vec<SourceReport>) -> Decision {
     let requires_app = Some(req.to_string());
     let name = |r: &SourceReport| format!("{:?}", r.source).to_lowercase();
     if let Some(blocking) = sources.iter().find(|r| r.verdict == Verdict::Contradicts) {
@@ -194,6 +244,20 @@ pub(crate) fn combine(req: &VersionReq, sources: Vec<SourceReport>) -> Decision 
     }
 }
 
+/// An app name or version as the gate can record and compare it: not empty, at most 200
+/// characters, no white space.
+///
+/// # Errors
+/// [`Error::Config`] saying what is wrong with it.
+pub(crate) fn check_version(what: &str, v: &str) -> Result<()> {
+    if v.is_empty() || v.len() > 200 || v.chars().any(char::is_whitespace) {
+        return Err(Error::Config(format!(
+            "{what} `{v}` must be 1 to 200 characters without white space (e.g. 2.4.0, a git SHA or a build number)"
+        )));
+    }
+    Ok(())
+}
+
 /// Parse `v` as semver, leniently: a leading `v` and missing minor/patch are accepted
 /// (`v2.4` is 2.4.0).
 #[must_use]
@@ -224,9 +288,9 @@ mod tests {
 
     #[test]
     fn contradiction_closes_support_opens_silence_closes() {
-        let req = VersionReq::parse(">=2.0.0").unwrap();
+        let req = ">=2.0.0";
         let d = combine(
-            &req,
+            req,
             vec![
                 report(SourceKind::Pipeline, Verdict::Supports),
                 report(SourceKind::Heartbeat, Verdict::Contradicts),
@@ -235,7 +299,7 @@ mod tests {
         assert!(!d.open && d.reason.contains("heartbeat"), "{}", d.reason);
         assert!(
             combine(
-                &req,
+                req,
                 vec![
                     report(SourceKind::Heartbeat, Verdict::NoEvidence),
                     report(SourceKind::Pipeline, Verdict::Supports)
@@ -244,7 +308,7 @@ mod tests {
             .open
         );
         let d = combine(
-            &req,
+            req,
             vec![report(SourceKind::Heartbeat, Verdict::NoEvidence)],
         );
         assert!(

@@ -81,9 +81,9 @@ impl FromStr for PhaseKind {
 pub struct Directives {
     /// `key=value` pairs in the order written.
     pub pairs: Vec<(String, String)>,
-    /// `requires-app` of a contract phase, parsed as a semver range.
+    /// `requires-app` of a contract phase, parsed (see [`crate::gate::Requirement`]).
     #[serde(skip)]
-    pub requires_app: Option<semver::VersionReq>,
+    pub requires_app: Option<crate::gate::Requirement>,
 }
 
 impl Directives {
@@ -152,8 +152,8 @@ impl Directives {
 
     fn validate(&mut self, kind: PhaseKind) -> Result<(), String> {
         if let Some(req) = self.get("requires-app") {
-            let parsed = app_range(req)
-                .map_err(|e| format!("requires-app=\"{req}\" is not a semver range ({e}); e.g. requires-app=\">=2.4.0\""))?;
+            let parsed = crate::gate::Requirement::parse(req)
+                .map_err(|e| format!("requires-app=\"{req}\" {e}; e.g. requires-app=\">=2.4.0\" or requires-app=\"shop>=2.4.0, worker>=1.1.0\""))?;
             self.requires_app = Some(parsed);
         }
         if kind == PhaseKind::Backfill && self.get("table").is_none() {
@@ -247,37 +247,13 @@ impl Phase {
     }
 }
 
-/// A `requires-app` range with every bare version read as `>=` (`2.0.0` is `>=2.0.0`, where
-/// semver alone would read `^2.0.0` and keep the gate shut for an app at 3.1.0); the text
-/// returned is what `bellows new` writes.
+/// A `requires-app` value normalised (every bare version read as `>=`: `2.0.0` is
+/// `>=2.0.0`, where semver alone would read `^2.0.0`); the text `bellows new` writes.
 ///
 /// # Errors
-/// The semver error of a range that does not parse.
-pub(crate) fn app_range_text(req: &str) -> Result<String, semver::Error> {
-    let parts: Vec<String> = req
-        .split(',')
-        .map(|part| {
-            let part = part.trim();
-            let bare =
-                part.starts_with(|c: char| c.is_ascii_digit()) && !part.contains(['*', 'x', 'X']);
-            if bare {
-                format!(">={part}")
-            } else {
-                part.to_string()
-            }
-        })
-        .collect();
-    let text = parts.join(", ");
-    semver::VersionReq::parse(&text)?;
-    Ok(text)
-}
-
-/// [`app_range_text`], parsed.
-///
-/// # Errors
-/// The semver error of a range that does not parse.
-pub(crate) fn app_range(req: &str) -> Result<semver::VersionReq, semver::Error> {
-    semver::VersionReq::parse(&app_range_text(req)?)
+/// Why the value is not a requirement.
+pub(crate) fn app_range_text(req: &str) -> Result<String, String> {
+    crate::gate::Requirement::parse(req).map(|r| r.to_string())
 }
 
 /// Statements joined as `stmt;\n`, each line's trailing white space removed.
@@ -310,10 +286,13 @@ mod tests {
         let d = Directives::parse(PhaseKind::Backfill, "table=users key=id batch=auto").unwrap();
         assert_eq!(d.get("table"), Some("users"));
         let d = Directives::parse(PhaseKind::Contract, "requires-app=\">=2.4.0, <3\"").unwrap();
-        assert!(d
-            .requires_app
-            .unwrap()
-            .matches(&semver::Version::new(2, 5, 0)));
+        assert_eq!(d.requires_app.unwrap().to_string(), ">=2.4.0, <3");
+        let d = Directives::parse(
+            PhaseKind::Contract,
+            "requires-app=\"shop>=1.2.0, worker>=0.3.0\"",
+        )
+        .unwrap();
+        assert_eq!(d.requires_app.unwrap().apps(), vec!["shop", "worker"]);
     }
 
     #[test]
@@ -333,13 +312,14 @@ mod tests {
     #[test]
     fn rejects_bad_directives_with_a_reason() {
         let bare = Directives::parse(PhaseKind::Contract, "requires-app=\"2.0.0\"").unwrap();
-        let bare = bare.requires_app.unwrap();
-        assert!(bare.matches(&semver::Version::new(3, 1, 0)), "{bare}");
-        assert!(!bare.matches(&semver::Version::new(1, 9, 0)), "{bare}");
+        assert_eq!(bare.requires_app.unwrap().to_string(), ">=2.0.0");
         assert_eq!(app_range_text("2, <3").unwrap(), ">=2, <3");
         assert_eq!(app_range_text("^2.1").unwrap(), "^2.1");
         assert_eq!(app_range_text("2.*").unwrap(), "2.*");
-        let e = Directives::parse(PhaseKind::Contract, "requires-app=banana").unwrap_err();
+        let e =
+            Directives::parse(PhaseKind::Contract, "requires-app=\">=2, shop>=3\"").unwrap_err();
+        assert!(e.contains("name every app or none"), "{e}");
+        let e = Directives::parse(PhaseKind::Contract, "requires-app=\"shop>=1 2\"").unwrap_err();
         assert!(e.contains("not a semver range"), "{e}");
         let e = Directives::parse(PhaseKind::Expand, "fast=yes").unwrap_err();
         assert!(e.contains("takes no directives"), "{e}");

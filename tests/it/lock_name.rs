@@ -3,7 +3,7 @@
 //! different locks.
 
 use crate::common::{server_url, Engine};
-use bellows::db::{connect, DatabaseUrl};
+use bellows::db::{connect, DatabaseUrl, Lock};
 
 /// Creates the database named `name` (quoted, any characters) and drops it when dropped.
 struct NamedDb {
@@ -58,8 +58,8 @@ async fn a_long_multibyte_database_name_takes_the_lock() {
     let url = db.url();
     let connected = tokio::spawn(async move {
         let mut conn = connect(&url).await.unwrap();
-        let locked = conn.try_lock().await.unwrap();
-        conn.release_lock().await.unwrap();
+        let locked = conn.try_lock(Lock::Migrations).await.unwrap();
+        conn.release_lock(Lock::Migrations).await.unwrap();
         locked
     })
     .await;
@@ -77,16 +77,22 @@ async fn long_names_sharing_a_prefix_take_different_locks() {
     assert!(first.name.len() + "bellows:".len() > 64);
     let mut a = connect(&first.url()).await.unwrap();
     let mut b = connect(&second.url()).await.unwrap();
-    assert!(a.try_lock().await.unwrap(), "the first database's lock");
     assert!(
-        b.try_lock().await.unwrap(),
+        a.try_lock(Lock::Migrations).await.unwrap(),
+        "the first database's lock"
+    );
+    assert!(
+        b.try_lock(Lock::Migrations).await.unwrap(),
         "the second database's lock is another lock: a migration of one must not block the other"
     );
     // The same database still excludes a second runner.
     let mut a2 = connect(&first.url()).await.unwrap();
-    assert!(!a2.try_lock().await.unwrap(), "one lock per database");
-    let holder = a2.lock_holder().await.unwrap_or_default();
+    assert!(
+        !a2.try_lock(Lock::Migrations).await.unwrap(),
+        "one lock per database"
+    );
+    let holder = a2.lock_holder(Lock::Migrations).await.unwrap_or_default();
     assert!(holder.contains("held by connection"), "{holder}");
-    a.release_lock().await.unwrap();
-    b.release_lock().await.unwrap();
+    a.release_lock(Lock::Migrations).await.unwrap();
+    b.release_lock(Lock::Migrations).await.unwrap();
 }

@@ -148,8 +148,14 @@ fn readme_and_ci_docs_agree_on_the_install_line() {
             .unwrap()
             .lines()
             .filter_map(|l| {
-                l.split_once("cargo install --locked --git")
-                    .map(|(_, rest)| rest.to_string())
+                l.split_once("cargo install bellows-migrate")
+                    .map(|(_, rest)| {
+                        rest.split('#')
+                            .next()
+                            .unwrap_or_default()
+                            .trim()
+                            .to_string()
+                    })
             })
             .collect()
     };
@@ -160,7 +166,8 @@ fn readme_and_ci_docs_agree_on_the_install_line() {
     }
     let ci_text = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
     assert!(
-        !ci_text.contains("cargo install bellows"),
+        !ci_text.contains("cargo install --locked --git")
+            && !ci_text.contains("cargo install bellows "),
         "no second install line"
     );
 }

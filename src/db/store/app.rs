@@ -28,54 +28,64 @@ pub(crate) async fn record_event(db: &mut dyn Backend, event: &Event<'_>) -> Res
     db.execute_with(&sql, &binds).await.map(drop)
 }
 
-/// Record a finished rollout of the app.
+/// Record a finished rollout of an app (`None`: of every app, as before app names).
 ///
 /// # Errors
 /// Database errors.
 pub(crate) async fn record_rollout(
     db: &mut dyn Backend,
+    app: Option<&str>,
     app_version: &str,
     actor: &str,
 ) -> Result<()> {
     let s = StateSql(db.dialect());
     let sql = format!(
-        "INSERT INTO {} (app_version, recorded_at, recorded_by) VALUES ({}, {}, {})",
+        "INSERT INTO {} (app_name, app_version, recorded_at, recorded_by) VALUES ({}, {}, {}, {})",
         s.table("rollouts"),
         s.ph(1),
+        s.ph(2),
         s.now(),
-        s.ph(2)
+        s.ph(3)
     );
     let binds = [
+        app.map_or(SqlValue::Null, |a| SqlValue::Text(a.to_string())),
         SqlValue::Text(app_version.to_string()),
         SqlValue::Text(actor.to_string()),
     ];
     db.execute_with(&sql, &binds).await.map(drop)
 }
 
-/// The latest recorded rollout.
+/// Every recorded rollout, oldest first (the order versions that are not semver compare in).
 ///
 /// # Errors
 /// Database errors.
-pub(crate) async fn latest_rollout(db: &mut dyn Backend) -> Result<Option<Rollout>> {
-    if !has(db, Table::Migrations).await? {
-        return Ok(None);
+pub(crate) async fn rollouts(db: &mut dyn Backend) -> Result<Vec<Rollout>> {
+    let schema = super::schema(db).await?;
+    if !schema.has(Table::Migrations) {
+        return Ok(Vec::new());
     }
     let s = StateSql(db.dialect());
+    let app = if schema.has(Table::RolloutApps) {
+        "app_name"
+    } else {
+        "NULL"
+    };
     let sql = format!(
-        "SELECT app_version, {}, recorded_by FROM {} ORDER BY id DESC LIMIT 1",
+        "SELECT {app}, app_version, {}, recorded_by FROM {} ORDER BY id",
         s.epoch_ms("recorded_at"),
         s.table("rollouts")
     );
     let rows = db.query(&sql, &[]).await?;
-    rows.first()
+    rows.iter()
         .map(|r| {
             Ok(Rollout {
-                app_version: r.text(0),
-                recorded_at: r.time(1)?,
-                recorded_by: r.text(2),
+                app_name: r.opt_text(0).map(str::to_string),
+                app_version: r.text(1),
+                recorded_at: r.time(2)?,
+                recorded_by: r.text(3),
             })
         })
-        .transpose()
+        .collect()
 }
 
 /// Register, heartbeat, deregister or prune app instances; returns the rows touched.

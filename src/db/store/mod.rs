@@ -12,8 +12,7 @@ pub(crate) mod sql;
 
 pub(crate) use adopt::{record_adopted, Adoption};
 pub(crate) use app::{
-    change_instance, failures, instances, latency_probe, latest_rollout, record_event,
-    record_rollout,
+    change_instance, failures, instances, latency_probe, record_event, record_rollout, rollouts,
 };
 pub use backfill::BackfillProgress;
 pub(crate) use backfill::PartStart;
@@ -44,6 +43,8 @@ pub(crate) enum Table {
     Instances,
     /// Backfill progress (version 3).
     BackfillProgress,
+    /// The app of each recorded rollout (version 4).
+    RolloutApps,
 }
 
 impl StateSchema {
@@ -53,6 +54,7 @@ impl StateSchema {
             Table::Migrations => 1,
             Table::Instances => 2,
             Table::BackfillProgress => 3,
+            Table::RolloutApps => 4,
         };
         matches!(self, StateSchema::At(v) if v >= needs)
     }
@@ -115,7 +117,10 @@ pub(crate) async fn ensure(db: &mut dyn Backend) -> Result<()> {
     let upgrades = schema::upgrades(s);
     for (from, statements) in upgrades.iter().enumerate().skip(found as usize) {
         for sql in statements {
-            db.execute(sql).await?;
+            match db.execute(sql).await {
+                Err(e) if schema::already_done(&e) => {}
+                other => other?,
+            }
         }
         let version = super::SqlValue::Text((from + 1).to_string());
         let set = s.upsert(

@@ -1,12 +1,15 @@
-//! The state tables' DDL, version by version (DESIGN §2): `upgrades()[n]` moves the schema
-//! from version `n` to `n + 1`. Every statement is `CREATE ... IF NOT EXISTS`, so an upgrade
-//! interrupted half way (MySQL DDL commits one statement at a time) completes on the next run.
+//! The state tables' DDL, version by version: `upgrades()[n]` moves the schema from version
+//! `n` to `n + 1`. Every statement can run twice, so an upgrade interrupted half way (MySQL
+//! DDL commits one statement at a time) completes on the next run: `CREATE ... IF NOT
+//! EXISTS`, `ADD COLUMN IF NOT EXISTS` on PostgreSQL and MariaDB, and on MySQL (which has no
+//! `ADD COLUMN IF NOT EXISTS`) a plain `ADD COLUMN` whose "duplicate column" error (1060)
+//! counts as done ([`already_done`]).
 
 use super::sql::StateSql;
 use crate::PhaseKind;
 
 /// The newest state-schema version this build writes.
-pub(crate) const SCHEMA_VERSION: u32 = 3;
+pub(crate) const SCHEMA_VERSION: u32 = 4;
 
 /// Statements creating the meta table that holds the state-schema version.
 pub(crate) fn bootstrap(s: StateSql) -> Vec<String> {
@@ -80,7 +83,28 @@ pub(crate) fn upgrades(s: StateSql) -> Vec<Vec<String>> {
          started_at {ts} NOT NULL, updated_at {ts} NOT NULL, finished_at {ts}, PRIMARY KEY (version, part))",
         s.table("backfill_progress")
     )];
-    vec![v1, v2, v3]
+    let if_not_exists = if s.0 == crate::Dialect::Mysql {
+        ""
+    } else {
+        "IF NOT EXISTS "
+    };
+    let v4 = vec![format!(
+        "ALTER TABLE {} ADD COLUMN {if_not_exists}app_name {key}",
+        s.table("rollouts")
+    )];
+    vec![v1, v2, v3, v4]
+}
+
+/// Whether an upgrade statement failed only because an earlier, interrupted run already
+/// did it (MySQL 1060, duplicate column).
+pub(crate) fn already_done(e: &crate::Error) -> bool {
+    match e {
+        crate::Error::Database { source, .. } => source
+            .as_database_error()
+            .and_then(crate::db::mysql_number)
+            .is_some_and(|n| n == 1060),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -90,12 +114,14 @@ mod tests {
 
     #[test]
     fn one_upgrade_per_version() {
-        for d in [Dialect::Postgres, Dialect::Mysql] {
+        for d in [Dialect::Postgres, Dialect::Mysql, Dialect::Mariadb] {
             assert_eq!(upgrades(StateSql(d)).len(), SCHEMA_VERSION as usize);
             assert!(upgrades(StateSql(d))
                 .iter()
                 .flatten()
-                .all(|s| s.starts_with("CREATE TABLE IF NOT EXISTS")));
+                .all(|s| s.starts_with("CREATE TABLE IF NOT EXISTS")
+                    || s.contains("ADD COLUMN IF NOT EXISTS")
+                    || d == Dialect::Mysql));
         }
     }
 }

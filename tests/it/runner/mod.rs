@@ -12,6 +12,7 @@ mod near_miss;
 mod order;
 mod preflight;
 mod resume;
+mod startup;
 mod status_truth;
 
 use crate::common::{Engine, TestDb};
