@@ -150,10 +150,9 @@ fn readme_and_ci_docs_agree_on_the_install_line() {
             .filter_map(|l| {
                 l.split_once("cargo install bellows-migrate")
                     .map(|(_, rest)| {
-                        rest.split('#')
+                        rest.split_whitespace()
                             .next()
                             .unwrap_or_default()
-                            .trim()
                             .to_string()
                     })
             })
