@@ -261,9 +261,11 @@ pub async fn rollout_record(
 ) -> Result<i32> {
     runner.record_rollout(app.as_deref(), &app_version).await?;
     if format == Format::Json {
-        render::json(
-            &serde_json::json!({ "recorded": { "app": app, "app_version": app_version } }),
-        );
+        let mut recorded = serde_json::json!({ "app_version": app_version });
+        if let Some(app) = &app {
+            recorded["app"] = serde_json::json!(app);
+        }
+        render::json(&serde_json::json!({ "recorded": recorded }));
     } else {
         let app = app.unwrap_or_else(|| "app".into());
         outln!("recorded: {app} {app_version} is rolled out");
