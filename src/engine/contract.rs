@@ -127,12 +127,14 @@ impl Runner {
                     break;
                 }
             };
-            if let Some(reason) = self.preflight(migration, resume_from).await? {
+            let left = contract_statements(migration, resume_from);
+            let needed = preflight::conditions(left, self.db.dialect());
+            if let Some(reason) = self.preflight(migration, &needed).await? {
                 outcome.refused = Some(refuse(reason, false));
                 break;
             }
             let forcing = force && target == Some(migration.version);
-            if let Some(reason) = self.losses(migration, resume_from, forcing).await? {
+            if let Some(reason) = self.losses(migration, left, &needed, forcing).await? {
                 outcome.refused = Some(refuse(reason, false));
                 break;
             }
@@ -148,19 +150,22 @@ impl Runner {
     }
 }
 
+/// The statements of `migration`'s contract still to run, from `resume_from`.
+fn contract_statements(migration: &Migration, resume_from: usize) -> &[crate::sql::Statement] {
+    migration.phase(PhaseKind::Contract).map_or(&[], |p| {
+        &p.statements[resume_from.min(p.statements.len())..]
+    })
+}
+
 impl Runner {
-    /// Why the contract of `migration` (from statement `resume_from`) would fail on the
-    /// data as it is: the first condition one of its statements needs that rows break.
+    /// Why the contract of `migration` would fail on the data as it is: the first of the
+    /// conditions its statements need (`needed`) that rows break.
     async fn preflight(
         &mut self,
         migration: &Migration,
-        resume_from: usize,
+        needed: &[preflight::Needed],
     ) -> Result<Option<String>> {
-        let Some(phase) = migration.phase(PhaseKind::Contract) else {
-            return Ok(None);
-        };
-        let statements = &phase.statements[resume_from.min(phase.statements.len())..];
-        for needed in preflight::conditions(statements, self.db.dialect()) {
+        for needed in needed {
             let n = db::preflight::violations(self.db.as_mut(), &needed.condition).await?;
             if n == 0 {
                 continue;
@@ -186,24 +191,19 @@ impl Runner {
     async fn losses(
         &mut self,
         migration: &Migration,
-        resume_from: usize,
+        statements: &[crate::sql::Statement],
+        added: &[preflight::Needed],
         forcing: bool,
     ) -> Result<Option<String>> {
-        let Some(phase) = migration.phase(PhaseKind::Contract) else {
-            return Ok(None);
-        };
-        let dialect = self.db.dialect();
-        let statements = &phase.statements[resume_from.min(phase.statements.len())..];
         let backfill = migration
             .phase(PhaseKind::Backfill)
             .and_then(|p| p.statements.first());
-        let added = preflight::conditions(statements, dialect);
-        for r in preflight::replaced(statements, backfill, dialect) {
+        for r in preflight::replaced(statements, backfill, self.db.dialect()) {
             let lost =
                 db::preflight::lost_properties(self.db.as_mut(), &r.table, &r.old, &r.new).await?;
             let lost: Vec<&str> = lost
                 .into_iter()
-                .filter(|p| !preflight::adds(&added, &r.new, p))
+                .filter(|p| !preflight::adds(added, &r.new, p))
                 .collect();
             if lost.is_empty() {
                 continue;

@@ -3,7 +3,7 @@
 //! the tables it names, the names already taken, and the notes it leaves about what it could
 //! not keep (said at the top of the file and returned to the caller).
 
-use crate::schema::{replay, Folding, Lookup, Schema, Table};
+use crate::schema::{replay, Column, Folding, Lookup, Schema, Table};
 use crate::{Dialect, Error, Migration, Result};
 use std::collections::BTreeSet;
 
@@ -116,6 +116,17 @@ impl<'a> Context<'a> {
                 None
             }
         }
+    }
+
+    /// The column a user named of `table`, or the error that it has none.
+    pub(crate) fn column<'t>(&self, table: &'t Table, written: &str) -> Result<&'t Column> {
+        table.column_written(written).ok_or_else(|| {
+            Error::Config(format!(
+                "{} has no column {written} (in {})",
+                table.name,
+                self.source()
+            ))
+        })
     }
 
     /// Say, in the file and to the caller, what the recipe could not keep.

@@ -109,14 +109,7 @@ impl Op for AddNotNull {
         let Some(table) = cx.table_or_note(&self.table, what) else {
             return Ok(());
         };
-        let Some(column) = table.column_written(&self.column) else {
-            return Err(Error::Config(format!(
-                "{} has no column {} (in {})",
-                table.name,
-                self.column,
-                cx.source()
-            )));
-        };
+        let column = cx.column(table, &self.column)?;
         if self.column_type.is_none() {
             self.column_type = Some(match &column.collation {
                 Some(c) if cx.dialect.is_mysql_family() => {

@@ -117,14 +117,7 @@ impl Op for ChangeType {
         ) else {
             return Ok(());
         };
-        let Some(old) = table.column_written(&self.column) else {
-            return Err(Error::Config(format!(
-                "{} has no column {} (in {})",
-                table.name,
-                self.column,
-                cx.source()
-            )));
-        };
+        let old = cx.column(table, &self.column)?;
         if table.column_written(&self.new_column).is_some() {
             return Err(Error::Config(format!(
                 "{} already has a column {}: name the new one with --new-column NAME",

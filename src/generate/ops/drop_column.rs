@@ -82,14 +82,7 @@ impl Op for DropColumn {
         let Some(table) = cx.table_or_note(&self.table, what) else {
             return Ok(());
         };
-        let Some(column) = table.column_written(&self.column) else {
-            return Err(Error::Config(format!(
-                "{} has no column {} (in {})",
-                table.name,
-                self.column,
-                cx.source()
-            )));
-        };
+        let column = cx.column(table, &self.column)?;
         if column.nullable || column.default.is_some() {
             return Ok(());
         }

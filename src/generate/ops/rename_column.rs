@@ -105,14 +105,7 @@ impl Op for RenameColumn {
         let Some(table) = table else {
             return Ok(());
         };
-        let Some(old) = table.column_written(&self.old) else {
-            return Err(Error::Config(format!(
-                "{} has no column {} (in {})",
-                table.name,
-                self.old,
-                cx.source()
-            )));
-        };
+        let old = cx.column(table, &self.old)?;
         if table.column_written(&self.new).is_some() {
             return Err(Error::Config(format!(
                 "{} already has a column {}",
