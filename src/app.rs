@@ -79,10 +79,7 @@ impl Bellows {
     #[cfg(feature = "postgres")]
     #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     pub fn from_pg_pool(pool: &sqlx::PgPool, migrations: Vec<Migration>) -> Result<Self> {
-        Self::new(
-            Target::Postgres((*pool.connect_options()).clone()),
-            migrations,
-        )
+        Self::new(Target::Postgres(pool.clone()), migrations)
     }
 
     /// Use the database of an existing MySQL/MariaDB pool.
@@ -133,6 +130,13 @@ impl Bellows {
     /// # Errors
     /// Lock wait exceeded, drift, a failing statement.
     pub async fn apply_expand(&self) -> Result<Vec<Applied>> {
+        if let Some(db) = db::borrow_from_pool(&self.target).await? {
+            let mut reader =
+                Runner::with_checked(db, self.migrations.clone(), self.settings.clone())?;
+            if !reader.expand_pending().await? {
+                return Ok(Vec::new());
+            }
+        }
         self.runner().await?.expand().await
     }
 
@@ -143,6 +147,11 @@ impl Bellows {
     /// # Errors
     /// Database errors (the kept connection is dropped and reopened on the next call).
     pub async fn status(&self) -> Result<Vec<MigrationStatus>> {
+        if let Some(db) = db::borrow_from_pool(&self.target).await? {
+            return Runner::with_checked(db, self.migrations.clone(), self.settings.clone())?
+                .status()
+                .await;
+        }
         let mut kept = self.reader.0.lock().await;
         let db = match kept.take() {
             Some(db) => db,
@@ -180,8 +189,14 @@ impl Bellows {
     ) -> Result<InstanceHandle> {
         crate::gate::check_version("app name", app_name)?;
         crate::gate::check_version("app version", app_version)?;
-        let mut runner = self.runner().await?;
-        runner.prepare_state().await?;
+        let mut db = match db::borrow_from_pool(&self.target).await? {
+            Some(db) => db,
+            None => db::connect_target(&self.target).await?,
+        };
+        if !db::store::schema(db.as_mut()).await?.is_current() {
+            // Creating the state tables takes the migration lock: on bellows' own session.
+            self.runner().await?.prepare_state().await?;
+        }
         let instance = Instance {
             id: new_instance_id(&self.settings.host),
             app_name: app_name.to_string(),
@@ -192,13 +207,18 @@ impl Bellows {
             stopped_at: None,
             heartbeat_age: Duration::ZERO,
         };
-        db::store::change_instance(runner.backend(), InstanceChange::Prune(PRUNE_AFTER)).await?;
-        db::store::change_instance(runner.backend(), InstanceChange::Register(&instance)).await?;
+        db::store::change_instance(db.as_mut(), InstanceChange::Prune(PRUNE_AFTER)).await?;
+        db::store::change_instance(db.as_mut(), InstanceChange::Register(&instance)).await?;
         let (stop, stopped) = oneshot::channel();
         let id = instance.id.clone();
+        let kept = match self.target {
+            Target::Url(_) => Some(db),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        };
         let beat = Heartbeat {
             target: self.target.clone(),
-            db: runner.into_backend(),
+            kept,
             instance,
             every: self.settings.heartbeat_every,
         };
@@ -253,55 +273,58 @@ impl Drop for InstanceHandle {
 /// The background heartbeat of one registered instance.
 struct Heartbeat {
     target: Target,
-    db: Box<dyn db::Backend>,
+    /// bellows' own session, when the target is a URL (a pool's sessions are borrowed per beat).
+    kept: Option<Box<dyn db::Backend>>,
     instance: Instance,
     every: Duration,
 }
 
 impl Heartbeat {
-    /// Refresh every `every` until told to stop, then deregister. A lost connection is
-    /// reopened; an instance pruned meanwhile is registered again, so a live app never
-    /// silently stops counting for the gate.
+    /// Refresh every `every` until told to stop, then deregister. A failed beat is tried
+    /// once more on a fresh session; an instance pruned meanwhile is registered again, so a
+    /// live app never silently stops counting for the gate.
     async fn run(mut self, mut stopped: oneshot::Receiver<()>) -> Result<()> {
         loop {
             tokio::select! {
                 _ = &mut stopped => break,
                 () = tokio::time::sleep(self.every) => {
                     if let Err(e) = self.beat().await {
-                        tracing::warn!("heartbeat of instance {} failed ({e}); reconnecting", self.instance.id);
-                        match db::connect_target(&self.target).await {
-                            Ok(db) => {
-                                self.db = db;
-                                if let Err(e) = self.beat().await {
-                                    tracing::warn!("heartbeat of instance {} failed again: {e}", self.instance.id);
-                                }
-                            }
-                            Err(e) => tracing::warn!("reconnecting for the heartbeat failed: {e}"),
+                        tracing::warn!("heartbeat of instance {} failed ({e}); trying a new session", self.instance.id);
+                        if let Err(e) = self.beat().await {
+                            tracing::warn!("heartbeat of instance {} failed again: {e}", self.instance.id);
                         }
                     }
                 }
             }
         }
-        db::store::change_instance(
-            self.db.as_mut(),
-            InstanceChange::Deregister(&self.instance.id),
-        )
-        .await
-        .map(|_| ())
+        let id = self.instance.id.clone();
+        self.write(InstanceChange::Deregister(&id)).await.map(drop)
     }
 
     async fn beat(&mut self) -> Result<()> {
-        if db::store::change_instance(
-            self.db.as_mut(),
-            InstanceChange::Heartbeat(&self.instance.id),
-        )
-        .await?
-            == 0
-        {
-            db::store::change_instance(self.db.as_mut(), InstanceChange::Register(&self.instance))
-                .await?;
+        let id = self.instance.id.clone();
+        if self.write(InstanceChange::Heartbeat(&id)).await? == 0 {
+            let instance = self.instance.clone();
+            self.write(InstanceChange::Register(&instance)).await?;
         }
         Ok(())
+    }
+
+    /// Write one change on a borrowed pool session, or on the kept one (opened again after
+    /// an error).
+    async fn write(&mut self, change: InstanceChange<'_>) -> Result<u64> {
+        if let Some(mut borrowed) = db::borrow_from_pool(&self.target).await? {
+            return db::store::change_instance(borrowed.as_mut(), change).await;
+        }
+        let mut db = match self.kept.take() {
+            Some(db) => db,
+            None => db::connect_target(&self.target).await?,
+        };
+        let result = db::store::change_instance(db.as_mut(), change).await;
+        if result.is_ok() {
+            self.kept = Some(db);
+        }
+        result
     }
 }
 

@@ -174,9 +174,10 @@ pub enum Lock {
 pub(crate) enum Target {
     /// A database URL.
     Url(DatabaseUrl),
-    /// The connect options of a PostgreSQL pool.
+    /// An application's PostgreSQL pool: reads borrow its sessions, locked work opens
+    /// bellows' own with its options.
     #[cfg(feature = "postgres")]
-    Postgres(sqlx::postgres::PgConnectOptions),
+    Postgres(sqlx::PgPool),
     /// The connect options of a MySQL/MariaDB pool.
     #[cfg(feature = "mysql")]
     Mysql(sqlx::mysql::MySqlConnectOptions),
@@ -196,6 +197,39 @@ impl Target {
     }
 }
 
+/// A session for work that takes no lock and changes no session setting (reading the state,
+/// a heartbeat): borrowed from the application's pool when the target is a PostgreSQL pool (`None` otherwise: the caller connects as usual). MySQL pools
+/// are not borrowed from: bellows sets the session's time zone, which must not leak into an
+/// application's pool.
+///
+/// # Errors
+/// [`Error::Connect`] when the pool cannot give a session (within 10 s).
+pub(crate) async fn borrow_from_pool(target: &Target) -> Result<Option<Box<dyn Backend>>> {
+    match target {
+        #[cfg(feature = "postgres")]
+        Target::Postgres(pool) => {
+            let borrowing = postgres::PgBackend::borrow(pool, pg_pool_shown(pool));
+            let backend = tokio::time::timeout(CONNECT_TIMEOUT, borrowing)
+                .await
+                .map_err(|_| Error::Connect {
+                    url: pg_pool_shown(pool),
+                    source: sqlx::Error::PoolTimedOut,
+                })??;
+            Ok(Some(Box::new(backend)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// How messages name the database of an application's PostgreSQL pool.
+#[cfg(feature = "postgres")]
+fn pg_pool_shown(pool: &sqlx::PgPool) -> String {
+    format!(
+        "the pool's PostgreSQL database {}",
+        pool.connect_options().get_database().unwrap_or_default()
+    )
+}
+
 /// Connect to a [`Target`].
 ///
 /// # Errors
@@ -205,16 +239,13 @@ pub(crate) async fn connect_target(target: &Target) -> Result<Box<dyn Backend>> 
         match target {
             Target::Url(url) => connect(url).await,
             #[cfg(feature = "postgres")]
-            Target::Postgres(options) => {
-                let shown = format!(
-                    "the pool's PostgreSQL database {}",
-                    options.get_database().unwrap_or_default()
-                );
+            Target::Postgres(pool) => {
+                let options = pool.connect_options();
                 Ok(Box::new(
                     postgres::PgBackend::connect_with(
-                        options.clone(),
-                        shown,
-                        tls::Tls::of_postgres(options),
+                        (*options).clone(),
+                        pg_pool_shown(pool),
+                        tls::Tls::of_postgres(&options),
                     )
                     .await?,
                 ) as Box<dyn Backend>)
