@@ -89,7 +89,7 @@ impl Bellows {
     #[cfg(feature = "mysql")]
     #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
     pub fn from_mysql_pool(pool: &sqlx::MySqlPool, migrations: Vec<Migration>) -> Result<Self> {
-        Self::new(Target::Mysql((*pool.connect_options()).clone()), migrations)
+        Self::new(Target::Mysql(pool.clone()), migrations)
     }
 
     fn new(target: Target, migrations: Vec<Migration>) -> Result<Self> {

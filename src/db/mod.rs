@@ -178,9 +178,9 @@ pub(crate) enum Target {
     /// bellows' own with its options.
     #[cfg(feature = "postgres")]
     Postgres(sqlx::PgPool),
-    /// The connect options of a MySQL/MariaDB pool.
+    /// An application's MySQL/MariaDB pool: bellows opens its own sessions with its options.
     #[cfg(feature = "mysql")]
-    Mysql(sqlx::mysql::MySqlConnectOptions),
+    Mysql(sqlx::MySqlPool),
 }
 
 impl Target {
@@ -251,16 +251,17 @@ pub(crate) async fn connect_target(target: &Target) -> Result<Box<dyn Backend>> 
                 ) as Box<dyn Backend>)
             }
             #[cfg(feature = "mysql")]
-            Target::Mysql(options) => {
+            Target::Mysql(pool) => {
+                let options = pool.connect_options();
                 let shown = format!(
                     "the pool's MySQL database {}",
                     options.get_database().unwrap_or_default()
                 );
                 Ok(Box::new(
                     mysql::MySqlBackend::connect_with(
-                        options.clone(),
+                        (*options).clone(),
                         shown,
-                        tls::Tls::of_mysql(options),
+                        tls::Tls::of_mysql(&options),
                     )
                     .await?,
                 ) as Box<dyn Backend>)
