@@ -15,6 +15,7 @@
 
 use crate::db::{self, Instance, InstanceChange, Target};
 use crate::engine::{Applied, CheckedMigrations, MigrationStatus, Runner, Settings};
+use crate::gate::Compatibility;
 use crate::{Migration, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -169,10 +170,25 @@ impl Bellows {
     /// ```
     ///
     /// Versions need not be semver: a git SHA or a build number works too (see
-    /// [`crate::gate::Requirement`] for how the gate orders them).
+    /// [`crate::gate::Requirement`] for how the gate orders them). The instance registers in
+    /// `Settings::environment` when set.
+    ///
+    /// When a contracted migration excludes the version (the app was rolled back past a
+    /// contract), the instance is still registered, an error naming the migration is
+    /// logged, and [`InstanceHandle::compatibility`] says so: the app may refuse to start.
+    ///
+    /// ```no_run
+    /// # async fn serve(bellows: bellows::Bellows) -> bellows::Result<()> {
+    /// let instance = bellows.register_instance("shop", "2.3.0").await?;
+    /// if !instance.compatibility().is_compatible() {
+    ///     instance.deregister().await?;
+    ///     std::process::exit(1); // the schema no longer has what 2.3.0 needs
+    /// }
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
-    /// An empty name or version, or one with white space; database errors.
+    /// An empty name, version or environment, or one with white space; database errors.
     pub async fn register_instance(
         &self,
         app_name: &str,
@@ -180,8 +196,17 @@ impl Bellows {
     ) -> Result<InstanceHandle> {
         crate::gate::check_version("app name", app_name)?;
         crate::gate::check_version("app version", app_version)?;
+        if let Some(env) = &self.settings.environment {
+            crate::gate::check_version("environment", env)?;
+        }
         let mut runner = self.runner().await?;
         runner.prepare_state().await?;
+        let compatibility = runner.rollout_check(Some(app_name), app_version).await?;
+        for excluded in &compatibility.excluded_by {
+            tracing::error!(
+                "{app_name} {app_version} runs on a schema that no longer supports it: {excluded}"
+            );
+        }
         let instance = Instance {
             id: new_instance_id(&self.settings.host),
             app_name: app_name.to_string(),
@@ -190,6 +215,8 @@ impl Bellows {
             started_at: chrono::Utc::now(),
             heartbeat_at: chrono::Utc::now(),
             stopped_at: None,
+            environment: self.settings.environment.clone(),
+            retired_at: None,
             heartbeat_age: Duration::ZERO,
         };
         db::store::change_instance(runner.backend(), InstanceChange::Prune(PRUNE_AFTER)).await?;
@@ -205,6 +232,7 @@ impl Bellows {
         let task = tokio::spawn(beat.run(stopped));
         Ok(InstanceHandle {
             id,
+            compatibility,
             stop: Some(stop),
             task: Some(task),
         })
@@ -216,6 +244,7 @@ impl Bellows {
 #[derive(Debug)]
 pub struct InstanceHandle {
     id: String,
+    compatibility: Compatibility,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<()>>>,
 }
@@ -225,6 +254,13 @@ impl InstanceHandle {
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Whether the schema still supports the version it registered with: the contracted
+    /// migrations that exclude it, if any (checked once, at registration).
+    #[must_use]
+    pub fn compatibility(&self) -> &Compatibility {
+        &self.compatibility
     }
 
     /// Stop the heartbeat and mark the instance stopped, so the gate no longer counts it.
