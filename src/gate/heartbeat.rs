@@ -28,11 +28,6 @@ pub(super) fn report(
         .copied()
         .filter(|i| i.retired_at.is_none())
         .collect();
-    let outside = |i: &Instance| match clause.admits(Some(&i.app_name), &i.app_version, order) {
-        Ok(true) => None,
-        Ok(false) => Some(String::new()),
-        Err(why) => Some(format!(": {why}")),
-    };
     let evidence: Vec<String> = groups(concerned.iter().copied(), ttl)
         .iter()
         .map(|g| {
@@ -40,26 +35,7 @@ pub(super) fn report(
             format!("{g}{}", if blocks { ", outside the range" } else { "" })
         })
         .collect();
-    // Named briefly here (the summary goes into one-line refusals); the evidence has counts.
-    let mut blocking: BTreeMap<(Option<&str>, &str, &str, String), Vec<&str>> = BTreeMap::new();
-    for i in &live {
-        if let Some(why) = outside(i) {
-            let key = (
-                i.environment.as_deref(),
-                i.app_name.as_str(),
-                i.app_version.as_str(),
-                why,
-            );
-            blocking.entry(key).or_default().push(&i.id);
-        }
-    }
-    let blockers: Vec<String> = blocking
-        .iter()
-        .map(|((env, app, version, why), ids)| {
-            let env = env.map(|e| format!(" in {e}")).unwrap_or_default();
-            format!("{app} {version}{env} ({}){why}", named(ids))
-        })
-        .collect();
+    let blockers = blockers(&live, clause, order);
     let (verdict, summary) = if !blockers.is_empty() {
         (
             Verdict::Contradicts,
@@ -93,6 +69,36 @@ pub(super) fn report(
         summary,
         evidence,
     }
+}
+
+/// The live instances outside the range, named briefly (the summary goes into one-line
+/// refusals; the evidence has the counts): app, version, environment and ids, with the
+/// reason where the version cannot be compared.
+fn blockers(live: &[&Instance], clause: &Clause, order: &RolloutOrder) -> Vec<String> {
+    let outside = |i: &Instance| match clause.admits(Some(&i.app_name), &i.app_version, order) {
+        Ok(true) => None,
+        Ok(false) => Some(String::new()),
+        Err(why) => Some(format!(": {why}")),
+    };
+    let mut blocking: BTreeMap<(Option<&str>, &str, &str, String), Vec<&str>> = BTreeMap::new();
+    for i in live {
+        if let Some(why) = outside(i) {
+            let key = (
+                i.environment.as_deref(),
+                i.app_name.as_str(),
+                i.app_version.as_str(),
+                why,
+            );
+            blocking.entry(key).or_default().push(&i.id);
+        }
+    }
+    blocking
+        .iter()
+        .map(|((env, app, version, why), ids)| {
+            let env = env.map(|e| format!(" in {e}")).unwrap_or_default();
+            format!("{app} {version}{env} ({}){why}", named(ids))
+        })
+        .collect()
 }
 
 /// `a, b, c and 4 more`.
