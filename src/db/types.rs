@@ -288,12 +288,6 @@ impl Instance {
     pub fn is_live(&self, ttl: Duration) -> bool {
         self.stopped_at.is_none() && self.heartbeat_age < ttl
     }
-
-    /// Counted by the gate: live, and its environment not retired since it started.
-    #[must_use]
-    pub fn counts(&self, ttl: Duration) -> bool {
-        self.is_live(ttl) && self.retired_at.is_none()
-    }
 }
 
 fn duration_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
