@@ -200,7 +200,14 @@ impl Bellows {
             crate::gate::check_version("environment", env)?;
         }
         let mut runner = self.runner().await?;
-        runner.prepare_state().await?;
+        match runner.prepare_state().await {
+            // A newer bellows wrote the state (a rollback of the app): its instance table is
+            // the same, so this app still registers and gets the guard's answer.
+            Err(crate::Error::StateTooNew { found, supported }) => tracing::warn!(
+                "bellows' state tables are at version {found}, newer than this build's {supported}: registering anyway"
+            ),
+            other => other?,
+        }
         let compatibility = runner.rollout_check(Some(app_name), app_version).await?;
         for excluded in &compatibility.excluded_by {
             tracing::error!(

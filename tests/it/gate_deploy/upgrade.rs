@@ -85,6 +85,20 @@ async fn from_version_4(engine: Engine) {
     );
     new.deregister().await.unwrap();
     before.deregister().await.unwrap();
+
+    // An app rolled back to a build of an older bellows still registers (and is told).
+    db.sql(&format!(
+        "UPDATE {} SET v = '6' WHERE k = 'schema_version'",
+        table(engine, "meta")
+    ))
+    .await;
+    let older_build = blue.register_instance("shop", "2.4.0").await.unwrap();
+    assert!(older_build.compatibility().is_compatible());
+    older_build.deregister().await.unwrap();
+    assert!(matches!(
+        runner.expand().await,
+        Err(bellows::Error::StateTooNew { found: 6, .. })
+    ));
 }
 
 #[tokio::test]
