@@ -309,8 +309,13 @@ fn opt_millis<S: serde::Serializer>(
 /// [`Error::Config`] saying what is wrong with it.
 pub(crate) fn check_version(what: &str, v: &str) -> Result<()> {
     if v.is_empty() || v.len() > 200 || v.chars().any(char::is_whitespace) {
+        let e_g = if what.ends_with("version") {
+            " (e.g. 2.4.0, a git SHA or a build number)"
+        } else {
+            ""
+        };
         return Err(Error::Config(format!(
-            "{what} `{v}` must be 1 to 200 characters without white space (e.g. 2.4.0, a git SHA or a build number)"
+            "{what} `{v}` must be 1 to 200 characters without white space{e_g}"
         )));
     }
     Ok(())

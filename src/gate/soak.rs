@@ -166,3 +166,92 @@ fn last_broken(seen: &Seen<'_>, req: &Requirement) -> Option<i64> {
     }
     instances.chain(back_in_range).max()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, TimeZone, Utc};
+
+    fn at(ms: i64) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(ms).unwrap()
+    }
+
+    fn rollout(app: &str, version: &str, ms: i64) -> Rollout {
+        Rollout {
+            app_name: Some(app.into()),
+            app_version: version.into(),
+            recorded_at: at(ms),
+            recorded_by: "ci".into(),
+        }
+    }
+
+    fn instance(
+        version: &str,
+        heartbeat: i64,
+        stopped: Option<i64>,
+        retired: Option<i64>,
+    ) -> Instance {
+        Instance {
+            id: version.into(),
+            app_name: "shop".into(),
+            app_version: version.into(),
+            host: "h".into(),
+            started_at: at(0),
+            heartbeat_at: at(heartbeat),
+            stopped_at: stopped.map(at),
+            environment: None,
+            retired_at: retired.map(at),
+            heartbeat_age: Duration::from_secs(3600),
+        }
+    }
+
+    #[test]
+    fn the_rows_say_when_the_requirement_last_broke() {
+        let req = Requirement::parse("shop>=2.4.0").unwrap();
+        let order = RolloutOrder::default();
+        let seen = |instances: &[Instance], rollouts: &[Rollout]| {
+            let seen = Seen {
+                instances,
+                rollouts,
+                order: &order,
+                ttl: Duration::from_secs(60),
+            };
+            last_broken(&seen, &req)
+        };
+        // Forward only: nothing broke it.
+        let forward = [
+            rollout("shop", "2.3.0", 1_000),
+            rollout("shop", "2.4.0", 2_000),
+        ];
+        assert_eq!(seen(&[], &forward[1..]), None);
+        // 2.4.0 after 2.3.0: it holds again from the second record.
+        assert_eq!(seen(&[], &forward), Some(2_000));
+        let rolled_back = [
+            rollout("shop", "2.4.0", 1_000),
+            rollout("shop", "2.3.0", 5_000),
+            rollout("worker", "0.1.0", 6_000),
+            rollout("shop", "2.4.1", 7_000),
+        ];
+        assert_eq!(
+            seen(&[], &rolled_back),
+            Some(7_000),
+            "the worker does not count"
+        );
+        // An old instance: its stop; a crashed one: its heartbeat plus the TTL; a retired one:
+        // its retirement at the latest. New instances do not count.
+        let old = [
+            instance("2.3.0", 10_000, Some(12_000), None),
+            instance("2.3.0", 20_000, None, None),
+            instance("2.2.0", 90_000, None, Some(30_000)),
+            instance("2.4.0", 99_000, None, None),
+        ];
+        assert_eq!(seen(&old[..1], &[]), Some(12_000));
+        assert_eq!(seen(&old[..2], &[]), Some(80_000));
+        assert_eq!(seen(&old[2..], &[]), Some(30_000));
+        assert_eq!(
+            latest_outside(&rolled_back[..2], &req, &order).as_deref(),
+            Some("the latest recorded rollout of shop is 2.3.0, outside shop>=2.4.0")
+        );
+        assert_eq!(latest_outside(&rolled_back, &req, &order), None);
+    }
+}
