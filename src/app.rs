@@ -15,6 +15,7 @@
 
 use crate::db::{self, Instance, InstanceChange, Target};
 use crate::engine::{Applied, CheckedMigrations, MigrationStatus, Runner, Settings};
+use crate::gate::Compatibility;
 use crate::{Migration, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -178,10 +179,25 @@ impl Bellows {
     /// ```
     ///
     /// Versions need not be semver: a git SHA or a build number works too (see
-    /// [`crate::gate::Requirement`] for how the gate orders them).
+    /// [`crate::gate::Requirement`] for how the gate orders them). The instance registers in
+    /// `Settings::environment` when set.
+    ///
+    /// When a contracted migration excludes the version (the app was rolled back past a
+    /// contract), the instance is still registered, an error naming the migration is
+    /// logged, and [`InstanceHandle::compatibility`] says so: the app may refuse to start.
+    ///
+    /// ```no_run
+    /// # async fn serve(bellows: bellows::Bellows) -> bellows::Result<()> {
+    /// let instance = bellows.register_instance("shop", "2.3.0").await?;
+    /// if !instance.compatibility().is_compatible() {
+    ///     instance.deregister().await?;
+    ///     std::process::exit(1); // the schema no longer has what 2.3.0 needs
+    /// }
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
-    /// An empty name or version, or one with white space; database errors.
+    /// An empty name, version or environment, or one with white space; database errors.
     pub async fn register_instance(
         &self,
         app_name: &str,
@@ -189,13 +205,29 @@ impl Bellows {
     ) -> Result<InstanceHandle> {
         crate::gate::check_version("app name", app_name)?;
         crate::gate::check_version("app version", app_version)?;
-        let mut db = match db::borrow_from_pool(&self.target).await? {
-            Some(db) => db,
-            None => db::connect_target(&self.target).await?,
+        if let Some(env) = &self.settings.environment {
+            crate::gate::check_version("environment", env)?;
+        }
+        let mut runner = match db::borrow_from_pool(&self.target).await? {
+            Some(db) => Runner::with_checked(db, self.migrations.clone(), self.settings.clone())?,
+            None => self.runner().await?,
         };
-        if !db::store::schema(db.as_mut()).await?.is_current() {
+        if !db::store::schema(runner.backend()).await?.is_current() {
             // Creating the state tables takes the migration lock: on bellows' own session.
-            self.runner().await?.prepare_state().await?;
+            match self.runner().await?.prepare_state().await {
+                // A newer bellows wrote the state (a rollback of the app): its instance table
+                // is the same, so this app still registers and gets the guard's answer.
+                Err(crate::Error::StateTooNew { found, supported }) => tracing::warn!(
+                    "bellows' state tables are at version {found}, newer than this build's {supported}: registering anyway"
+                ),
+                other => other?,
+            }
+        }
+        let compatibility = runner.rollout_check(Some(app_name), app_version).await?;
+        for excluded in &compatibility.excluded_by {
+            tracing::error!(
+                "{app_name} {app_version} runs on a schema that no longer supports it: {excluded}"
+            );
         }
         let instance = Instance {
             id: new_instance_id(&self.settings.host),
@@ -205,14 +237,16 @@ impl Bellows {
             started_at: chrono::Utc::now(),
             heartbeat_at: chrono::Utc::now(),
             stopped_at: None,
+            environment: self.settings.environment.clone(),
+            retired_at: None,
             heartbeat_age: Duration::ZERO,
         };
-        db::store::change_instance(db.as_mut(), InstanceChange::Prune(PRUNE_AFTER)).await?;
-        db::store::change_instance(db.as_mut(), InstanceChange::Register(&instance)).await?;
+        db::store::change_instance(runner.backend(), InstanceChange::Prune(PRUNE_AFTER)).await?;
+        db::store::change_instance(runner.backend(), InstanceChange::Register(&instance)).await?;
         let (stop, stopped) = oneshot::channel();
         let id = instance.id.clone();
         let kept = match self.target {
-            Target::Url(_) => Some(db),
+            Target::Url(_) => Some(runner.into_backend()),
             #[allow(unreachable_patterns)]
             _ => None,
         };
@@ -225,6 +259,7 @@ impl Bellows {
         let task = tokio::spawn(beat.run(stopped));
         Ok(InstanceHandle {
             id,
+            compatibility,
             stop: Some(stop),
             task: Some(task),
         })
@@ -236,6 +271,7 @@ impl Bellows {
 #[derive(Debug)]
 pub struct InstanceHandle {
     id: String,
+    compatibility: Compatibility,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<()>>>,
 }
@@ -245,6 +281,13 @@ impl InstanceHandle {
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Whether the schema still supports the version it registered with: the contracted
+    /// migrations that exclude it, if any (checked once, at registration).
+    #[must_use]
+    pub fn compatibility(&self) -> &Compatibility {
+        &self.compatibility
     }
 
     /// Stop the heartbeat and mark the instance stopped, so the gate no longer counts it.
