@@ -36,15 +36,21 @@ macro_rules! with_rules {
             txn_hygiene::TxnHygiene,
             require_concurrent_index_drop::RequireConcurrentIndexDrop,
             require_concurrent_reindex::RequireConcurrentReindex,
+            require_concurrent_detach::RequireConcurrentDetach,
             concurrently_in_transaction::ConcurrentlyInTransaction,
             constraint_not_valid::ConstraintNotValid,
             validate_same_transaction::ValidateSameTransaction,
             volatile_default::VolatileDefault,
             table_rewrite_maintenance::TableRewriteMaintenance,
             lock_table::LockTable,
+            enum_add_value::EnumAddValue,
             mysql_copy_algorithm::MysqlCopyAlgorithm,
             mysql_expression_default::MysqlExpressionDefault,
             mysql_table_rebuild::MysqlTableRebuild,
+            mysql_blocking_index::MysqlBlockingIndex,
+            mysql_enum_set_change::MysqlEnumSetChange,
+            mysql_column_position::MysqlColumnPosition,
+            mysql_assert_online::MysqlAssertOnline,
         }
     };
 }

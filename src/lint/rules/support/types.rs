@@ -77,6 +77,17 @@ fn postgres(old: &str, new: &str) -> TypeChange {
 }
 
 fn mysql(old: &str, new: &str) -> TypeChange {
+    let kind = |t: &str| {
+        ["enum(", "set("]
+            .into_iter()
+            .find(|k| t.starts_with(k))
+    };
+    if kind(old).is_some() && kind(old) == kind(new) {
+        return TypeChange::Cheap(
+            "an ENUM or SET member list change is mysql-enum-set-change's to judge: appending \
+             members is instant or in place, anything else copies",
+        );
+    }
     // A VARCHAR's length prefix is 1 byte up to 255 bytes, 2 above; the bytes depend on the
     // character set (1 to 4 per character), so only lengths in the same class for every
     // character set count: both up to 63 characters, or both over 255.
