@@ -255,6 +255,15 @@ impl Finding {
         self
     }
 
+    /// Pointing at `span` when it is known, else at the whole statement.
+    #[must_use]
+    pub(crate) fn at_some(mut self, span: Option<Span>) -> Self {
+        if span.is_some() {
+            self.span = span;
+        }
+        self
+    }
+
     /// About `table` (a key).
     #[must_use]
     pub(crate) fn on_table(mut self, table: impl Into<String>) -> Self {

@@ -42,7 +42,7 @@ impl Rule for ColumnTypeChange {
             // The server refuses the statement rather than copy the table.
             return;
         }
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
             let Some(change) = Change::of(op, ctx, &alter) else {
                 continue;
             };
@@ -50,7 +50,7 @@ impl Rule for ColumnTypeChange {
             let data_type = change.data_type;
             if let Some(old) = change.known {
                 if let Some(finding) = self.known(ctx, table, &column, old, &change) {
-                    out.push(finding.on_table(table.clone()));
+                    out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
                 }
                 continue;
             }
@@ -88,7 +88,7 @@ impl Rule for ColumnTypeChange {
                     ),
                 )
             };
-            out.push(finding.on_table(table.clone()));
+            out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
         }
     }
 }

@@ -32,7 +32,7 @@ impl Rule for ForeignKeyNotValid {
         if ctx.dialect().is_mysql_family() && foreign_key_checks_off(ctx) {
             return;
         }
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
             let (inline, name) = match op {
                 AlterTableOperation::AddConstraint {
                     constraint: TableConstraint::ForeignKey(fk),
@@ -74,7 +74,7 @@ impl Rule for ForeignKeyNotValid {
                 }
                 f
             };
-            out.push(finding.on_table(table.clone()));
+            out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
         }
     }
 }

@@ -40,8 +40,8 @@ impl Rule for PrimaryKey {
         });
         let drops = ops
             .iter()
-            .any(|op| matches!(op, AlterTableOperation::DropPrimaryKey { .. }));
-        if mysql && drops && !adds {
+            .position(|op| matches!(op, AlterTableOperation::DropPrimaryKey { .. }));
+        if let Some(drop) = drops.filter(|_| mysql && !adds) {
             out.push(
                 Finding::new(
                     self.default_severity(),
@@ -51,11 +51,12 @@ impl Rule for PrimaryKey {
                      new key in the same ALTER TABLE (rebuilt in place), or use an online schema \
                      change tool.",
                 )
-                .on_table(table),
+                .on_table(table)
+                .at_some(alter.op_span(drop)),
             );
             return;
         }
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
             let AlterTableOperation::AddConstraint {
                 constraint: TableConstraint::PrimaryKey(pk),
                 ..
@@ -96,7 +97,7 @@ impl Rule for PrimaryKey {
                     columns.join(", ")
                 ))
             };
-            out.push(finding.on_table(table.clone()));
+            out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
         }
     }
 }
@@ -105,6 +106,13 @@ impl Rule for PrimaryKey {
 mod tests {
     use crate::lint::testing::{mysql, pg, rules_in, rules_pg};
     use crate::sql::Dialect;
+
+    #[test]
+    fn points_at_the_clause_after_an_algorithm_assertion_on_mysql() {
+        insta::assert_snapshot!(mysql(
+            "ALTER TABLE events\n  DROP PRIMARY KEY,\n  ADD PRIMARY KEY (id, created_at),\n  ALGORITHM=INPLACE;"
+        ));
+    }
 
     #[test]
     fn flags_add_primary_key_on_postgres() {

@@ -29,7 +29,7 @@ impl Rule for SetNotNull {
         };
         let (table, ops) = (&alter.table, alter.operations());
         let name = alter.parsed_name();
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
             let (column, old) = match op {
                 AlterTableOperation::AlterColumn {
                     column_name,
@@ -93,7 +93,7 @@ impl Rule for SetNotNull {
                      --   ALTER TABLE {name} DROP CONSTRAINT {check};"
                 ))
             };
-            out.push(finding.on_table(table.clone()));
+            out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
         }
     }
 }
@@ -123,6 +123,13 @@ mod tests {
     fn flags_set_not_null_on_postgres() {
         insta::assert_snapshot!(pg(
             "-- bellows:contract\nALTER TABLE users ALTER COLUMN email SET NOT NULL;"
+        ));
+    }
+
+    #[test]
+    fn points_at_each_clause_of_a_statement() {
+        insta::assert_snapshot!(pg(
+            "ALTER TABLE users\n  ALTER COLUMN id TYPE bigint,\n  ADD COLUMN note text,\n  ALTER COLUMN email SET NOT NULL;"
         ));
     }
 

@@ -44,7 +44,7 @@ impl Rule for UniqueConstraint {
             return;
         };
         let (table, ops) = (&alter.table, alter.operations());
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
             let (name, columns) = match op {
                 AlterTableOperation::AddConstraint {
                     constraint: TableConstraint::Unique(u),
@@ -83,7 +83,7 @@ impl Rule for UniqueConstraint {
                     columns.join(", ")
                 ))
             };
-            out.push(finding.on_table(table.clone()));
+            out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
         }
     }
 }
