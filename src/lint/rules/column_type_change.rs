@@ -3,9 +3,9 @@
 //! lock that blocks the app.
 
 use super::support::alter::{alter_existing, asserts, AlterTable};
-use super::support::rewrite::ident;
+use super::support::rewrite::{ident, BACKFILL_KEY, CONTRACT};
 use super::support::types::{type_change, TypeChange};
-use crate::lint::{Finding, Rule, Severity, StatementContext};
+use crate::lint::{directive_table, Finding, Rule, Severity, StatementContext};
 use crate::schema::Column;
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, ColumnOption, DataType, Ident};
 
@@ -49,7 +49,10 @@ impl Rule for ColumnTypeChange {
             let column = ident(change.column);
             let data_type = change.data_type;
             if let Some(old) = change.known {
-                if let Some(finding) = self.known(ctx, table, &column, old, &change) {
+                if let Some(mut finding) = self.known(ctx, table, &column, old, &change) {
+                    if !mysql {
+                        finding = finding.suggest(recipe(ctx, &alter, &change));
+                    }
                     out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
                 }
                 continue;
@@ -77,6 +80,11 @@ impl Rule for ColumnTypeChange {
                          If the old type was varchar, allow this with a reason; otherwise {RECIPE}."
                     ),
                 )
+                .suggest(format!(
+                    "-- bellows:allow column-type-change it widens a varchar: catalog only, no rewrite\n{};\n\
+                     -- (from any other type, use the new-column recipe: `bellows new --op change-type`)",
+                    ctx.sql.trim_end()
+                ))
             } else {
                 Finding::new(
                     self.default_severity(),
@@ -87,6 +95,7 @@ impl Rule for ColumnTypeChange {
                          app version still running may not understand the new type. Instead, {RECIPE}."
                     ),
                 )
+                .suggest(recipe(ctx, &alter, &change))
             };
             out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
         }
@@ -145,6 +154,36 @@ impl ColumnTypeChange {
         };
         Some(finding)
     }
+}
+
+/// PostgreSQL's safe path as migration text: a new column, kept in step by a trigger that
+/// `bellows new --op change-type` writes, backfilled, the old column dropped in the contract.
+fn recipe(ctx: &StatementContext<'_>, alter: &AlterTable<'_>, change: &Change<'_>) -> String {
+    let table = alter.written_name(ctx);
+    let column = ident(change.column);
+    let plain = change.column.value.as_str();
+    let new = ident(&match change.column.quote_style {
+        Some(q) => Ident::with_quote(q, format!("{plain}_new")),
+        None => Ident::new(format!("{plain}_new")),
+    });
+    let ty = change.data_type;
+    let convert = if change.using {
+        "  -- convert as the USING expression does"
+    } else {
+        ""
+    };
+    format!(
+        "-- `bellows new change_{plain}_type --op change-type {key} {plain} '{ty}'` writes all of it, trigger included\n\
+         -- bellows:expand\n\
+         ALTER TABLE {table} ADD COLUMN {new} {ty};\n\
+         -- keep {column} and {new} in step with a trigger while both app versions run\n\n\
+         -- bellows:backfill table={key} key={BACKFILL_KEY}\n\
+         UPDATE {table} SET {new} = CAST({column} AS {ty}) WHERE {new} IS NULL AND {column} IS NOT NULL;{convert}\n\n\
+         -- once every running app version uses {new}:\n\
+         {CONTRACT}\n\
+         ALTER TABLE {table} DROP COLUMN {column};\n",
+        key = directive_table(&table),
+    )
 }
 
 /// One column type change of the statement.
