@@ -248,6 +248,15 @@ impl Finding {
         self
     }
 
+    /// With a suggested rewrite, when there is one.
+    #[must_use]
+    pub(crate) fn suggest_some(mut self, sql: Option<String>) -> Self {
+        if sql.is_some() {
+            self.suggestion = sql;
+        }
+        self
+    }
+
     /// Pointing at part of the statement.
     #[must_use]
     pub(crate) fn at(mut self, span: Span) -> Self {

@@ -149,4 +149,48 @@ mod tests {
             assert!(fires, "`{id}` needs a snapshot in which it fires");
         }
     }
+
+    /// Rules whose findings have nothing to rewrite: the statement is unread
+    /// (`unparsed-statement`), or the finding is about bellows' own markers and transaction
+    /// control, whose message says what to change.
+    const NO_REWRITE: &[&str] = &[
+        "unparsed-statement",
+        "unused-allow",
+        "runner-refuses",
+        "txn-hygiene",
+    ];
+
+    /// Every finding in every rule's snapshots comes with a safe rewrite (`= instead:`).
+    #[test]
+    fn every_finding_of_the_snapshots_has_a_rewrite() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lint/rules/snapshots");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("the snapshots folder") {
+            let path = entry.expect("a directory entry").path();
+            let text = std::fs::read_to_string(&path).expect("a readable snapshot");
+            let mut current: Option<(String, bool)> = None;
+            for line in text.lines().chain(std::iter::once("summary:")) {
+                let starts = ["error[", "warning[", "info["]
+                    .iter()
+                    .any(|p| line.starts_with(p));
+                if starts || line.starts_with("summary:") {
+                    if let Some((rule, false)) = current.take() {
+                        if !NO_REWRITE.contains(&rule.as_str()) {
+                            missing.push(format!("{rule} in {}", path.display()));
+                        }
+                    }
+                    current = line
+                        .split_once('[')
+                        .and_then(|(_, r)| r.split_once(']'))
+                        .filter(|_| starts)
+                        .map(|(id, _)| (id.to_string(), false));
+                } else if line.trim_start().starts_with("= instead:") {
+                    if let Some(c) = current.as_mut() {
+                        c.1 = true;
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "findings without a rewrite:\n{}", missing.join("\n"));
+    }
 }

@@ -3,6 +3,7 @@
 //! rebuilds the table. Works on tokens.
 
 use super::support::alter::alter_table;
+use super::support::rewrite::online_tool;
 use super::support::scan::skip_modifiers;
 use super::support::spans::{span_of, text_of};
 use crate::lint::{Finding, Rule, Severity, StatementContext, Tokens, MYSQL_FAMILY};
@@ -106,7 +107,6 @@ impl Rule for MysqlBlockingIndex {
                 Some(text) => text.to_string(),
                 None => continue,
             };
-            let alter = alter.split_whitespace().collect::<Vec<_>>().join(" ");
             let mut finding = Finding::new(
                 self.default_severity(),
                 format!("adding a {} index to `{shown}` blocks writes while it is built", b.kind),
@@ -118,12 +118,7 @@ impl Rule for MysqlBlockingIndex {
                  copy while writes continue, or move full-text search to a search engine.",
             )
             .on_table(table.clone())
-            .suggest(format!(
-                "-- outside the migration, with an online schema change tool:\n\
-                 -- gh-ost --database=<db> --table={} --alter=\"{}\" --execute",
-                shown,
-                alter.replace('"', "\\\"")
-            ));
+            .suggest(online_tool(&shown, &alter));
             if let Some(span) = span_of(t, &b.at) {
                 finding = finding.at(span);
             }

@@ -70,6 +70,10 @@ impl MysqlCopyAlgorithm {
              INSERT, UPDATE and DELETE of the running app until the copy ends. Remove the \
              setting; where a statement may run online, assert it with ALGORITHM=INPLACE, \
              LOCK=NONE (or ALGORITHM=INSTANT) so the server refuses instead of blocking.",
+        )
+        .suggest(
+            "-- remove the setting, and assert the online algorithm on each ALTER TABLE instead:\n\
+             --   ALTER TABLE <table> <change>, ALGORITHM=INPLACE, LOCK=NONE;  (or ALGORITHM=INSTANT)",
         ));
     }
 }

@@ -3,7 +3,8 @@
 //! MySQL. PostgreSQL's safe path attaches a concurrently built index.
 
 use super::support::alter::alter_existing;
-use super::support::rewrite::ident;
+use super::support::rewrite::{ident, online_tool};
+use super::support::spans::text_of;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterTableOperation, TableConstraint};
 
@@ -41,6 +42,8 @@ impl Rule for PrimaryKey {
         let drops = ops
             .iter()
             .position(|op| matches!(op, AlterTableOperation::DropPrimaryKey { .. }));
+        let name = alter.written_name(ctx);
+        let clauses = text_of(ctx, &(alter.after..ctx.tokens.all().len())).unwrap_or_default();
         if let Some(drop) = drops.filter(|_| mysql && !adds) {
             out.push(
                 Finding::new(
@@ -51,6 +54,11 @@ impl Rule for PrimaryKey {
                      new key in the same ALTER TABLE (rebuilt in place), or use an online schema \
                      change tool.",
                 )
+                .suggest(format!(
+                    "-- drop and add the new key in one statement (rebuilt in place, writes continue):\n\
+                     --   ALTER TABLE {name} DROP PRIMARY KEY, ADD PRIMARY KEY (<new key columns>), ALGORITHM=INPLACE, LOCK=NONE;\n{}",
+                    online_tool(&name, &clauses)
+                ))
                 .on_table(table)
                 .at_some(alter.op_span(drop)),
             );
@@ -78,6 +86,7 @@ impl Rule for PrimaryKey {
                      NULLs. Use an online schema change tool, or assert ALGORITHM=INPLACE, \
                      LOCK=NONE and allow this with a reason.",
                 )
+                .suggest(online_tool(&name, &clauses))
             } else {
                 let name = pk
                     .name

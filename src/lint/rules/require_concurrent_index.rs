@@ -64,7 +64,11 @@ impl Rule for RequireConcurrentIndex {
                     format!("CREATE INDEX CONCURRENTLY on PostgreSQL {version} can build a corrupt index"),
                     "PostgreSQL 14.0 to 14.3 have a bug that can silently corrupt indexes built or \
                      rebuilt CONCURRENTLY. Upgrade to 14.4 or later before running this migration.",
-                ));
+                )
+                    .suggest(
+                        "-- upgrade the server to PostgreSQL 14.4 or later, then run this migration; \
+                         indexes built CONCURRENTLY on 14.0-14.3 need a REINDEX after the upgrade",
+                    ));
             }
             return;
         }

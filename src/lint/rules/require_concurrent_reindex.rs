@@ -64,7 +64,11 @@ impl Rule for RequireConcurrentReindex {
                     "PostgreSQL 14.0 to 14.3 can silently build indexes that miss rows when they \
                      build or rebuild CONCURRENTLY (fixed in 14.4). Upgrade before running this \
                      migration.",
-                ));
+                )
+                    .suggest(
+                        "-- upgrade the server to PostgreSQL 14.4 or later, then run this migration; \
+                         indexes built CONCURRENTLY on 14.0-14.3 need a REINDEX after the upgrade",
+                    ));
             }
             return;
         }
@@ -102,6 +106,12 @@ impl Rule for RequireConcurrentReindex {
                  CONCURRENTLY, then remove the old one with DROP INDEX CONCURRENTLY.",
                 ctx.version()
             ));
+            finding = finding.suggest(
+                "-- for each index to rebuild, each statement on its own (outside a transaction):\n\
+                 --   CREATE INDEX CONCURRENTLY <index>_new ON <table> (<its columns>);\n\
+                 --   DROP INDEX CONCURRENTLY <index>;\n\
+                 --   ALTER INDEX <index>_new RENAME TO <index>;",
+            );
         }
         out.push(finding);
     }

@@ -69,3 +69,28 @@ pub(crate) fn run_alone(
     out.push(';');
     out
 }
+
+/// A MySQL change to run outside the migration with an online schema change tool (which
+/// copies the table in small chunks while writes continue), as a comment: `table` as shown,
+/// `alter` the clauses after `ALTER TABLE <table>`.
+#[must_use]
+pub(crate) fn online_tool(table: &str, alter: &str) -> String {
+    // The tool picks its own algorithm: assertions are left out.
+    let alter = alter
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split(',')
+        .filter(|part| {
+            let p = part.trim_start().to_ascii_uppercase();
+            !(p.starts_with("ALGORITHM") || p.starts_with("LOCK"))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+        .replace('"', "\\\"");
+    format!(
+        "-- outside the migration, with an online schema change tool:\n\
+         -- gh-ost --database=<db> --table={} --alter=\"{alter}\" --execute",
+        table.replace(['`', '"'], "")
+    )
+}
