@@ -204,6 +204,20 @@ impl<'c> StatementContext<'c> {
     }
 }
 
+/// A message with the names in its `` `name` `` spans as the user wrote them, without
+/// their SQL quotes: `` `"seen_at"` `` and ``` ``Users`` ``` (a quoted name inside the
+/// span) become `` `seen_at` `` and `` `Users` ``.
+fn tidy(message: &str) -> String {
+    if !message.contains("`\"") && !message.contains("``") {
+        return message.to_string();
+    }
+    message
+        .replace("``", "`")
+        .replace("`\"", "`")
+        .replace("\"`", "`")
+        .replace("\".\"", ".")
+}
+
 /// A finding as a rule reports it; the engine adds the file position and applies
 /// suppression, disabled rules and table sizes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,7 +247,7 @@ impl Finding {
     ) -> Self {
         Finding {
             severity,
-            message: message.into(),
+            message: tidy(&message.into()),
             why: why.into(),
             suggestion: None,
             span: None,

@@ -80,7 +80,7 @@ impl Rule for AddRequiredColumn {
             out.push(
                 Finding::new(
                     self.default_severity(),
-                    format!("required column `{column}` added to `{table}` without a DEFAULT"),
+                    format!("required column `{column}` added to `{}` without a DEFAULT", alter.shown(ctx)),
                     why,
                 )
                 .suggest(suggestion)
@@ -128,7 +128,7 @@ impl AddRequiredColumn {
             out.push(
                 Finding::new(
                     self.default_severity(),
-                    format!("required column `{}` added to `{}` without a DEFAULT", def.name, alter.table),
+                    format!("required column `{}` added to `{}` without a DEFAULT", def.name, alter.shown(ctx)),
                     "Existing rows get no value: PostgreSQL refuses the statement once the table has \
                      rows; MySQL and MariaDB fill the type's implicit default silently, and every \
                      INSERT of the app version still running, which does not know the column, \

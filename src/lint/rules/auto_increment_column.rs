@@ -36,7 +36,7 @@ impl Rule for AutoIncrementColumn {
             let column = ident(&def.name);
             let mut finding = Finding::new(
                 self.default_severity(),
-                format!("adding auto-numbered column `{column}` to `{table}` rewrites every row"),
+                format!("adding auto-numbered column `{column}` to `{}` rewrites every row", alter.shown(ctx)),
                 "Every existing row gets a value from the sequence when the column is added: \
                  PostgreSQL rewrites the table under ACCESS EXCLUSIVE and MySQL copies it, blocking \
                  the app for the whole table. Add a plain nullable column, give it the sequence as \

@@ -49,7 +49,7 @@ impl Rule for ColumnTypeChange {
             let column = ident(change.column);
             let data_type = change.data_type;
             if let Some(old) = change.known {
-                if let Some(mut finding) = self.known(ctx, table, &column, old, &change) {
+                if let Some(mut finding) = self.known(ctx, &alter.shown(ctx), &column, old, &change) {
                     if !mysql {
                         finding = finding.suggest(recipe(ctx, &alter, &change));
                     }
@@ -61,7 +61,7 @@ impl Rule for ColumnTypeChange {
             let finding = if mysql {
                 Finding::new(
                     self.default_severity(),
-                    format!("changing `{table}`.`{column}` to {data_type} can copy the whole table"),
+                    format!("changing `{}`.`{column}` to {data_type} can copy the whole table", alter.shown(ctx)),
                     format!(
                         "MySQL and MariaDB copy the table (ALGORITHM=COPY, writes blocked) for most type \
                          changes; only growing a VARCHAR within the same length-byte range and appending \
@@ -73,7 +73,7 @@ impl Rule for ColumnTypeChange {
             } else if widening {
                 Finding::new(
                     Severity::Warning,
-                    format!("changing `{table}`.`{column}` to {data_type} is instant only when it widens a varchar"),
+                    format!("changing `{}`.`{column}` to {data_type} is instant only when it widens a varchar", alter.shown(ctx)),
                     format!(
                         "From varchar(n) to a longer varchar or to text PostgreSQL changes only the \
                          catalog; from any other type it rewrites the table under ACCESS EXCLUSIVE. \
@@ -88,7 +88,7 @@ impl Rule for ColumnTypeChange {
             } else {
                 Finding::new(
                     self.default_severity(),
-                    format!("changing `{table}`.`{column}` to {data_type} rewrites the table under an ACCESS EXCLUSIVE lock"),
+                    format!("changing `{}`.`{column}` to {data_type} rewrites the table under an ACCESS EXCLUSIVE lock", alter.shown(ctx)),
                     format!(
                         "PostgreSQL rewrites every row and rebuilds every index of the table while \
                          holding ACCESS EXCLUSIVE: reads and writes wait for the whole rewrite, and the \

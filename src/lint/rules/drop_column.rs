@@ -77,7 +77,7 @@ impl Rule for DropColumn {
             };
             let mut finding = Finding::new(
                 self.default_severity(),
-                format!("dropping column `{column}` of `{}` outside a contract phase breaks the app version still running", alter.table),
+                format!("dropping column `{column}` of `{}` outside a contract phase breaks the app version still running", alter.shown(ctx)),
                 "The drop itself is quick (catalog-only under a brief ACCESS EXCLUSIVE lock on \
                  PostgreSQL, instant on MySQL 8.0.29+ / MariaDB 10.4+), but from the moment it \
                  commits every query of the running app version that names the column fails: \

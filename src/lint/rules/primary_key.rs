@@ -48,7 +48,7 @@ impl Rule for PrimaryKey {
             out.push(
                 Finding::new(
                     self.default_severity(),
-                    format!("dropping the primary key of `{table}` alone copies the table"),
+                    format!("dropping the primary key of `{}` alone copies the table", alter.shown(ctx)),
                     "Without a primary key InnoDB falls back to a hidden row id, so dropping it on its \
                      own rebuilds the table with ALGORITHM=COPY, blocking writes. Drop and add the \
                      new key in the same ALTER TABLE (rebuilt in place), or use an online schema \
@@ -80,7 +80,7 @@ impl Rule for PrimaryKey {
             let finding = if mysql {
                 Finding::new(
                     self.default_severity(),
-                    format!("adding a primary key to `{table}` rebuilds the table"),
+                    format!("adding a primary key to `{}` rebuilds the table", alter.shown(ctx)),
                     "MySQL rebuilds the clustered index to add a primary key: hours of I/O on a large \
                      table, replicas lagging for its length, and a late failure on duplicates or \
                      NULLs. Use an online schema change tool, or assert ALGORITHM=INPLACE, \
@@ -95,7 +95,7 @@ impl Rule for PrimaryKey {
                 let t = alter.parsed_name();
                 Finding::new(
                     self.default_severity(),
-                    format!("adding a primary key to `{table}` builds its index while blocking reads and writes"),
+                    format!("adding a primary key to `{}` builds its index while blocking reads and writes", alter.shown(ctx)),
                     "ADD PRIMARY KEY builds a unique index (and proves the columns NOT NULL) while \
                      holding ACCESS EXCLUSIVE: every read and write waits. Make the columns NOT NULL \
                      with the CHECK ... NOT VALID recipe, build a unique index CONCURRENTLY, then \

@@ -61,7 +61,7 @@ impl Rule for RenameColumn {
             };
             let mut finding = Finding::new(
                 self.default_severity(),
-                format!("renaming column `{old}` of `{}` to `{new}` breaks the app version still running", alter.table),
+                format!("renaming column `{old}` of `{}` to `{new}` breaks the app version still running", alter.shown(ctx)),
                 "The rename itself is quick (a brief ACCESS EXCLUSIVE lock on PostgreSQL, an \
                  exclusive metadata lock on MySQL, instant from 8.0.28), but from the moment it \
                  commits every query of the running app version that names the old column fails \

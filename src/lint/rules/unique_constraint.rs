@@ -76,7 +76,7 @@ impl Rule for UniqueConstraint {
                 let t = alter.parsed_name();
                 Finding::new(
                     self.default_severity(),
-                    format!("adding a UNIQUE constraint to `{table}` builds its index while blocking reads and writes"),
+                    format!("adding a UNIQUE constraint to `{}` builds its index while blocking reads and writes", alter.shown(ctx)),
                     "ADD CONSTRAINT ... UNIQUE builds the index while holding ACCESS EXCLUSIVE on the \
                      table: every read and write waits for the whole build. Build the unique index \
                      CONCURRENTLY first, then attach it as the constraint (instant).",

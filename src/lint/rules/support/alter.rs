@@ -34,6 +34,13 @@ impl<'t> AlterTable<'t> {
         text_of(ctx, &self.name).map_or_else(|| self.table.clone(), str::to_string)
     }
 
+    /// The table name as the user wrote it, without its SQL quotes (`Users`, `app.users`), for
+    /// messages.
+    #[must_use]
+    pub(crate) fn shown(&self, ctx: &StatementContext<'_>) -> String {
+        crate::lint::directive_table(&self.written_name(ctx))
+    }
+
     /// The operations the parser read; empty when it could not read the statement.
     #[must_use]
     pub(crate) fn operations(&self) -> &'t [AlterTableOperation] {
