@@ -191,6 +191,10 @@ mod tests {
                 }
             }
         }
-        assert!(missing.is_empty(), "findings without a rewrite:\n{}", missing.join("\n"));
+        assert!(
+            missing.is_empty(),
+            "findings without a rewrite:\n{}",
+            missing.join("\n")
+        );
     }
 }

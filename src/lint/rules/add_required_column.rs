@@ -80,7 +80,10 @@ impl Rule for AddRequiredColumn {
             out.push(
                 Finding::new(
                     self.default_severity(),
-                    format!("required column `{column}` added to `{}` without a DEFAULT", alter.shown(ctx)),
+                    format!(
+                        "required column `{column}` added to `{}` without a DEFAULT",
+                        alter.shown(ctx)
+                    ),
                     why,
                 )
                 .suggest(suggestion)
@@ -143,7 +146,8 @@ impl AddRequiredColumn {
 
 /// The statement with the clause's `NOT NULL` made `NULL`, to backfill before requiring it.
 fn nullable(ctx: &StatementContext<'_>, c: &Clause<'_>) -> Option<String> {
-    let j = (c.start..c.end).find(|&j| ctx.tokens.is_word(j, "NOT") && ctx.tokens.is_word(j + 1, "NULL"))?;
+    let j = (c.start..c.end)
+        .find(|&j| ctx.tokens.is_word(j, "NOT") && ctx.tokens.is_word(j + 1, "NULL"))?;
     let sql = replace_all(ctx, vec![(j..j + 2, "NULL")])?;
     Some(format!(
         "{};\n-- backfill it, then make it NOT NULL in a later migration (or give it a DEFAULT)",

@@ -3,9 +3,10 @@
 //! lock that blocks the app.
 
 use super::support::alter::{alter_existing, asserts, AlterTable};
-use super::support::rewrite::{ident, BACKFILL_KEY, CONTRACT};
+use super::support::recipes::{change_type, time_zone_is_utc};
+use super::support::rewrite::ident;
 use super::support::types::{type_change, TypeChange};
-use crate::lint::{directive_table, Finding, Rule, Severity, StatementContext};
+use crate::lint::{Finding, Rule, Severity, StatementContext};
 use crate::schema::Column;
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, ColumnOption, DataType, Ident};
 
@@ -49,9 +50,15 @@ impl Rule for ColumnTypeChange {
             let column = ident(change.column);
             let data_type = change.data_type;
             if let Some(old) = change.known {
-                if let Some(mut finding) = self.known(ctx, &alter.shown(ctx), &column, old, &change) {
-                    if !mysql {
-                        finding = finding.suggest(recipe(ctx, &alter, &change));
+                if let Some(mut finding) = self.known(ctx, &alter.shown(ctx), &column, old, &change)
+                {
+                    if !mysql && finding.suggestion.is_none() {
+                        finding = finding.suggest(change_type(
+                            &alter.written_name(ctx),
+                            change.column,
+                            change.data_type,
+                            change.using,
+                        ));
                     }
                     out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
                 }
@@ -95,7 +102,7 @@ impl Rule for ColumnTypeChange {
                          app version still running may not understand the new type. Instead, {RECIPE}."
                     ),
                 )
-                .suggest(recipe(ctx, &alter, &change))
+                .suggest(change_type(&alter.written_name(ctx), change.column, change.data_type, change.using))
             };
             out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
         }
@@ -119,6 +126,24 @@ impl ColumnTypeChange {
         let why = match type_change(&old.type_normalized, &new, dialect) {
             TypeChange::Same | TypeChange::Cheap(_) if kept && !change.using => return None,
             TypeChange::Rewrite(why) => why,
+            TypeChange::TimeZone if ctx.version().at_least(12, 0) && !change.using => {
+                return (!time_zone_is_utc(ctx)).then(|| {
+                    Finding::new(
+                        Severity::Warning,
+                        format!("changing `{table}`.`{column}` from {} to {new} rewrites the table unless the session time zone is UTC", old.type_written),
+                        "From PostgreSQL 12, timestamp to timestamptz changes only the catalog when \
+                         the session TimeZone is UTC (the stored values already mean UTC instants); \
+                         in any other time zone PostgreSQL rewrites every row and rebuilds the \
+                         indexes under ACCESS EXCLUSIVE, reading the old values in that zone. Set \
+                         the time zone to UTC before the statement.",
+                    )
+                    .suggest(format!("SET TimeZone = 'UTC';\n{};", ctx.sql.trim_end()))
+                });
+            }
+            TypeChange::TimeZone => format!(
+                "{} to {new} rewrites every row before PostgreSQL 12",
+                old.type_written
+            ),
             _ if dialect.is_mysql_family() => format!(
                 "changing {} or the column's options makes MySQL and MariaDB rebuild or copy the table",
                 if old.nullable == change.nullable { "the type" } else { "NULL to NOT NULL or back" }
@@ -154,36 +179,6 @@ impl ColumnTypeChange {
         };
         Some(finding)
     }
-}
-
-/// PostgreSQL's safe path as migration text: a new column, kept in step by a trigger that
-/// `bellows new --op change-type` writes, backfilled, the old column dropped in the contract.
-fn recipe(ctx: &StatementContext<'_>, alter: &AlterTable<'_>, change: &Change<'_>) -> String {
-    let table = alter.written_name(ctx);
-    let column = ident(change.column);
-    let plain = change.column.value.as_str();
-    let new = ident(&match change.column.quote_style {
-        Some(q) => Ident::with_quote(q, format!("{plain}_new")),
-        None => Ident::new(format!("{plain}_new")),
-    });
-    let ty = change.data_type;
-    let convert = if change.using {
-        "  -- convert as the USING expression does"
-    } else {
-        ""
-    };
-    format!(
-        "-- `bellows new change_{plain}_type --op change-type {key} {plain} '{ty}'` writes all of it, trigger included\n\
-         -- bellows:expand\n\
-         ALTER TABLE {table} ADD COLUMN {new} {ty};\n\
-         -- keep {column} and {new} in step with a trigger while both app versions run\n\n\
-         -- bellows:backfill table={key} key={BACKFILL_KEY}\n\
-         UPDATE {table} SET {new} = CAST({column} AS {ty}) WHERE {new} IS NULL AND {column} IS NOT NULL;{convert}\n\n\
-         -- once every running app version uses {new}:\n\
-         {CONTRACT}\n\
-         ALTER TABLE {table} DROP COLUMN {column};\n",
-        key = directive_table(&table),
-    )
 }
 
 /// One column type change of the statement.
@@ -340,6 +335,23 @@ mod folder_tests {
         assert_eq!(
             folder_rules(Postgres, &[PG_USERS, shrink]),
             ["column-type-change"]
+        );
+    }
+
+    #[test]
+    fn timestamp_to_timestamptz_is_a_rewrite_only_outside_utc_on_12_plus() {
+        const EVENTS: &str = "CREATE TABLE events (id int PRIMARY KEY, at timestamp);";
+        let change = "ALTER TABLE events ALTER COLUMN at TYPE timestamptz;";
+        insta::assert_snapshot!(folder_check(Postgres, &[EVENTS, change]));
+        let utc = format!("SET TimeZone = 'UTC';\n{change}");
+        assert!(folder_rules(Postgres, &[EVENTS, &utc]).is_empty());
+        let mut o = crate::lint::LintOptions::new(Postgres);
+        o.server_version = Some("11".parse().unwrap());
+        let old = crate::lint::testing::folder_report(o, &[], false, &[EVENTS, &utc]);
+        let messages: Vec<_> = old.diagnostics().map(|d| d.message.clone()).collect();
+        assert!(
+            messages[0].contains("rewrites the table under"),
+            "{messages:?}"
         );
     }
 

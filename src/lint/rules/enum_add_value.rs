@@ -157,9 +157,14 @@ mod tests {
     #[test]
     fn passes_files_bellows_runs_and_new_types() {
         assert!(rules_pg("ALTER TYPE mood ADD VALUE 'meh';").is_empty());
-        let new = "BEGIN;\nCREATE TYPE mood AS ENUM ('ok');\nALTER TYPE mood ADD VALUE 'meh';\nCOMMIT;";
+        let new =
+            "BEGIN;\nCREATE TYPE mood AS ENUM ('ok');\nALTER TYPE mood ADD VALUE 'meh';\nCOMMIT;";
         assert!(!rules_pg(new).contains(&"enum-add-value"));
-        assert!(!at(Dialect::Postgres, "11", "ALTER TYPE mood RENAME VALUE 'a' TO 'b';")
-            .contains("enum-add-value"));
+        assert!(!at(
+            Dialect::Postgres,
+            "11",
+            "ALTER TYPE mood RENAME VALUE 'a' TO 'b';"
+        )
+        .contains("enum-add-value"));
     }
 }

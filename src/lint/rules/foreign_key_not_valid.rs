@@ -3,11 +3,11 @@
 //! `NOT VALID` + later `VALIDATE CONSTRAINT` avoids it.
 
 use super::support::alter::{alter_existing, AlterTable};
+use super::support::columns::has_option;
 use super::support::mysql::asserts_algorithm;
+use super::support::rewrite::ident;
 use super::support::scan::depths;
 use super::support::spans::{bytes_of, text_of};
-use super::support::columns::has_option;
-use super::support::rewrite::ident;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{AlterTableOperation, ColumnOption, Ident, TableConstraint};
 
@@ -129,13 +129,25 @@ impl<'a> Fk<'a> {
 /// Words that end an inline `REFERENCES ...` in a column definition (unless after `SET`, as
 /// in `ON DELETE SET NULL`).
 const AFTER_REFERENCES: &[&str] = &[
-    "NOT", "NULL", "DEFAULT", "CHECK", "CONSTRAINT", "UNIQUE", "PRIMARY", "COLLATE", "GENERATED",
+    "NOT",
+    "NULL",
+    "DEFAULT",
+    "CHECK",
+    "CONSTRAINT",
+    "UNIQUE",
+    "PRIMARY",
+    "COLLATE",
+    "GENERATED",
 ];
 
 /// Every foreign key of the statement made `NOT VALID`: table constraints get `NOT VALID`
 /// after their clause; an inline reference is cut from its column and added as a constraint
 /// after the statement. Then the validations, for a later transaction.
-fn pg_rewrite(ctx: &StatementContext<'_>, alter: &AlterTable<'_>, fks: &[Fk<'_>]) -> Option<String> {
+fn pg_rewrite(
+    ctx: &StatementContext<'_>,
+    alter: &AlterTable<'_>,
+    fks: &[Fk<'_>],
+) -> Option<String> {
     let t = ctx.tokens;
     let d = depths(t);
     let table = alter.written_name(ctx);
@@ -146,13 +158,21 @@ fn pg_rewrite(ctx: &StatementContext<'_>, alter: &AlterTable<'_>, fks: &[Fk<'_>]
             if fks.len() == 1 && alter.operations().len() == 1 && !fk.inline {
                 let end = ctx.sql.trim_end().len();
                 edits.push((end..end, " NOT VALID"));
-                let name = fk.name.clone().unwrap_or_else(|| fk.default_name(&alter.table));
-                validate.push_str(&format!("\n--   ALTER TABLE {table} VALIDATE CONSTRAINT {name};"));
+                let name = fk
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| fk.default_name(&alter.table));
+                validate.push_str(&format!(
+                    "\n--   ALTER TABLE {table} VALIDATE CONSTRAINT {name};"
+                ));
                 continue;
             }
             return None;
         };
-        let mut name = fk.name.clone().unwrap_or_else(|| fk.default_name(&alter.table));
+        let mut name = fk
+            .name
+            .clone()
+            .unwrap_or_else(|| fk.default_name(&alter.table));
         if !fk.inline {
             let end = bytes_of(ctx, &c.range())?.end;
             edits.push((end..end, " NOT VALID"));
@@ -179,7 +199,9 @@ fn pg_rewrite(ctx: &StatementContext<'_>, alter: &AlterTable<'_>, fks: &[Fk<'_>]
                 text_of(ctx, &(refs..end))?
             ));
         }
-        validate.push_str(&format!("\n--   ALTER TABLE {table} VALIDATE CONSTRAINT {name};"));
+        validate.push_str(&format!(
+            "\n--   ALTER TABLE {table} VALIDATE CONSTRAINT {name};"
+        ));
     }
     edits.sort_by_key(|e| std::cmp::Reverse(e.0.start));
     let mut sql = ctx.sql.trim_end().to_string();

@@ -36,9 +36,16 @@ fn online_op(c: &Clause<'_>, server: Server) -> Option<bool> {
         .any(|w| c.is_word(k, w));
         // Positions, keys, references and generated or auto-increment columns are other
         // rules' findings, or not online at all.
-        let risky = ["FIRST", "AFTER", "PRIMARY", "UNIQUE", "REFERENCES", "AUTO_INCREMENT"]
-            .iter()
-            .any(|w| has(w))
+        let risky = [
+            "FIRST",
+            "AFTER",
+            "PRIMARY",
+            "UNIQUE",
+            "REFERENCES",
+            "AUTO_INCREMENT",
+        ]
+        .iter()
+        .any(|w| has(w))
             || has("GENERATED")
             || has("AS");
         return (!other && !risky).then_some(server.instant_add_last());
@@ -93,11 +100,7 @@ impl Rule for MysqlAssertOnline {
             return;
         };
         let server = Server::of(ctx);
-        let ops: Option<Vec<bool>> = alter
-            .clauses
-            .iter()
-            .map(|c| online_op(c, server))
-            .collect();
+        let ops: Option<Vec<bool>> = alter.clauses.iter().map(|c| online_op(c, server)).collect();
         let Some(ops) = ops.filter(|o| !o.is_empty()) else {
             return;
         };
@@ -146,7 +149,9 @@ mod tests {
         let report = Report {
             files: vec![linter.lint("m.sql", sql).unwrap()],
         };
-        let found = report.diagnostics().any(|d| d.rule == "mysql-assert-online");
+        let found = report
+            .diagnostics()
+            .any(|d| d.rule == "mysql-assert-online");
         found
     }
 

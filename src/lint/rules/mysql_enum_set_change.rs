@@ -117,7 +117,9 @@ fn rewrite(ctx: &StatementContext<'_>, clause: Option<&Clause<'_>>, list: &str) 
         replace_all(ctx, vec![(open + 1..close, list)])
     });
     let Some(sql) = replaced else {
-        return format!("-- keep every existing member, in order, and append the new ones: ({list})");
+        return format!(
+            "-- keep every existing member, in order, and append the new ones: ({list})"
+        );
     };
     let algorithm = if asserts_algorithm(t) {
         ""
@@ -191,7 +193,10 @@ impl Rule for MysqlEnumSetChange {
                 .collect();
             let mut finding = Finding::new(
                 self.default_severity(),
-                format!("changing {kind} column `{}` of `{table}`: {why}, so the table is copied", old_name.value),
+                format!(
+                    "changing {kind} column `{}` of `{table}`: {why}, so the table is copied",
+                    old_name.value
+                ),
                 "MySQL and MariaDB store an ENUM value as its member's position and a SET as a \
                  bitmap, so anything but appending members at the end (within the same storage \
                  size) changes what stored numbers mean: the table is rebuilt with ALGORITHM=COPY, \

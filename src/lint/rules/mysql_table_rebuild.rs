@@ -6,7 +6,9 @@
 use super::support::alter::alter_table;
 use super::support::scan::{clauses, depths, is_punct};
 use super::support::spans::text_of;
-use crate::lint::{directive_table, Finding, Rule, Severity, StatementContext, Tokens, MYSQL_FAMILY};
+use crate::lint::{
+    directive_table, Finding, Rule, Severity, StatementContext, Tokens, MYSQL_FAMILY,
+};
 use crate::sql::Dialect;
 
 /// Flags whole-table rebuilds and copies.
@@ -84,7 +86,11 @@ impl Rule for MysqlTableRebuild {
         let (tables, found, alter) = if let Some(target) = alter_table(t) {
             let alter = text_of(ctx, &(target.after..t.all().len())).map(str::to_string);
             let shown = target.shown(ctx);
-            (vec![(target.table, shown)], rebuilds(t, target.after), alter)
+            (
+                vec![(target.table, shown)],
+                rebuilds(t, target.after),
+                alter,
+            )
         } else if t.is_word(0, "OPTIMIZE") {
             let Some(at) = (1..3).find(|&i| t.is_word(i, "TABLE") || t.is_word(i, "TABLES")) else {
                 return;
@@ -93,7 +99,8 @@ impl Rule for MysqlTableRebuild {
                 .into_iter()
                 .filter_map(|c| {
                     let (k, end) = t.name_at(c.start)?;
-                    let shown = text_of(ctx, &(c.start..end)).map_or_else(|| k.clone(), directive_table);
+                    let shown =
+                        text_of(ctx, &(c.start..end)).map_or_else(|| k.clone(), directive_table);
                     Some((k, shown))
                 })
                 .collect();
@@ -105,7 +112,8 @@ impl Rule for MysqlTableRebuild {
         } else {
             return;
         };
-        if found.is_empty() || tables.is_empty() || tables.iter().all(|(k, _)| ctx.is_new_table(k)) {
+        if found.is_empty() || tables.is_empty() || tables.iter().all(|(k, _)| ctx.is_new_table(k))
+        {
             return;
         }
         let copies = found.iter().any(|(_, copy)| *copy);

@@ -54,7 +54,10 @@ impl Rule for RequireConcurrentDetach {
         let mut finding = if ctx.version().at_least(14, 0) {
             Finding::new(
                 self.default_severity(),
-                format!("detaching `{}` from `{shown}` blocks every query on `{shown}`", partition.replace('"', "")),
+                format!(
+                    "detaching `{}` from `{shown}` blocks every query on `{shown}`",
+                    partition.replace('"', "")
+                ),
                 "A plain DETACH PARTITION takes ACCESS EXCLUSIVE on the partitioned table: every \
                  read and write through it, on any partition, waits for the detach and for any \
                  long transaction ahead of it. DETACH PARTITION ... CONCURRENTLY (PostgreSQL 14+) \
@@ -122,7 +125,10 @@ mod tests {
             "CREATE TABLE m (a int) PARTITION BY RANGE (a);\nALTER TABLE m DETACH PARTITION m_1;",
             "ALTER TABLE m ATTACH PARTITION m_2024 FOR VALUES FROM (1) TO (2);",
         ] {
-            assert!(!rules_pg(sql).contains(&"require-concurrent-detach"), "{sql}");
+            assert!(
+                !rules_pg(sql).contains(&"require-concurrent-detach"),
+                "{sql}"
+            );
         }
     }
 }
