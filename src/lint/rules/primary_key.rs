@@ -57,7 +57,7 @@ impl Rule for PrimaryKey {
                 .suggest(format!(
                     "-- drop and add the new key in one statement (rebuilt in place, writes continue):\n\
                      --   ALTER TABLE {name} DROP PRIMARY KEY, ADD PRIMARY KEY (<new key columns>), ALGORITHM=INPLACE, LOCK=NONE;\n{}",
-                    online_tool(&name, &clauses)
+                    online_tool(&name, clauses)
                 ))
                 .on_table(table)
                 .at_some(alter.op_span(drop)),
@@ -86,7 +86,7 @@ impl Rule for PrimaryKey {
                      NULLs. Use an online schema change tool, or assert ALGORITHM=INPLACE, \
                      LOCK=NONE and allow this with a reason.",
                 )
-                .suggest(online_tool(&name, &clauses))
+                .suggest(online_tool(&name, clauses))
             } else {
                 let name = pk
                     .name
