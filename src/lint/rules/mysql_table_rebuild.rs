@@ -4,6 +4,7 @@
 //! reads almost none of these.
 
 use super::support::alter::alter_table;
+use super::support::rewrite::online_tool;
 use super::support::scan::{clauses, depths, is_punct};
 use super::support::spans::text_of;
 use crate::lint::{
@@ -141,24 +142,9 @@ impl Rule for MysqlTableRebuild {
             finding = finding.on_table(tables[0].0.clone());
         }
         if let Some(alter) = alter {
-            let alter = alter
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .replace('"', "\\\"");
-            finding = finding.suggest(
-                tables
-                    .iter()
-                    .filter(|(k, _)| !ctx.is_new_table(k))
-                    .map(|(_, k)| {
-                        format!(
-                            "-- outside the migration, with an online schema change tool:\n\
-                             -- gh-ost --database=<db> --table={k} --alter=\"{alter}\" --execute"
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            );
+            let each = tables.iter().filter(|(k, _)| !ctx.is_new_table(k));
+            let tools: Vec<String> = each.map(|(_, shown)| online_tool(shown, &alter)).collect();
+            finding = finding.suggest(tools.join("\n"));
         }
         out.push(finding);
     }

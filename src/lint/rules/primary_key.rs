@@ -2,7 +2,7 @@
 //! index (and on PostgreSQL checks NOT NULL) under ACCESS EXCLUSIVE, or copies the table on
 //! MySQL. PostgreSQL's safe path attaches a concurrently built index.
 
-use super::support::alter::alter_existing;
+use super::support::alter::{alter_existing, AlterTable};
 use super::support::rewrite::{ident, online_tool};
 use super::support::spans::text_of;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
@@ -45,23 +45,7 @@ impl Rule for PrimaryKey {
         let name = alter.written_name(ctx);
         let clauses = text_of(ctx, &(alter.after..ctx.tokens.all().len())).unwrap_or_default();
         if let Some(drop) = drops.filter(|_| mysql && !adds) {
-            out.push(
-                Finding::new(
-                    self.default_severity(),
-                    format!("dropping the primary key of `{}` alone copies the table", alter.shown(ctx)),
-                    "Without a primary key InnoDB falls back to a hidden row id, so dropping it on its \
-                     own rebuilds the table with ALGORITHM=COPY, blocking writes. Drop and add the \
-                     new key in the same ALTER TABLE (rebuilt in place), or use an online schema \
-                     change tool.",
-                )
-                .suggest(format!(
-                    "-- drop and add the new key in one statement (rebuilt in place, writes continue):\n\
-                     --   ALTER TABLE {name} DROP PRIMARY KEY, ADD PRIMARY KEY (<new key columns>), ALGORITHM=INPLACE, LOCK=NONE;\n{}",
-                    online_tool(&name, clauses)
-                ))
-                .on_table(table)
-                .at_some(alter.op_span(drop)),
-            );
+            out.push(self.dropped_alone(ctx, &alter, drop));
             return;
         }
         for (i, op) in ops.iter().enumerate() {
@@ -108,6 +92,34 @@ impl Rule for PrimaryKey {
             };
             out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
         }
+    }
+}
+
+impl PrimaryKey {
+    /// MySQL: the primary key dropped without a new one in the same statement.
+    fn dropped_alone(
+        &self,
+        ctx: &StatementContext<'_>,
+        alter: &AlterTable<'_>,
+        drop: usize,
+    ) -> Finding {
+        let name = alter.written_name(ctx);
+        let clauses = text_of(ctx, &(alter.after..ctx.tokens.all().len())).unwrap_or_default();
+        Finding::new(
+            self.default_severity(),
+            format!("dropping the primary key of `{}` alone copies the table", alter.shown(ctx)),
+            "Without a primary key InnoDB falls back to a hidden row id, so dropping it on its \
+             own rebuilds the table with ALGORITHM=COPY, blocking writes. Drop and add the \
+             new key in the same ALTER TABLE (rebuilt in place), or use an online schema \
+             change tool.",
+        )
+        .suggest(format!(
+            "-- drop and add the new key in one statement (rebuilt in place, writes continue):\n\
+             --   ALTER TABLE {name} DROP PRIMARY KEY, ADD PRIMARY KEY (<new key columns>), ALGORITHM=INPLACE, LOCK=NONE;\n{}",
+            online_tool(&name, clauses)
+        ))
+        .on_table(alter.table.clone())
+        .at_some(alter.op_span(drop))
     }
 }
 

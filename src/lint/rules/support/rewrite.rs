@@ -8,6 +8,11 @@ use sqlparser::ast::{DataType, Ident};
 /// The `key=` of a backfill section for `table`; bellows needs a unique, not-null key.
 pub(crate) const BACKFILL_KEY: &str = "id";
 
+/// The rewrite for a concurrent build on PostgreSQL 14.0 to 14.3, whose bug can corrupt it.
+pub(crate) const PG14_UPGRADE: &str =
+    "-- upgrade the server to PostgreSQL 14.4 or later, then run this migration; \
+     indexes built CONCURRENTLY on 14.0-14.3 need a REINDEX after the upgrade";
+
 /// The contract-phase marker used in suggestions.
 pub(crate) const CONTRACT: &str = "-- bellows:contract";
 
