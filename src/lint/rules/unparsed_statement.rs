@@ -16,7 +16,13 @@ fn covered_by_token_rules(ctx: &StatementContext<'_>) -> bool {
 #[must_use]
 pub(crate) fn covered(dialect: crate::Dialect, sql: &str) -> bool {
     if dialect.is_mysql_family() {
-        return mysql_charset_conversion(sql);
+        // `mysql-blocking-index` judges all of CREATE FULLTEXT / SPATIAL INDEX.
+        let words = crate::sql::leading_words(sql, 3);
+        let blocking_index = words.len() == 3
+            && words[0] == "CREATE"
+            && matches!(words[1].as_str(), "FULLTEXT" | "SPATIAL")
+            && words[2] == "INDEX";
+        return blocking_index || mysql_charset_conversion(sql);
     }
     let words = crate::sql::leading_words(sql, 3);
     let w = |i: usize| words.get(i).map_or("", String::as_str);
