@@ -80,6 +80,8 @@ pub struct RuleInfo {
     pub summary: &'static str,
     /// The dialects it applies to.
     pub dialects: &'static [Dialect],
+    /// False for hygiene rules that run only when enabled (`--enable`, `[lint] enable`).
+    pub enabled_by_default: bool,
 }
 
 impl RuleInfo {
@@ -89,6 +91,7 @@ impl RuleInfo {
             default_severity: rule.default_severity(),
             summary: rule.summary(),
             dialects: rule.dialects(),
+            enabled_by_default: rule.enabled_by_default(),
         }
     }
 
