@@ -65,7 +65,13 @@ fn positioned(c: &Clause<'_>, d: &[usize]) -> Option<Positioned> {
         return None;
     };
     c.get(name)?;
-    let position = position_in(c, d, name)?;
+    // CHANGE old new ...: the new name (which may be the word `first`) is not a position.
+    let after_names = if c.is_word(0, "CHANGE") {
+        name + 1
+    } else {
+        name
+    };
+    let position = position_in(c, d, after_names)?;
     Some(Positioned {
         added,
         name: c.start + name,
@@ -215,6 +221,7 @@ mod tests {
             "ALTER TABLE users ADD COLUMN nick VARCHAR(64) NULL;",
             "ALTER TABLE users ADD COLUMN nick VARCHAR(64) NULL AFTER name, ALGORITHM=INSTANT;",
             "ALTER TABLE users ADD COLUMN `first` int;",
+            "ALTER TABLE users CHANGE a first int NULL, ALGORITHM=INPLACE, LOCK=NONE;",
             "ALTER TABLE users ADD INDEX i (a), ALGORITHM=INPLACE;",
             "CREATE TABLE u (a int);\nALTER TABLE u ADD COLUMN b int FIRST;",
         ] {
