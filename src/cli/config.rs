@@ -111,6 +111,9 @@ pub struct LintFileConfig {
     /// Rule ids switched off for the whole project.
     #[serde(default)]
     pub disable: Vec<String>,
+    /// Rule ids that are off by default switched on (e.g. `mysql-assert-online`).
+    #[serde(default)]
+    pub enable: Vec<String>,
 }
 
 impl FileConfig {
