@@ -1,4 +1,5 @@
 use super::*;
+use crate::engine::adopt::checksum::sqlx as sqlx_checksum;
 use crate::db::adopt::{Covers, History, HistoryEntry, Tool};
 use crate::Dialect;
 
