@@ -23,6 +23,7 @@ mod progress;
 mod render;
 mod settings;
 mod shell;
+mod watch;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use config::FileConfig;
@@ -135,6 +136,8 @@ enum Command {
         /// out of order, or recorded without its file.
         #[arg(long)]
         check: bool,
+        #[command(flatten)]
+        watch: watch::WatchArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
@@ -282,8 +285,17 @@ fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
         } => ctx.run(&db, move |runner| {
             Box::pin(commands::abort(runner, version, format))
         }),
-        Command::Status { db, check, format } => ctx.run(&db.into(), move |runner| {
-            Box::pin(commands::status(runner, check, format))
+        Command::Status {
+            db,
+            check,
+            watch,
+            format,
+        } => ctx.run(&db.into(), move |runner| {
+            if watch.watch {
+                Box::pin(async move { watch::run(runner, &watch, format).await })
+            } else {
+                Box::pin(commands::status(runner, check, format))
+            }
         }),
         Command::Plan {
             db,

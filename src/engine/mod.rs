@@ -2,6 +2,7 @@
 //! migrations folder and one database, under the migration lock, with drift checks.
 
 mod abort;
+mod activity;
 mod adopt;
 mod backfill;
 mod checked;
@@ -16,6 +17,7 @@ pub(crate) mod retry;
 mod status;
 mod steps;
 
+pub use activity::Activity;
 pub use adopt::{AdoptFrom, AdoptLine, AdoptOptions, AdoptReport, AdoptVerdict};
 pub use backfill::BackfillOptions;
 pub(crate) use checked::refusals;

@@ -183,7 +183,12 @@ fn one_repository_url_and_the_license_files() {
         .and_then(|l| l.strip_suffix('"'))
         .expect("Cargo.toml has a repository");
     let slug = url.trim_start_matches("https://github.com/");
-    for file in ["README.md", "action.yml", "docs/ci.md", ".pre-commit-hooks.yaml"] {
+    for file in [
+        "README.md",
+        "action.yml",
+        "docs/ci.md",
+        ".pre-commit-hooks.yaml",
+    ] {
         let text = read(file);
         assert!(text.contains(slug), "{file} names {slug}");
         assert!(
@@ -193,7 +198,9 @@ fn one_repository_url_and_the_license_files() {
     }
     assert!(cargo.contains("license = \"MIT OR Apache-2.0\""));
     assert!(read("LICENSE-MIT").starts_with("MIT License"));
-    assert!(read("LICENSE-APACHE").contains("Apache License\n                           Version 2.0"));
+    assert!(
+        read("LICENSE-APACHE").contains("Apache License\n                           Version 2.0")
+    );
 }
 
 /// `lint --format markdown`: one comment, its marker first, the exit code as in any format.

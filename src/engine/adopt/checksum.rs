@@ -89,7 +89,10 @@ mod tests {
         assert_eq!(flyway("\u{feff}CREATE TABLE a (id int);\rSELECT 1;"), unix);
         assert_ne!(flyway("CREATE TABLE a (id int);\nSELECT 2;\n"), unix);
         // CRC32 of "123456789", the standard check value 0xCBF43926, read as signed.
-        assert_eq!(flyway("1234\n56789\n"), i32::from_ne_bytes(0xCBF4_3926_u32.to_ne_bytes()));
+        assert_eq!(
+            flyway("1234\n56789\n"),
+            i32::from_ne_bytes(0xCBF4_3926_u32.to_ne_bytes())
+        );
     }
 
     #[test]
@@ -97,10 +100,21 @@ mod tests {
         // Computed with std's DefaultHasher::new() (SipHash-1-3, zero keys: what refinery
         // used before it named the siphasher crate), an implementation independent of ours.
         assert_eq!(
-            refinery("create_users", 1, "CREATE TABLE users (id int PRIMARY KEY, name varchar(100));\n"),
+            refinery(
+                "create_users",
+                1,
+                "CREATE TABLE users (id int PRIMARY KEY, name varchar(100));\n"
+            ),
             REFINERY_CREATE_USERS
         );
-        assert_ne!(refinery("create_users", 2, "CREATE TABLE users (id int PRIMARY KEY, name varchar(100));\n"), REFINERY_CREATE_USERS);
+        assert_ne!(
+            refinery(
+                "create_users",
+                2,
+                "CREATE TABLE users (id int PRIMARY KEY, name varchar(100));\n"
+            ),
+            REFINERY_CREATE_USERS
+        );
     }
 
     const REFINERY_CREATE_USERS: u64 = 7_542_637_154_555_581_470;

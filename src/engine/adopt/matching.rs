@@ -2,11 +2,11 @@
 //! whether it ran as the file says (checksums compared where the tool keeps a comparable
 //! one), ran from a file that changed or is gone, failed, or is still to run.
 
+use super::checksum::{self, Compared};
 use super::{AdoptLine, AdoptVerdict};
 use crate::db::adopt::{Covers, History, HistoryEntry, Tool};
 use crate::db::Record;
 use crate::Migration;
-use super::checksum::{self, Compared};
 use std::collections::BTreeMap;
 
 /// One line of the match, with the file it concerns (for recording).
@@ -38,7 +38,13 @@ fn judge(tool: Tool, e: &HistoryEntry, m: &Migration) -> (AdoptVerdict, Option<S
         .map(|n| format!("; named `{n}` in the history"))
         .unwrap_or_default();
     let recorded_name = e.name.as_deref().unwrap_or(&m.name);
-    match checksum::compare(tool, e.checksum.as_deref(), &e.version, recorded_name, &m.source) {
+    match checksum::compare(
+        tool,
+        e.checksum.as_deref(),
+        &e.version,
+        recorded_name,
+        &m.source,
+    ) {
         Compared::Equal => (
             AdoptVerdict::Matched,
             Some(format!("checksum equal{named}")),

@@ -92,10 +92,18 @@ async fn changed_file_found(engine: Engine, tool: &str) {
     let (code, out, err) = bellows_on(&db, dir.path(), &["adopt", "--format", "json"]);
     assert_eq!(code, 1, "{tool}: {out}\n{err}");
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let first = if tool == "flyway" { "matched" } else { "changed" };
+    let first = if tool == "flyway" {
+        "matched"
+    } else {
+        "changed"
+    };
     assert_eq!(report["lines"][0]["verdict"], first, "{tool}: {out}");
     assert_eq!(report["lines"][1]["verdict"], "changed", "{tool}: {out}");
-    let algorithm = if tool == "flyway" { "(CRC32 " } else { "(SipHash-1-3 " };
+    let algorithm = if tool == "flyway" {
+        "(CRC32 "
+    } else {
+        "(SipHash-1-3 "
+    };
     let detail = report["lines"][1]["detail"].as_str().unwrap_or_default();
     assert!(detail.contains(algorithm), "{tool}: {detail}");
     assert_eq!(recorded(&db).await, "0");
