@@ -14,6 +14,7 @@ mod library;
 mod lint;
 mod lock_name;
 mod proof;
+mod quickstart;
 mod replication;
 mod runner;
 mod schema;
