@@ -132,12 +132,8 @@ enum Command {
     Status {
         #[command(flatten)]
         db: ReadArgs,
-        /// Exit 1 when a migration needs a person: drifted, failed or interrupted half way,
-        /// out of order, or recorded without its file.
-        #[arg(long)]
-        check: bool,
         #[command(flatten)]
-        watch: watch::WatchArgs,
+        view: watch::StatusArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
@@ -285,17 +281,8 @@ fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
         } => ctx.run(&db, move |runner| {
             Box::pin(commands::abort(runner, version, format))
         }),
-        Command::Status {
-            db,
-            check,
-            watch,
-            format,
-        } => ctx.run(&db.into(), move |runner| {
-            if watch.watch {
-                Box::pin(async move { watch::run(runner, &watch, format).await })
-            } else {
-                Box::pin(commands::status(runner, check, format))
-            }
+        Command::Status { db, view, format } => ctx.run(&db.into(), move |runner| {
+            Box::pin(watch::status(runner, view, format))
         }),
         Command::Plan {
             db,

@@ -10,9 +10,13 @@ use bellows::Result;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
-/// The flags of `status --watch`.
+/// The flags of `status` beside where the database is: `--check`, or `--watch`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct WatchArgs {
+pub struct StatusArgs {
+    /// Exit 1 when a migration needs a person: drifted, failed or interrupted half way,
+    /// out of order, or recorded without its file.
+    #[arg(long)]
+    pub check: bool,
     /// Follow a running backfill or a contract waiting for its gate until nothing runs or
     /// waits (Ctrl-C stops): redrawn on a terminal, one line per change otherwise.
     #[arg(long, conflicts_with = "check")]
@@ -50,8 +54,17 @@ struct Watch {
     activity: Option<String>,
 }
 
+/// `bellows status`, once or with `--watch`.
+pub async fn status(runner: &mut Runner, view: StatusArgs, format: Format) -> Result<i32> {
+    if view.watch {
+        run(runner, &view, format).await
+    } else {
+        super::commands::status(runner, view.check, format).await
+    }
+}
+
 /// `bellows status --watch`; exit 0 when nothing runs or waits any more, or on Ctrl-C.
-pub async fn run(runner: &mut Runner, args: &WatchArgs, format: Format) -> Result<i32> {
+async fn run(runner: &mut Runner, args: &StatusArgs, format: Format) -> Result<i32> {
     let interval = match &args.interval {
         Some(i) => parse_duration("--interval", i)?.max(Duration::from_millis(100)),
         None => DEFAULT_INTERVAL,
