@@ -50,7 +50,7 @@ if [[ "$lane" == all || "$lane" == db ]]; then
       cat "$demo_out"
       exit 1
     fi
-    echo "demo on ${url%%:*}: $(grep -c ' 0 errors' "$demo_out") app versions without an error"
+    echo "demo on ${url%%:*}: $(grep -c ' requests   0 errors' "$demo_out") app versions without an error"
   done
   rm -f "$demo_out"
 fi

@@ -107,10 +107,15 @@ fn waiting_for_gate(r: &MigrationStatus) -> bool {
 
 fn end(format: Format, event: &str, text: &str) {
     if format == Format::Json {
-        render::json(&serde_json::json!({ "event": event }));
+        event_line(&serde_json::json!({ "event": event }));
     } else {
         outln!("{text}");
     }
+}
+
+/// One JSON event on one line.
+fn event_line(event: &serde_json::Value) {
+    outln!("{}", serde_json::to_string(event).unwrap_or_default());
 }
 
 impl Watch {
@@ -164,7 +169,7 @@ impl Watch {
         let running = running_line(activity);
         if self.activity.as_deref().map(kind) != Some(kind(&running)) {
             if format == Format::Json {
-                render::json(&serde_json::json!({ "event": "activity", "activity": activity }));
+                event_line(&serde_json::json!({ "event": "activity", "activity": activity }));
             } else {
                 outln!("{running}");
             }
@@ -177,7 +182,7 @@ impl Watch {
             let changed = self.lines.get(&r.version) != Some(&key);
             if changed && (!first || followed(r)) {
                 if format == Format::Json {
-                    render::json(&serde_json::json!({
+                    event_line(&serde_json::json!({
                         "event": "migration",
                         "migration": r,
                         "rows_per_sec": rate.map(|r| r.rows_per_sec.round()),

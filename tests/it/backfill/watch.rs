@@ -172,24 +172,38 @@ async fn follows_a_gate_mysql() {
     follows_a_gate(Engine::Mysql).await;
 }
 
-/// Ctrl-C ends the watch at once, exit 0, saying so.
+/// Ctrl-C ends the watch at once, exit 0, saying so; here in JSON, one event per line.
 #[tokio::test]
 async fn ctrl_c_stops_watching() {
     let db = TestDb::new(Engine::Postgres, "watch_ctrl_c").await;
     let dir = migrations(&[("1_notes.sql", GATED)]);
     let (code, out, err) = bellows_on(&db, dir.path(), &["expand"]);
     assert_eq!(code, 0, "{out}{err}");
-    let (mut watch, lines) = spawn(
-        &db,
-        dir.path(),
-        &["status", "--watch", "--interval", "200ms"],
-    );
-    until(&lines, "gate closed");
+    let args = [
+        "status",
+        "--watch",
+        "--interval",
+        "200ms",
+        "--format",
+        "json",
+    ];
+    let (mut watch, lines) = spawn(&db, dir.path(), &args);
+    let mut seen = until(&lines, "\"gate\"");
     let kill = Command::new("kill")
         .args(["-INT", &watch.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
-    until(&lines, "stopped watching (Ctrl-C)");
+    seen.extend(until(&lines, "\"stopped\""));
     assert!(watch.wait().unwrap().success());
+    let events: Vec<serde_json::Value> = seen
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    assert_eq!(events[0]["event"], "activity", "{seen:?}");
+    assert!(events[0]["activity"]["backfill_lock"].is_null(), "{seen:?}");
+    assert_eq!(events[1]["event"], "migration", "{seen:?}");
+    assert_eq!(events[1]["migration"]["version"], 1);
+    assert_eq!(events[1]["migration"]["gate"]["open"], false);
+    assert_eq!(events.last().unwrap()["event"], "stopped", "{seen:?}");
 }
