@@ -9,6 +9,7 @@ mod common;
 mod embed;
 mod gate;
 mod gate_apps;
+mod gate_deploy;
 mod generate;
 mod library;
 mod lint;
