@@ -42,6 +42,17 @@ if [[ "$lane" == all || "$lane" == db ]]; then
   echo "== database lane"
   cargo test --test it -- "${skip[@]}"
   cargo test --examples --bins
+  echo "== the demo, without pauses, on both engines"
+  cargo build --quiet --bin bellows --example demo
+  demo_out="$(mktemp)"
+  for url in postgres://postgres@127.0.0.1:5432/bellows_demo_ci mysql://root@127.0.0.1:3306/bellows_demo_ci; do
+    if ! DEMO_DATABASE_URL="$url" DEMO_ROWS=5000 DEMO_PAUSE=0 cargo run --quiet --example demo >"$demo_out" 2>&1; then
+      cat "$demo_out"
+      exit 1
+    fi
+    echo "demo on ${url%%:*}: $(grep -c ' requests   0 errors' "$demo_out") app versions without an error"
+  done
+  rm -f "$demo_out"
 fi
 if [[ "$lane" == all || "$lane" == slow ]]; then
   echo "== slow lane (replicas, million-row backfills, proofs)"

@@ -24,6 +24,7 @@ mod render;
 mod rollout;
 mod settings;
 mod shell;
+mod watch;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use config::FileConfig;
@@ -132,10 +133,8 @@ enum Command {
     Status {
         #[command(flatten)]
         db: ReadArgs,
-        /// Exit 1 when a migration needs a person: drifted, failed or interrupted half way,
-        /// out of order, or recorded without its file.
-        #[arg(long)]
-        check: bool,
+        #[command(flatten)]
+        view: watch::StatusArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
@@ -263,8 +262,8 @@ fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
         } => ctx.run(&db, move |runner| {
             Box::pin(commands::abort(runner, version, format))
         }),
-        Command::Status { db, check, format } => ctx.run(&db.into(), move |runner| {
-            Box::pin(commands::status(runner, check, format))
+        Command::Status { db, view, format } => ctx.run(&db.into(), move |runner| {
+            Box::pin(watch::status(runner, view, format))
         }),
         Command::Plan {
             db,

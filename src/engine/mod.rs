@@ -2,6 +2,7 @@
 //! migrations folder and one database, under the migration lock, with drift checks.
 
 mod abort;
+mod activity;
 mod adopt;
 mod backfill;
 mod checked;
@@ -17,6 +18,7 @@ mod rollout;
 mod status;
 mod steps;
 
+pub use activity::Activity;
 pub use adopt::{AdoptFrom, AdoptLine, AdoptOptions, AdoptReport, AdoptVerdict};
 pub use backfill::BackfillOptions;
 pub(crate) use checked::refusals;

@@ -15,6 +15,7 @@ mod library;
 mod lint;
 mod lock_name;
 mod proof;
+mod quickstart;
 mod replication;
 mod runner;
 mod schema;
