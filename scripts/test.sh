@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 lane="${1:-all}"
 
 # Tests of tests/it that make up the slow lane (by module path).
-SLOW=(proof:: backfill::replica_lag:: replication:: backfill::concurrent:: library::the_example_app)
+SLOW=(proof:: galera:: backfill::replica_lag:: replication:: backfill::concurrent:: library::the_example_app)
 
 if [[ "$lane" != pure ]]; then
   scripts/services.sh
@@ -44,6 +44,11 @@ if [[ "$lane" == all || "$lane" == db ]]; then
   cargo test --examples --bins
 fi
 if [[ "$lane" == all || "$lane" == slow ]]; then
-  echo "== slow lane (replicas, million-row backfills, proofs)"
+  echo "== slow lane (replicas, million-row backfills, proofs, a Galera cluster)"
+  # The Galera test starts a 3-node cluster with Debian's provider and rsync state transfers.
+  if { [[ ! -e /usr/lib/galera/libgalera_smm.so ]] || ! command -v rsync >/dev/null; } \
+    && command -v apt-get >/dev/null && [[ "$(id -u)" == 0 ]]; then
+    apt-get install -y -q galera-4 rsync || { apt-get update -q && apt-get install -y -q galera-4 rsync; }
+  fi
   cargo test --test it -- "${SLOW[@]}"
 fi

@@ -37,6 +37,8 @@ pub struct FileConfig {
     pub lock_retries: Option<u32>,
     /// How long to wait for another runner's migration lock, e.g. `"30s"`.
     pub lock_wait: Option<String>,
+    /// On Galera: how long the lease lock lasts unless renewed, e.g. `"30s"`.
+    pub lease_expiry: Option<String>,
     /// Apply pending migrations older than applied ones (default false: refused).
     #[serde(default)]
     pub allow_out_of_order: bool,

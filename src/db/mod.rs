@@ -11,6 +11,8 @@ pub(crate) mod catalog;
 mod driver;
 pub(crate) mod keyset;
 #[cfg(feature = "mysql")]
+mod lease;
+#[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "mysql")]
 mod mysql_replication;
@@ -29,6 +31,7 @@ mod value;
 pub use adopt::Tool;
 #[doc(hidden)]
 pub use batch::{Batch, BatchDone, Checkpoint};
+pub use catalog::is_galera;
 #[doc(hidden)]
 pub use driver::Sql;
 #[doc(hidden)]
@@ -36,10 +39,12 @@ pub use row::Row;
 #[doc(hidden)]
 pub use schema_live::live_dump;
 pub use schema_live::recipe_model;
-pub(crate) use types::{Event, IndexState, InstanceChange, Progress, Record, Rollout};
+pub(crate) use types::{
+    Event, IndexState, InstanceChange, Progress, Record, Rollout, DEFAULT_LEASE_EXPIRY,
+};
 pub use types::{Instance, State};
 #[doc(hidden)]
-pub use types::{Replication, Step, StepError};
+pub use types::{LeaseTerms, Replication, Step, StepError};
 pub use url::{redact_message, DatabaseUrl};
 #[doc(hidden)]
 pub use value::{Bound, SqlValue};
@@ -81,6 +86,9 @@ pub trait Backend: Send + Sync {
     async fn execute_with(&mut self, sql: &str, binds: &[SqlValue]) -> Result<u64> {
         self.sql().execute_with(sql, binds).await
     }
+    /// Who this runner is and how long its lease lasts, on servers where the lock is a
+    /// lease in a table (Galera); other servers ignore it.
+    fn set_lease_terms(&mut self, _terms: LeaseTerms) {}
     /// Try `lock` once; `false` when another session holds it.
     async fn try_lock(&mut self, lock: Lock) -> Result<bool>;
     /// Who holds `lock`, where the database says.

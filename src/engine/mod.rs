@@ -61,6 +61,9 @@ pub struct Settings {
     pub gate: crate::gate::GateConfig,
     /// How often a registered app instance refreshes its heartbeat.
     pub heartbeat_every: Duration,
+    /// On Galera, where the lock is a lease in a table: how long a lease lasts unless its
+    /// holder renews it (default 30 s; a killed runner blocks others this long).
+    pub lease_expiry: Duration,
 }
 
 impl Default for Settings {
@@ -75,6 +78,7 @@ impl Default for Settings {
             host: gethostname::gethostname().to_string_lossy().into_owned(),
             gate: crate::gate::GateConfig::default(),
             heartbeat_every: Duration::from_secs(15),
+            lease_expiry: db::DEFAULT_LEASE_EXPIRY,
         }
     }
 }
@@ -133,6 +137,13 @@ impl Settings {
         self
     }
 
+    /// How long a lease lock lasts unless renewed (Galera; at least 300 ms).
+    #[must_use]
+    pub fn with_lease_expiry(mut self, expiry: Duration) -> Self {
+        self.lease_expiry = expiry.max(Duration::from_millis(300));
+        self
+    }
+
     /// How often a registered app instance refreshes its heartbeat.
     #[must_use]
     pub fn with_heartbeat_every(mut self, every: Duration) -> Self {
@@ -170,10 +181,15 @@ impl Runner {
     /// # Errors
     /// [`crate::Error::MigrationFile`] for a phase bellows cannot run on this server.
     pub(crate) fn with_checked(
-        db: Box<dyn Backend>,
+        mut db: Box<dyn Backend>,
         migrations: CheckedMigrations,
         settings: Settings,
     ) -> Result<Self> {
+        db.set_lease_terms(db::LeaseTerms::of(
+            &settings.actor,
+            &settings.host,
+            settings.lease_expiry,
+        ));
         let migrations = migrations.for_dialect(db.dialect())?;
         Ok(Runner {
             db,
@@ -330,17 +346,6 @@ impl Runner {
             statements,
             duration,
         })
-    }
-
-    /// Registered app instances; with `prune`, first delete those silent for longer.
-    ///
-    /// # Errors
-    /// Database errors.
-    pub async fn instances(&mut self, prune: Option<Duration>) -> Result<Vec<db::Instance>> {
-        if let Some(grace) = prune {
-            store::change_instance(self.db.as_mut(), db::InstanceChange::Prune(grace)).await?;
-        }
-        store::instances(self.db.as_mut()).await
     }
 
     /// Record a finished rollout of `app` (`None`: of every app) at `app_version` (the

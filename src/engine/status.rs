@@ -126,6 +126,24 @@ impl MigrationStatus {
 }
 
 impl Runner {
+    /// Registered app instances; with `prune`, first delete those silent for longer.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn instances(
+        &mut self,
+        prune: Option<std::time::Duration>,
+    ) -> Result<Vec<crate::db::Instance>> {
+        if let Some(grace) = prune {
+            crate::db::store::change_instance(
+                self.db.as_mut(),
+                crate::db::InstanceChange::Prune(grace),
+            )
+            .await?;
+        }
+        crate::db::store::instances(self.db.as_mut()).await
+    }
+
     /// The status of every migration on disk or recorded (read-only, no lock).
     ///
     /// # Errors

@@ -65,6 +65,8 @@ pub struct LintOptions {
     /// Estimated row counts by table (keyed by the bare table name, lower-cased unless it
     /// was quoted), from a live database; empty when the linter runs offline.
     pub table_rows: HashMap<String, u64>,
+    /// The server is a Galera node: table rewrites stall the whole cluster (TOI).
+    pub galera: bool,
 }
 
 impl LintOptions {
@@ -77,6 +79,7 @@ impl LintOptions {
             transaction_mode: TransactionMode::Auto,
             disabled: Vec::new(),
             table_rows: HashMap::new(),
+            galera: false,
         }
     }
 
