@@ -48,6 +48,9 @@ pub struct FileConfig {
     /// Rollout gate settings.
     #[serde(default)]
     pub gate: GateFileConfig,
+    /// The databases of `bellows fleet`.
+    #[serde(default)]
+    pub fleet: super::fleet::FleetFileConfig,
 }
 
 /// The `[gate]` table of `bellows.toml`.
