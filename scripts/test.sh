@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 lane="${1:-all}"
 
 # Tests of tests/it that make up the slow lane (by module path).
-SLOW=(proof:: galera:: fleet::a_ backfill::replica_lag:: replication:: backfill::concurrent:: library::the_example_app)
+SLOW=(proof:: galera:: fleet::a_fleet_expand fleet::a_fleet_backfill backfill::replica_lag:: replication:: backfill::concurrent:: library::the_example_app)
 
 if [[ "$lane" != pure ]]; then
   scripts/services.sh

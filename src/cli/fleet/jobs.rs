@@ -159,3 +159,26 @@ pub async fn rollout_record(
         json!({ "app": app, "app_version": version }),
     ))
 }
+
+/// `adopt` on one target: refused when its history does not match the folder.
+pub async fn adopt(runner: &mut Runner, options: bellows::engine::AdoptOptions) -> Result<Verdict> {
+    let report = runner.adopt(options).await?;
+    let summary = if report.dry_run {
+        format!(
+            "would record {} versions from {}",
+            report.lines.len(),
+            report.from
+        )
+    } else {
+        format!(
+            "recorded {} versions from {}",
+            report.recorded.len(),
+            report.from
+        )
+    };
+    Ok(Verdict {
+        refused: report.refused.clone(),
+        summary,
+        detail: serde_json::to_value(&report).unwrap_or_default(),
+    })
+}

@@ -13,7 +13,7 @@ pub use targets::FleetFileConfig;
 use super::commands::Context;
 use super::settings::{self, BackfillArgs, DbArgs};
 use super::{render, Format};
-use bellows::engine::{CheckedMigrations, Settings};
+use bellows::engine::{AdoptFrom, CheckedMigrations, Settings};
 use bellows::migration::load_dir;
 use bellows::{Dialect, Error, Result};
 use exec::{Job, Plan};
@@ -96,6 +96,26 @@ enum FleetCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Record the migrations another tool ran as applied, on every target.
+    Adopt {
+        /// The tool whose history to read (default: the one found on each target).
+        #[arg(long, value_name = "TOOL", conflicts_with = "baseline")]
+        from: Option<bellows::db::Tool>,
+        /// No history to read: every file up to and including VERSION ran.
+        #[arg(long, value_name = "VERSION")]
+        baseline: Option<i64>,
+        /// Adopt even though a history has versions no file in the folder has.
+        #[arg(long)]
+        allow_missing: bool,
+        /// Adopt even though files differ from what ran.
+        #[arg(long)]
+        allow_changed: bool,
+        /// Report only; record nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Record a finished rollout on every target.
     RolloutRecord {
         #[arg(long, value_name = "VERSION")]
@@ -136,6 +156,7 @@ async fn run_inner(args: FleetArgs, ctx: &Context, quiet: bool) -> Result<i32> {
         | FleetCommand::Up { db, .. }
         | FleetCommand::Contract { db, .. }
         | FleetCommand::GateCheck { db, .. }
+        | FleetCommand::Adopt { db, .. }
         | FleetCommand::RolloutRecord { db, .. } => db.clone(),
     };
     if db.database_url.is_some() {
@@ -251,6 +272,27 @@ async fn dispatch(command: FleetCommand, plan: &Plan<'_>, format: Format) -> Res
         FleetCommand::GateCheck { version, .. } => {
             let job: &Job = &move |r| Box::pin(jobs::gate_check(r, version));
             ("gate check", exec::run(plan, job).await)
+        }
+        FleetCommand::Adopt {
+            from,
+            baseline,
+            allow_missing,
+            allow_changed,
+            dry_run,
+            ..
+        } => {
+            let options = bellows::engine::AdoptOptions {
+                from: match (baseline, from) {
+                    (Some(v), _) => AdoptFrom::Baseline(v),
+                    (None, Some(tool)) => AdoptFrom::Tool(tool),
+                    (None, None) => AdoptFrom::Detect,
+                },
+                allow_missing,
+                allow_changed,
+                dry_run,
+            };
+            let job: &Job = &move |r| Box::pin(jobs::adopt(r, options));
+            ("adopt", exec::run(plan, job).await)
         }
         FleetCommand::RolloutRecord {
             app_version, app, ..

@@ -286,3 +286,32 @@ mod gate {
 async fn fleet_small() -> (Vec<TestDb>, tempfile::TempDir) {
     fleet("fleet_gate", 2, 1).await
 }
+
+/// `fleet adopt --baseline`: every target records the old files as applied, then `fleet
+/// expand` runs only the new one.
+#[tokio::test]
+async fn a_fleet_adopts_a_baseline_then_expands_the_rest() {
+    let (dbs, list) = fleet("fleet_adopt", 2, 1).await;
+    for db in &dbs {
+        db.sql("CREATE TABLE old (id int PRIMARY KEY)").await;
+    }
+    let dir = migrations(&[
+        ("1_old.sql", "CREATE TABLE old (id int PRIMARY KEY);"),
+        ("2_new.sql", "CREATE TABLE new (id int PRIMARY KEY);"),
+    ]);
+    let (code, view, err) = fleet_json(list.path(), dir.path(), &["adopt", "--baseline", "1"]);
+    assert_eq!(code, 0, "{err}\n{view}");
+    for t in view["targets"].as_array().unwrap() {
+        assert_eq!(t["detail"]["recorded"], serde_json::json!([1]), "{view}");
+    }
+    let (code, view, err) = fleet_json(list.path(), dir.path(), &["expand"]);
+    assert_eq!(code, 0, "{err}");
+    for t in view["targets"].as_array().unwrap() {
+        assert_eq!(t["detail"]["applied"][0]["version"], 2, "{view}");
+        assert_eq!(
+            t["detail"]["applied"].as_array().unwrap().len(),
+            1,
+            "{view}"
+        );
+    }
+}
