@@ -11,6 +11,7 @@
 #
 #   bench/fleet/run.sh
 #   DATABASES=40 CONCURRENCY=8 ENGINE=mariadb bench/fleet/run.sh
+#   BELLOWS_BIN=target/debug/bellows bench/fleet/run.sh   # skip the release build
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -21,8 +22,12 @@ concurrency="${CONCURRENCY:-4}"
 engine="${ENGINE:-postgres}"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin bellows
-bellows="$target_dir/release/bellows"
+if [[ -n "${BELLOWS_BIN:-}" ]]; then
+  bellows="$BELLOWS_BIN" # an existing build, e.g. a debug one
+else
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin bellows
+  bellows="$target_dir/release/bellows"
+fi
 
 work="$(mktemp -d)"
 case "$engine" in

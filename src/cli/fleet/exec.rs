@@ -56,9 +56,10 @@ pub async fn run(plan: &Plan<'_>, job: &Job) -> Vec<TargetReport> {
     let finished = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let total = plan.targets.len();
+    let bar = progress_bar(total, plan.quiet);
     let mut reports: Vec<(usize, TargetReport)> = stream::iter(plan.targets.iter().enumerate())
         .map(|(i, url)| {
-            let (finished, failed) = (&finished, &failed);
+            let (finished, failed, bar) = (&finished, &failed, &bar);
             async move {
                 let report = if plan.stop.load(Ordering::SeqCst)
                     || (failed.load(Ordering::SeqCst) && !plan.keep_going)
@@ -72,8 +73,14 @@ pub async fn run(plan: &Plan<'_>, job: &Job) -> Vec<TargetReport> {
                     failed.store(true, Ordering::SeqCst);
                 }
                 let n = finished.fetch_add(1, Ordering::SeqCst) + 1;
-                if !plan.quiet {
-                    eprintln!("[{n}/{total}] {}: {}", report.target, report.line());
+                let line = format!("[{n}/{total}] {}: {}", report.target, report.line());
+                match bar {
+                    Some(bar) => {
+                        bar.println(line);
+                        bar.inc(1);
+                    }
+                    None if !plan.quiet => eprintln!("{line}"),
+                    None => {}
                 }
                 (i, report)
             }
@@ -81,8 +88,26 @@ pub async fn run(plan: &Plan<'_>, job: &Job) -> Vec<TargetReport> {
         .buffer_unordered(plan.concurrency.max(1))
         .collect()
         .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     reports.sort_by_key(|(i, _)| *i);
     reports.into_iter().map(|(_, r)| r).collect()
+}
+
+/// A bar of finished targets above which each target's line is printed, when stderr is a
+/// terminal (else plain lines).
+fn progress_bar(total: usize, quiet: bool) -> Option<indicatif::ProgressBar> {
+    if quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("[{bar:30}] {pos}/{len} targets  {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    Some(bar)
 }
 
 /// Connect to one target, run the job, then read where the target stands.
