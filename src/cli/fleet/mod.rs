@@ -179,9 +179,10 @@ async fn run_inner(args: FleetArgs, ctx: &Context, quiet: bool) -> Result<i32> {
     };
     if !quiet {
         eprintln!(
-            "{} targets, {} at once{}",
+            "{} target{}, {} at once{}",
             targets.len(),
-            plan.concurrency.max(1),
+            if targets.len() == 1 { "" } else { "s" },
+            plan.concurrency.max(1).min(targets.len()),
             if plan.keep_going {
                 ", keep going after failures"
             } else {
