@@ -7,7 +7,8 @@
 //! tokio-postgres clients that insert, update and read rows in a loop, counting requests and
 //! errors, and that register with the rollout gate the way real apps do (through the
 //! library). Meanwhile the real `bellows` binary drives the phases: expand, backfill, a
-//! contract the gate refuses while v1 still runs, then the contract once v1 is gone.
+//! contract the gate refuses while v1 still runs, then the contract once v1 is gone, and
+//! last the rollback guard: after the contract, `rollout check` says v1 cannot come back.
 //!
 //! Environment:
 //! - `DEMO_DATABASE_URL` — the server (default `postgres://postgres@127.0.0.1:5432`); the
@@ -36,6 +37,8 @@ const OLD_COLUMN: &str = "email_address";
 const NEW_COLUMN: &str = "primary_email";
 const V1: &str = "1.4.0";
 const V2: &str = "2.0.0";
+/// The demo's steps (headings count them).
+const STEPS: usize = 9;
 /// Headings are this wide; prose stays within it.
 const WIDTH: usize = 80;
 
@@ -211,7 +214,7 @@ fn styled() -> bool {
 }
 
 fn heading(step: usize, title: &str) {
-    let text = format!("── {step}/8  {title} ");
+    let text = format!("── {step}/{STEPS}  {title} ");
     let rule = "─".repeat(WIDTH.saturating_sub(text.chars().count()));
     if styled() {
         println!("\n\x1b[1;36m{text}{rule}\x1b[0m");
@@ -762,6 +765,23 @@ async fn run(config: &Config) -> Result<Summary, BoxError> {
         columns.join(", ")
     ));
     watch(&[&v2], pause).await;
+
+    heading(9, "Roll back to v1 now? The rollback guard says no");
+    say(&format!(
+        "The contract was the point of no return: {OLD_COLUMN} is gone, and v1 would\n\
+         fail on every request. A pipeline's rollback step asks first:"
+    ));
+    let code = cli.run(&["rollout", "check", "--app-version", V1]).await?;
+    if code != 1 {
+        return Err(format!(
+            "expected `rollout check` to refuse v{V1} after the contract (exit 1), got exit {code}"
+        )
+        .into());
+    }
+    say(&format!(
+        "Exit 1, and why. `bellows rollout record --app-version {V1}` is refused the same\n\
+         way, and a v{V1} that starts anyway is told so by the library."
+    ));
     v2.stop().await?;
 
     // The final check, through the final schema.

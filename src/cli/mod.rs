@@ -22,6 +22,7 @@ mod lint;
 mod new;
 mod progress;
 mod render;
+mod rollout;
 mod settings;
 mod shell;
 
@@ -153,7 +154,7 @@ enum Command {
     },
     /// Rollout state for the gate.
     #[command(subcommand)]
-    Rollout(RolloutCommand),
+    Rollout(rollout::RolloutCommand),
     /// The rollout gate.
     #[command(subcommand)]
     Gate(GateCommand),
@@ -184,26 +185,6 @@ enum GateCommand {
         version: Option<i64>,
         #[command(flatten)]
         db: ReadArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t)]
-        format: Format,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum RolloutCommand {
-    /// Record that the app finished rolling out at this version (run it from the pipeline).
-    Record {
-        /// The app version now running everywhere (semver, or a git SHA or build number:
-        /// those order by when they were first recorded).
-        #[arg(long, value_name = "VERSION")]
-        app_version: String,
-        /// The app that rolled out, for contracts that say `requires-app="APP>=..."`
-        /// (without it the rollout counts for every app).
-        #[arg(long, value_name = "NAME")]
-        app: Option<String>,
-        #[command(flatten)]
-        db: UrlArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
@@ -294,14 +275,7 @@ fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
             dialect,
             format,
         } => ctx.plan(&db.into(), dialect, format),
-        Command::Rollout(RolloutCommand::Record {
-            app_version,
-            app,
-            db,
-            format,
-        }) => ctx.run_without_migrations(&db.into(), move |runner| {
-            Box::pin(commands::rollout_record(runner, app, app_version, format))
-        }),
+        Command::Rollout(command) => rollout::run(command, ctx),
     }
 }
 

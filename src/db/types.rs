@@ -272,6 +272,11 @@ pub struct Instance {
     pub heartbeat_at: DateTime<Utc>,
     /// When it deregistered (clean shutdown).
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Its environment (blue, green, canary, a region), when it registered with one.
+    pub environment: Option<String>,
+    /// When its environment was retired (`bellows rollout retire`) after it started: it no
+    /// longer counts for the gate, heartbeat or not.
+    pub retired_at: Option<DateTime<Utc>>,
     /// Time since the last heartbeat, by the database's clock.
     #[serde(serialize_with = "duration_ms")]
     pub heartbeat_age: Duration,

@@ -13,6 +13,7 @@ mod phase_run;
 mod plan;
 mod preflight;
 pub(crate) mod retry;
+mod rollout;
 mod status;
 mod steps;
 
@@ -61,6 +62,8 @@ pub struct Settings {
     pub gate: crate::gate::GateConfig,
     /// How often a registered app instance refreshes its heartbeat.
     pub heartbeat_every: Duration,
+    /// The environment app instances register in (blue, green, canary, a region).
+    pub environment: Option<String>,
     /// On Galera, where the lock is a lease in a table: how long a lease lasts unless its
     /// holder renews it (default 30 s; a killed runner blocks others this long).
     pub lease_expiry: Duration,
@@ -78,6 +81,7 @@ impl Default for Settings {
             host: gethostname::gethostname().to_string_lossy().into_owned(),
             gate: crate::gate::GateConfig::default(),
             heartbeat_every: Duration::from_secs(15),
+            environment: None,
             lease_expiry: db::DEFAULT_LEASE_EXPIRY,
         }
     }
@@ -150,6 +154,14 @@ impl Settings {
         self.heartbeat_every = every;
         self
     }
+
+    /// The environment app instances register in (blue, green, canary, a region): the
+    /// gate shows instances by environment, and `bellows rollout retire --env` retires one.
+    #[must_use]
+    pub fn with_environment(mut self, environment: impl Into<String>) -> Self {
+        self.environment = Some(environment.into());
+        self
+    }
 }
 
 /// Migrations and a database, ready to run commands (what the CLI drives).
@@ -219,6 +231,12 @@ impl Runner {
     /// The database connection, for good (the runner is done).
     pub(crate) fn into_backend(self) -> Box<dyn Backend> {
         self.db
+    }
+
+    /// The settings it runs with.
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The loaded migrations.
@@ -346,32 +364,6 @@ impl Runner {
             statements,
             duration,
         })
-    }
-
-    /// Record a finished rollout of `app` (`None`: of every app) at `app_version` (the
-    /// pipeline source of the gate). Versions that are not semver (a git SHA, a tag) are
-    /// accepted: the gate orders them by when they were first recorded here.
-    ///
-    /// # Errors
-    /// Database errors; an empty version or app name, or one with white space.
-    pub async fn record_rollout(&mut self, app: Option<&str>, app_version: &str) -> Result<()> {
-        crate::gate::check_version("app version", app_version)?;
-        if let Some(app) = app {
-            crate::gate::check_version("app name", app)?;
-        }
-        self.prepare_state().await?;
-        store::record_rollout(self.db.as_mut(), app, app_version, &self.settings.actor).await?;
-        let detail = serde_json::json!({ "app": app, "app_version": app_version });
-        store::record_event(
-            self.db.as_mut(),
-            &db::Event {
-                kind: "rollout",
-                version: None,
-                actor: &self.settings.actor,
-                detail,
-            },
-        )
-        .await
     }
 }
 

@@ -204,6 +204,20 @@ impl<'c> StatementContext<'c> {
     }
 }
 
+/// A message with the names in its `` `name` `` spans as the user wrote them, without
+/// their SQL quotes: `` `"seen_at"` `` and ``` ``Users`` ``` (a quoted name inside the
+/// span) become `` `seen_at` `` and `` `Users` ``.
+fn tidy(message: &str) -> String {
+    if !message.contains("`\"") && !message.contains("``") {
+        return message.to_string();
+    }
+    message
+        .replace("``", "`")
+        .replace("`\"", "`")
+        .replace("\"`", "`")
+        .replace("\".\"", ".")
+}
+
 /// A finding as a rule reports it; the engine adds the file position and applies
 /// suppression, disabled rules and table sizes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,7 +247,7 @@ impl Finding {
     ) -> Self {
         Finding {
             severity,
-            message: message.into(),
+            message: tidy(&message.into()),
             why: why.into(),
             suggestion: None,
             span: None,
@@ -248,10 +262,28 @@ impl Finding {
         self
     }
 
+    /// With a suggested rewrite, when there is one.
+    #[must_use]
+    pub(crate) fn suggest_some(mut self, sql: Option<String>) -> Self {
+        if sql.is_some() {
+            self.suggestion = sql;
+        }
+        self
+    }
+
     /// Pointing at part of the statement.
     #[must_use]
     pub(crate) fn at(mut self, span: Span) -> Self {
         self.span = Some(span);
+        self
+    }
+
+    /// Pointing at `span` when it is known, else at the whole statement.
+    #[must_use]
+    pub(crate) fn at_some(mut self, span: Option<Span>) -> Self {
+        if span.is_some() {
+            self.span = span;
+        }
         self
     }
 

@@ -62,6 +62,9 @@ pub struct LintOptions {
     pub transaction_mode: TransactionMode,
     /// Rule ids switched off.
     pub disabled: Vec<String>,
+    /// Rule ids switched on that are off by default (hygiene rules such as
+    /// `mysql-assert-online`).
+    pub enabled: Vec<String>,
     /// Estimated row counts by table (keyed by the bare table name, lower-cased unless it
     /// was quoted), from a live database; empty when the linter runs offline.
     pub table_rows: HashMap<String, u64>,
@@ -78,6 +81,7 @@ impl LintOptions {
             server_version: None,
             transaction_mode: TransactionMode::Auto,
             disabled: Vec::new(),
+            enabled: Vec::new(),
             table_rows: HashMap::new(),
             galera: false,
         }

@@ -11,6 +11,7 @@ mod fleet;
 mod galera;
 mod gate;
 mod gate_apps;
+mod gate_deploy;
 mod generate;
 mod library;
 mod lint;

@@ -151,8 +151,9 @@ pub async fn rollout_record(
     runner: &mut Runner,
     app: Option<&str>,
     version: &str,
+    force: bool,
 ) -> Result<Verdict> {
-    runner.record_rollout(app, version).await?;
+    runner.record_rollout(app, version, force).await?;
     let app = app.unwrap_or("app");
     Ok(Verdict::done(
         format!("recorded {app} {version}"),

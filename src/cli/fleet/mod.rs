@@ -122,6 +122,9 @@ enum FleetCommand {
         app_version: String,
         #[arg(long, value_name = "NAME")]
         app: Option<String>,
+        /// Record it even where a contracted migration excludes the version.
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -296,11 +299,16 @@ async fn dispatch(command: FleetCommand, plan: &Plan<'_>, format: Format) -> Res
             ("adopt", exec::run(plan, job).await)
         }
         FleetCommand::RolloutRecord {
-            app_version, app, ..
+            app_version,
+            app,
+            force,
+            ..
         } => {
             let job: &Job = &move |r| {
                 let (app, app_version) = (app.clone(), app_version.clone());
-                Box::pin(async move { jobs::rollout_record(r, app.as_deref(), &app_version).await })
+                Box::pin(async move {
+                    jobs::rollout_record(r, app.as_deref(), &app_version, force).await
+                })
             };
             ("rollout record", exec::run(plan, job).await)
         }

@@ -6,6 +6,8 @@
 pub(crate) mod alter;
 pub(crate) mod columns;
 pub(crate) mod file;
+pub(crate) mod mysql;
+pub(crate) mod recipes;
 pub(crate) mod rewrite;
 pub(crate) mod scan;
 pub(crate) mod spans;
