@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 lane="${1:-all}"
 
 # Tests of tests/it that make up the slow lane (by module path).
-SLOW=(proof:: backfill::replica_lag:: replication:: backfill::concurrent:: library::the_example_app)
+SLOW=(proof:: galera:: fleet::a_fleet_expand fleet::a_fleet_backfill backfill::replica_lag:: replication:: backfill::concurrent:: library::the_example_app)
 
 if [[ "$lane" != pure ]]; then
   scripts/services.sh
@@ -55,6 +55,11 @@ if [[ "$lane" == all || "$lane" == db ]]; then
   rm -f "$demo_out"
 fi
 if [[ "$lane" == all || "$lane" == slow ]]; then
-  echo "== slow lane (replicas, million-row backfills, proofs)"
+  echo "== slow lane (replicas, million-row backfills, proofs, a Galera cluster)"
+  # The Galera test starts a 3-node cluster with Debian's provider and rsync state transfers.
+  if { [[ ! -e /usr/lib/galera/libgalera_smm.so ]] || ! command -v rsync >/dev/null; } \
+    && command -v apt-get >/dev/null && [[ "$(id -u)" == 0 ]]; then
+    apt-get install -y -q galera-4 rsync || { apt-get update -q && apt-get install -y -q galera-4 rsync; }
+  fi
   cargo test --test it -- "${SLOW[@]}"
 fi

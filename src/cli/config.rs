@@ -37,6 +37,8 @@ pub struct FileConfig {
     pub lock_retries: Option<u32>,
     /// How long to wait for another runner's migration lock, e.g. `"30s"`.
     pub lock_wait: Option<String>,
+    /// On Galera: how long the lease lock lasts unless renewed, e.g. `"30s"`.
+    pub lease_expiry: Option<String>,
     /// Apply pending migrations older than applied ones (default false: refused).
     #[serde(default)]
     pub allow_out_of_order: bool,
@@ -46,6 +48,9 @@ pub struct FileConfig {
     /// Rollout gate settings.
     #[serde(default)]
     pub gate: GateFileConfig,
+    /// The databases of `bellows fleet`.
+    #[serde(default)]
+    pub fleet: super::fleet::FleetFileConfig,
 }
 
 /// The `[gate]` table of `bellows.toml`.

@@ -31,6 +31,10 @@ pub struct LintArgs {
     /// Target server version, e.g. 16, 8.0 or 10.11 [default: the latest known].
     #[arg(long, value_name = "VERSION", value_parser = parse::<ServerVersion>)]
     server_version: Option<ServerVersion>,
+    /// The server's flavour: galera (table rewrites stall the whole cluster) [default: read
+    /// from --database-url].
+    #[arg(long, value_name = "FLAVOUR", value_parser = ["galera"])]
+    server: Option<String>,
     /// Output format: human, json, sarif, github, gitlab or markdown.
     #[arg(long, default_value = "human", value_parser = parse::<Format>)]
     format: Format,
@@ -77,6 +81,7 @@ impl Settings {
             .or_else(|| lint_dialect::from_url(args.database_url.as_deref(), file))
             .unwrap_or(Dialect::Postgres);
         let mut options = LintOptions::new(dialect);
+        options.galera = args.server.as_deref() == Some("galera");
         options.server_version = match (&args.server_version, &lint.server_version) {
             (Some(v), _) => Some(*v),
             (None, Some(v)) => Some(v.parse().map_err(|e| in_file("server-version", e))?),
@@ -151,6 +156,7 @@ fn run_inner(args: &LintArgs, file: &FileConfig) -> Result<i32, String> {
             settings.options.server_version = live.version;
         }
         settings.options.table_rows = live.rows;
+        settings.options.galera |= live.galera;
         schema = Some(live.schema);
     }
     let options = settings.options.clone();

@@ -16,6 +16,7 @@ macro_rules! outln {
 mod adopt;
 mod commands;
 mod config;
+mod fleet;
 mod init;
 mod lint;
 mod new;
@@ -167,6 +168,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Run a database command over a fleet of databases (docs/fleet.md).
+    Fleet(fleet::FleetArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(shell::CompletionsArgs),
     /// Print the manual page (roff), or write one per command with --dir.
@@ -205,6 +208,7 @@ fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
     match command {
         Command::Init => init::command(),
         Command::Completions(args) => shell::completions(&args),
+        Command::Fleet(args) => fleet::run(args, ctx, quiet),
         Command::Man(args) => shell::man(&args),
         Command::Lint(args) => lint::run(&args, &ctx.file),
         Command::New(args) => new::command(&args, ctx),

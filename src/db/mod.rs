@@ -12,6 +12,8 @@ mod connect;
 mod driver;
 pub(crate) mod keyset;
 #[cfg(feature = "mysql")]
+mod lease;
+#[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "mysql")]
 mod mysql_replication;
@@ -30,6 +32,7 @@ mod value;
 pub use adopt::Tool;
 #[doc(hidden)]
 pub use batch::{Batch, BatchDone, Checkpoint};
+pub use catalog::is_galera;
 #[doc(hidden)]
 pub use connect::connect;
 pub(crate) use connect::{borrow_from_pool, connect_target, Target};
@@ -40,10 +43,12 @@ pub use row::Row;
 #[doc(hidden)]
 pub use schema_live::live_dump;
 pub use schema_live::recipe_model;
-pub(crate) use types::{Event, IndexState, InstanceChange, Progress, Record, Rollout};
+pub(crate) use types::{
+    Event, IndexState, InstanceChange, Progress, Record, Rollout, DEFAULT_LEASE_EXPIRY,
+};
 pub use types::{Instance, State};
 #[doc(hidden)]
-pub use types::{Replication, Step, StepError};
+pub use types::{LeaseTerms, Replication, Step, StepError};
 pub use url::{redact_message, DatabaseUrl};
 #[doc(hidden)]
 pub use value::{Bound, SqlValue};
@@ -82,6 +87,9 @@ pub trait Backend: Send + Sync {
     async fn execute_with(&mut self, sql: &str, binds: &[SqlValue]) -> Result<u64> {
         self.sql().execute_with(sql, binds).await
     }
+    /// Who this runner is and how long its lease lasts, on servers where the lock is a
+    /// lease in a table (Galera); other servers ignore it.
+    fn set_lease_terms(&mut self, _terms: LeaseTerms) {}
     /// Try `lock` once; `false` when another session holds it.
     async fn try_lock(&mut self, lock: Lock) -> Result<bool>;
     /// Who holds `lock`, where the database says.

@@ -66,6 +66,9 @@ pub struct Settings {
     pub heartbeat_every: Duration,
     /// The environment app instances register in (blue, green, canary, a region).
     pub environment: Option<String>,
+    /// On Galera, where the lock is a lease in a table: how long a lease lasts unless its
+    /// holder renews it (default 30 s; a killed runner blocks others this long).
+    pub lease_expiry: Duration,
 }
 
 impl Default for Settings {
@@ -81,6 +84,7 @@ impl Default for Settings {
             gate: crate::gate::GateConfig::default(),
             heartbeat_every: Duration::from_secs(15),
             environment: None,
+            lease_expiry: db::DEFAULT_LEASE_EXPIRY,
         }
     }
 }
@@ -139,6 +143,13 @@ impl Settings {
         self
     }
 
+    /// How long a lease lock lasts unless renewed (Galera; at least 300 ms).
+    #[must_use]
+    pub fn with_lease_expiry(mut self, expiry: Duration) -> Self {
+        self.lease_expiry = expiry.max(Duration::from_millis(300));
+        self
+    }
+
     /// How often a registered app instance refreshes its heartbeat.
     #[must_use]
     pub fn with_heartbeat_every(mut self, every: Duration) -> Self {
@@ -184,10 +195,15 @@ impl Runner {
     /// # Errors
     /// [`crate::Error::MigrationFile`] for a phase bellows cannot run on this server.
     pub(crate) fn with_checked(
-        db: Box<dyn Backend>,
+        mut db: Box<dyn Backend>,
         migrations: CheckedMigrations,
         settings: Settings,
     ) -> Result<Self> {
+        db.set_lease_terms(db::LeaseTerms::of(
+            &settings.actor,
+            &settings.host,
+            settings.lease_expiry,
+        ));
         let migrations = migrations.for_dialect(db.dialect())?;
         Ok(Runner {
             db,

@@ -196,7 +196,7 @@ impl Linter {
             end_line: end.line,
             end_column: end.column,
             message,
-            why: f.why,
+            why: super::galera::why(self.options.galera, rule.id(), f.why),
             suggestion: f.suggestion,
         }
     }

@@ -24,6 +24,7 @@ mod context;
 mod diagnostic;
 mod engine;
 mod folder;
+mod galera;
 mod options;
 mod prepare;
 mod registry;

@@ -68,6 +68,8 @@ pub struct LintOptions {
     /// Estimated row counts by table (keyed by the bare table name, lower-cased unless it
     /// was quoted), from a live database; empty when the linter runs offline.
     pub table_rows: HashMap<String, u64>,
+    /// The server is a Galera node: table rewrites stall the whole cluster (TOI).
+    pub galera: bool,
 }
 
 impl LintOptions {
@@ -81,6 +83,7 @@ impl LintOptions {
             disabled: Vec::new(),
             enabled: Vec::new(),
             table_rows: HashMap::new(),
+            galera: false,
         }
     }
 

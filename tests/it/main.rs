@@ -7,6 +7,8 @@ mod bare_versions;
 mod cli_output;
 mod common;
 mod embed;
+mod fleet;
+mod galera;
 mod gate;
 mod gate_apps;
 mod gate_deploy;
