@@ -1,9 +1,10 @@
 //! The latency guard: what the app sees while a backfill runs. Before the first batch it
 //! measures a baseline on a connection of its own — a primary-key read of the table being
 //! backfilled and a small committed write to bellows' meta table — and while batches run it
-//! keeps measuring the same pair during each batch. When the probes' p95 over the last few
-//! batches is above the target (twice the baseline by default), batches shrink and pause; as
-//! it falls back, they grow again under the sizer's control. Server tuning is the operator's
+//! keeps measuring the same pair, every [`PROBE_EVERY`] during each batch and during its
+//! pauses. When the probes' p95 over the last [`WINDOW`] is above the target (twice the
+//! baseline by default), batches shrink and pause until the probes are back under it; as it
+//! falls back, they grow again under the sizer's control. Server tuning is the operator's
 //! business: this protects the app on the server as it is.
 
 use crate::db::keyset::KeyedTable;
@@ -17,8 +18,12 @@ use std::time::{Duration, Instant};
 
 /// Probes in the baseline.
 const BASELINE_PROBES: usize = 20;
-/// Probes the verdict looks back over.
-const WINDOW: usize = 12;
+/// Probes the verdict looks back over (about a second of probing).
+pub(super) const WINDOW: usize = 40;
+/// The gap between two probes while a batch runs or a pause lasts.
+pub(super) const PROBE_EVERY: Duration = Duration::from_millis(20);
+/// Consecutive probes under the target that end a pause early.
+const RECOVERED: usize = 5;
 /// The target is never below this: on an idle local server the baseline is a fraction of a
 /// millisecond, and twice that would stall a run on noise an app does not feel.
 const FLOOR: Duration = Duration::from_millis(5);
@@ -137,6 +142,23 @@ impl LatencyGuard {
             self.window.pop_front();
         }
         self.window.push_back(took);
+    }
+
+    /// Whether the last few probes were all under the target, so that a pause may end; the
+    /// slower probes before them are then forgotten, or they would hold back the batches
+    /// after the pause too.
+    pub(crate) fn recovered(&mut self) -> bool {
+        let recovered = self.window.len() >= RECOVERED
+            && self
+                .window
+                .iter()
+                .rev()
+                .take(RECOVERED)
+                .all(|d| *d <= self.target);
+        if recovered {
+            self.window.drain(..self.window.len() - RECOVERED);
+        }
+        recovered
     }
 
     /// The probes' p95 over the window, once there are any.

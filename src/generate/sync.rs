@@ -194,7 +194,7 @@ fn placeholder_before_contract(cx: &Cx, contract: &mut Section, s: &Synced, lite
     let (t, o) = (cx.q(s.table), cx.q(s.old));
     contract.statements.insert(
         0,
-        format!("ALTER TABLE {t} ALTER COLUMN {o} SET DEFAULT {literal}"),
+        cx.set_default(&t, &o, literal),
     );
     let old = s.old;
     contract.comment.push_str(&format!(
