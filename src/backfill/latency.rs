@@ -4,8 +4,11 @@
 //! keeps measuring the same pair, every [`PROBE_EVERY`] during each batch and during its
 //! pauses. When the probes' p95 over the last [`WINDOW`] is above the target (twice the
 //! baseline by default), batches shrink and pause until the probes are back under it; as it
-//! falls back, they grow again under the sizer's control. Server tuning is the operator's
-//! business: this protects the app on the server as it is.
+//! falls back, they grow again under the sizer's control. The probes never touch the rows a
+//! batch has locked, so each probe also asks the server how long app sessions have been
+//! waiting for the batches' row locks (`db::waits`), and counts the longer of the two: an
+//! app that keeps running into the batch gets shorter batches, hence shorter waits. Server
+//! tuning is the operator's business: this protects the app on the server as it is.
 
 use crate::db::keyset::KeyedTable;
 use crate::db::{store, Backend, Bound};
@@ -87,6 +90,8 @@ pub(crate) struct LatencyGuard {
     baseline: Duration,
     target: Duration,
     window: VecDeque<Duration>,
+    /// The query for the longest wait behind the batches' sessions (once they are known).
+    waits: Option<String>,
 }
 
 impl LatencyGuard {
@@ -111,6 +116,7 @@ impl LatencyGuard {
             baseline: Duration::ZERO,
             target: Duration::ZERO,
             window: VecDeque::with_capacity(WINDOW),
+            waits: None,
         };
         let mut samples = Vec::with_capacity(BASELINE_PROBES);
         for _ in 0..BASELINE_PROBES {
@@ -135,9 +141,36 @@ impl LatencyGuard {
         Ok(t0.elapsed())
     }
 
-    /// Probe once (during a batch) and remember it; a failed probe counts as slow.
+    /// Watch the app's waits behind these sessions (the parts' batch connections).
+    pub(crate) fn watch(&mut self, sessions: &[i64]) {
+        self.waits = crate::db::waits::longest_wait_sql(self.conn.dialect(), sessions);
+    }
+
+    /// The longest current wait of an app session behind a batch (zero when none, or when
+    /// the server does not say: then the query is not asked again).
+    async fn longest_wait(&mut self) -> Duration {
+        let Some(sql) = self.waits.as_deref() else {
+            return Duration::ZERO;
+        };
+        match self.conn.query(sql, &[]).await {
+            Ok(rows) => Duration::from_millis(
+                crate::db::Row::scalar(&rows)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+            ),
+            Err(e) => {
+                tracing::debug!("not watching waits behind the batches: {e}");
+                self.waits = None;
+                Duration::ZERO
+            }
+        }
+    }
+
+    /// Probe once (during a batch) and remember it with the longest wait behind a batch,
+    /// whichever is longer; a failed probe counts as slow.
     pub(crate) async fn probe(&mut self) {
-        let took = self.measure().await.unwrap_or(self.target * 2);
+        let probe = self.measure().await.unwrap_or(self.target * 2);
+        let took = probe.max(self.longest_wait().await);
         if self.window.len() == WINDOW {
             self.window.pop_front();
         }
@@ -177,7 +210,7 @@ impl LatencyGuard {
         Some((
             pause,
             format!(
-                "the app's probe p95 {recent:.1?} is over its target {:.1?} (baseline {:.1?})",
+                "the app's probe p95 {recent:.1?} (probes, waits behind a batch) is over its target {:.1?} (baseline {:.1?})",
                 self.target, self.baseline
             ),
         ))
