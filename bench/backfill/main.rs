@@ -21,7 +21,8 @@
 //! Servers: `BENCH_PG` (default postgres://postgres@127.0.0.1:5432) and `BENCH_MYSQL`
 //! (default mysql://root@127.0.0.1:3306); the binary: `BELLOWS_BIN` (default
 //! target/release/bellows); directives added to the backfill marker (e.g.
-//! `max-rows-per-sec=50000`): `BENCH_DIRECTIVES`; `BENCH_SAMPLE=1` prints the server's wait
+//! `max-rows-per-sec=50000`): `BENCH_DIRECTIVES`; flags added to each `bellows up`,
+//! separated by `|`: `BENCH_ARGS`; `BENCH_SAMPLE=1` prints the server's wait
 //! events and counters during each phase; `BENCH_ONLY=guard` (or `off`, `single`) runs only
 //! that method besides the idle samples.
 
@@ -151,8 +152,15 @@ impl Bench {
         .expect("write the migration");
         // Started when first polled, inside `under_load`: the client is already running then.
         let cmd = {
-            let (bin, url, dir) = (self.bin.clone(), self.url.clone(), self.dir.path().to_path_buf());
-            let args: Vec<String> = args.iter().map(|a| (*a).to_string()).collect();
+            let (bin, url, dir) = (
+                self.bin.clone(),
+                self.url.clone(),
+                self.dir.path().to_path_buf(),
+            );
+            let mut args: Vec<String> = args.iter().map(|a| (*a).to_string()).collect();
+            if let Ok(extra) = std::env::var("BENCH_ARGS") {
+                args.extend(extra.split('|').map(str::to_string));
+            }
             run_blocking(move || {
                 std::process::Command::new(bin)
                     .args(["up", "--format", "json", "--database-url", &url])
@@ -179,7 +187,9 @@ impl Bench {
         let (pauses, paused_ms) = events
             .iter()
             .filter(|e| e["event"] == "paused")
-            .fold((0, 0), |(n, t), e| (n + 1, t + e["ms"].as_u64().unwrap_or(0)));
+            .fold((0, 0), |(n, t), e| {
+                (n + 1, t + e["ms"].as_u64().unwrap_or(0))
+            });
         let sizes: Vec<u64> = events
             .iter()
             .filter_map(|e| e["batch_keys"].as_u64())
@@ -325,7 +335,11 @@ async fn main() {
         settle(engine, &bench.url).await;
     }
     if wanted("guard") {
-        done.push(bench.bellows("bellows (guard 2x)", "bench_guard", &[]).await);
+        done.push(
+            bench
+                .bellows("bellows (guard 2x)", "bench_guard", &[])
+                .await,
+        );
         settle(engine, &bench.url).await;
     }
     if wanted("off") {

@@ -219,7 +219,7 @@ impl Sampler {
         let after = counters(self.engine, &self.url).await;
         println!("  server during {phase}:");
         let mut waits: Vec<_> = seen.into_iter().collect();
-        waits.sort_by(|a, b| b.1.cmp(&a.1));
+        waits.sort_by_key(|w| std::cmp::Reverse(w.1));
         for (w, n) in waits.iter().take(14) {
             println!("    {n:>6} samples  {w}");
         }

@@ -85,7 +85,10 @@ fn write_migrations(dir: &Path, n: u32) {
         } else {
             (
                 format!("add_note_t{}", v - 1),
-                format!("ALTER TABLE t{} ADD COLUMN note varchar(200) NULL;\n", v - 1),
+                format!(
+                    "ALTER TABLE t{} ADD COLUMN note varchar(200) NULL;\n",
+                    v - 1
+                ),
             )
         };
         std::fs::write(dir.join(format!("{v}_{name}.sql")), sql).expect("write a migration");
@@ -194,7 +197,12 @@ async fn main() {
         s.as_secs_f64() * 1000.0 / f64::from(n)
     );
 
-    startup(engine, &format!("{base}/bellows_bench_runner_b"), dir.path()).await;
+    startup(
+        engine,
+        &format!("{base}/bellows_bench_runner_b"),
+        dir.path(),
+    )
+    .await;
 }
 
 /// The library's startup with nothing pending, 20 times in a row, against bare connects.
@@ -227,14 +235,20 @@ async fn startup(engine: Engine, url: &str, dir: &Path) {
             Engine::Postgres => {
                 use sqlx::Connection;
                 let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
-                sqlx::query("SELECT 1").execute(&mut c).await.expect("select");
+                sqlx::query("SELECT 1")
+                    .execute(&mut c)
+                    .await
+                    .expect("select");
                 bare.push(t.elapsed());
                 c.close().await.expect("close");
             }
             Engine::Mariadb => {
                 use sqlx::Connection;
                 let mut c = sqlx::MySqlConnection::connect(url).await.expect("connect");
-                sqlx::query("SELECT 1").execute(&mut c).await.expect("select");
+                sqlx::query("SELECT 1")
+                    .execute(&mut c)
+                    .await
+                    .expect("select");
                 bare.push(t.elapsed());
                 c.close().await.expect("close");
             }

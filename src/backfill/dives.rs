@@ -41,7 +41,9 @@ pub(super) async fn boundaries(
     for i in 1..n {
         let want = total * i as u64 / n as u64;
         from = bisect(db, keyed, lo, from, end, want).await?;
-        let key = db.query(&keyed.key_at_sql(), &[SqlValue::Int(from)]).await?;
+        let key = db
+            .query(&keyed.key_at_sql(), &[SqlValue::Int(from)])
+            .await?;
         // Below the upper key's first value, so that no part reaches past the upper key
         // (rows inserted since it was fixed are the app's, already written the new way).
         if let Some(k) = key

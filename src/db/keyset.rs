@@ -313,8 +313,12 @@ mod tests {
             one.range_estimate_sql(1, 10).as_deref(),
             Some("EXPLAIN FORMAT=JSON SELECT 1 FROM `t` WHERE `id` >= 1 AND `id` < 10")
         );
-        assert!(table(Dialect::Mysql, KeyKind::Text).range_estimate_sql(1, 10).is_none());
-        assert!(table(Dialect::Postgres, KeyKind::Int).range_estimate_sql(1, 10).is_none());
+        assert!(table(Dialect::Mysql, KeyKind::Text)
+            .range_estimate_sql(1, 10)
+            .is_none());
+        assert!(table(Dialect::Postgres, KeyKind::Int)
+            .range_estimate_sql(1, 10)
+            .is_none());
         assert_eq!(
             table(Dialect::Mysql, KeyKind::Int).key_at_sql(),
             "SELECT CAST(`id` AS CHAR) AS bellows_k0, CAST(`n` AS CHAR) AS bellows_k1 FROM `t` WHERE `id` >= ? ORDER BY `id`, `n` LIMIT 1"
