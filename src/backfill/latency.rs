@@ -1,8 +1,9 @@
 //! The latency guard: what the app sees while a backfill runs. Before the first batch it
 //! measures a baseline on a connection of its own — a primary-key read of the table being
 //! backfilled and a small committed write to bellows' meta table — and while batches run it
-//! keeps measuring the same pair, every [`PROBE_EVERY`] during each batch and during its
-//! pauses. When the probes' p95 over the last [`WINDOW`] is above the target (twice the
+//! keeps measuring the same pair, every 20 ms (PostgreSQL) or 50 ms (MySQL/MariaDB) during
+//! each batch and during its pauses. When the probes' p95 over about the last second is
+//! above the target (twice the
 //! baseline by default), batches shrink and pause until the probes are back under it; as it
 //! falls back, they grow again under the sizer's control. The probes never touch the rows a
 //! batch has locked, so each probe also asks the server how long app sessions have been
@@ -21,10 +22,41 @@ use std::time::{Duration, Instant};
 
 /// Probes in the baseline.
 const BASELINE_PROBES: usize = 20;
-/// Probes the verdict looks back over (about a second of probing).
-pub(super) const WINDOW: usize = 40;
-/// The gap between two probes while a batch runs or a pause lasts.
-pub(super) const PROBE_EVERY: Duration = Duration::from_millis(20);
+/// How often the guard probes and reads the waits behind the batches, per server.
+#[derive(Debug, Clone, Copy)]
+struct Cadence {
+    /// The gap between two probes while a batch runs or a pause lasts.
+    every: Duration,
+    /// Probes the verdict looks back over (about a second of probing).
+    window: usize,
+    /// How often the waits behind the batches are read at most.
+    waits_every: Duration,
+}
+
+impl Cadence {
+    /// PostgreSQL: a probe every 20 ms, the waits with each. MySQL/MariaDB: every 50 ms and
+    /// the waits every 200 ms. There each probe's commit is one more log flush beside the
+    /// app's, and the lock-wait tables are filled under the lock system's mutex that the
+    /// app's transactions need too: at the PostgreSQL cadence the guard's own load cost
+    /// MariaDB half the backfill's speed and did not lower the app's p99
+    /// (bench/backfill/README.md).
+    fn of(dialect: crate::Dialect) -> Cadence {
+        if dialect == crate::Dialect::Postgres {
+            Cadence {
+                every: Duration::from_millis(20),
+                window: 40,
+                waits_every: Duration::ZERO,
+            }
+        } else {
+            Cadence {
+                every: Duration::from_millis(50),
+                window: 20,
+                waits_every: Duration::from_millis(200),
+            }
+        }
+    }
+}
+
 /// Consecutive probes under the target that end a pause early.
 const RECOVERED: usize = 5;
 /// The target is never below this: on an idle local server the baseline is a fraction of a
@@ -90,8 +122,11 @@ pub(crate) struct LatencyGuard {
     baseline: Duration,
     target: Duration,
     window: VecDeque<Duration>,
+    cadence: Cadence,
     /// The query for the longest wait behind the batches' sessions (once they are known).
     waits: Option<String>,
+    /// When the waits were last read, and what they were.
+    waits_read: Option<(Instant, Duration)>,
 }
 
 impl LatencyGuard {
@@ -115,8 +150,10 @@ impl LatencyGuard {
             write,
             baseline: Duration::ZERO,
             target: Duration::ZERO,
-            window: VecDeque::with_capacity(WINDOW),
+            window: VecDeque::new(),
+            cadence: Cadence::of(db.dialect()),
             waits: None,
+            waits_read: None,
         };
         let mut samples = Vec::with_capacity(BASELINE_PROBES);
         for _ in 0..BASELINE_PROBES {
@@ -141,6 +178,11 @@ impl LatencyGuard {
         Ok(t0.elapsed())
     }
 
+    /// The gap between two probes.
+    pub(crate) fn every(&self) -> Duration {
+        self.cadence.every
+    }
+
     /// Watch the app's waits behind these sessions (the parts' batch connections).
     pub(crate) fn watch(&mut self, sessions: &[i64]) {
         self.waits = crate::db::waits::longest_wait_sql(self.conn.dialect(), sessions);
@@ -152,12 +194,21 @@ impl LatencyGuard {
         let Some(sql) = self.waits.as_deref() else {
             return Duration::ZERO;
         };
+        if let Some((at, wait)) = self.waits_read {
+            if at.elapsed() < self.cadence.waits_every {
+                return wait;
+            }
+        }
         match self.conn.query(sql, &[]).await {
-            Ok(rows) => Duration::from_millis(
-                crate::db::Row::scalar(&rows)
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0),
-            ),
+            Ok(rows) => {
+                let wait = Duration::from_millis(
+                    crate::db::Row::scalar(&rows)
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0),
+                );
+                self.waits_read = Some((Instant::now(), wait));
+                wait
+            }
             Err(e) => {
                 tracing::debug!("not watching waits behind the batches: {e}");
                 self.waits = None;
@@ -171,7 +222,7 @@ impl LatencyGuard {
     pub(crate) async fn probe(&mut self) {
         let probe = self.measure().await.unwrap_or(self.target * 2);
         let took = probe.max(self.longest_wait().await);
-        if self.window.len() == WINDOW {
+        if self.window.len() >= self.cadence.window {
             self.window.pop_front();
         }
         self.window.push_back(took);

@@ -1,7 +1,7 @@
 //! What the parts (workers) of one backfill run share: the job, the key, the observer, the
 //! throttle and the latency guard, the outcome and the totals, and the stop flags.
 
-use super::latency::{LatencyGuard, PROBE_EVERY};
+use super::latency::LatencyGuard;
 use super::run::BackfillRun;
 use super::throttle::Throttle;
 use super::{millis, BackfillEvent, BackfillOutcome};
@@ -69,19 +69,23 @@ impl Shared<'_, '_> {
         }
     }
 
-    /// Probe the app's latency every [`PROBE_EVERY`] until `done` is notified (the batch
+    /// Probe the app's latency at the guard's cadence until `done` is notified (the batch
     /// committed or failed); another part probing meanwhile is left to it. A probe is never
     /// cut short: its connection would be left mid-statement.
     pub(super) async fn probe_until(&self, done: &tokio::sync::Notify) {
+        let mut every = Duration::from_millis(50);
         loop {
             if let Ok(mut guard) = self.latency.try_lock() {
                 match guard.as_mut() {
-                    Some(g) => g.probe().await,
+                    Some(g) => {
+                        g.probe().await;
+                        every = g.every();
+                    }
                     None => return,
                 }
             }
             tokio::select! {
-                () = tokio::time::sleep(PROBE_EVERY) => {}
+                () = tokio::time::sleep(every) => {}
                 () = done.notified() => return,
             }
         }
@@ -92,15 +96,16 @@ impl Shared<'_, '_> {
     pub(super) async fn hold_for_latency(&self, pause: Duration) {
         let until = Instant::now() + pause;
         while Instant::now() < until && !self.stopping() {
-            {
+            let every = {
                 let mut guard = self.latency.lock().await;
                 let Some(g) = guard.as_mut() else { return };
                 g.probe().await;
                 if g.recovered() {
                     return;
                 }
-            }
-            tokio::time::sleep(PROBE_EVERY).await;
+                g.every()
+            };
+            tokio::time::sleep(every).await;
         }
     }
 
