@@ -305,7 +305,7 @@ mod tests {
     }
 
     #[test]
-    fn dives_only_on_mysql_over_an_integer_leading_column() {
+    fn dives_only_on_mysql_over_one_integer_column() {
         let mut one = table(Dialect::Mariadb, KeyKind::Int);
         assert!(one.range_estimate_sql(1, 10).is_none(), "composite");
         one.key.truncate(1);
