@@ -28,6 +28,7 @@ mod tls;
 mod types;
 mod url;
 mod value;
+pub(crate) mod waits;
 
 pub use adopt::Tool;
 #[doc(hidden)]
