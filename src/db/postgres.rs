@@ -63,6 +63,8 @@ pub(super) struct PgBackend {
     version: String,
     /// Second key of the advisory lock: a hash of the database name.
     lock_key: i64,
+    /// The session `lock_timeout` bellows last set, while it is known to hold.
+    session_lock_timeout: Option<String>,
 }
 
 impl PgBackend {
@@ -114,6 +116,7 @@ impl PgBackend {
             pid: row.try_get(0).map_err(connect_err)?,
             version: row.try_get(1).map_err(connect_err)?,
             lock_key: row.try_get(2).map_err(connect_err)?,
+            session_lock_timeout: None,
             conn,
             probe: None,
             options,
@@ -190,13 +193,26 @@ impl Backend for PgBackend {
         let timeout = step
             .lock_timeout
             .map_or("0".to_string(), |t| format!("{}ms", t.as_millis()));
-        self.conn
-            .execute(format!("SET lock_timeout = '{timeout}'").as_str())
-            .await
-            .map_err(|e| StepError::Internal(Error::db("setting lock_timeout")(e)))?;
-        // Inside a transaction each statement gets what is left of the step's budget.
+        // One round trip less per step when the session already has this timeout.
+        if self.session_lock_timeout.take().as_deref() != Some(timeout.as_str()) {
+            self.conn
+                .execute(format!("SET lock_timeout = '{timeout}'").as_str())
+                .await
+                .map_err(|e| StepError::Internal(Error::db("setting lock_timeout")(e)))?;
+        }
+        // Inside a transaction each later statement gets what is left of the step's budget.
         let budget = |left: Duration| format!("SET LOCAL lock_timeout = '{}ms'", left.as_millis());
-        driver::run_step::<Postgres>(&mut *self.conn, step, bookkeeping, Some(&budget)).await
+        let result =
+            driver::run_step::<Postgres>(&mut *self.conn, step, bookkeeping, Some(&budget)).await;
+        // A step's own SQL may set the timeout (or reset every setting): then set it again.
+        let touches_it = step.statements.iter().any(|s| {
+            let sql = s.sql.to_ascii_lowercase();
+            sql.contains("lock_timeout") || sql.contains("reset") || sql.contains("set_config")
+        });
+        if result.is_ok() && !touches_it {
+            self.session_lock_timeout = Some(timeout);
+        }
+        result
     }
 
     async fn run_batch(&mut self, batch: &Batch<'_>) -> Result<Option<BatchDone>, StepError> {
