@@ -145,11 +145,13 @@ pub fn run(args: FleetArgs, ctx: &Context, quiet: bool) -> i32 {
 async fn run_inner(args: FleetArgs, ctx: &Context, quiet: bool) -> Result<i32> {
     let fleet = &ctx.file.fleet;
     let var = |name: &str| std::env::var(name).ok();
+    let queried = targets::query_lines(args.targets.as_deref(), fleet, &var).await?;
     let targets = targets::load(
         args.targets.as_deref(),
         fleet,
         ctx.config_path.as_deref(),
         &var,
+        queried,
     )?;
     let db = match &args.command {
         FleetCommand::Status { db, .. }

@@ -1,5 +1,6 @@
 //! Where a fleet's targets come from: `--targets FILE`, or the `[fleet]` table of
-//! `bellows.toml` (a list of URLs, a file, a command that prints them). Each line is one
+//! `bellows.toml` (a list of URLs, a file, a command or an SQL query that prints them). Each
+//! line (or row) is one
 //! database URL; blank lines and `#` comments are skipped, and `${VAR}` is replaced by the
 //! environment variable `VAR`, so credentials stay out of the files.
 
@@ -19,12 +20,49 @@ pub struct FleetFileConfig {
     pub targets_file: Option<PathBuf>,
     /// A shell command that prints target URLs, one a line.
     pub targets_command: Option<String>,
+    /// A query whose rows' first column is a target URL, on a directory database.
+    pub targets_query: Option<TargetsQuery>,
     /// Targets worked at once (default 4).
     pub concurrency: Option<usize>,
 }
 
-/// The targets: `--targets FILE` when given, else every source of `[fleet]` in order
-/// (duplicates dropped, first kept).
+/// `targets-query = { url = "...", sql = "SELECT url FROM tenants" }`: the directory database
+/// (its URL may hold `${VAR}`) and the query that lists the targets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsQuery {
+    /// The database that lists the targets.
+    pub url: String,
+    /// Its query: the first column of each row is a target URL (NULL rows are skipped).
+    pub sql: String,
+}
+
+/// The rows of `[fleet] targets-query`, when set and no `--targets FILE` replaces it.
+///
+/// # Errors
+/// An unset variable, a bad URL, the directory database unreachable, a failing query.
+pub async fn query_lines(
+    flag: Option<&Path>,
+    config: &FleetFileConfig,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<(String, String)>> {
+    let Some(query) = config.targets_query.as_ref().filter(|_| flag.is_none()) else {
+        return Ok(Vec::new());
+    };
+    let url = expand(&query.url, var)
+        .map_err(|e| Error::Config(format!("[fleet] targets-query url: {e}")))?;
+    let mut db = bellows::db::connect(&DatabaseUrl::parse(&url)?).await?;
+    let rows = db.query(&query.sql, &[]).await?;
+    Ok(rows
+        .iter()
+        .enumerate()
+        .map(|(n, row)| (format!("targets-query row {}", n + 1), row.text(0)))
+        .filter(|(_, url)| !url.is_empty())
+        .collect())
+}
+
+/// The targets: `--targets FILE` when given, else every source of `[fleet]` in order, the
+/// query's rows (`queried`, from [`query_lines`]) last (duplicates dropped, first kept).
 ///
 /// # Errors
 /// No source, an unreadable file, a failing command, an unset variable, a bad URL.
@@ -33,6 +71,7 @@ pub fn load(
     config: &FleetFileConfig,
     config_path: Option<&Path>,
     var: &dyn Fn(&str) -> Option<String>,
+    queried: Vec<(String, String)>,
 ) -> Result<Vec<DatabaseUrl>> {
     let mut lines: Vec<(String, String)> = Vec::new();
     if let Some(file) = flag {
@@ -48,10 +87,11 @@ pub fn load(
         if let Some(command) = &config.targets_command {
             lines.extend(run_command(command)?);
         }
+        lines.extend(queried);
     }
     if lines.is_empty() {
         return Err(Error::Config(
-            "no fleet targets: pass --targets FILE, or set targets, targets-file or targets-command in [fleet] of bellows.toml".into(),
+            "no fleet targets: pass --targets FILE, or set targets, targets-file, targets-command or targets-query in [fleet] of bellows.toml".into(),
         ));
     }
     let mut urls: Vec<DatabaseUrl> = Vec::new();
@@ -136,10 +176,11 @@ mod tests {
             targets: vec!["mysql://root@db2/a".into(), "postgres://app@db1/t2".into()],
             targets_file: Some("fleet.txt".into()),
             targets_command: Some("echo postgres://app@db3/x".into()),
+            targets_query: None,
             concurrency: None,
         };
         let toml = dir.path().join("bellows.toml");
-        let urls = load(None, &config, Some(&toml), &env).unwrap();
+        let urls = load(None, &config, Some(&toml), &env, Vec::new()).unwrap();
         let shown: Vec<String> = urls.iter().map(ToString::to_string).collect();
         assert_eq!(shown.len(), 4, "{shown:?}");
         assert!(
@@ -147,7 +188,14 @@ mod tests {
             "{shown:?}"
         );
         assert!(shown[3].contains("db3/x"));
-        let only_flag = load(Some(&dir.path().join("fleet.txt")), &config, None, &env).unwrap();
+        let only_flag = load(
+            Some(&dir.path().join("fleet.txt")),
+            &config,
+            None,
+            &env,
+            Vec::new(),
+        )
+        .unwrap();
         assert_eq!(only_flag.len(), 2);
     }
 
@@ -157,12 +205,14 @@ mod tests {
             targets: vec!["postgres://app:${NOPE}@db1/t1".into()],
             ..FleetFileConfig::default()
         };
-        let e = load(None, &config, None, &env).unwrap_err().to_string();
+        let e = load(None, &config, None, &env, Vec::new())
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("NOPE is not set") && e.contains("targets[0]"),
             "{e}"
         );
-        let e = load(None, &FleetFileConfig::default(), None, &env).unwrap_err();
+        let e = load(None, &FleetFileConfig::default(), None, &env, Vec::new()).unwrap_err();
         assert!(e.to_string().contains("no fleet targets"));
     }
 }

@@ -315,3 +315,48 @@ async fn a_fleet_adopts_a_baseline_then_expands_the_rest() {
         );
     }
 }
+
+/// `[fleet] targets-query`: the targets are the rows of a query on a directory database
+/// (NULL rows skipped); `--targets FILE` replaces it.
+#[tokio::test]
+async fn a_fleet_reads_its_targets_from_a_query() {
+    let (dbs, list) = fleet("fleet_query", 2, 1).await;
+    let directory = TestDb::new(Engine::Postgres, "fleet_directory").await;
+    directory.sql("CREATE TABLE tenants (url text)").await;
+    for db in &dbs {
+        directory
+            .sql(&format!("INSERT INTO tenants VALUES ('{}')", db.url))
+            .await;
+    }
+    directory.sql("INSERT INTO tenants VALUES (NULL)").await;
+    let dir = migrations(&[("1_t.sql", "CREATE TABLE t (id int PRIMARY KEY);")]);
+    std::fs::write(
+        dir.path().join("bellows.toml"),
+        format!(
+            "[fleet]\ntargets-query = {{ url = \"{}\", sql = \"SELECT url FROM tenants ORDER BY url\" }}\n",
+            directory.url
+        ),
+    )
+    .unwrap();
+    let migrations_dir = dir.path().to_str().unwrap();
+    let args = [
+        "fleet",
+        "expand",
+        "--migrations",
+        migrations_dir,
+        "--format",
+        "json",
+    ];
+    let (code, out, err) = bellows(&args, dir.path());
+    assert_eq!(code, 0, "{out}{err}");
+    let view: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(view["targets"].as_array().unwrap().len(), 3, "{view}");
+    for db in &dbs {
+        assert_eq!(count(db, "SELECT COUNT(*) FROM t").await, 0, "t exists");
+    }
+    // The flag replaces every configured source: the query is not even run.
+    directory.sql("DROP TABLE tenants").await;
+    let (code, view, err) = fleet_json(list.path(), dir.path(), &["status"]);
+    assert_eq!(code, 0, "{err}\n{view}");
+    assert_eq!(view["targets"].as_array().unwrap().len(), 3, "{view}");
+}
