@@ -19,6 +19,7 @@
 //! assert_eq!(report.diagnostics[0].rule, "require-concurrent-index");
 //! ```
 
+mod ahead;
 mod allow;
 mod context;
 mod diagnostic;
@@ -32,6 +33,7 @@ mod report;
 mod rule;
 mod rules;
 mod state;
+mod state_tables;
 #[cfg(test)]
 mod testing;
 mod tokens;

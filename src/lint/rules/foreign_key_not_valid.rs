@@ -83,25 +83,7 @@ impl Rule for ForeignKeyNotValid {
 /// checks off, so the key is added in place without copying the table (bellows replays such
 /// settings when it resumes a phase).
 fn foreign_key_checks_off(ctx: &StatementContext<'_>) -> bool {
-    ctx.earlier
-        .iter()
-        .rev()
-        .find_map(|s| {
-            let words = crate::sql::leading_words(&s.sql, 4);
-            let at = words.iter().position(|w| w == "FOREIGN_KEY_CHECKS")?;
-            (words.first().is_some_and(|w| w == "SET") && at <= 2).then(|| {
-                let value = s
-                    .sql
-                    .rsplit('=')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .trim_end_matches(';')
-                    .to_ascii_lowercase();
-                value == "0" || value == "off" || value == "false"
-            })
-        })
-        .unwrap_or(false)
+    ctx.file.foreign_key_checks_off
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! sqlparser's AST types or say `parsed` in their names.
 
 pub(crate) mod alter;
+pub(crate) mod bounds;
 pub(crate) mod columns;
 pub(crate) mod file;
 pub(crate) mod rewrite;
