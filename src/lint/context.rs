@@ -95,6 +95,9 @@ pub(crate) struct ParseFailure {
     pub message: String,
     /// Where in the statement it stopped, when it said.
     pub at: Option<Location>,
+    /// For an `ALTER TABLE` read clause by clause: the clauses it could not read (the
+    /// statement's parse holds the others).
+    pub unread: Vec<super::partial::Unread>,
 }
 
 /// Everything a rule may look at for one statement.

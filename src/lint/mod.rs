@@ -26,6 +26,7 @@ mod diagnostic;
 mod engine;
 mod folder;
 mod options;
+mod partial;
 mod prepare;
 mod registry;
 pub mod render;

@@ -45,6 +45,7 @@ macro_rules! with_rules {
             mysql_copy_algorithm::MysqlCopyAlgorithm,
             mysql_expression_default::MysqlExpressionDefault,
             mysql_table_rebuild::MysqlTableRebuild,
+            misc_rewrite::MiscRewrite,
         }
     };
 }

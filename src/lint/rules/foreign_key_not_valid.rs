@@ -2,7 +2,7 @@
 //! holding locks on both tables (PostgreSQL), or copies the table (MySQL). PostgreSQL's
 //! `NOT VALID` + later `VALIDATE CONSTRAINT` avoids it.
 
-use super::support::alter::alter_existing;
+use super::support::alter::alter_with_rows;
 use super::support::columns::has_option;
 use super::support::rewrite::ident;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
@@ -25,7 +25,7 @@ impl Rule for ForeignKeyNotValid {
     }
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let Some(alter) = alter_existing(ctx) else {
+        let Some(alter) = alter_with_rows(ctx) else {
             return;
         };
         let (table, ops) = (&alter.table, alter.operations());

@@ -7,6 +7,7 @@ pub(crate) mod alter;
 pub(crate) mod bounds;
 pub(crate) mod columns;
 pub(crate) mod file;
+pub(crate) mod known;
 pub(crate) mod rewrite;
 pub(crate) mod scan;
 pub(crate) mod spans;
