@@ -79,8 +79,9 @@ mod tests {
 
     #[test]
     fn passes_new_tables_and_other_settings() {
-        assert!(rules_pg("CREATE TABLE t (a int);\nALTER TABLE t SET UNLOGGED;").is_empty());
-        assert!(rules_pg("ALTER TABLE t SET (fillfactor = 90);").is_empty());
-        assert!(rules_pg("ALTER TABLE t SET SCHEMA archive;").is_empty());
+        let none = |sql: &str| !rules_pg(sql).contains(&"misc-rewrite");
+        assert!(none("CREATE TABLE t (a int);\nALTER TABLE t SET UNLOGGED;"));
+        assert!(none("ALTER TABLE t SET (fillfactor = 90);"));
+        assert!(none("ALTER TABLE t SET SCHEMA archive;"));
     }
 }

@@ -69,8 +69,12 @@ fn harmless_do(ctx: &StatementContext<'_>) -> bool {
 /// True when an `ALTER TABLE` clause only changes the catalog: `ALTER CONSTRAINT ...`
 /// (deferrability, enforcement), `ALTER [COLUMN] c SET (...)` / `RESET (...)` (attribute
 /// options such as `n_distinct`), `SET STATISTICS`, `SET STORAGE`, `SET COMPRESSION`.
+/// Also `SET ACCESS METHOD` and `SET TABLESPACE`, which `misc-rewrite` judges from tokens.
 #[must_use]
 pub(crate) fn clause(c: &Clause<'_>) -> bool {
+    if c.is_word(0, "SET") {
+        return (c.is_word(1, "ACCESS") && c.is_word(2, "METHOD")) || c.is_word(1, "TABLESPACE");
+    }
     if !c.is_word(0, "ALTER") {
         return false;
     }
