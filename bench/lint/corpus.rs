@@ -33,9 +33,26 @@ impl Rng {
 }
 
 const NOUNS: &[&str] = &[
-    "account", "order", "invoice", "payment", "customer", "product", "shipment", "address",
-    "session", "event", "audit_log", "subscription", "plan", "coupon", "review", "category",
-    "warehouse", "stock_item", "refund", "notification",
+    "account",
+    "order",
+    "invoice",
+    "payment",
+    "customer",
+    "product",
+    "shipment",
+    "address",
+    "session",
+    "event",
+    "audit_log",
+    "subscription",
+    "plan",
+    "coupon",
+    "review",
+    "category",
+    "warehouse",
+    "stock_item",
+    "refund",
+    "notification",
 ];
 const COLUMNS: &[(&str, &str)] = &[
     ("name", "text NOT NULL"),
@@ -146,7 +163,9 @@ fn statement(rng: &mut Rng, f: usize, s: usize, out: &mut String) {
 }
 
 fn create_table(rng: &mut Rng, name: &str) -> String {
-    let mut cols = vec![String::from("    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY")];
+    let mut cols = vec![String::from(
+        "    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+    )];
     cols.push("    customer_id bigint REFERENCES customers (id)".into());
     for _ in 0..rng.range(4, 18) {
         let (c, ty) = COLUMNS[rng.below(COLUMNS.len())];
@@ -195,7 +214,10 @@ fn seed(rng: &mut Rng, t: &str, id: usize) -> String {
     let rows: Vec<String> = (0..rng.range(5, 200))
         .map(|k| format!("    ({k}, 'seed {id} row {k}', {}.{:02})", k * 7, k % 100))
         .collect();
-    format!("INSERT INTO {t}_seed (position, name, amount) VALUES\n{};", rows.join(",\n"))
+    format!(
+        "INSERT INTO {t}_seed (position, name, amount) VALUES\n{};",
+        rows.join(",\n")
+    )
 }
 
 /// The valid statement forms sqlparser 0.63 cannot read (issue 14), as real projects write

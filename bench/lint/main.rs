@@ -50,15 +50,18 @@ fn counts(bellows: &Path, path: &Path) -> (usize, usize) {
         .expect("bellows runs");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
     let statements = json["statements"].as_u64().unwrap_or(0) as usize;
-    let unparsed = json["diagnostics"]
-        .as_array()
-        .map_or(0, |d| d.iter().filter(|d| d["rule"] == "unparsed-statement").count());
+    let unparsed = json["diagnostics"].as_array().map_or(0, |d| {
+        d.iter()
+            .filter(|d| d["rule"] == "unparsed-statement")
+            .count()
+    });
     (statements, unparsed)
 }
 
 fn bellows_cmd(bin: &Path, path: &Path) -> Command {
     let mut c = Command::new(bin);
-    c.args(["lint", "--format", "json", "--fail-on", "error"]).arg(path);
+    c.args(["lint", "--format", "json", "--fail-on", "error"])
+        .arg(path);
     c
 }
 
@@ -104,15 +107,37 @@ fn main() {
     for (name, text) in &project {
         write(&dir, name, text);
     }
-    let concat = write(&work.path().join("concat"), "all.sql", &corpus::concatenated(&project, 1));
-    let concat10 = write(&work.path().join("concat10"), "all.sql", &corpus::concatenated(&project, 10));
-    let renames = write(&work.path().join("renames"), "renames.sql", &corpus::renames(4000));
+    let concat = write(
+        &work.path().join("concat"),
+        "all.sql",
+        &corpus::concatenated(&project, 1),
+    );
+    let concat10 = write(
+        &work.path().join("concat10"),
+        "all.sql",
+        &corpus::concatenated(&project, 10),
+    );
+    let renames = write(
+        &work.path().join("renames"),
+        "renames.sql",
+        &corpus::renames(4000),
+    );
 
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("bellows: {}", bellows.display());
-    println!("machine: {} core(s), load {}", std::thread::available_parallelism().map_or(1, |n| n.get()), load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    println!(
+        "machine: {} core(s), load {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     println!("best of {runs} runs, wall clock\n");
-    println!("{:<22} {:>10} {:>9} {:>10} {:>12} {:>10} {:>7}", "input", "statements", "unparsed", "bellows ms", "bellows st/s", "squawk ms", "ratio");
+    println!(
+        "{:<22} {:>10} {:>9} {:>10} {:>12} {:>10} {:>7}",
+        "input", "statements", "unparsed", "bellows ms", "bellows st/s", "squawk ms", "ratio"
+    );
     let mut times = Vec::new();
     for (label, path) in [
         ("project folder", dir.as_path()),
@@ -142,7 +167,12 @@ fn main() {
         );
         if let Some(base) = &baseline {
             let before = best_of(runs, || bellows_cmd(base, path));
-            println!("{:<22} baseline {} ms ({:.2}x faster now)", "", before.as_millis(), before.as_secs_f64() / ours.as_secs_f64());
+            println!(
+                "{:<22} baseline {} ms ({:.2}x faster now)",
+                "",
+                before.as_millis(),
+                before.as_secs_f64() / ours.as_secs_f64()
+            );
         }
     }
     println!(

@@ -160,10 +160,9 @@ impl FolderModel {
                     _ => None,
                 })
                 .collect(),
-            Some(Statement::RenameTable(pairs)) => pairs
-                .iter()
-                .map(|r| (&r.old_name, &r.new_name))
-                .collect(),
+            Some(Statement::RenameTable(pairs)) => {
+                pairs.iter().map(|r| (&r.old_name, &r.new_name)).collect()
+            }
             _ => return,
         };
         for (old, new) in pairs {

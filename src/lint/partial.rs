@@ -43,7 +43,9 @@ pub(super) fn alter_clauses(
     loop {
         let at = failure.at?;
         // The clause the parser stopped in: the last one starting at or before the spot.
-        let i = starts.iter().rposition(|s| (s.line, s.column) <= (at.line, at.column))?;
+        let i = starts
+            .iter()
+            .rposition(|s| (s.line, s.column) <= (at.line, at.column))?;
         if unread.iter().any(|u| u.tokens == clauses[i]) {
             return None;
         }
@@ -60,7 +62,9 @@ pub(super) fn alter_clauses(
             .try_with_sql(&text)
             .and_then(|mut p| p.parse_statements())
         {
-            Ok(mut parsed) if parsed.len() == 1 => return Some((Some(parsed.swap_remove(0)), unread)),
+            Ok(mut parsed) if parsed.len() == 1 => {
+                return Some((Some(parsed.swap_remove(0)), unread))
+            }
             Ok(_) => return None,
             Err(e) => failure = super::prepare::failure(&e.to_string()),
         }
@@ -105,7 +109,11 @@ fn blanked(
             continue;
         }
         out.push_str(&sql[from..r.start]);
-        out.extend(sql[r.clone()].chars().map(|c| if c == '\n' || c == '\r' { c } else { ' ' }));
+        out.extend(
+            sql[r.clone()]
+                .chars()
+                .map(|c| if c == '\n' || c == '\r' { c } else { ' ' }),
+        );
         from = r.end;
     }
     out.push_str(&sql[from..]);
@@ -124,7 +132,13 @@ fn offset(sql: &str, lines: &[usize], at: Location) -> Option<usize> {
     let start = *lines.get(usize::try_from(at.line).ok()?.checked_sub(1)?)?;
     let column = usize::try_from(at.column).ok()?.checked_sub(1)?;
     let rest = sql.get(start..)?;
-    Some(start + rest.char_indices().nth(column).map_or(rest.len(), |(i, _)| i))
+    Some(
+        start
+            + rest
+                .char_indices()
+                .nth(column)
+                .map_or(rest.len(), |(i, _)| i),
+    )
 }
 
 /// MySQL's `MODIFY c VARCHAR(255) BINARY` (the `_bin` collation of the column's character
@@ -140,12 +154,18 @@ pub(super) fn mysql_binary(
     let at = failure.at?;
     let i = tokens.all().iter().position(|t| t.span.start == at)?;
     let column_def = (0..i).any(|k| tokens.is_word(k, "MODIFY") || tokens.is_word(k, "CHANGE"));
-    if !dialect.is::<sqlparser::dialect::MySqlDialect>() || !tokens.is_word(i, "BINARY") || !column_def {
+    if !dialect.is::<sqlparser::dialect::MySqlDialect>()
+        || !tokens.is_word(i, "BINARY")
+        || !column_def
+    {
         return None;
     }
     let lines = line_starts(sql);
     let tok = tokens.get(i)?;
-    let (from, to) = (offset(sql, &lines, tok.span.start)?, offset(sql, &lines, tok.span.end)?);
+    let (from, to) = (
+        offset(sql, &lines, tok.span.start)?,
+        offset(sql, &lines, tok.span.end)?,
+    );
     let text = format!("{}COLLATE binary{}", &sql[..from], &sql[to..]);
     let mut parsed = Parser::new(dialect)
         .with_recursion_limit(crate::sql::RECURSION_LIMIT)

@@ -12,7 +12,8 @@ impl FileState {
     pub(crate) fn record_tables(&mut self, t: &Tokens) {
         if let Some((table, after)) = created_table(t) {
             let copies = t.has("SELECT")
-                || (t.is_word(after, "AS") && (t.is_word(after + 1, "TABLE") || t.is_word(after + 1, "VALUES")));
+                || (t.is_word(after, "AS")
+                    && (t.is_word(after + 1, "TABLE") || t.is_word(after + 1, "VALUES")));
             if copies && t.find_seq(after, &["WITH", "NO", "DATA"]).is_none() {
                 self.filled_tables.insert(table.clone());
             }
@@ -77,7 +78,10 @@ fn renames(t: &Tokens) -> Vec<(String, String)> {
     if t.starts_with(&["RENAME", "TABLE"]) {
         let mut i = 2;
         while let Some((old, after_old)) = t.name_at(i) {
-            let Some((new, after_new)) = t.name_at(after_old + 1).filter(|_| t.is_word(after_old, "TO")) else {
+            let Some((new, after_new)) = t
+                .name_at(after_old + 1)
+                .filter(|_| t.is_word(after_old, "TO"))
+            else {
                 break;
             };
             found.push((old, new));

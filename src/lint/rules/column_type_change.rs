@@ -203,7 +203,10 @@ impl<'a> Change<'a> {
         // the type known before changes too (then both are reported, each with its reason).
         let same_type = |c: &Column| {
             let new = data_type.to_string();
-            matches!(type_change(&c.type_normalized, &new, ctx.dialect()), TypeChange::Same)
+            matches!(
+                type_change(&c.type_normalized, &new, ctx.dialect()),
+                TypeChange::Same
+            )
         };
         if not_null && known.is_none_or(|c| c.nullable && same_type(c)) {
             return None;

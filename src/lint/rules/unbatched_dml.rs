@@ -2,9 +2,9 @@
 //! phase touches the whole table in one transaction, holding row locks on all of it. It
 //! belongs in a `-- bellows:backfill` section, which bellows runs in key-range batches.
 
+use super::support::bounds::{is_catalog, Keys};
 use crate::lint::{table_key, Finding, Rule, Severity, StatementContext};
 use crate::migration::PhaseKind;
-use super::support::bounds::{is_catalog, Keys};
 use sqlparser::ast::{FromTable, Statement, TableFactor};
 
 /// Flags whole-table `UPDATE`/`DELETE` outside a backfill section.

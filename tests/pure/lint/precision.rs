@@ -46,7 +46,9 @@ fn clean(report: &Report) {
 #[test]
 fn index_on_a_materialized_view_of_the_same_file() {
     clean(&pg("CREATE MATERIALIZED VIEW order_totals AS SELECT customer_id AS id, sum(amount) AS total FROM orders GROUP BY customer_id;\nCREATE UNIQUE INDEX order_totals_id ON order_totals (id);\n"));
-    insta::assert_snapshot!(human(&pg("CREATE UNIQUE INDEX order_totals_id ON order_totals (id);\n")));
+    insta::assert_snapshot!(human(&pg(
+        "CREATE UNIQUE INDEX order_totals_id ON order_totals (id);\n"
+    )));
 }
 
 #[test]
@@ -69,7 +71,10 @@ fn a_table_renamed_in_an_earlier_file_of_the_change_stays_pending() {
         .lint("1_a.sql", "CREATE TABLE jobs_new (id bigint, state text);\nALTER TABLE jobs_new RENAME TO jobs_v2;\n")
         .expect("valid");
     let b = folder
-        .lint("2_b.sql", "CREATE INDEX jobs_v2_state ON jobs_v2 (state);\n")
+        .lint(
+            "2_b.sql",
+            "CREATE INDEX jobs_v2_state ON jobs_v2 (state);\n",
+        )
         .expect("valid");
     clean(&Report { files: vec![b] });
 }
@@ -86,12 +91,16 @@ fn unbatched_dml_is_about_bulk_changes_of_app_tables() {
     ] {
         clean(&pg(sql));
     }
-    clean(&mysql("UPDATE mysql.user SET plugin = 'caching_sha2_password' WHERE user = 'app';"));
+    clean(&mysql(
+        "UPDATE mysql.user SET plugin = 'caching_sha2_password' WHERE user = 'app';",
+    ));
     // A filter on something other than a key column bounds nothing; the message says so.
     insta::assert_snapshot!(human(&pg(
         "UPDATE documents SET body = '[]' WHERE json_length(body) = 0;\nUPDATE documents SET state = 'old' WHERE state = 'new';\nDELETE FROM documents;\n"
     )));
-    insta::assert_snapshot!(human(&mysql("UPDATE documents SET body = '[]' WHERE JSON_LENGTH(body) = 0;\n")));
+    insta::assert_snapshot!(human(&mysql(
+        "UPDATE documents SET body = '[]' WHERE JSON_LENGTH(body) = 0;\n"
+    )));
 }
 
 #[test]
@@ -103,19 +112,41 @@ fn drop_table_after_a_rename_or_of_a_scratch_table() {
     assert_eq!(rules(&renamed), ["rename-table"], "{}", human(&renamed));
     clean(&pg("DROP TABLE IF EXISTS _work;\nCREATE TABLE _work AS SELECT id FROM ledger WHERE id < 100;\n"));
     // Dropped without being made again: a real drop.
-    insta::assert_snapshot!(human(&pg("DROP TABLE IF EXISTS _work;\nDROP TABLE ledger_old;\n")));
+    insta::assert_snapshot!(human(&pg(
+        "DROP TABLE IF EXISTS _work;\nDROP TABLE ledger_old;\n"
+    )));
 }
 
 #[test]
 fn mysql_change_that_only_renames_or_also_changes_type_and_nullability() {
     let schema = "CREATE TABLE t (id INT PRIMARY KEY, old_name INT NOT NULL, n INT NULL);\n";
     // Only a rename: the definition restated as it was.
-    let r = folder(Dialect::Mysql, &[("1_t.sql", schema), ("2_c.sql", "ALTER TABLE t CHANGE old_name new_name INT NOT NULL;\n")]);
+    let r = folder(
+        Dialect::Mysql,
+        &[
+            ("1_t.sql", schema),
+            (
+                "2_c.sql",
+                "ALTER TABLE t CHANGE old_name new_name INT NOT NULL;\n",
+            ),
+        ],
+    );
     assert_eq!(rules(&r), ["rename-column"], "{}", human(&r));
     // Without the earlier definition the restated NOT NULL says nothing either.
-    assert_eq!(rules(&mysql("ALTER TABLE t CHANGE old_name new_name INT NOT NULL;\n")), ["rename-column"]);
+    assert_eq!(
+        rules(&mysql(
+            "ALTER TABLE t CHANGE old_name new_name INT NOT NULL;\n"
+        )),
+        ["rename-column"]
+    );
     // A type change with NOT NULL: both, each with its reason.
-    let r = folder(Dialect::Mysql, &[("1_t.sql", schema), ("2_c.sql", "ALTER TABLE t MODIFY n BIGINT NOT NULL;\n")]);
+    let r = folder(
+        Dialect::Mysql,
+        &[
+            ("1_t.sql", schema),
+            ("2_c.sql", "ALTER TABLE t MODIFY n BIGINT NOT NULL;\n"),
+        ],
+    );
     insta::assert_snapshot!(human(&r));
 }
 
@@ -163,7 +194,10 @@ fn forms_the_parser_cannot_read_but_are_known() {
     // The message names the clause, never `ALTER COLUMN`.
     let r = pg("ALTER TABLE orders ADD COLUMN note text, FROBNICATE;");
     let message = &r.diagnostics().next().expect("a finding").message;
-    assert!(message.contains("`FROBNICATE`") && !message.contains("after ALTER COLUMN"), "{message}");
+    assert!(
+        message.contains("`FROBNICATE`") && !message.contains("after ALTER COLUMN"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -182,5 +216,8 @@ fn the_generated_corpus_is_read_almost_whole() {
     }
     assert!(statements > 2000, "{statements}");
     // At most 0.2% of statements unparsed (the corpus has every form of issue 14).
-    assert!(unparsed * 500 <= statements, "{unparsed} of {statements} unparsed");
+    assert!(
+        unparsed * 500 <= statements,
+        "{unparsed} of {statements} unparsed"
+    );
 }

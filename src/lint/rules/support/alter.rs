@@ -126,8 +126,8 @@ pub(crate) fn alter_with_rows<'t>(ctx: &StatementContext<'t>) -> Option<AlterTab
         return Some(alter);
     }
     let mut alter = alter_table(ctx.tokens)?;
-    let filled = ctx.dialect() == crate::Dialect::Postgres
-        && ctx.file.filled_tables.contains(&alter.table);
+    let filled =
+        ctx.dialect() == crate::Dialect::Postgres && ctx.file.filled_tables.contains(&alter.table);
     if let (true, Some(Statement::AlterTable(at))) = (filled, ctx.ast) {
         alter.parsed = Some(at);
         return Some(alter);

@@ -34,7 +34,9 @@ impl<'t> Keys<'t> {
             return false;
         };
         let same = |c: &String| c.eq_ignore_ascii_case(column);
-        t.primary_key.as_ref().is_some_and(|k| k.columns.iter().any(same))
+        t.primary_key
+            .as_ref()
+            .is_some_and(|k| k.columns.iter().any(same))
             || t.indexes
                 .iter()
                 .any(|i| i.unique && i.predicate.is_none() && i.columns.first().is_some_and(same))

@@ -7,8 +7,8 @@ use super::scan::Clause;
 use crate::lint::{StatementContext, TokKind};
 use crate::sql::Dialect;
 
-/// Words that, at the start of a statement inside a `DO` block, do something the linter
-/// would judge if it could read them: such a block is still reported.
+/// Words that start a statement the linter would judge if it could read it: a `DO` block
+/// whose body has one is still reported.
 const RISKY_IN_DO: &[&str] = &[
     "ALTER", "UPDATE", "DELETE", "TRUNCATE", "LOCK", "VACUUM", "CLUSTER", "REINDEX", "EXECUTE",
     "DROP", "REFRESH",
@@ -24,16 +24,31 @@ pub(crate) fn statement(ctx: &StatementContext<'_>) -> bool {
     let w = |i: usize, word: &str| t.is_word(i, word);
     // CREATE [OR REPLACE] [TEMP | UNLOGGED | CONSTRAINT] <kind>
     let mut i = 1;
-    while ["OR", "REPLACE", "TEMP", "TEMPORARY", "UNLOGGED", "CONSTRAINT"]
-        .iter()
-        .any(|m| w(i, m))
+    while [
+        "OR",
+        "REPLACE",
+        "TEMP",
+        "TEMPORARY",
+        "UNLOGGED",
+        "CONSTRAINT",
+    ]
+    .iter()
+    .any(|m| w(i, m))
     {
         i += 1;
     }
     let created = w(0, "CREATE")
-        && ["SEQUENCE", "STATISTICS", "FUNCTION", "PROCEDURE", "AGGREGATE", "RULE", "TRIGGER"]
-            .iter()
-            .any(|k| w(i, k));
+        && [
+            "SEQUENCE",
+            "STATISTICS",
+            "FUNCTION",
+            "PROCEDURE",
+            "AGGREGATE",
+            "RULE",
+            "TRIGGER",
+        ]
+        .iter()
+        .any(|k| w(i, k));
     let altered = w(0, "ALTER")
         && (["SEQUENCE", "STATISTICS", "FUNCTION", "PROCEDURE"]
             .iter()
@@ -42,28 +57,15 @@ pub(crate) fn statement(ctx: &StatementContext<'_>) -> bool {
     created || altered || w(0, "COMMENT") || (w(0, "DO") && harmless_do(ctx))
 }
 
-/// A `DO` block whose body starts no statement the linter would judge.
+/// A `DO` block whose body has none of the words that start a statement the linter would
+/// judge (a conservative reading: `ON DELETE CASCADE` in the body also keeps it reported).
 fn harmless_do(ctx: &StatementContext<'_>) -> bool {
     let Some(body) = ctx.tokens.all().iter().find(|t| t.kind == TokKind::Literal) else {
         return false;
     };
-    let words: Vec<String> = crate::sql::leading_words(&body.text, usize::MAX);
-    // A statement starts after `;`, `BEGIN`, `THEN`, `ELSE` or `LOOP`: look at the word after
-    // each of them (and at the first word).
-    let starts = body
-        .text
-        .split([';'])
-        .filter_map(|piece| crate::sql::leading_words(piece, 4).into_iter().find(|w| {
-            !["BEGIN", "THEN", "ELSE", "LOOP", "DECLARE", "IF", "END"].contains(&w.as_str())
-        }));
-    let risky = starts
-        .chain(words.windows(2).filter_map(|p| {
-            ["BEGIN", "THEN", "ELSE", "LOOP"]
-                .contains(&p[0].as_str())
-                .then(|| p[1].clone())
-        }))
-        .any(|w| RISKY_IN_DO.contains(&w.as_str()));
-    !risky
+    !crate::sql::leading_words(&body.text, usize::MAX)
+        .iter()
+        .any(|w| RISKY_IN_DO.contains(&w.as_str()))
 }
 
 /// True when an `ALTER TABLE` clause only changes the catalog: `ALTER CONSTRAINT ...`
