@@ -156,7 +156,11 @@ fn statement(rng: &mut Rng, f: usize, s: usize, out: &mut String) {
             "CREATE MATERIALIZED VIEW {t}_totals_{id} AS SELECT customer_id AS id, sum(amount) AS total FROM {t} GROUP BY customer_id;\nCREATE UNIQUE INDEX {t}_totals_{id}_id ON {t}_totals_{id} (id);"
         ),
         78..=79 => format!("DROP INDEX CONCURRENTLY IF EXISTS idx_{t}_{};", id.saturating_sub(3)),
-        80..=81 => format!("INSERT INTO schema_notes (note) SELECT '{t} ready' WHERE NOT EXISTS (SELECT 1 FROM schema_notes WHERE note = '{t} ready');"),
+        80..=85 => format!("INSERT INTO schema_notes (note) SELECT '{t} ready' WHERE NOT EXISTS (SELECT 1 FROM schema_notes WHERE note = '{t} ready');"),
+        86..=91 => format!("ALTER TABLE {t} ALTER COLUMN notes DROP DEFAULT, ALTER COLUMN position TYPE bigint USING position::bigint;"),
+        92..=97 => format!(
+            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS uq_{t}_{id} ON {t} (external_ref) WHERE external_ref IS NOT NULL;"
+        ),
         _ => formerly_unparsed(rng, &t, id),
     };
     out.push_str(&text);

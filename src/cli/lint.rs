@@ -145,7 +145,7 @@ fn run_inner(args: &LintArgs, file: &FileConfig) -> Result<i32, String> {
     if args.changed_since.is_some() {
         folder.change_starts();
     }
-    let (report, errors) = lint_files::lint_all(&linter, folder, inputs);
+    let (report, errors) = lint_files::lint_all(folder, inputs);
     for e in &errors {
         eprintln!("error: {e}");
     }

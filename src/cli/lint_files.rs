@@ -2,7 +2,7 @@
 //! input, the `--changed-since` filter (git), and linting them in version order with what
 //! earlier files made of the schema.
 
-use bellows::lint::{FileReport, FolderLint, Linter, ReadFile, Report};
+use bellows::lint::{FileReport, FolderLint, Report};
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -116,59 +116,48 @@ fn git(args: &[&str], hint: &str) -> Result<String, String> {
 }
 
 /// Lint the inputs marked `true` (the others are replayed only), in version order through
-/// `folder`, so each file's rules know what the earlier ones made of the schema. Two threads:
-/// one reads, splits and parses the files (the half that needs no other file) a few files
-/// ahead, the other checks and replays them in order (`bench/lint`). Returns the report
-/// (linted inputs in the order given) and the inputs that could not be read or are not valid
-/// migration files.
+/// `folder`, so each file's rules know what the earlier ones made of the schema. One thread:
+/// the replay needs the files in order, and parsing a file on one thread and checking it on
+/// another cost more than it saved (bench/schema_replay). Returns the report (linted inputs
+/// in the order given) and the inputs that could not be read or are not valid migration
+/// files.
 pub(super) fn lint_all(
-    linter: &Linter,
     mut folder: FolderLint<'_>,
     inputs: Vec<(Input, bool)>,
 ) -> (Report, Vec<String>) {
     let mut results: Vec<Option<Result<FileReport, String>>> = Vec::new();
     results.resize_with(inputs.len(), || None);
-    let order = replay_order(&inputs);
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(4);
-        let (inputs, order) = (&inputs, &order);
-        scope.spawn(move || {
-            for &i in order {
-                if tx.send((i, read_one(linter, &inputs[i].0))).is_err() {
-                    break;
+    for i in replay_order(&inputs) {
+        let (input, lint) = &inputs[i];
+        let (name, text) = match input {
+            Input::File(path, name) => match read(path, name) {
+                Ok(text) => (name, text),
+                Err(e) => {
+                    results[i] = lint.then_some(Err(e));
+                    continue;
                 }
+            },
+            Input::Stdin(name, text) => (name, text.clone()),
+        };
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if *lint {
+                folder.lint(name, &text).map(Some)
+            } else {
+                folder.shipped(name, &text).map(|()| None)
             }
-        });
-        for (i, read) in rx {
-            let (input, lint) = &inputs[i];
-            let name = match input {
-                Input::File(_, name) | Input::Stdin(name, _) => name,
-            };
-            results[i] = match read {
-                Loaded::Unreadable(e) => lint.then_some(Err(e)),
-                Loaded::Invalid(line, message) if *lint => Some(Err(match line {
-                    Some(line) => format!("{name}:{line}: {message}"),
-                    None => format!("{name}: {message}"),
-                })),
-                Loaded::Invalid(..) => None,
-                Loaded::Panicked => Some(Err(internal(name))),
-                Loaded::Read(file) => {
-                    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        if *lint {
-                            Some(folder.lint_read(file))
-                        } else {
-                            folder.shipped_read(file);
-                            None
-                        }
-                    }));
-                    match done {
-                        Ok(report) => report.map(Ok),
-                        Err(_) => Some(Err(internal(name))),
-                    }
-                }
-            };
-        }
-    });
+        }));
+        results[i] = match done {
+            Ok(Ok(report)) => report.map(Ok),
+            Ok(Err(e)) if *lint => Some(Err(match e.line {
+                Some(line) => format!("{name}:{line}: {}", e.message),
+                None => format!("{name}: {}", e.message),
+            })),
+            Ok(Err(_)) => None,
+            Err(_) => Some(Err(format!(
+                "{name}: internal error: the linter failed on this file; please report it"
+            ))),
+        };
+    }
     let mut report = Report::default();
     let mut errors = Vec::new();
     for r in results.into_iter().flatten() {
@@ -178,37 +167,6 @@ pub(super) fn lint_all(
         }
     }
     (report, errors)
-}
-
-/// One input read on the reading thread.
-enum Loaded {
-    /// Not readable as text.
-    Unreadable(String),
-    /// Not a valid migration file: the line and what is wrong.
-    Invalid(Option<usize>, String),
-    /// The linter failed on it.
-    Panicked,
-    /// Ready to be checked.
-    Read(ReadFile),
-}
-
-fn read_one(linter: &Linter, input: &Input) -> Loaded {
-    let (name, text) = match input {
-        Input::File(path, name) => match read(path, name) {
-            Ok(text) => (name, text),
-            Err(e) => return Loaded::Unreadable(e),
-        },
-        Input::Stdin(name, text) => (name, text.clone()),
-    };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| linter.read(name, &text))) {
-        Ok(Ok(file)) => Loaded::Read(file),
-        Ok(Err(e)) => Loaded::Invalid(e.line, e.message),
-        Err(_) => Loaded::Panicked,
-    }
-}
-
-fn internal(name: &str) -> String {
-    format!("{name}: internal error: the linter failed on this file; please report it")
 }
 
 /// The order the files are replayed in: as given, except that the files of one folder go

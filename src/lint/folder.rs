@@ -5,7 +5,6 @@
 //! live schema ([`LiveSchema`]). Tables the model does not know fall back to what the
 //! rules do for a single file.
 
-use super::prepare::PreparedFile;
 use super::{FileReport, Linter};
 use crate::migration::{FormatError, PhaseKind};
 use crate::schema::replay::Replay;
@@ -91,14 +90,7 @@ impl FolderLint<'_> {
     /// # Errors
     /// A format error, as [`Linter::lint`].
     pub fn shipped(&mut self, path: &str, text: &str) -> Result<(), FormatError> {
-        self.shipped_read(self.linter.read(path, text)?);
-        Ok(())
-    }
-
-    /// [`FolderLint::shipped`] of a file already read (see [`Linter::read`]).
-    pub fn shipped_read(&mut self, file: ReadFile) {
-        let file = file.0;
-        let path = file.path.as_str();
+        let file = self.linter.prepare(path, text)?;
         for (phase, read) in file.phases.iter().zip(&file.read) {
             for (stmt, r) in phase.statements.iter().zip(read) {
                 let at = (path, stmt.start.line);
@@ -106,6 +98,7 @@ impl FolderLint<'_> {
                     .apply(phase.kind, r.ast.as_ref(), &stmt.sql, at, false);
             }
         }
+        Ok(())
     }
 
     /// Lint the next file with what the earlier ones made of the schema.
@@ -113,29 +106,8 @@ impl FolderLint<'_> {
     /// # Errors
     /// A format error, as [`Linter::lint`].
     pub fn lint(&mut self, path: &str, text: &str) -> Result<FileReport, FormatError> {
-        Ok(self.lint_read(self.linter.read(path, text)?))
-    }
-
-    /// [`FolderLint::lint`] of a file already read (see [`Linter::read`]).
-    pub fn lint_read(&mut self, file: ReadFile) -> FileReport {
-        self.linter.check(file.0, Some(&mut self.model))
-    }
-}
-
-/// A file split, tokenized and parsed but not yet checked ([`Linter::read`]): the costly
-/// half of linting, which needs no other file, so it can run on another thread while a
-/// [`FolderLint`] checks the files before it in order.
-#[derive(Debug)]
-pub struct ReadFile(PreparedFile);
-
-impl Linter {
-    /// Read one file for a [`FolderLint`] ([`FolderLint::lint_read`],
-    /// [`FolderLint::shipped_read`]).
-    ///
-    /// # Errors
-    /// A format error, as [`Linter::lint`].
-    pub fn read(&self, path: &str, text: &str) -> Result<ReadFile, FormatError> {
-        Ok(ReadFile(self.prepare(path, text)?))
+        let file = self.linter.prepare(path, text)?;
+        Ok(self.linter.check(file, Some(&mut self.model)))
     }
 }
 

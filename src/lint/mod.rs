@@ -47,7 +47,7 @@ pub(crate) use context::{
 pub use diagnostic::{Diagnostic, Severity};
 pub use engine::Linter;
 pub(crate) use folder::ModelView;
-pub use folder::{FolderLint, LiveSchema, ReadFile};
+pub use folder::{FolderLint, LiveSchema};
 pub use options::{LintOptions, TransactionMode};
 pub(crate) use registry::RULES;
 pub use registry::{rule, rules, RuleInfo};
