@@ -156,13 +156,15 @@ fn main() {
         let (statements, unparsed) = counts(&bellows, path);
         let ours = best_of(runs, || bellows_cmd(&bellows, path));
         times.push(ours);
-        // squawk is far from linear on one long file: it is timed on the 1x inputs only.
+        // squawk is far from linear on one long file: it is timed on the 1x inputs only, and
+        // the other tools once on a one-file input (minutes each).
+        let their_runs = if path.is_dir() { runs } else { 1 };
         let theirs = squawk
             .as_ref()
             .filter(|_| label != "project x10, one file")
             .map(|s| {
                 let files = sql_files(path);
-                best_of(runs, || squawk_cmd(s, &files))
+                best_of(their_runs, || squawk_cmd(s, &files))
             });
         let (squawk_ms, ratio) = match theirs {
             Some(t) => (
@@ -178,7 +180,7 @@ fn main() {
             rate(statements, ours),
         );
         if let Some(base) = &baseline {
-            let before = best_of(runs, || bellows_cmd(base, path));
+            let before = best_of(their_runs, || bellows_cmd(base, path));
             println!(
                 "{:<22} baseline {} ms ({:.2}x faster now)",
                 "",
