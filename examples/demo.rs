@@ -1,17 +1,22 @@
 //! The whole idea in two minutes: rename a column of a 200,000-row table while two versions
 //! of an app use it, without a single failed request. Run it with `scripts/demo.sh`.
 //!
-//! Against a local PostgreSQL it creates a throwaway database `bellows_demo`, writes the
-//! migration with `bellows new --op rename-column`, and starts a simulated app v1 (which uses
+//! Against a local PostgreSQL (or MySQL/MariaDB) it creates a throwaway database
+//! (`bellows_demo` unless `DEMO_DATABASE_URL` names one), writes the migration with
+//! `bellows new --op rename-column`, and starts a simulated app v1 (which uses
 //! `users.email_address`) and later v2 (which uses `users.primary_email`): plain
-//! tokio-postgres clients that insert, update and read rows in a loop, counting requests and
+//! database clients that insert, update and read rows in a loop, counting requests and
 //! errors, and that register with the rollout gate the way real apps do (through the
 //! library). Meanwhile the real `bellows` binary drives the phases: expand, backfill, a
-//! contract the gate refuses while v1 still runs, then the contract once v1 is gone.
+//! contract the gate refuses while v1 still runs, then the contract once v1 is gone, and
+//! last the rollback guard: after the contract, `rollout check` says v1 cannot come back.
 //!
 //! Environment:
-//! - `DEMO_DATABASE_URL` — the server (default `postgres://postgres@127.0.0.1:5432`); the
-//!   database named in it is ignored, the demo uses its own `bellows_demo`.
+//! - `DEMO_DATABASE_URL` — the server and the demo's database (default
+//!   `postgres://postgres@127.0.0.1:5432/bellows_demo`; `mysql://root@127.0.0.1:3306/bellows_demo`
+//!   for MySQL/MariaDB). The database is dropped and created at the start and dropped at the
+//!   end; the demo refuses one holding tables it did not make. No database in the URL:
+//!   `bellows_demo`.
 //! - `KEEP=1` — keep the database (and the migrations folder) at the end.
 //! - `DEMO_ROWS` — rows in the table (default 200000).
 //! - `DEMO_PAUSE` — seconds of a "watch the apps" pause, some last twice as long (default 6;
@@ -27,15 +32,21 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio_postgres::{Client, NoTls};
+#[path = "demo_support/db.rs"]
+mod db;
+use db::{BoxError, Db, Engine};
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
+/// The demo's database when `DEMO_DATABASE_URL` names none.
 const DEMO_DB: &str = "bellows_demo";
+/// Set once the demo made its database: only then is it dropped at the end (a database the
+/// demo refused to touch stays as it was).
+static CREATED: AtomicBool = AtomicBool::new(false);
 const OLD_COLUMN: &str = "email_address";
 const NEW_COLUMN: &str = "primary_email";
 const V1: &str = "1.4.0";
 const V2: &str = "2.0.0";
+/// The demo's steps (headings count them).
+const STEPS: usize = 9;
 /// Headings are this wide; prose stays within it.
 const WIDTH: usize = 80;
 
@@ -54,17 +65,18 @@ async fn main() -> ExitCode {
         outcome = run(&config) => outcome,
         _ = tokio::signal::ctrl_c() => Err("interrupted".into()),
     };
-    if !config.keep {
+    if !config.keep && CREATED.load(Ordering::SeqCst) {
         if let Err(e) = drop_demo_db(&config).await {
             // When the run failed to connect, its own error says it all.
             if outcome.is_ok() {
-                eprintln!("demo: could not drop {DEMO_DB}: {e}");
+                eprintln!("demo: could not drop {}: {e}", config.db_name);
             }
         }
     }
-    if config.keep {
+    if config.keep && CREATED.load(Ordering::SeqCst) {
         println!(
-            "\nKEEP=1: database {DEMO_DB} kept: psql {}",
+            "\nKEEP=1: database {} kept: {}",
+            config.db_name,
             redact(&config.demo_url)
         );
     }
@@ -95,10 +107,13 @@ async fn main() -> ExitCode {
 
 /// Settings from the environment.
 struct Config {
-    /// The server's maintenance database (`postgres`), to create and drop the demo database.
+    engine: Engine,
+    /// Where the demo database is created and dropped from (PostgreSQL's `postgres`
+    /// database, MySQL's server without a database).
     admin_url: url::Url,
-    /// The demo database.
+    /// The demo database, and its name.
     demo_url: url::Url,
+    db_name: String,
     keep: bool,
     rows: u64,
     pause: Duration,
@@ -108,19 +123,21 @@ struct Config {
 impl Config {
     fn from_env() -> Result<Config, BoxError> {
         let server = std::env::var("DEMO_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-        let server = url::Url::parse(&server).map_err(|e| {
+            .unwrap_or_else(|_| format!("postgres://postgres@127.0.0.1:5432/{DEMO_DB}"));
+        let mut demo_url = url::Url::parse(&server).map_err(|e| {
             format!(
-                "DEMO_DATABASE_URL is not a URL ({e}); expected e.g. postgres://postgres@127.0.0.1:5432"
+                "DEMO_DATABASE_URL is not a URL ({e}); expected e.g. postgres://postgres@127.0.0.1:5432/{DEMO_DB}"
             )
         })?;
-        if !matches!(server.scheme(), "postgres" | "postgresql") {
-            return Err("DEMO_DATABASE_URL must be a postgres:// URL".into());
-        }
-        let mut admin_url = server.clone();
-        admin_url.set_path("/postgres");
-        let mut demo_url = server;
-        demo_url.set_path(&format!("/{DEMO_DB}"));
+        let engine = Engine::of(&demo_url)?;
+        let named = demo_url.path().trim_matches('/').to_string();
+        let db_name = if named.is_empty() {
+            DEMO_DB.to_string()
+        } else {
+            named
+        };
+        demo_url.set_path(&format!("/{db_name}"));
+        let admin_url = engine.admin_url(&demo_url);
         let rows = match std::env::var("DEMO_ROWS") {
             Ok(v) => v
                 .parse()
@@ -147,8 +164,10 @@ impl Config {
             .into());
         }
         Ok(Config {
+            engine,
             admin_url,
             demo_url,
+            db_name,
             keep: std::env::var("KEEP").is_ok_and(|v| v == "1"),
             rows,
             pause,
@@ -176,31 +195,13 @@ fn redact(url: &url::Url) -> String {
     shown.to_string()
 }
 
-async fn connect(url: &url::Url) -> Result<Client, BoxError> {
-    let (client, connection) = tokio_postgres::connect(url.as_str(), NoTls)
-        .await
-        .map_err(|e| {
-            let cause = std::error::Error::source(&e)
-                .map(|c| format!(": {c}"))
-                .unwrap_or_default();
-            format!(
-                "cannot connect to {} ({e}{cause}).\nIs PostgreSQL running? \
-                 scripts/services.sh starts the local one; DEMO_DATABASE_URL picks another server.",
-                redact(url)
-            )
-        })?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
+async fn connect(config: &Config, url: &url::Url) -> Result<Db, BoxError> {
+    Db::connect(config.engine, url, &redact(url)).await
 }
 
 async fn drop_demo_db(config: &Config) -> Result<(), BoxError> {
-    let admin = connect(&config.admin_url).await?;
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {DEMO_DB} WITH (FORCE)"))
-        .await?;
-    Ok(())
+    let admin = connect(config, &config.admin_url).await?;
+    admin.drop_database(&config.db_name).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -211,7 +212,7 @@ fn styled() -> bool {
 }
 
 fn heading(step: usize, title: &str) {
-    let text = format!("── {step}/8  {title} ");
+    let text = format!("── {step}/{STEPS}  {title} ");
     let rule = "─".repeat(WIDTH.saturating_sub(text.chars().count()));
     if styled() {
         println!("\n\x1b[1;36m{text}{rule}\x1b[0m");
@@ -298,13 +299,13 @@ impl App {
     /// Connect, register the instance (as the app's startup code would through the
     /// library), and start serving.
     async fn start(
-        url: &url::Url,
+        config: &Config,
         label: &'static str,
         version: &'static str,
         column: &'static str,
     ) -> Result<App, BoxError> {
-        let client = connect(url).await?;
-        let instance = Bellows::connect(url.as_str(), Vec::new())?
+        let client = connect(config, &config.demo_url).await?;
+        let instance = Bellows::connect(config.demo_url.as_str(), Vec::new())?
             .register_instance("shop", version)
             .await?;
         let stats = Arc::new(Stats::default());
@@ -354,57 +355,38 @@ impl App {
 
 /// The app's work: insert a row, update it, read it back — through its own column only.
 async fn serve(
-    client: Client,
+    client: Db,
     label: &'static str,
     column: &'static str,
     stats: Arc<Stats>,
     stop: Arc<AtomicBool>,
 ) {
-    let insert = format!("INSERT INTO users ({column}) VALUES ($1) RETURNING id");
-    let update = format!("UPDATE users SET {column} = $1 WHERE id = $2");
-    let select = format!("SELECT {column} FROM users WHERE id = $1");
     let mut n = 0u64;
     while !stop.load(Ordering::SeqCst) {
         n += 1;
         let value = format!("{label}-{n}@example.com");
         let updated = format!("{label}-{n}-updated@example.com");
-        let id: i64 = match client.query_one(&insert, &[&value]).await {
-            Ok(row) => row.get(0),
+        stats.requests.fetch_add(1, Ordering::SeqCst);
+        let id = match client.insert(column, &value).await {
+            Ok(id) => id,
             Err(e) => {
-                stats.requests.fetch_add(1, Ordering::SeqCst);
-                stats.error(format!("INSERT: {}", describe(&e)));
+                stats.error(format!("INSERT: {e}"));
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
-        stats.requests.fetch_add(1, Ordering::SeqCst);
         let step = async {
-            client.execute(&update, &[&updated, &id]).await?;
             stats.requests.fetch_add(1, Ordering::SeqCst);
-            let read: Option<String> = client.query_one(&select, &[&id]).await?.get(0);
+            client.update(column, id, &updated).await?;
             stats.requests.fetch_add(1, Ordering::SeqCst);
-            Ok::<_, tokio_postgres::Error>(read)
+            client.select(column, id).await
         };
         match step.await {
             Ok(Some(read)) if read == updated => stats.written.lock().unwrap().push((id, read)),
             Ok(read) => stats.error(format!("row {id}: wrote {updated}, read {read:?}")),
-            Err(e) => {
-                stats.requests.fetch_add(1, Ordering::SeqCst);
-                stats.error(describe(&e));
-            }
+            Err(e) => stats.error(e),
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-/// A client error with the server's message (tokio-postgres' own text is just "db error").
-fn describe(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => match std::error::Error::source(e) {
-            Some(cause) => format!("{e}: {cause}"),
-            None => e.to_string(),
-        },
     }
 }
 
@@ -435,17 +417,11 @@ async fn watch(apps: &[&App], pause: Duration) {
 
 /// Read the last row `app` wrote through the other version's column: the trigger must have
 /// copied it. A mismatch counts as an error of `app`.
-async fn cross_check(db: &Client, app: &App, other_column: &str) -> Result<(), BoxError> {
+async fn cross_check(db: &Db, app: &App, other_column: &str) -> Result<(), BoxError> {
     let Some((id, value)) = app.stats.written.lock().unwrap().last().cloned() else {
         return Ok(());
     };
-    let seen: Option<String> = db
-        .query_one(
-            &format!("SELECT {other_column} FROM users WHERE id = $1"),
-            &[&id],
-        )
-        .await?
-        .get(0);
+    let seen = db.read(other_column, id).await?;
     let verdict = if seen.as_deref() == Some(value.as_str()) {
         "✓".to_string()
     } else {
@@ -603,26 +579,19 @@ async fn run(config: &Config) -> Result<Summary, BoxError> {
     let pause = config.pause;
 
     heading(1, "A database with a busy table");
-    let admin = connect(&config.admin_url).await?;
+    let admin = connect(config, &config.admin_url).await?;
     admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {DEMO_DB} WITH (FORCE)"))
+        .recreate_database(&config.db_name, &config.demo_url)
         .await?;
-    admin
-        .batch_execute(&format!("CREATE DATABASE {DEMO_DB}"))
-        .await?;
-    let db = connect(&config.demo_url).await?;
+    CREATED.store(true, Ordering::SeqCst);
+    let db = connect(config, &config.demo_url).await?;
     let seeded = Instant::now();
-    db.batch_execute(&format!(
-        "CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {OLD_COLUMN} text NOT NULL); \
-         INSERT INTO users ({OLD_COLUMN}) SELECT 'user' || g || '@example.com' FROM generate_series(1, {}) g; \
-         ANALYZE users",
-        config.rows
-    ))
-    .await?;
+    db.seed(OLD_COLUMN, config.rows).await?;
     say(&format!(
-        "Database {DEMO_DB} with table users (id, {OLD_COLUMN} text NOT NULL):\n\
+        "Database {} with table users (id, {OLD_COLUMN} NOT NULL):\n\
          {} rows, seeded in {:.1}s. The bellows commands below find it in\n\
          $DATABASE_URL = {}",
+        config.db_name,
         number(config.rows),
         seeded.elapsed().as_secs_f64(),
         redact(&config.demo_url)
@@ -635,7 +604,7 @@ async fn run(config: &Config) -> Result<Summary, BoxError> {
          bellows' rollout gate, as apps using bellows as a library do; a heartbeat\n\
          keeps the registration alive."
     ));
-    let mut v1 = App::start(&config.demo_url, "v1", V1, OLD_COLUMN).await?;
+    let mut v1 = App::start(config, "v1", V1, OLD_COLUMN).await?;
     watch(&[&v1], pause).await;
 
     heading(3, "Write the migration");
@@ -658,11 +627,11 @@ async fn run(config: &Config) -> Result<Summary, BoxError> {
         OLD_COLUMN,
         NEW_COLUMN,
         "--type",
-        "text",
+        config.engine.column_type(),
         "--requires-app",
         &format!(">={V2}"),
         "--dialect",
-        "postgres",
+        config.engine.dialect(),
         "--migrations",
         "migrations",
     ])
@@ -697,7 +666,7 @@ async fn run(config: &Config) -> Result<Summary, BoxError> {
          this v{V2} reads only rows it wrote. A real one would be deployed after the\n\
          backfill, or read COALESCE({NEW_COLUMN}, {OLD_COLUMN}) until then.)"
     ));
-    let mut v2 = App::start(&config.demo_url, "v2", V2, NEW_COLUMN).await?;
+    let mut v2 = App::start(config, "v2", V2, NEW_COLUMN).await?;
     watch(&[&v1, &v2], pause).await;
     println!();
     say("Each version sees the other's writes, copied by the trigger:");
@@ -746,50 +715,39 @@ async fn run(config: &Config) -> Result<Summary, BoxError> {
     ));
     cli.ok(&["rollout", "record", "--app-version", V2]).await?;
     cli.ok(&["contract", "--migrations", "migrations"]).await?;
-    let columns: Vec<String> = db
-        .query(
-            "SELECT column_name::text FROM information_schema.columns \
-             WHERE table_schema = 'public' AND table_name = 'users' ORDER BY ordinal_position",
-            &[],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let columns = db.columns().await?;
     println!();
     say(&format!(
         "users now has the columns ({}); v2 keeps serving:",
         columns.join(", ")
     ));
     watch(&[&v2], pause).await;
+
+    heading(9, "Roll back to v1 now? The rollback guard says no");
+    say(&format!(
+        "The contract was the point of no return: {OLD_COLUMN} is gone, and v1 would\n\
+         fail on every request. A pipeline's rollback step asks first:"
+    ));
+    let code = cli.run(&["rollout", "check", "--app-version", V1]).await?;
+    if code != 1 {
+        return Err(format!(
+            "expected `rollout check` to refuse v{V1} after the contract (exit 1), got exit {code}"
+        )
+        .into());
+    }
+    say(&format!(
+        "Exit 1, and why. `bellows rollout record --app-version {V1}` is refused the same\n\
+         way, and a v{V1} that starts anyway is told so by the library."
+    ));
     v2.stop().await?;
 
     // The final check, through the final schema.
-    let row = db
-        .query_one(
-            &format!("SELECT count(*), count(*) FILTER (WHERE {NEW_COLUMN} IS NULL) FROM users"),
-            &[],
-        )
-        .await?;
-    let (rows, rows_without_new_column): (i64, i64) = (row.get(0), row.get(1));
-    let mut ids = Vec::new();
-    let mut values = Vec::new();
-    for app in [&v1, &v2] {
-        for (id, value) in app.stats.written.lock().unwrap().iter() {
-            ids.push(*id);
-            values.push(value.clone());
-        }
-    }
-    let written_wrong: i64 = db
-        .query_one(
-            &format!(
-                "SELECT count(*) FROM unnest($1::bigint[], $2::text[]) AS w(id, value) \
-                 LEFT JOIN users u ON u.id = w.id AND u.{NEW_COLUMN} = w.value WHERE u.id IS NULL"
-            ),
-            &[&ids, &values],
-        )
-        .await?
-        .get(0);
+    let (rows, rows_without_new_column) = db.counts(NEW_COLUMN).await?;
+    let written: Vec<(i64, String)> = [&v1, &v2]
+        .iter()
+        .flat_map(|app| app.stats.written.lock().unwrap().clone())
+        .collect();
+    let written_wrong = db.count_wrong(NEW_COLUMN, &written).await?;
     let kept_migrations = config.keep.then(|| work.keep().join("migrations"));
     Ok(Summary {
         kept_migrations,
@@ -797,7 +755,7 @@ async fn run(config: &Config) -> Result<Summary, BoxError> {
         rows,
         rows_without_new_column,
         columns,
-        written: ids.len(),
+        written: written.len(),
         written_wrong,
     })
 }

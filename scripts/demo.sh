@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # See bellows work: rename a column of a 200,000-row table while an old and a new version of
-# an app both use it, with zero failed requests. About a minute, mostly for reading.
+# an app both use it, with zero failed requests. About two minutes, mostly for reading, after
+# a release build of bellows (several minutes the first time, seconds after that).
 #
-# Needs a PostgreSQL you can create a database on (default postgres://postgres@127.0.0.1:5432;
-# scripts/services.sh starts the local one). The demo works in its own database, bellows_demo:
-# dropped and recreated at the start, dropped at the end (also after Ctrl-C).
+# Needs a PostgreSQL or MySQL/MariaDB you can create a database on (scripts/services.sh starts
+# the local ones). The demo works in its own database, named in DEMO_DATABASE_URL (default
+# postgres://postgres@127.0.0.1:5432/bellows_demo): dropped and created at the start, dropped
+# at the end (also after Ctrl-C). It refuses a database holding tables it did not make.
 #
-#   DEMO_DATABASE_URL=postgres://me@db:5432  another server (the database named in it is ignored)
-#   KEEP=1                                   keep bellows_demo and the migration afterwards
+#   DEMO_DATABASE_URL=mysql://root@127.0.0.1:3306/bellows_demo   the MySQL/MariaDB variant
+#   DEMO_DATABASE_URL=postgres://me@db:5432/scratch              another server or database
+#   KEEP=1                                   keep the database and the migration afterwards
 #   DEMO_ROWS=1000000                        a bigger table (default 200000)
 #   DEMO_PAUSE=0                             no pauses for reading (default 6 seconds)
 #

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 lane="${1:-all}"
 
 # Tests of tests/it that make up the slow lane (by module path).
-SLOW=(proof:: backfill::replica_lag:: replication:: backfill::concurrent:: library::the_example_app)
+SLOW=(proof:: galera:: fleet::a_fleet_expand fleet::a_fleet_backfill backfill::replica_lag:: replication:: backfill::concurrent:: library::the_example_app)
 
 if [[ "$lane" != pure ]]; then
   scripts/services.sh
@@ -42,8 +42,24 @@ if [[ "$lane" == all || "$lane" == db ]]; then
   echo "== database lane"
   cargo test --test it -- "${skip[@]}"
   cargo test --examples --bins
+  echo "== the demo, without pauses, on both engines"
+  cargo build --quiet --bin bellows --example demo
+  demo_out="$(mktemp)"
+  for url in postgres://postgres@127.0.0.1:5432/bellows_demo_ci mysql://root@127.0.0.1:3306/bellows_demo_ci; do
+    if ! DEMO_DATABASE_URL="$url" DEMO_ROWS=5000 DEMO_PAUSE=0 cargo run --quiet --example demo >"$demo_out" 2>&1; then
+      cat "$demo_out"
+      exit 1
+    fi
+    echo "demo on ${url%%:*}: $(grep -c ' requests   0 errors' "$demo_out") app versions without an error"
+  done
+  rm -f "$demo_out"
 fi
 if [[ "$lane" == all || "$lane" == slow ]]; then
-  echo "== slow lane (replicas, million-row backfills, proofs)"
+  echo "== slow lane (replicas, million-row backfills, proofs, a Galera cluster)"
+  # The Galera test starts a 3-node cluster with Debian's provider and rsync state transfers.
+  if { [[ ! -e /usr/lib/galera/libgalera_smm.so ]] || ! command -v rsync >/dev/null; } \
+    && command -v apt-get >/dev/null && [[ "$(id -u)" == 0 ]]; then
+    apt-get install -y -q galera-4 rsync || { apt-get update -q && apt-get install -y -q galera-4 rsync; }
+  fi
   cargo test --test it -- "${SLOW[@]}"
 fi

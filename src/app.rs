@@ -15,6 +15,7 @@
 
 use crate::db::{self, Instance, InstanceChange, Target};
 use crate::engine::{Applied, CheckedMigrations, MigrationStatus, Runner, Settings};
+use crate::gate::Compatibility;
 use crate::{Migration, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,10 +80,7 @@ impl Bellows {
     #[cfg(feature = "postgres")]
     #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     pub fn from_pg_pool(pool: &sqlx::PgPool, migrations: Vec<Migration>) -> Result<Self> {
-        Self::new(
-            Target::Postgres((*pool.connect_options()).clone()),
-            migrations,
-        )
+        Self::new(Target::Postgres(pool.clone()), migrations)
     }
 
     /// Use the database of an existing MySQL/MariaDB pool.
@@ -92,7 +90,7 @@ impl Bellows {
     #[cfg(feature = "mysql")]
     #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
     pub fn from_mysql_pool(pool: &sqlx::MySqlPool, migrations: Vec<Migration>) -> Result<Self> {
-        Self::new(Target::Mysql((*pool.connect_options()).clone()), migrations)
+        Self::new(Target::Mysql(pool.clone()), migrations)
     }
 
     fn new(target: Target, migrations: Vec<Migration>) -> Result<Self> {
@@ -133,6 +131,13 @@ impl Bellows {
     /// # Errors
     /// Lock wait exceeded, drift, a failing statement.
     pub async fn apply_expand(&self) -> Result<Vec<Applied>> {
+        if let Some(db) = db::borrow_from_pool(&self.target).await? {
+            let mut reader =
+                Runner::with_checked(db, self.migrations.clone(), self.settings.clone())?;
+            if !reader.expand_pending().await? {
+                return Ok(Vec::new());
+            }
+        }
         self.runner().await?.expand().await
     }
 
@@ -143,6 +148,11 @@ impl Bellows {
     /// # Errors
     /// Database errors (the kept connection is dropped and reopened on the next call).
     pub async fn status(&self) -> Result<Vec<MigrationStatus>> {
+        if let Some(db) = db::borrow_from_pool(&self.target).await? {
+            return Runner::with_checked(db, self.migrations.clone(), self.settings.clone())?
+                .status()
+                .await;
+        }
         let mut kept = self.reader.0.lock().await;
         let db = match kept.take() {
             Some(db) => db,
@@ -169,10 +179,25 @@ impl Bellows {
     /// ```
     ///
     /// Versions need not be semver: a git SHA or a build number works too (see
-    /// [`crate::gate::Requirement`] for how the gate orders them).
+    /// [`crate::gate::Requirement`] for how the gate orders them). The instance registers in
+    /// `Settings::environment` when set.
+    ///
+    /// When a contracted migration excludes the version (the app was rolled back past a
+    /// contract), the instance is still registered, an error naming the migration is
+    /// logged, and [`InstanceHandle::compatibility`] says so: the app may refuse to start.
+    ///
+    /// ```no_run
+    /// # async fn serve(bellows: bellows::Bellows) -> bellows::Result<()> {
+    /// let instance = bellows.register_instance("shop", "2.3.0").await?;
+    /// if !instance.compatibility().is_compatible() {
+    ///     instance.deregister().await?;
+    ///     std::process::exit(1); // the schema no longer has what 2.3.0 needs
+    /// }
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
-    /// An empty name or version, or one with white space; database errors.
+    /// An empty name, version or environment, or one with white space; database errors.
     pub async fn register_instance(
         &self,
         app_name: &str,
@@ -180,8 +205,30 @@ impl Bellows {
     ) -> Result<InstanceHandle> {
         crate::gate::check_version("app name", app_name)?;
         crate::gate::check_version("app version", app_version)?;
-        let mut runner = self.runner().await?;
-        runner.prepare_state().await?;
+        if let Some(env) = &self.settings.environment {
+            crate::gate::check_version("environment", env)?;
+        }
+        let mut runner = match db::borrow_from_pool(&self.target).await? {
+            Some(db) => Runner::with_checked(db, self.migrations.clone(), self.settings.clone())?,
+            None => self.runner().await?,
+        };
+        if !db::store::schema(runner.backend()).await?.is_current() {
+            // Creating the state tables takes the migration lock: on bellows' own session.
+            match self.runner().await?.prepare_state().await {
+                // A newer bellows wrote the state (a rollback of the app): its instance table
+                // is the same, so this app still registers and gets the guard's answer.
+                Err(crate::Error::StateTooNew { found, supported }) => tracing::warn!(
+                    "bellows' state tables are at version {found}, newer than this build's {supported}: registering anyway"
+                ),
+                other => other?,
+            }
+        }
+        let compatibility = runner.rollout_check(Some(app_name), app_version).await?;
+        for excluded in &compatibility.excluded_by {
+            tracing::error!(
+                "{app_name} {app_version} runs on a schema that no longer supports it: {excluded}"
+            );
+        }
         let instance = Instance {
             id: new_instance_id(&self.settings.host),
             app_name: app_name.to_string(),
@@ -190,21 +237,29 @@ impl Bellows {
             started_at: chrono::Utc::now(),
             heartbeat_at: chrono::Utc::now(),
             stopped_at: None,
+            environment: self.settings.environment.clone(),
+            retired_at: None,
             heartbeat_age: Duration::ZERO,
         };
         db::store::change_instance(runner.backend(), InstanceChange::Prune(PRUNE_AFTER)).await?;
         db::store::change_instance(runner.backend(), InstanceChange::Register(&instance)).await?;
         let (stop, stopped) = oneshot::channel();
         let id = instance.id.clone();
+        let kept = match self.target {
+            Target::Url(_) => Some(runner.into_backend()),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        };
         let beat = Heartbeat {
             target: self.target.clone(),
-            db: runner.into_backend(),
+            kept,
             instance,
             every: self.settings.heartbeat_every,
         };
         let task = tokio::spawn(beat.run(stopped));
         Ok(InstanceHandle {
             id,
+            compatibility,
             stop: Some(stop),
             task: Some(task),
         })
@@ -216,6 +271,7 @@ impl Bellows {
 #[derive(Debug)]
 pub struct InstanceHandle {
     id: String,
+    compatibility: Compatibility,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<()>>>,
 }
@@ -225,6 +281,13 @@ impl InstanceHandle {
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Whether the schema still supports the version it registered with: the contracted
+    /// migrations that exclude it, if any (checked once, at registration).
+    #[must_use]
+    pub fn compatibility(&self) -> &Compatibility {
+        &self.compatibility
     }
 
     /// Stop the heartbeat and mark the instance stopped, so the gate no longer counts it.
@@ -253,55 +316,58 @@ impl Drop for InstanceHandle {
 /// The background heartbeat of one registered instance.
 struct Heartbeat {
     target: Target,
-    db: Box<dyn db::Backend>,
+    /// bellows' own session, when the target is a URL (a pool's sessions are borrowed per beat).
+    kept: Option<Box<dyn db::Backend>>,
     instance: Instance,
     every: Duration,
 }
 
 impl Heartbeat {
-    /// Refresh every `every` until told to stop, then deregister. A lost connection is
-    /// reopened; an instance pruned meanwhile is registered again, so a live app never
-    /// silently stops counting for the gate.
+    /// Refresh every `every` until told to stop, then deregister. A failed beat is tried
+    /// once more on a fresh session; an instance pruned meanwhile is registered again, so a
+    /// live app never silently stops counting for the gate.
     async fn run(mut self, mut stopped: oneshot::Receiver<()>) -> Result<()> {
         loop {
             tokio::select! {
                 _ = &mut stopped => break,
                 () = tokio::time::sleep(self.every) => {
                     if let Err(e) = self.beat().await {
-                        tracing::warn!("heartbeat of instance {} failed ({e}); reconnecting", self.instance.id);
-                        match db::connect_target(&self.target).await {
-                            Ok(db) => {
-                                self.db = db;
-                                if let Err(e) = self.beat().await {
-                                    tracing::warn!("heartbeat of instance {} failed again: {e}", self.instance.id);
-                                }
-                            }
-                            Err(e) => tracing::warn!("reconnecting for the heartbeat failed: {e}"),
+                        tracing::warn!("heartbeat of instance {} failed ({e}); trying a new session", self.instance.id);
+                        if let Err(e) = self.beat().await {
+                            tracing::warn!("heartbeat of instance {} failed again: {e}", self.instance.id);
                         }
                     }
                 }
             }
         }
-        db::store::change_instance(
-            self.db.as_mut(),
-            InstanceChange::Deregister(&self.instance.id),
-        )
-        .await
-        .map(|_| ())
+        let id = self.instance.id.clone();
+        self.write(InstanceChange::Deregister(&id)).await.map(drop)
     }
 
     async fn beat(&mut self) -> Result<()> {
-        if db::store::change_instance(
-            self.db.as_mut(),
-            InstanceChange::Heartbeat(&self.instance.id),
-        )
-        .await?
-            == 0
-        {
-            db::store::change_instance(self.db.as_mut(), InstanceChange::Register(&self.instance))
-                .await?;
+        let id = self.instance.id.clone();
+        if self.write(InstanceChange::Heartbeat(&id)).await? == 0 {
+            let instance = self.instance.clone();
+            self.write(InstanceChange::Register(&instance)).await?;
         }
         Ok(())
+    }
+
+    /// Write one change on a borrowed pool session, or on the kept one (opened again after
+    /// an error).
+    async fn write(&mut self, change: InstanceChange<'_>) -> Result<u64> {
+        if let Some(mut borrowed) = db::borrow_from_pool(&self.target).await? {
+            return db::store::change_instance(borrowed.as_mut(), change).await;
+        }
+        let mut db = match self.kept.take() {
+            Some(db) => db,
+            None => db::connect_target(&self.target).await?,
+        };
+        let result = db::store::change_instance(db.as_mut(), change).await;
+        if result.is_ok() {
+            self.kept = Some(db);
+        }
+        result
     }
 }
 

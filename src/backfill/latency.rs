@@ -1,10 +1,15 @@
 //! The latency guard: what the app sees while a backfill runs. Before the first batch it
 //! measures a baseline on a connection of its own — a primary-key read of the table being
 //! backfilled and a small committed write to bellows' meta table — and while batches run it
-//! keeps measuring the same pair during each batch. When the probes' p95 over the last few
-//! batches is above the target (twice the baseline by default), batches shrink and pause; as
-//! it falls back, they grow again under the sizer's control. Server tuning is the operator's
-//! business: this protects the app on the server as it is.
+//! keeps measuring the same pair, every 20 ms (PostgreSQL) or 50 ms (MySQL/MariaDB) during
+//! each batch and during its pauses. When the probes' p95 over about the last second is
+//! above the target (twice the
+//! baseline by default), batches shrink and pause until the probes are back under it; as it
+//! falls back, they grow again under the sizer's control. The probes never touch the rows a
+//! batch has locked, so each probe also asks the server how long app sessions have been
+//! waiting for the batches' row locks (`db::waits`), and counts the longer of the two: an
+//! app that keeps running into the batch gets shorter batches, hence shorter waits. Server
+//! tuning is the operator's business: this protects the app on the server as it is.
 
 use crate::db::keyset::KeyedTable;
 use crate::db::{store, Backend, Bound};
@@ -17,8 +22,43 @@ use std::time::{Duration, Instant};
 
 /// Probes in the baseline.
 const BASELINE_PROBES: usize = 20;
-/// Probes the verdict looks back over.
-const WINDOW: usize = 12;
+/// How often the guard probes and reads the waits behind the batches, per server.
+#[derive(Debug, Clone, Copy)]
+struct Cadence {
+    /// The gap between two probes while a batch runs or a pause lasts.
+    every: Duration,
+    /// Probes the verdict looks back over (about a second of probing).
+    window: usize,
+    /// How often the waits behind the batches are read at most.
+    waits_every: Duration,
+}
+
+impl Cadence {
+    /// PostgreSQL: a probe every 20 ms, the waits with each. MySQL/MariaDB: every 50 ms and
+    /// the waits every 200 ms. There each probe's commit is one more log flush beside the
+    /// app's, and the lock-wait tables are filled under the lock system's mutex that the
+    /// app's transactions need too: at the PostgreSQL cadence the guard's own load cost
+    /// MariaDB half the backfill's speed and did not lower the app's p99
+    /// (bench/backfill/README.md).
+    fn of(dialect: crate::Dialect) -> Cadence {
+        if dialect == crate::Dialect::Postgres {
+            Cadence {
+                every: Duration::from_millis(20),
+                window: 40,
+                waits_every: Duration::ZERO,
+            }
+        } else {
+            Cadence {
+                every: Duration::from_millis(50),
+                window: 20,
+                waits_every: Duration::from_millis(200),
+            }
+        }
+    }
+}
+
+/// Consecutive probes under the target that end a pause early.
+const RECOVERED: usize = 5;
 /// The target is never below this: on an idle local server the baseline is a fraction of a
 /// millisecond, and twice that would stall a run on noise an app does not feel.
 const FLOOR: Duration = Duration::from_millis(5);
@@ -82,6 +122,11 @@ pub(crate) struct LatencyGuard {
     baseline: Duration,
     target: Duration,
     window: VecDeque<Duration>,
+    cadence: Cadence,
+    /// The query for the longest wait behind the batches' sessions (once they are known).
+    waits: Option<String>,
+    /// When the waits were last read, and what they were.
+    waits_read: Option<(Instant, Duration)>,
 }
 
 impl LatencyGuard {
@@ -105,7 +150,10 @@ impl LatencyGuard {
             write,
             baseline: Duration::ZERO,
             target: Duration::ZERO,
-            window: VecDeque::with_capacity(WINDOW),
+            window: VecDeque::new(),
+            cadence: Cadence::of(db.dialect()),
+            waits: None,
+            waits_read: None,
         };
         let mut samples = Vec::with_capacity(BASELINE_PROBES);
         for _ in 0..BASELINE_PROBES {
@@ -130,13 +178,71 @@ impl LatencyGuard {
         Ok(t0.elapsed())
     }
 
-    /// Probe once (during a batch) and remember it; a failed probe counts as slow.
+    /// The gap between two probes.
+    pub(crate) fn every(&self) -> Duration {
+        self.cadence.every
+    }
+
+    /// Watch the app's waits behind these sessions (the parts' batch connections).
+    pub(crate) fn watch(&mut self, sessions: &[i64]) {
+        self.waits = crate::db::waits::longest_wait_sql(self.conn.dialect(), sessions);
+    }
+
+    /// The longest current wait of an app session behind a batch (zero when none, or when
+    /// the server does not say: then the query is not asked again).
+    async fn longest_wait(&mut self) -> Duration {
+        let Some(sql) = self.waits.as_deref() else {
+            return Duration::ZERO;
+        };
+        if let Some((at, wait)) = self.waits_read {
+            if at.elapsed() < self.cadence.waits_every {
+                return wait;
+            }
+        }
+        match self.conn.query(sql, &[]).await {
+            Ok(rows) => {
+                let wait = Duration::from_millis(
+                    crate::db::Row::scalar(&rows)
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0),
+                );
+                self.waits_read = Some((Instant::now(), wait));
+                wait
+            }
+            Err(e) => {
+                tracing::debug!("not watching waits behind the batches: {e}");
+                self.waits = None;
+                Duration::ZERO
+            }
+        }
+    }
+
+    /// Probe once (during a batch) and remember it with the longest wait behind a batch,
+    /// whichever is longer; a failed probe counts as slow.
     pub(crate) async fn probe(&mut self) {
-        let took = self.measure().await.unwrap_or(self.target * 2);
-        if self.window.len() == WINDOW {
+        let probe = self.measure().await.unwrap_or(self.target * 2);
+        let took = probe.max(self.longest_wait().await);
+        if self.window.len() >= self.cadence.window {
             self.window.pop_front();
         }
         self.window.push_back(took);
+    }
+
+    /// Whether the last few probes were all under the target, so that a pause may end; the
+    /// slower probes before them are then forgotten, or they would hold back the batches
+    /// after the pause too.
+    pub(crate) fn recovered(&mut self) -> bool {
+        let recovered = self.window.len() >= RECOVERED
+            && self
+                .window
+                .iter()
+                .rev()
+                .take(RECOVERED)
+                .all(|d| *d <= self.target);
+        if recovered {
+            self.window.drain(..self.window.len() - RECOVERED);
+        }
+        recovered
     }
 
     /// The probes' p95 over the window, once there are any.
@@ -155,7 +261,7 @@ impl LatencyGuard {
         Some((
             pause,
             format!(
-                "the app's probe p95 {recent:.1?} is over its target {:.1?} (baseline {:.1?})",
+                "the app's probe p95 {recent:.1?} (probes, waits behind a batch) is over its target {:.1?} (baseline {:.1?})",
                 self.target, self.baseline
             ),
         ))

@@ -4,6 +4,7 @@
 //! for whoever shows progress. Parsing and rewriting are pure; the run goes through
 //! [`crate::db::Backend`].
 
+mod dives;
 mod latency;
 mod part;
 mod progress;

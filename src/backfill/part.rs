@@ -106,8 +106,13 @@ async fn part_batches(
         let t0 = Instant::now();
         let batch = queries.batch(shared, prog, sizer.size());
         // The app's latency is measured while the batch runs, on the guard's connection.
-        let (result, ()) =
-            futures_util::future::join(db.run_batch(&batch), shared.probe_latency()).await;
+        let done = tokio::sync::Notify::new();
+        let run = async {
+            let result = db.run_batch(&batch).await;
+            done.notify_one();
+            result
+        };
+        let (result, ()) = futures_util::future::join(run, shared.probe_until(&done)).await;
         let error = match result {
             Ok(None) => return Ok(false),
             Ok(Some(done)) => {
@@ -158,7 +163,7 @@ async fn committed(
             reason,
             ms: millis(pause),
         });
-        sleep_unless_stopped(pause, job.stop).await;
+        shared.hold_for_latency(pause).await;
     }
 }
 

@@ -174,6 +174,12 @@ async fn run_parts(
     for _ in 1..pending.len() {
         extra.push(db.open_another().await?);
     }
+    let mut holds = holds;
+    if let Some(guard) = holds.latency.as_mut() {
+        let mut sessions = vec![db.session().id];
+        sessions.extend(extra.iter_mut().map(|b| b.session().id));
+        guard.watch(&sessions);
+    }
     let shared = Shared {
         job,
         keyed,

@@ -69,12 +69,43 @@ impl Shared<'_, '_> {
         }
     }
 
-    /// Probe the app's latency while a batch runs (skipped when another part is probing).
-    pub(super) async fn probe_latency(&self) {
-        if let Ok(mut guard) = self.latency.try_lock() {
-            if let Some(g) = guard.as_mut() {
-                g.probe().await;
+    /// Probe the app's latency at the guard's cadence until `done` is notified (the batch
+    /// committed or failed); another part probing meanwhile is left to it. A probe is never
+    /// cut short: its connection would be left mid-statement.
+    pub(super) async fn probe_until(&self, done: &tokio::sync::Notify) {
+        let mut every = Duration::from_millis(50);
+        loop {
+            if let Ok(mut guard) = self.latency.try_lock() {
+                match guard.as_mut() {
+                    Some(g) => {
+                        g.probe().await;
+                        every = g.every();
+                    }
+                    None => return,
+                }
             }
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                () = done.notified() => return,
+            }
+        }
+    }
+
+    /// Hold batches back for at most `pause` while the app is slower than the target,
+    /// probing meanwhile: over as soon as the last probes are under it again, or on a stop.
+    pub(super) async fn hold_for_latency(&self, pause: Duration) {
+        let until = Instant::now() + pause;
+        while Instant::now() < until && !self.stopping() {
+            let every = {
+                let mut guard = self.latency.lock().await;
+                let Some(g) = guard.as_mut() else { return };
+                g.probe().await;
+                if g.recovered() {
+                    return;
+                }
+                g.every()
+            };
+            tokio::time::sleep(every).await;
         }
     }
 

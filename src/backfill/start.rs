@@ -9,7 +9,8 @@ use crate::db::{catalog, store, Backend, Row};
 use crate::Result;
 
 /// Keys sampled to place the workers' part boundaries (about 10 ms of reading on
-/// PostgreSQL; one pass over the key on MySQL/MariaDB).
+/// PostgreSQL; one pass over the key on MySQL/MariaDB when the key's first column is not an
+/// integer — otherwise `dives.rs` places them without reading the key).
 const SPLIT_SAMPLE: u64 = 10_000;
 
 /// First run: fix the upper bound, split the key space, estimate the rows, record the start.
@@ -33,10 +34,7 @@ pub(super) async fn start(
     let estimate = u64::try_from(estimate).unwrap_or(0);
     let parts = match &max_key {
         Some(max) if job.workers > 1 => {
-            let sample = db
-                .query(&keyed.sample_sql(estimate, SPLIT_SAMPLE), &keyed.binds(max))
-                .await?;
-            let sample: Vec<Vec<String>> = sample.iter().map(Row::texts).collect();
+            let sample = sample(db, keyed, max, estimate, job.workers).await?;
             split(&sample, max, job.workers)
         }
         _ => vec![PartStart {
@@ -52,6 +50,27 @@ pub(super) async fn start(
         parts.len()
     );
     Ok(())
+}
+
+/// Keys in key order up to `max` whose quantiles split it into `n` parts: found by index
+/// dives where the server and key allow it, else a sample of the table.
+async fn sample(
+    db: &mut dyn Backend,
+    keyed: &KeyedTable,
+    max: &[String],
+    estimate: u64,
+    n: usize,
+) -> Result<Vec<Vec<String>>> {
+    let min = db.query(&keyed.edge_key_sql(false), &[]).await?;
+    if let Some(min) = min.first().map(Row::texts) {
+        if let Some(bounds) = super::dives::boundaries(db, keyed, &min, max, n).await? {
+            return Ok(bounds);
+        }
+    }
+    let sample = db
+        .query(&keyed.sample_sql(estimate, SPLIT_SAMPLE), &keyed.binds(max))
+        .await?;
+    Ok(sample.iter().map(Row::texts).collect())
 }
 
 /// Split the key space up to `max` into at most `n` parts holding about as many rows each:

@@ -222,7 +222,8 @@ pub async fn instances(runner: &mut Runner, prune: Option<String>, format: Forma
             .filter(|b| !instances.iter().any(|i| i.id == b.id))
             .count()
     });
-    render::instances(&instances, pruned, format);
+    let groups = bellows::gate::groups(&instances, runner.settings().gate.ttl);
+    render::instances(&instances, &groups, pruned, format);
     Ok(0)
 }
 
@@ -250,25 +251,4 @@ pub async fn status(runner: &mut Runner, check: bool, format: Format) -> Result<
     Ok(i32::from(
         check && status.iter().any(MigrationStatus::needs_attention),
     ))
-}
-
-/// `bellows rollout record`.
-pub async fn rollout_record(
-    runner: &mut Runner,
-    app: Option<String>,
-    app_version: String,
-    format: Format,
-) -> Result<i32> {
-    runner.record_rollout(app.as_deref(), &app_version).await?;
-    if format == Format::Json {
-        let mut recorded = serde_json::json!({ "app_version": app_version });
-        if let Some(app) = &app {
-            recorded["app"] = serde_json::json!(app);
-        }
-        render::json(&serde_json::json!({ "recorded": recorded }));
-    } else {
-        let app = app.unwrap_or_else(|| "app".into());
-        outln!("recorded: {app} {app_version} is rolled out");
-    }
-    Ok(0)
 }

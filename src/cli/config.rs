@@ -37,6 +37,8 @@ pub struct FileConfig {
     pub lock_retries: Option<u32>,
     /// How long to wait for another runner's migration lock, e.g. `"30s"`.
     pub lock_wait: Option<String>,
+    /// On Galera: how long the lease lock lasts unless renewed, e.g. `"30s"`.
+    pub lease_expiry: Option<String>,
     /// Apply pending migrations older than applied ones (default false: refused).
     #[serde(default)]
     pub allow_out_of_order: bool,
@@ -46,6 +48,9 @@ pub struct FileConfig {
     /// Rollout gate settings.
     #[serde(default)]
     pub gate: GateFileConfig,
+    /// The databases of `bellows fleet`.
+    #[serde(default)]
+    pub fleet: super::fleet::FleetFileConfig,
 }
 
 /// The `[gate]` table of `bellows.toml`.
@@ -60,6 +65,8 @@ pub struct GateFileConfig {
     pub command: Option<String>,
     /// How long the command may run, e.g. `"30s"`.
     pub command_timeout: Option<String>,
+    /// The soak window of contracts that set none, e.g. `"24h"`.
+    pub soak: Option<String>,
 }
 
 impl GateFileConfig {
@@ -74,6 +81,9 @@ impl GateFileConfig {
         }
         if let Some(ttl) = &self.ttl {
             gate.ttl = parse_duration("[gate] ttl", ttl)?;
+        }
+        if let Some(soak) = &self.soak {
+            gate.soak = Some(parse_duration("[gate] soak", soak)?);
         }
         if let Some(t) = &self.command_timeout {
             gate.command_timeout = parse_duration("[gate] command-timeout", t)?;
@@ -106,6 +116,9 @@ pub struct LintFileConfig {
     /// Rule ids switched off for the whole project.
     #[serde(default)]
     pub disable: Vec<String>,
+    /// Rule ids that are off by default switched on (e.g. `mysql-assert-online`).
+    #[serde(default)]
+    pub enable: Vec<String>,
 }
 
 impl FileConfig {

@@ -3,6 +3,8 @@
 //! chosen format; the exit code says 0 clean, 1 findings at or above `--fail-on`, 2 input
 //! that could not be read.
 
+#[path = "lint_dialect.rs"]
+mod lint_dialect;
 #[path = "lint_files.rs"]
 mod lint_files;
 #[path = "lint_live.rs"]
@@ -19,14 +21,20 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
     /// Files or folders to lint (every `.sql` file in a folder, sqlx `.up.sql`/`.down.sql`
-    /// too); `-` reads SQL from standard input. Default: the migrations folder.
+    /// too); `-` reads SQL from standard input, as does a pipe such as `/dev/stdin` or
+    /// `<(cmd)`. Default: the migrations folder.
     paths: Vec<PathBuf>,
-    /// SQL dialect: postgres, mysql or mariadb [default: postgres, or the --database-url's].
+    /// SQL dialect: postgres, mysql or mariadb [default: bellows.toml [lint] dialect, else
+    /// the database URL's (--database-url, DATABASE_URL, bellows.toml), else postgres].
     #[arg(long, value_parser = parse::<Dialect>)]
     dialect: Option<Dialect>,
     /// Target server version, e.g. 16, 8.0 or 10.11 [default: the latest known].
     #[arg(long, value_name = "VERSION", value_parser = parse::<ServerVersion>)]
     server_version: Option<ServerVersion>,
+    /// The server's flavour: galera (table rewrites stall the whole cluster) [default: read
+    /// from --database-url].
+    #[arg(long, value_name = "FLAVOUR", value_parser = ["galera"])]
+    server: Option<String>,
     /// Output format: human, json, sarif, github, gitlab or markdown.
     #[arg(long, default_value = "human", value_parser = parse::<Format>)]
     format: Format,
@@ -44,6 +52,9 @@ pub struct LintArgs {
     /// drop to info). Optional; nothing is changed.
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
+    /// Switch on a rule that is off by default (e.g. mysql-assert-online); repeatable.
+    #[arg(long, value_name = "RULE")]
+    enable: Vec<String>,
     /// The file name shown for SQL read from standard input.
     #[arg(long, value_name = "NAME", default_value = "-")]
     stdin_name: String,
@@ -64,17 +75,13 @@ impl Settings {
     fn new(args: &LintArgs, file: &FileConfig) -> Result<Settings, String> {
         let lint = &file.lint;
         let in_file = |key: &str, e: String| format!("bellows.toml [lint] {key}: {e}");
-        let url_dialect = args
-            .database_url
-            .as_deref()
-            .and_then(|u| bellows::db::DatabaseUrl::parse(u).ok())
-            .map(|u| u.dialect());
         let dialect = args
             .dialect
             .or(lint.dialect)
-            .or(url_dialect)
+            .or_else(|| lint_dialect::from_url(args.database_url.as_deref(), file))
             .unwrap_or(Dialect::Postgres);
         let mut options = LintOptions::new(dialect);
+        options.galera = args.server.as_deref() == Some("galera");
         options.server_version = match (&args.server_version, &lint.server_version) {
             (Some(v), _) => Some(*v),
             (None, Some(v)) => Some(v.parse().map_err(|e| in_file("server-version", e))?),
@@ -91,6 +98,17 @@ impl Settings {
             }
         }
         options.disabled.clone_from(&lint.disable);
+        for id in &args.enable {
+            if bellows::lint::rule(id).is_none() {
+                return Err(format!("--enable: there is no rule `{id}`"));
+            }
+        }
+        for id in &lint.enable {
+            if bellows::lint::rule(id).is_none() {
+                return Err(in_file("enable", format!("there is no rule `{id}`")));
+            }
+        }
+        options.enabled = lint.enable.iter().chain(&args.enable).cloned().collect();
         let fail_on = match (args.fail_on, &lint.fail_on) {
             (Some(s), _) => s,
             (None, Some(s)) => s.parse().map_err(|e| in_file("fail-on", e))?,
@@ -138,8 +156,10 @@ fn run_inner(args: &LintArgs, file: &FileConfig) -> Result<i32, String> {
             settings.options.server_version = live.version;
         }
         settings.options.table_rows = live.rows;
+        settings.options.galera |= live.galera;
         schema = Some(live.schema);
     }
+    let options = settings.options.clone();
     let linter = Linter::new(settings.options);
     let mut folder = linter.folder(schema);
     if args.changed_since.is_some() {
@@ -148,6 +168,9 @@ fn run_inner(args: &LintArgs, file: &FileConfig) -> Result<i32, String> {
     let (report, errors) = lint_files::lint_all(folder, inputs);
     for e in &errors {
         eprintln!("error: {e}");
+    }
+    if let Some(hint) = lint_dialect::hint(&report, &options) {
+        eprintln!("hint: {hint}");
     }
     let color = settings.format == Format::Human
         && std::io::stdout().is_terminal()

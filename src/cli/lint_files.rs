@@ -16,7 +16,8 @@ pub(super) enum Input {
     Stdin(String, String),
 }
 
-/// Expand `paths`: files as given, folders to their `.sql` files (sorted), `-` to stdin.
+/// Expand `paths`: files (and pipes such as `/dev/stdin`) as given, folders to their `.sql`
+/// files (sorted), `-` to stdin.
 ///
 /// # Errors
 /// A path that does not exist or a folder or stdin that cannot be read.
@@ -45,7 +46,8 @@ pub(super) fn collect(paths: &[PathBuf], stdin_name: &str) -> Result<Vec<Input>,
                     .map_or_else(|| shown.clone(), str::to_string);
                 Input::File(p, name)
             }));
-        } else if path.is_file() {
+        } else if path.exists() {
+            // A file, or a stream read once like `-`: `/dev/stdin`, a shell's `<(cmd)`.
             out.push(Input::File(path.clone(), path.display().to_string()));
         } else {
             return Err(format!("{}: no such file or folder", path.display()));

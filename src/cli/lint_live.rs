@@ -15,6 +15,8 @@ pub(super) struct Live {
     pub rows: HashMap<String, u64>,
     /// The schema, seeding the folder lint's model.
     pub schema: LiveSchema,
+    /// The server is a Galera node.
+    pub galera: bool,
 }
 
 /// Connect to `raw_url` and read the live context.
@@ -30,7 +32,11 @@ pub(super) fn fetch(raw_url: &str) -> Result<Live, String> {
     let result = runtime.block_on(async {
         let (version, tables) = db::table_estimates(&url).await?;
         let schema = db::lint_schema(&url).await?;
-        Ok::<_, bellows::Error>(live(&version, tables, schema))
+        let galera = db::is_galera(&url).await?;
+        Ok::<_, bellows::Error>(Live {
+            galera,
+            ..live(&version, tables, schema)
+        })
     });
     result.map_err(|e| redact_message(&format!("--database-url {url}: {e}"), &url))
 }
@@ -52,5 +58,6 @@ fn live(version: &str, tables: Vec<(String, i64)>, schema: LiveSchema) -> Live {
         version: version.parse().ok(),
         rows,
         schema,
+        galera: false,
     }
 }

@@ -16,13 +16,16 @@ macro_rules! outln {
 mod adopt;
 mod commands;
 mod config;
+mod fleet;
 mod init;
 mod lint;
 mod new;
 mod progress;
 mod render;
+mod rollout;
 mod settings;
 mod shell;
+mod watch;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use config::FileConfig;
@@ -131,10 +134,8 @@ enum Command {
     Status {
         #[command(flatten)]
         db: ReadArgs,
-        /// Exit 1 when a migration needs a person: drifted, failed or interrupted half way,
-        /// out of order, or recorded without its file.
-        #[arg(long)]
-        check: bool,
+        #[command(flatten)]
+        view: watch::StatusArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
@@ -152,7 +153,7 @@ enum Command {
     },
     /// Rollout state for the gate.
     #[command(subcommand)]
-    Rollout(RolloutCommand),
+    Rollout(rollout::RolloutCommand),
     /// The rollout gate.
     #[command(subcommand)]
     Gate(GateCommand),
@@ -167,6 +168,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Run a database command over a fleet of databases (docs/fleet.md).
+    Fleet(fleet::FleetArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(shell::CompletionsArgs),
     /// Print the manual page (roff), or write one per command with --dir.
@@ -181,26 +184,6 @@ enum GateCommand {
         version: Option<i64>,
         #[command(flatten)]
         db: ReadArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t)]
-        format: Format,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum RolloutCommand {
-    /// Record that the app finished rolling out at this version (run it from the pipeline).
-    Record {
-        /// The app version now running everywhere (semver, or a git SHA or build number:
-        /// those order by when they were first recorded).
-        #[arg(long, value_name = "VERSION")]
-        app_version: String,
-        /// The app that rolled out, for contracts that say `requires-app="APP>=..."`
-        /// (without it the rollout counts for every app).
-        #[arg(long, value_name = "NAME")]
-        app: Option<String>,
-        #[command(flatten)]
-        db: UrlArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
@@ -225,6 +208,7 @@ fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
     match command {
         Command::Init => init::command(),
         Command::Completions(args) => shell::completions(&args),
+        Command::Fleet(args) => fleet::run(args, ctx, quiet),
         Command::Man(args) => shell::man(&args),
         Command::Lint(args) => lint::run(&args, &ctx.file),
         Command::New(args) => new::command(&args, ctx),
@@ -282,22 +266,15 @@ fn dispatch(command: Command, ctx: &commands::Context, quiet: bool) -> i32 {
         } => ctx.run(&db, move |runner| {
             Box::pin(commands::abort(runner, version, format))
         }),
-        Command::Status { db, check, format } => ctx.run(&db.into(), move |runner| {
-            Box::pin(commands::status(runner, check, format))
+        Command::Status { db, view, format } => ctx.run(&db.into(), move |runner| {
+            Box::pin(watch::status(runner, view, format))
         }),
         Command::Plan {
             db,
             dialect,
             format,
         } => ctx.plan(&db.into(), dialect, format),
-        Command::Rollout(RolloutCommand::Record {
-            app_version,
-            app,
-            db,
-            format,
-        }) => ctx.run_without_migrations(&db.into(), move |runner| {
-            Box::pin(commands::rollout_record(runner, app, app_version, format))
-        }),
+        Command::Rollout(command) => rollout::run(command, ctx),
     }
 }
 

@@ -202,6 +202,9 @@ pub fn resolve(args: &DbArgs, file: &FileConfig, config_path: Option<&Path>) -> 
     if let Some(v) = args.lock_wait.as_deref().or(file.lock_wait.as_deref()) {
         settings.lock_wait = parse_duration("lock wait", v)?;
     }
+    if let Some(v) = file.lease_expiry.as_deref() {
+        settings = settings.with_lease_expiry(parse_duration("lease_expiry", v)?);
+    }
     settings.allow_drift = args.allow_drift;
     settings.allow_out_of_order = args.allow_out_of_order || file.allow_out_of_order;
     settings.gate = file.gate.resolve()?;

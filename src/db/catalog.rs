@@ -220,6 +220,22 @@ pub(crate) async fn table_estimates(db: &mut dyn Backend) -> Result<Vec<(String,
         .collect()
 }
 
+/// Whether the server at `url` is a Galera node (`wsrep_on`), for the linter's advice on
+/// table rewrites. Read-only.
+///
+/// # Errors
+/// Connection errors.
+pub async fn is_galera(url: &super::DatabaseUrl) -> Result<bool> {
+    if !url.dialect().is_mysql_family() {
+        return Ok(false);
+    }
+    let mut db = super::connect(url).await?;
+    let rows = db.query("SHOW VARIABLES LIKE 'wsrep_on'", &[]).await?;
+    Ok(rows
+        .first()
+        .is_some_and(|r| r.text(1).eq_ignore_ascii_case("ON")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -150,7 +150,9 @@ where
 {
     let started = Instant::now();
     for (i, s) in step.statements.iter().enumerate() {
-        if let Some((timeout, set)) = budget {
+        // The first statement runs under the session's timeout, which the backend has just
+        // made the step's whole budget; the later ones get what is left of it.
+        if let Some((timeout, set)) = budget.filter(|_| i > 0) {
             let left = timeout
                 .saturating_sub(started.elapsed())
                 .max(Duration::from_millis(1));

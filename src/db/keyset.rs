@@ -137,6 +137,44 @@ impl KeyedTable {
         )
     }
 
+    /// MySQL/MariaDB, a key of one integer column: the optimizer's estimate of the rows
+    /// whose key is in `[from, to)`, as an `EXPLAIN FORMAT=JSON` (read with
+    /// [`rows_in_plan`]). The optimizer counts a range of the key's index by diving into it
+    /// at both ends, so this reads a few pages, never the key. (A composite key's first
+    /// column may have too few values to split on: those keep the sample.)
+    #[must_use]
+    pub(crate) fn range_estimate_sql(&self, from: i64, to: i64) -> Option<String> {
+        let [first] = &self.key[..] else {
+            return None;
+        };
+        if first.kind != KeyKind::Int || self.dialect == Dialect::Postgres {
+            return None;
+        }
+        let col = self.dialect.quote_ident(&first.name);
+        Some(format!(
+            "EXPLAIN FORMAT=JSON SELECT 1 FROM {} WHERE {col} >= {from} AND {col} < {to}",
+            self.sql_name
+        ))
+    }
+
+    /// The first key (text per column) whose first column is at least the bound value: one
+    /// index dive.
+    #[must_use]
+    pub(crate) fn key_at_sql(&self) -> String {
+        let first = self
+            .key
+            .first()
+            .map(|k| self.dialect.quote_ident(&k.name))
+            .unwrap_or_default();
+        format!(
+            "SELECT {} FROM {} WHERE {first} >= {} ORDER BY {} LIMIT 1",
+            self.keys_as_text(""),
+            self.sql_name,
+            self.dialect.placeholder(1),
+            self.cols("", "")
+        )
+    }
+
     /// The exact number of rows, as text.
     #[must_use]
     pub(crate) fn count_sql(&self) -> String {
@@ -215,5 +253,75 @@ impl KeyedTable {
     #[must_use]
     pub(crate) fn int_key(&self) -> Vec<bool> {
         self.key.iter().map(|k| k.kind == KeyKind::Int).collect()
+    }
+}
+
+/// The rows an `EXPLAIN FORMAT=JSON` plan expects to read from its (one) table: MariaDB
+/// writes `rows`, MySQL `rows_examined_per_scan`.
+#[must_use]
+pub(crate) fn rows_in_plan(plan: &str) -> Option<u64> {
+    fn find(v: &serde_json::Value) -> Option<u64> {
+        match v {
+            serde_json::Value::Object(map) => ["rows", "rows_examined_per_scan"]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(serde_json::Value::as_u64))
+                .or_else(|| map.values().find_map(find)),
+            serde_json::Value::Array(items) => items.iter().find_map(find),
+            _ => None,
+        }
+    }
+    find(&serde_json::from_str(plan).ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_read_from_either_servers_plan() {
+        let mariadb = r#"{"query_block": {"select_id": 1, "nested_loop": [{"table": {"table_name": "t", "key": "PRIMARY", "rows": 140682, "filtered": 100}}]}}"#;
+        let mysql = r#"{"query_block": {"select_id": 1, "cost_info": {"query_cost": "1.2"}, "table": {"table_name": "t", "rows_examined_per_scan": 5201, "rows_produced_per_join": 5201}}}"#;
+        assert_eq!(rows_in_plan(mariadb), Some(140_682));
+        assert_eq!(rows_in_plan(mysql), Some(5_201));
+        assert_eq!(rows_in_plan("not json"), None);
+    }
+
+    fn table(dialect: Dialect, kind: KeyKind) -> KeyedTable {
+        KeyedTable {
+            sql_name: "`t`".into(),
+            key: vec![
+                KeyColumn {
+                    name: "id".into(),
+                    kind,
+                },
+                KeyColumn {
+                    name: "n".into(),
+                    kind: KeyKind::Text,
+                },
+            ],
+            dialect,
+            lookup: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn dives_only_on_mysql_over_one_integer_column() {
+        let mut one = table(Dialect::Mariadb, KeyKind::Int);
+        assert!(one.range_estimate_sql(1, 10).is_none(), "composite");
+        one.key.truncate(1);
+        assert_eq!(
+            one.range_estimate_sql(1, 10).as_deref(),
+            Some("EXPLAIN FORMAT=JSON SELECT 1 FROM `t` WHERE `id` >= 1 AND `id` < 10")
+        );
+        assert!(table(Dialect::Mysql, KeyKind::Text)
+            .range_estimate_sql(1, 10)
+            .is_none());
+        assert!(table(Dialect::Postgres, KeyKind::Int)
+            .range_estimate_sql(1, 10)
+            .is_none());
+        assert_eq!(
+            table(Dialect::Mysql, KeyKind::Int).key_at_sql(),
+            "SELECT CAST(`id` AS CHAR) AS bellows_k0, CAST(`n` AS CHAR) AS bellows_k1 FROM `t` WHERE `id` >= ? ORDER BY `id`, `n` LIMIT 1"
+        );
     }
 }

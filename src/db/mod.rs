@@ -8,8 +8,11 @@
 pub(crate) mod adopt;
 mod batch;
 pub(crate) mod catalog;
+mod connect;
 mod driver;
 pub(crate) mod keyset;
+#[cfg(feature = "mysql")]
+mod lease;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "mysql")]
@@ -25,10 +28,15 @@ mod tls;
 mod types;
 mod url;
 mod value;
+pub(crate) mod waits;
 
 pub use adopt::Tool;
 #[doc(hidden)]
 pub use batch::{Batch, BatchDone, Checkpoint};
+pub use catalog::is_galera;
+#[doc(hidden)]
+pub use connect::connect;
+pub(crate) use connect::{borrow_from_pool, connect_target, Target};
 #[doc(hidden)]
 pub use driver::Sql;
 #[doc(hidden)]
@@ -36,10 +44,12 @@ pub use row::Row;
 #[doc(hidden)]
 pub use schema_live::live_dump;
 pub use schema_live::recipe_model;
-pub(crate) use types::{Event, IndexState, InstanceChange, Progress, Record, Rollout};
+pub(crate) use types::{
+    Event, IndexState, InstanceChange, Progress, Record, Rollout, DEFAULT_LEASE_EXPIRY,
+};
 pub use types::{Instance, State};
 #[doc(hidden)]
-pub use types::{Replication, Step, StepError};
+pub use types::{LeaseTerms, Replication, Step, StepError};
 pub use url::{redact_message, DatabaseUrl};
 #[doc(hidden)]
 pub use value::{Bound, SqlValue};
@@ -47,9 +57,6 @@ pub use value::{Bound, SqlValue};
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;
 use std::time::Duration;
-
-/// How long to wait for a connection before calling the database unreachable.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A connection to one database: the primitives bellows needs of it, and nothing that is
 /// the same on every database (that lives in [`store`], [`catalog`] and the engine). Each
@@ -81,6 +88,9 @@ pub trait Backend: Send + Sync {
     async fn execute_with(&mut self, sql: &str, binds: &[SqlValue]) -> Result<u64> {
         self.sql().execute_with(sql, binds).await
     }
+    /// Who this runner is and how long its lease lasts, on servers where the lock is a
+    /// lease in a table (Galera); other servers ignore it.
+    fn set_lease_terms(&mut self, _terms: LeaseTerms) {}
     /// Try `lock` once; `false` when another session holds it.
     async fn try_lock(&mut self, lock: Lock) -> Result<bool>;
     /// Who holds `lock`, where the database says.
@@ -167,121 +177,6 @@ pub enum Lock {
     /// The backfill lock: held for a whole backfill run (hours), and by contract and abort,
     /// which must not run while a backfill does. App startup never takes it.
     Backfill,
-}
-
-/// Where to connect: a URL, or the options of an application's existing sqlx pool.
-#[derive(Debug, Clone)]
-pub(crate) enum Target {
-    /// A database URL.
-    Url(DatabaseUrl),
-    /// The connect options of a PostgreSQL pool.
-    #[cfg(feature = "postgres")]
-    Postgres(sqlx::postgres::PgConnectOptions),
-    /// The connect options of a MySQL/MariaDB pool.
-    #[cfg(feature = "mysql")]
-    Mysql(sqlx::mysql::MySqlConnectOptions),
-}
-
-impl Target {
-    /// The dialect of the target (MySQL for a MySQL pool, even on MariaDB).
-    #[must_use]
-    pub(crate) fn dialect(&self) -> Dialect {
-        match self {
-            Target::Url(url) => url.dialect(),
-            #[cfg(feature = "postgres")]
-            Target::Postgres(_) => Dialect::Postgres,
-            #[cfg(feature = "mysql")]
-            Target::Mysql(_) => Dialect::Mysql,
-        }
-    }
-}
-
-/// Connect to a [`Target`].
-///
-/// # Errors
-/// [`Error::Connect`] when it cannot be reached or refuses the login (within 10 s).
-pub(crate) async fn connect_target(target: &Target) -> Result<Box<dyn Backend>> {
-    let connecting = async {
-        match target {
-            Target::Url(url) => connect(url).await,
-            #[cfg(feature = "postgres")]
-            Target::Postgres(options) => {
-                let shown = format!(
-                    "the pool's PostgreSQL database {}",
-                    options.get_database().unwrap_or_default()
-                );
-                Ok(Box::new(
-                    postgres::PgBackend::connect_with(
-                        options.clone(),
-                        shown,
-                        tls::Tls::of_postgres(options),
-                    )
-                    .await?,
-                ) as Box<dyn Backend>)
-            }
-            #[cfg(feature = "mysql")]
-            Target::Mysql(options) => {
-                let shown = format!(
-                    "the pool's MySQL database {}",
-                    options.get_database().unwrap_or_default()
-                );
-                Ok(Box::new(
-                    mysql::MySqlBackend::connect_with(
-                        options.clone(),
-                        shown,
-                        tls::Tls::of_mysql(options),
-                    )
-                    .await?,
-                ) as Box<dyn Backend>)
-            }
-        }
-    };
-    tokio::time::timeout(CONNECT_TIMEOUT, connecting)
-        .await
-        .map_err(|_| Error::Connect {
-            url: match target {
-                Target::Url(url) => url.to_string(),
-                #[allow(unreachable_patterns)]
-                _ => "the pool's database".into(),
-            },
-            source: sqlx::Error::PoolTimedOut,
-        })?
-}
-
-/// Connect to the database a URL names (hidden: the crate's own tests use it).
-///
-/// # Errors
-/// [`Error::Connect`] when it cannot be reached or refuses the login (within 10 s).
-#[doc(hidden)]
-pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Backend>> {
-    let connecting = async {
-        match url.dialect() {
-            #[cfg(feature = "postgres")]
-            Dialect::Postgres => {
-                let options = driver::options(url)?;
-                let db =
-                    postgres::PgBackend::connect_with(options, url.to_string(), url.tls()).await?;
-                Ok(Box::new(db) as Box<dyn Backend>)
-            }
-            #[cfg(feature = "mysql")]
-            Dialect::Mysql | Dialect::Mariadb => {
-                let options = driver::options(url)?;
-                let db =
-                    mysql::MySqlBackend::connect_with(options, url.to_string(), url.tls()).await?;
-                Ok(Box::new(db) as Box<dyn Backend>)
-            }
-            #[allow(unreachable_patterns)]
-            other => Err(Error::Url(format!(
-                "this build of bellows has no {other} support (cargo feature)"
-            ))),
-        }
-    };
-    tokio::time::timeout(CONNECT_TIMEOUT, connecting)
-        .await
-        .map_err(|_| Error::Connect {
-            url: url.to_string(),
-            source: sqlx::Error::PoolTimedOut,
-        })?
 }
 
 /// Take `lock`, polling every 200 ms for up to `wait`.

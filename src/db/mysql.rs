@@ -1,9 +1,12 @@
-//! MySQL and MariaDB: `GET_LOCK` for the migration lock, `lock_wait_timeout` for DDL, and
+//! MySQL and MariaDB: `GET_LOCK` for the migration lock (a lease in a table on Galera, see
+//! `lease.rs`), `lock_wait_timeout` for DDL, and
 //! per-statement progress (DDL commits implicitly, so a failed phase resumes at the
 //! statement that failed). DML steps commit together with their progress.
 
+use super::lease::Leases;
 use super::tls::Tls;
 use super::types::{Replication, Step, StepError};
+use super::LeaseTerms;
 use super::{driver, mysql_replication, store, Backend, Batch, BatchDone, Bound, Session};
 use super::{Lock, Row, SqlValue};
 use crate::{Dialect, Error, Result};
@@ -25,6 +28,8 @@ pub(super) struct MySqlBackend {
     lock_name: String,
     /// The `GET_LOCK` name of the backfill lock.
     backfill_lock: String,
+    /// The lease lock, used instead of `GET_LOCK` on Galera.
+    leases: Leases,
 }
 
 impl MySqlBackend {
@@ -59,6 +64,7 @@ impl MySqlBackend {
         };
         let lock_name = lock_name(&database);
         let backfill_lock = backfill_lock_name(&database);
+        let galera = galera(&mut conn).await.map_err(connect_err)?;
         Ok(MySqlBackend {
             conn,
             probe: None,
@@ -70,8 +76,32 @@ impl MySqlBackend {
             dialect,
             lock_name,
             backfill_lock,
+            leases: Leases::new(galera),
         })
     }
+}
+
+/// Whether the server is a Galera node (`wsrep_on`): `GET_LOCK` there holds on one node
+/// only, so the lease lock is used. Reads then wait until the node has applied what the
+/// cluster committed before them (`wsrep_sync_wait`), so a runner that takes over sees what
+/// the one before it wrote on another node.
+async fn galera(conn: &mut MySqlConnection) -> std::result::Result<bool, sqlx::Error> {
+    let on = conn
+        .fetch_optional("SHOW VARIABLES LIKE 'wsrep_on'")
+        .await?
+        .and_then(|r| r.try_get::<String, _>(1).ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("ON"));
+    if on {
+        conn.execute("SET SESSION wsrep_sync_wait = 1").await?;
+    }
+    Ok(on)
+}
+
+/// Whether `e` is the server refusing `GET_LOCK` ("not supported yet": Galera with
+/// `WSREP_ON=ON` on some versions).
+fn get_lock_refused(e: &Error) -> bool {
+    matches!(e, Error::Database { source, .. }
+        if source.as_database_error().and_then(super::mysql_number) == Some(1235))
 }
 
 /// The `GET_LOCK` name of a database: `bellows:<db>` when that fits the server's 64-byte
@@ -124,15 +154,34 @@ impl Backend for MySqlBackend {
         }
     }
 
+    fn set_lease_terms(&mut self, terms: LeaseTerms) {
+        self.leases.terms = terms;
+    }
+
     async fn try_lock(&mut self, lock: Lock) -> Result<bool> {
-        let name = self.lock_bind(lock);
-        let rows = self
-            .query("SELECT CAST(GET_LOCK(?, 0) AS CHAR)", &name)
-            .await?;
-        Ok(Row::scalar(&rows) == Some("1"))
+        if !self.leases.on {
+            let name = self.lock_bind(lock);
+            match self
+                .query("SELECT CAST(GET_LOCK(?, 0) AS CHAR)", &name)
+                .await
+            {
+                Ok(rows) => return Ok(Row::scalar(&rows) == Some("1")),
+                Err(e) if get_lock_refused(&e) => {
+                    tracing::info!("the server refuses GET_LOCK (a Galera cluster): using a lease in bellows_lease instead");
+                    self.leases.on = true;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.leases
+            .try_take(&mut self.conn, &self.options, lock)
+            .await
     }
 
     async fn lock_holder(&mut self, lock: Lock) -> Option<String> {
+        if self.leases.on {
+            return self.leases.holder(&mut self.conn, lock).await;
+        }
         let name = self.lock_bind(lock);
         let rows = self
             .query("SELECT CAST(IS_USED_LOCK(?) AS CHAR)", &name)
@@ -159,6 +208,9 @@ impl Backend for MySqlBackend {
     }
 
     async fn release_lock(&mut self, lock: Lock) -> Result<()> {
+        if self.leases.on {
+            return self.leases.release(&mut self.conn, lock).await;
+        }
         let name = self.lock_bind(lock);
         self.query("SELECT CAST(RELEASE_LOCK(?) AS CHAR)", &name)
             .await

@@ -7,6 +7,7 @@ use super::types::{Replication, Step, StepError};
 use super::{driver, store, Backend, Batch, BatchDone, Bound, Lock, Row, Session, SqlValue};
 use crate::{Dialect, Error, Result};
 use async_trait::async_trait;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 use sqlx::{Connection as _, Executor as _, Row as _};
 use std::time::Duration;
@@ -25,9 +26,35 @@ fn lock_keys(lock: Lock, key: i64) -> [SqlValue; 2] {
     [SqlValue::Int(class), SqlValue::Int(key)]
 }
 
+/// The session a [`PgBackend`] works on: its own, or one borrowed from an application's pool
+/// for reads that take no lock and change no session setting.
+enum PgConn {
+    Own(PgConnection),
+    Pooled(PoolConnection<Postgres>),
+}
+
+impl std::ops::Deref for PgConn {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        match self {
+            PgConn::Own(conn) => conn,
+            PgConn::Pooled(conn) => conn,
+        }
+    }
+}
+
+impl std::ops::DerefMut for PgConn {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        match self {
+            PgConn::Own(conn) => conn,
+            PgConn::Pooled(conn) => conn,
+        }
+    }
+}
+
 /// A PostgreSQL connection (plus a second one, opened on demand, to find blockers).
 pub(super) struct PgBackend {
-    conn: PgConnection,
+    conn: PgConn,
     probe: Option<Box<dyn Backend>>,
     options: PgConnectOptions,
     url: String,
@@ -36,6 +63,8 @@ pub(super) struct PgBackend {
     version: String,
     /// Second key of the advisory lock: a hash of the database name.
     lock_key: i64,
+    /// The session `lock_timeout` bellows last set, while it is known to hold.
+    session_lock_timeout: Option<String>,
 }
 
 impl PgBackend {
@@ -51,9 +80,34 @@ impl PgBackend {
             source,
         };
         let options = options.application_name("bellows");
-        let mut conn = PgConnection::connect_with(&options)
+        let conn = PgConnection::connect_with(&options)
             .await
             .map_err(|e| connect_err(tls.explain(e)))?;
+        Self::on(PgConn::Own(conn), options, shown, tls).await
+    }
+
+    /// Borrow a session of an application's pool, for reads only: the caller takes no lock
+    /// and changes no session setting on it (it goes back to the pool when dropped).
+    pub(super) async fn borrow(pool: &sqlx::PgPool, shown: String) -> Result<Self> {
+        let options = (*pool.connect_options()).clone();
+        let tls = Tls::of_postgres(&options);
+        let conn = pool.acquire().await.map_err(|e| Error::Connect {
+            url: shown.clone(),
+            source: tls.explain(e),
+        })?;
+        Self::on(PgConn::Pooled(conn), options, shown, tls).await
+    }
+
+    async fn on(
+        mut conn: PgConn,
+        options: PgConnectOptions,
+        shown: String,
+        tls: Tls,
+    ) -> Result<Self> {
+        let connect_err = |source| Error::Connect {
+            url: shown.clone(),
+            source,
+        };
         let row = conn
             .fetch_one("SELECT CAST(pg_backend_pid() AS int8), current_setting('server_version'), CAST(hashtext('bellows:' || current_database()) AS int8)")
             .await
@@ -62,6 +116,7 @@ impl PgBackend {
             pid: row.try_get(0).map_err(connect_err)?,
             version: row.try_get(1).map_err(connect_err)?,
             lock_key: row.try_get(2).map_err(connect_err)?,
+            session_lock_timeout: None,
             conn,
             probe: None,
             options,
@@ -83,7 +138,7 @@ impl Backend for PgBackend {
 
     fn session(&mut self) -> Session<'_> {
         Session {
-            sql: &mut self.conn,
+            sql: &mut *self.conn,
             id: self.pid,
             probe: &mut self.probe,
         }
@@ -138,13 +193,26 @@ impl Backend for PgBackend {
         let timeout = step
             .lock_timeout
             .map_or("0".to_string(), |t| format!("{}ms", t.as_millis()));
-        self.conn
-            .execute(format!("SET lock_timeout = '{timeout}'").as_str())
-            .await
-            .map_err(|e| StepError::Internal(Error::db("setting lock_timeout")(e)))?;
-        // Inside a transaction each statement gets what is left of the step's budget.
+        // One round trip less per step when the session already has this timeout.
+        if self.session_lock_timeout.take().as_deref() != Some(timeout.as_str()) {
+            self.conn
+                .execute(format!("SET lock_timeout = '{timeout}'").as_str())
+                .await
+                .map_err(|e| StepError::Internal(Error::db("setting lock_timeout")(e)))?;
+        }
+        // Inside a transaction each later statement gets what is left of the step's budget.
         let budget = |left: Duration| format!("SET LOCAL lock_timeout = '{}ms'", left.as_millis());
-        driver::run_step::<Postgres>(&mut self.conn, step, bookkeeping, Some(&budget)).await
+        let result =
+            driver::run_step::<Postgres>(&mut *self.conn, step, bookkeeping, Some(&budget)).await;
+        // A step's own SQL may set the timeout (or reset every setting): then set it again.
+        let touches_it = step.statements.iter().any(|s| {
+            let sql = s.sql.to_ascii_lowercase();
+            sql.contains("lock_timeout") || sql.contains("reset") || sql.contains("set_config")
+        });
+        if result.is_ok() && !touches_it {
+            self.session_lock_timeout = Some(timeout);
+        }
+        result
     }
 
     async fn run_batch(&mut self, batch: &Batch<'_>) -> Result<Option<BatchDone>, StepError> {
@@ -168,7 +236,7 @@ impl Backend for PgBackend {
             "SET LOCAL backend_flush_after = '256kB'".into(),
         ];
         let checkpoint = store::checkpoint_sql(Dialect::Postgres);
-        driver::run_batch::<Postgres>(&mut self.conn, batch, &setup, "", &checkpoint).await
+        driver::run_batch::<Postgres>(&mut *self.conn, batch, &setup, "", &checkpoint).await
     }
 
     async fn blockers_of(&mut self, id: i64) -> Option<String> {

@@ -272,6 +272,11 @@ pub struct Instance {
     pub heartbeat_at: DateTime<Utc>,
     /// When it deregistered (clean shutdown).
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Its environment (blue, green, canary, a region), when it registered with one.
+    pub environment: Option<String>,
+    /// When its environment was retired (`bellows rollout retire`) after it started: it no
+    /// longer counts for the gate, heartbeat or not.
+    pub retired_at: Option<DateTime<Utc>>,
     /// Time since the last heartbeat, by the database's clock.
     #[serde(serialize_with = "duration_ms")]
     pub heartbeat_age: Duration,
@@ -301,3 +306,40 @@ pub(crate) enum InstanceChange<'a> {
     /// Delete instances silent for longer than this.
     Prune(Duration),
 }
+
+/// Who a runner is and how long its lease lasts without renewal (hidden: the runner sets it
+/// from its settings).
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct LeaseTerms {
+    /// Shown to other runners while this one holds the lease: actor, host and pid.
+    pub holder: String,
+    /// How long a lease lasts unless renewed; the holder renews every third of it.
+    pub expiry: Duration,
+}
+
+impl LeaseTerms {
+    /// The terms of a runner: `actor` on `host`, this process's pid.
+    pub(crate) fn of(actor: &str, host: &str, expiry: Duration) -> Self {
+        LeaseTerms {
+            holder: format!("{actor} on {host}, pid {}", std::process::id()),
+            expiry,
+        }
+    }
+}
+
+impl Default for LeaseTerms {
+    fn default() -> Self {
+        LeaseTerms {
+            holder: format!(
+                "bellows on {}, pid {}",
+                gethostname::gethostname().to_string_lossy(),
+                std::process::id()
+            ),
+            expiry: DEFAULT_LEASE_EXPIRY,
+        }
+    }
+}
+
+/// The library's default lease expiry.
+pub(crate) const DEFAULT_LEASE_EXPIRY: Duration = Duration::from_secs(30);

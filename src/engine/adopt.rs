@@ -4,6 +4,7 @@
 //! history has and the folder lacks, a file that differs from what ran, or a run the tool
 //! recorded as failed stops the adoption before anything is written.
 
+mod checksum;
 mod matching;
 
 use super::Runner;

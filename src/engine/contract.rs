@@ -141,6 +141,13 @@ impl Runner {
             if forced {
                 outcome.forced.push(migration.version);
             }
+            if let Some(req) = migration
+                .phase(PhaseKind::Contract)
+                .and_then(|p| p.directives.requires_app.as_ref())
+            {
+                store::record_requirement(self.db.as_mut(), migration.version, &req.to_string())
+                    .await?;
+            }
             outcome.applied.push(
                 self.run_phase(migration, PhaseKind::Contract, resume_from)
                     .await?,
@@ -261,10 +268,8 @@ impl Runner {
         force: bool,
         record_closed: bool,
     ) -> Result<std::result::Result<bool, String>> {
-        let requires = migration
-            .phase(PhaseKind::Contract)
-            .and_then(|p| p.directives.requires_app.as_ref());
-        let decision = gate::evaluate(self.db.as_mut(), requires, &self.settings.gate).await?;
+        let contract = migration.phase(PhaseKind::Contract).map(|p| &p.directives);
+        let decision = gate::evaluate(self.db.as_mut(), contract, &self.settings.gate).await?;
         let event = |kind, detail| Event {
             kind,
             version: Some(migration.version),
@@ -323,10 +328,8 @@ impl Runner {
                 _ => Ok(None),
             };
         };
-        let requires = migration
-            .phase(PhaseKind::Contract)
-            .and_then(|p| p.directives.requires_app.as_ref());
-        let decision = gate::evaluate(self.db.as_mut(), requires, &self.settings.gate).await?;
+        let contract = migration.phase(PhaseKind::Contract).map(|p| &p.directives);
+        let decision = gate::evaluate(self.db.as_mut(), contract, &self.settings.gate).await?;
         Ok(Some((migration.version, migration.name, decision)))
     }
 }

@@ -47,7 +47,7 @@ impl Runner {
 
     /// Whether an expand phase is pending (or the state tables need creating), read without
     /// the lock. Drift and a foreign folder are refused here already.
-    async fn expand_pending(&mut self) -> Result<bool> {
+    pub(crate) async fn expand_pending(&mut self) -> Result<bool> {
         if !crate::db::store::schema(self.backend()).await?.is_current() {
             return Ok(true);
         }

@@ -2,6 +2,7 @@
 //! migrations folder and one database, under the migration lock, with drift checks.
 
 mod abort;
+mod activity;
 mod adopt;
 mod backfill;
 mod checked;
@@ -13,9 +14,11 @@ mod phase_run;
 mod plan;
 mod preflight;
 pub(crate) mod retry;
+mod rollout;
 mod status;
 mod steps;
 
+pub use activity::Activity;
 pub use adopt::{AdoptFrom, AdoptLine, AdoptOptions, AdoptReport, AdoptVerdict};
 pub use backfill::BackfillOptions;
 pub(crate) use checked::refusals;
@@ -61,6 +64,11 @@ pub struct Settings {
     pub gate: crate::gate::GateConfig,
     /// How often a registered app instance refreshes its heartbeat.
     pub heartbeat_every: Duration,
+    /// The environment app instances register in (blue, green, canary, a region).
+    pub environment: Option<String>,
+    /// On Galera, where the lock is a lease in a table: how long a lease lasts unless its
+    /// holder renews it (default 30 s; a killed runner blocks others this long).
+    pub lease_expiry: Duration,
 }
 
 impl Default for Settings {
@@ -75,6 +83,8 @@ impl Default for Settings {
             host: gethostname::gethostname().to_string_lossy().into_owned(),
             gate: crate::gate::GateConfig::default(),
             heartbeat_every: Duration::from_secs(15),
+            environment: None,
+            lease_expiry: db::DEFAULT_LEASE_EXPIRY,
         }
     }
 }
@@ -133,10 +143,25 @@ impl Settings {
         self
     }
 
+    /// How long a lease lock lasts unless renewed (Galera; at least 300 ms).
+    #[must_use]
+    pub fn with_lease_expiry(mut self, expiry: Duration) -> Self {
+        self.lease_expiry = expiry.max(Duration::from_millis(300));
+        self
+    }
+
     /// How often a registered app instance refreshes its heartbeat.
     #[must_use]
     pub fn with_heartbeat_every(mut self, every: Duration) -> Self {
         self.heartbeat_every = every;
+        self
+    }
+
+    /// The environment app instances register in (blue, green, canary, a region): the
+    /// gate shows instances by environment, and `bellows rollout retire --env` retires one.
+    #[must_use]
+    pub fn with_environment(mut self, environment: impl Into<String>) -> Self {
+        self.environment = Some(environment.into());
         self
     }
 }
@@ -170,10 +195,15 @@ impl Runner {
     /// # Errors
     /// [`crate::Error::MigrationFile`] for a phase bellows cannot run on this server.
     pub(crate) fn with_checked(
-        db: Box<dyn Backend>,
+        mut db: Box<dyn Backend>,
         migrations: CheckedMigrations,
         settings: Settings,
     ) -> Result<Self> {
+        db.set_lease_terms(db::LeaseTerms::of(
+            &settings.actor,
+            &settings.host,
+            settings.lease_expiry,
+        ));
         let migrations = migrations.for_dialect(db.dialect())?;
         Ok(Runner {
             db,
@@ -203,6 +233,12 @@ impl Runner {
     /// The database connection, for good (the runner is done).
     pub(crate) fn into_backend(self) -> Box<dyn Backend> {
         self.db
+    }
+
+    /// The settings it runs with.
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The loaded migrations.
@@ -330,43 +366,6 @@ impl Runner {
             statements,
             duration,
         })
-    }
-
-    /// Registered app instances; with `prune`, first delete those silent for longer.
-    ///
-    /// # Errors
-    /// Database errors.
-    pub async fn instances(&mut self, prune: Option<Duration>) -> Result<Vec<db::Instance>> {
-        if let Some(grace) = prune {
-            store::change_instance(self.db.as_mut(), db::InstanceChange::Prune(grace)).await?;
-        }
-        store::instances(self.db.as_mut()).await
-    }
-
-    /// Record a finished rollout of `app` (`None`: of every app) at `app_version` (the
-    /// pipeline source of the gate). Versions that are not semver (a git SHA, a tag) are
-    /// accepted: the gate orders them by when they were first recorded here.
-    ///
-    /// # Errors
-    /// Database errors; an empty version or app name, or one with white space.
-    pub async fn record_rollout(&mut self, app: Option<&str>, app_version: &str) -> Result<()> {
-        crate::gate::check_version("app version", app_version)?;
-        if let Some(app) = app {
-            crate::gate::check_version("app name", app)?;
-        }
-        self.prepare_state().await?;
-        store::record_rollout(self.db.as_mut(), app, app_version, &self.settings.actor).await?;
-        let detail = serde_json::json!({ "app": app, "app_version": app_version });
-        store::record_event(
-            self.db.as_mut(),
-            &db::Event {
-                kind: "rollout",
-                version: None,
-                actor: &self.settings.actor,
-                detail,
-            },
-        )
-        .await
     }
 }
 

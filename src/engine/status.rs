@@ -207,23 +207,30 @@ impl Runner {
     /// The gate's verdict for each migration whose contract may run now (asked once per
     /// requirement).
     async fn add_gate_verdicts(&mut self, rows: &mut [MigrationStatus]) -> Result<()> {
-        let mut asked: Vec<(Option<String>, Decision)> = Vec::new();
+        let mut asked: Vec<(Option<String>, Option<String>, Decision)> = Vec::new();
         for row in rows.iter_mut() {
             let Next::Contract { requires_app } = &row.next else {
                 continue;
             };
-            if let Some((_, d)) = asked.iter().find(|(r, _)| r == requires_app) {
-                row.gate = Some(d.clone());
-                continue;
-            }
-            let requires = self
+            let directives = self
                 .migrations
                 .get(row.version)
                 .and_then(|m| m.phase(PhaseKind::Contract))
-                .and_then(|p| p.directives.requires_app.clone());
+                .map(|p| p.directives.clone());
+            let soak = directives
+                .as_ref()
+                .and_then(|d| d.get("soak"))
+                .map(str::to_string);
+            if let Some((.., d)) = asked
+                .iter()
+                .find(|(r, s, _)| r == requires_app && *s == soak)
+            {
+                row.gate = Some(d.clone());
+                continue;
+            }
             let decision =
-                gate::evaluate(self.db.as_mut(), requires.as_ref(), &self.settings.gate).await?;
-            asked.push((requires_app.clone(), decision.clone()));
+                gate::evaluate(self.db.as_mut(), directives.as_ref(), &self.settings.gate).await?;
+            asked.push((requires_app.clone(), soak, decision.clone()));
             row.gate = Some(decision);
         }
         Ok(())

@@ -2,17 +2,26 @@
 //! live app instances (heartbeats), rollouts the pipeline recorded, a user command — each give
 //! a verdict; the gate is closed when any source shows a running version outside the range,
 //! open when at least one shows the rollout done and none contradicts, and closed for lack of
-//! evidence otherwise.
+//! evidence otherwise. A soak window keeps it closed until the requirement has held long
+//! enough; the rollback guard answers the other way round: which app versions the schema
+//! still supports.
 
 mod command;
+mod groups;
+pub(crate) mod guard;
 mod heartbeat;
 mod pipeline;
 mod requirement;
+mod soak;
 
+pub use groups::{groups, InstanceGroup};
+pub use guard::{Compatibility, Exclusion};
 pub(crate) use requirement::RolloutOrder;
 pub use requirement::{Clause, Requirement};
+pub use soak::Soak;
 
 use crate::db::Backend;
+use crate::migration::Directives;
 use crate::{Error, Result};
 use serde::Serialize;
 use std::time::Duration;
@@ -55,6 +64,8 @@ pub struct GateConfig {
     pub command: Option<String>,
     /// How long the command may run.
     pub command_timeout: Duration,
+    /// The soak window of contracts that set none (`soak=` on the marker overrides it).
+    pub soak: Option<Duration>,
 }
 
 impl Default for GateConfig {
@@ -64,6 +75,7 @@ impl Default for GateConfig {
             ttl: Duration::from_secs(60),
             command: None,
             command_timeout: Duration::from_secs(30),
+            soak: None,
         }
     }
 }
@@ -107,6 +119,10 @@ pub struct Decision {
     pub headline: String,
     /// Each source's verdict.
     pub sources: Vec<SourceReport>,
+    /// The live instances of the apps it is about, by environment and version.
+    pub instances: Vec<InstanceGroup>,
+    /// The soak window, when the contract has one.
+    pub soak: Option<Soak>,
 }
 
 /// Ask every configured source about each clause of the requirement and decide: open when
@@ -116,10 +132,10 @@ pub struct Decision {
 /// Database errors; a command source without a command.
 pub(crate) async fn evaluate(
     db: &mut dyn Backend,
-    requires: Option<&Requirement>,
+    contract: Option<&Directives>,
     config: &GateConfig,
 ) -> Result<Decision> {
-    let Some(req) = requires else {
+    let Some(req) = contract.and_then(|d| d.requires_app.as_ref()) else {
         let reason = "the contract states no requires-app: no gate".to_string();
         return Ok(Decision {
             open: true,
@@ -127,6 +143,8 @@ pub(crate) async fn evaluate(
             headline: reason.clone(),
             reason,
             sources: Vec::new(),
+            instances: Vec::new(),
+            soak: None,
         });
     };
     let instances = crate::db::store::instances(db).await?;
@@ -156,7 +174,22 @@ pub(crate) async fn evaluate(
         }
         decisions.push(combine(&clause.to_string(), reports));
     }
-    Ok(all_of(req, decisions))
+    let mut decision = all_of(req, decisions);
+    decision.instances = groups::judged(&instances, req, &order, config.ttl);
+    let window = contract
+        .and_then(Directives::soak)
+        .or(config.soak)
+        .filter(|w| !w.is_zero());
+    if let Some(window) = window {
+        let seen = soak::Seen {
+            instances: &instances,
+            rollouts: &rollouts,
+            order: &order,
+            ttl: config.ttl,
+        };
+        soak::apply(db, req, window, &mut decision, &seen).await?;
+    }
+    Ok(decision)
 }
 
 /// One decision from the decisions of every clause: the first closed one decides, else
@@ -194,6 +227,8 @@ fn all_of(req: &Requirement, decisions: Vec<Decision>) -> Decision {
         reason,
         headline,
         sources,
+        instances: Vec::new(),
+        soak: None,
     }
 }
 
@@ -214,6 +249,8 @@ pub(crate) fn combine(req: &str, sources: Vec<SourceReport>) -> Decision {
             headline: format!("requires app {req}; {} blocks it", name(blocking)),
             reason,
             sources,
+            instances: Vec::new(),
+            soak: None,
         };
     }
     if let Some(support) = sources.iter().find(|r| r.verdict == Verdict::Supports) {
@@ -227,6 +264,8 @@ pub(crate) fn combine(req: &str, sources: Vec<SourceReport>) -> Decision {
             ),
             reason,
             sources,
+            instances: Vec::new(),
+            soak: None,
         };
     }
     let seen: Vec<String> = sources
@@ -241,6 +280,25 @@ pub(crate) fn combine(req: &str, sources: Vec<SourceReport>) -> Decision {
         headline,
         reason,
         sources,
+        instances: Vec::new(),
+        soak: None,
+    }
+}
+
+/// A duration as whole milliseconds, in JSON.
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// An optional duration as whole milliseconds, in JSON.
+#[allow(clippy::ref_option)] // serde hands it so
+fn opt_millis<S: serde::Serializer>(
+    d: &Option<Duration>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => millis(d, s),
+        None => s.serialize_none(),
     }
 }
 
@@ -251,8 +309,13 @@ pub(crate) fn combine(req: &str, sources: Vec<SourceReport>) -> Decision {
 /// [`Error::Config`] saying what is wrong with it.
 pub(crate) fn check_version(what: &str, v: &str) -> Result<()> {
     if v.is_empty() || v.len() > 200 || v.chars().any(char::is_whitespace) {
+        let e_g = if what.ends_with("version") {
+            " (e.g. 2.4.0, a git SHA or a build number)"
+        } else {
+            ""
+        };
         return Err(Error::Config(format!(
-            "{what} `{v}` must be 1 to 200 characters without white space (e.g. 2.4.0, a git SHA or a build number)"
+            "{what} `{v}` must be 1 to 200 characters without white space{e_g}"
         )));
     }
     Ok(())

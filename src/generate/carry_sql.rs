@@ -115,10 +115,7 @@ pub(crate) fn postgres(cx: &Cx, p: &Pair, c: &Carried, s: &mut Sections) {
         );
     }
     if let Some(d) = &c.default {
-        s.contract.statements.insert(
-            0,
-            format!("ALTER TABLE {t} ALTER COLUMN {n} SET DEFAULT {d}"),
-        );
+        s.contract.statements.insert(0, cx.set_default(t, n, d));
     }
     let mut before_drop = Vec::new();
     if let Some(check) = &c.not_null {
@@ -225,7 +222,7 @@ pub(crate) fn mysql(cx: &Cx, p: &Pair, column_type: &str, c: &Carried, s: &mut S
         }
     }
     if let (Some(d), None) = (&c.default, &c.not_null) {
-        first.push(format!("ALTER TABLE {t} ALTER COLUMN {n} SET DEFAULT {d}"));
+        first.push(cx.set_default(t, n, d));
     }
     s.contract.statements.splice(0..0, first);
     let mut before_drop = Vec::new();

@@ -17,6 +17,19 @@ impl Cx {
         self.dialect.quote_ident(ident)
     }
 
+    /// `ALTER TABLE t ALTER COLUMN c SET DEFAULT d` (`t` and `c` quoted already). On MySQL
+    /// and MariaDB it asserts `ALGORITHM=INSTANT` (MySQL 8.0.12+, MariaDB 10.3+, the versions
+    /// the recipes' instant `ADD COLUMN` needs): a default is metadata only, and a server that
+    /// would copy the table instead refuses rather than blocking writes.
+    pub(crate) fn set_default(&self, table: &str, column: &str, default: &str) -> String {
+        let instant = if self.dialect.is_mysql_family() {
+            ", ALGORITHM=INSTANT"
+        } else {
+            ""
+        };
+        format!("ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {default}{instant}")
+    }
+
     /// `columns` quoted and comma-separated.
     pub(crate) fn list(&self, columns: &[String]) -> String {
         columns

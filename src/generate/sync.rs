@@ -192,10 +192,9 @@ pub(crate) fn mysql(cx: &Cx, s: &Synced, placeholder: Option<&str>) -> Sections 
 /// the rows that get it lose the column a moment later.
 fn placeholder_before_contract(cx: &Cx, contract: &mut Section, s: &Synced, literal: &str) {
     let (t, o) = (cx.q(s.table), cx.q(s.old));
-    contract.statements.insert(
-        0,
-        format!("ALTER TABLE {t} ALTER COLUMN {o} SET DEFAULT {literal}"),
-    );
+    contract
+        .statements
+        .insert(0, cx.set_default(&t, &o, literal));
     let old = s.old;
     contract.comment.push_str(&format!(
         "\n{old} first gets a placeholder default: between the trigger drops and the column drop,\nthe new app's inserts omit it with no trigger to fill it."

@@ -66,7 +66,7 @@ fn a_nullable_mysql_column_needs_no_placeholder() {
     let my = render("rename-column", &["t", "d", "e"], schema, Dialect::Mysql).unwrap();
     assert!(
         my.text
-            .contains("ALTER TABLE `t` ALTER COLUMN `d` SET DEFAULT '2000-01-01 00:00:00';"),
+            .contains("ALTER TABLE `t` ALTER COLUMN `d` SET DEFAULT '2000-01-01 00:00:00', ALGORITHM=INSTANT;"),
         "{}",
         my.text
     );

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 
 /// The facts of one phase: for each, the index of the last statement that has it.
 #[derive(Debug, Default)]
-pub(crate) struct PhaseAhead {
+pub(crate) struct PhaseAhead<'t> {
+    /// The phase's statements' tokens, in order.
+    statements: Vec<&'t Tokens>,
     /// View key → the last statement of the phase that creates a view of that name.
     views: HashMap<String, usize>,
     /// Table key → the last statement of the phase that creates a table of that name.
@@ -18,11 +20,14 @@ pub(crate) struct PhaseAhead {
     last_close: Option<usize>,
 }
 
-impl PhaseAhead {
+impl<'t> PhaseAhead<'t> {
     /// The facts of a phase's statements, given their tokens in order.
-    pub(crate) fn of<'t>(statements: impl Iterator<Item = &'t Tokens>) -> PhaseAhead {
-        let mut ahead = PhaseAhead::default();
-        for (n, t) in statements.enumerate() {
+    pub(crate) fn of(statements: impl Iterator<Item = &'t Tokens>) -> PhaseAhead<'t> {
+        let mut ahead = PhaseAhead {
+            statements: statements.collect(),
+            ..PhaseAhead::default()
+        };
+        for (n, t) in ahead.statements.iter().enumerate() {
             if let Some(view) = created_view(t) {
                 ahead.views.insert(view, n);
             }
@@ -39,19 +44,25 @@ impl PhaseAhead {
     }
 
     /// The view from statement `at` on: what comes after it.
-    pub(crate) fn after(&self, at: usize) -> Later<'_> {
+    pub(crate) fn after(&self, at: usize) -> Later<'_, 't> {
         Later { ahead: self, at }
     }
 }
 
 /// What the statements after one statement of a phase do (see [`PhaseAhead`]).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Later<'a> {
-    ahead: &'a PhaseAhead,
+pub(crate) struct Later<'a, 't> {
+    ahead: &'a PhaseAhead<'t>,
     at: usize,
 }
 
-impl Later<'_> {
+impl<'t> Later<'_, 't> {
+    /// The tokens of the later statements of the phase, in order (for a rule that reads
+    /// them one by one: stop early, or it costs time for each later statement).
+    pub(crate) fn statements(&self) -> impl Iterator<Item = &'t Tokens> + '_ {
+        self.ahead.statements.iter().skip(self.at + 1).copied()
+    }
+
     /// True when a later statement of the phase creates a view named `key`.
     #[must_use]
     pub(crate) fn creates_view(&self, key: &str) -> bool {

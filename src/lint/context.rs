@@ -86,6 +86,10 @@ pub(crate) struct FileState {
     /// MySQL: the last `SET [SESSION] foreign_key_checks = ...` earlier in the file turned
     /// the checks off.
     pub foreign_key_checks_off: bool,
+    /// Types created earlier in the file (`CREATE TYPE name`, keys).
+    pub created_types: HashSet<String>,
+    /// An earlier `SET [SESSION | LOCAL] TimeZone = 'UTC'` / `SET TIME ZONE 'UTC'`.
+    pub time_zone_utc: bool,
 }
 
 /// Why the parser could not read a statement.
@@ -118,7 +122,7 @@ pub(crate) struct StatementContext<'a> {
     /// What the file did before this statement.
     pub file: &'a FileState,
     /// What the statements after this one in the same phase do.
-    pub later: super::ahead::Later<'a>,
+    pub later: super::ahead::Later<'a, 'a>,
     /// What earlier files (and statements) made of the schema, in a folder lint; `None`
     /// when one file is linted alone.
     pub model: Option<super::ModelView<'a>>,
@@ -217,6 +221,20 @@ impl<'c> StatementContext<'c> {
     }
 }
 
+/// A message with the names in its `` `name` `` spans as the user wrote them, without
+/// their SQL quotes: `` `"seen_at"` `` and ``` ``Users`` ``` (a quoted name inside the
+/// span) become `` `seen_at` `` and `` `Users` ``.
+fn tidy(message: &str) -> String {
+    if !message.contains("`\"") && !message.contains("``") {
+        return message.to_string();
+    }
+    message
+        .replace("``", "`")
+        .replace("`\"", "`")
+        .replace("\"`", "`")
+        .replace("\".\"", ".")
+}
+
 /// A finding as a rule reports it; the engine adds the file position and applies
 /// suppression, disabled rules and table sizes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,7 +264,7 @@ impl Finding {
     ) -> Self {
         Finding {
             severity,
-            message: message.into(),
+            message: tidy(&message.into()),
             why: why.into(),
             suggestion: None,
             span: None,
@@ -261,10 +279,28 @@ impl Finding {
         self
     }
 
+    /// With a suggested rewrite, when there is one.
+    #[must_use]
+    pub(crate) fn suggest_some(mut self, sql: Option<String>) -> Self {
+        if sql.is_some() {
+            self.suggestion = sql;
+        }
+        self
+    }
+
     /// Pointing at part of the statement.
     #[must_use]
     pub(crate) fn at(mut self, span: Span) -> Self {
         self.span = Some(span);
+        self
+    }
+
+    /// Pointing at `span` when it is known, else at the whole statement.
+    #[must_use]
+    pub(crate) fn at_some(mut self, span: Option<Span>) -> Self {
+        if span.is_some() {
+            self.span = span;
+        }
         self
     }
 

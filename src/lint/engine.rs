@@ -31,13 +31,15 @@ struct Pending {
 }
 
 impl Linter {
-    /// A linter running every rule that applies to `options.dialect` and is not disabled.
+    /// A linter running every rule that applies to `options.dialect`, is on (by default or
+    /// listed in `options.enabled`) and is not disabled.
     #[must_use]
     pub fn new(options: LintOptions) -> Self {
         let rules = RULES
             .iter()
             .copied()
             .filter(|r| r.dialects().contains(&options.dialect))
+            .filter(|r| r.enabled_by_default() || options.enabled.iter().any(|e| e == r.id()))
             .filter(|r| !options.disabled.iter().any(|d| d == r.id()))
             .collect();
         Linter { options, rules }
@@ -196,7 +198,7 @@ impl Linter {
             end_line: end.line,
             end_column: end.column,
             message,
-            why: f.why,
+            why: super::galera::why(self.options.galera, rule.id(), f.why),
             suggestion: f.suggestion,
         }
     }

@@ -25,6 +25,7 @@ mod context;
 mod diagnostic;
 mod engine;
 mod folder;
+mod galera;
 mod options;
 mod partial;
 mod prepare;

@@ -62,9 +62,14 @@ pub struct LintOptions {
     pub transaction_mode: TransactionMode,
     /// Rule ids switched off.
     pub disabled: Vec<String>,
+    /// Rule ids switched on that are off by default (hygiene rules such as
+    /// `mysql-assert-online`).
+    pub enabled: Vec<String>,
     /// Estimated row counts by table (keyed by the bare table name, lower-cased unless it
     /// was quoted), from a live database; empty when the linter runs offline.
     pub table_rows: HashMap<String, u64>,
+    /// The server is a Galera node: table rewrites stall the whole cluster (TOI).
+    pub galera: bool,
 }
 
 impl LintOptions {
@@ -76,7 +81,9 @@ impl LintOptions {
             server_version: None,
             transaction_mode: TransactionMode::Auto,
             disabled: Vec::new(),
+            enabled: Vec::new(),
             table_rows: HashMap::new(),
+            galera: false,
         }
     }
 

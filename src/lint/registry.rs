@@ -36,15 +36,21 @@ macro_rules! with_rules {
             txn_hygiene::TxnHygiene,
             require_concurrent_index_drop::RequireConcurrentIndexDrop,
             require_concurrent_reindex::RequireConcurrentReindex,
+            require_concurrent_detach::RequireConcurrentDetach,
             concurrently_in_transaction::ConcurrentlyInTransaction,
             constraint_not_valid::ConstraintNotValid,
             validate_same_transaction::ValidateSameTransaction,
             volatile_default::VolatileDefault,
             table_rewrite_maintenance::TableRewriteMaintenance,
             lock_table::LockTable,
+            enum_add_value::EnumAddValue,
             mysql_copy_algorithm::MysqlCopyAlgorithm,
             mysql_expression_default::MysqlExpressionDefault,
             mysql_table_rebuild::MysqlTableRebuild,
+            mysql_blocking_index::MysqlBlockingIndex,
+            mysql_enum_set_change::MysqlEnumSetChange,
+            mysql_column_position::MysqlColumnPosition,
+            mysql_assert_online::MysqlAssertOnline,
             misc_rewrite::MiscRewrite,
         }
     };
@@ -75,6 +81,8 @@ pub struct RuleInfo {
     pub summary: &'static str,
     /// The dialects it applies to.
     pub dialects: &'static [Dialect],
+    /// False for hygiene rules that run only when enabled (`--enable`, `[lint] enable`).
+    pub enabled_by_default: bool,
 }
 
 impl RuleInfo {
@@ -84,6 +92,7 @@ impl RuleInfo {
             default_severity: rule.default_severity(),
             summary: rule.summary(),
             dialects: rule.dialects(),
+            enabled_by_default: rule.enabled_by_default(),
         }
     }
 
@@ -143,5 +152,53 @@ mod tests {
                 .any(|(name, text)| name.starts_with(&prefix) && text.contains(&format!("[{id}]")));
             assert!(fires, "`{id}` needs a snapshot in which it fires");
         }
+    }
+
+    /// Rules whose findings have nothing to rewrite: the statement is unread
+    /// (`unparsed-statement`), or the finding is about bellows' own markers and transaction
+    /// control, whose message says what to change.
+    const NO_REWRITE: &[&str] = &[
+        "unparsed-statement",
+        "unused-allow",
+        "runner-refuses",
+        "txn-hygiene",
+    ];
+
+    /// Every finding in every rule's snapshots comes with a safe rewrite (`= instead:`).
+    #[test]
+    fn every_finding_of_the_snapshots_has_a_rewrite() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lint/rules/snapshots");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("the snapshots folder") {
+            let path = entry.expect("a directory entry").path();
+            let text = std::fs::read_to_string(&path).expect("a readable snapshot");
+            let mut current: Option<(String, bool)> = None;
+            for line in text.lines().chain(std::iter::once("summary:")) {
+                let starts = ["error[", "warning[", "info["]
+                    .iter()
+                    .any(|p| line.starts_with(p));
+                if starts || line.starts_with("summary:") {
+                    if let Some((rule, false)) = current.take() {
+                        if !NO_REWRITE.contains(&rule.as_str()) {
+                            missing.push(format!("{rule} in {}", path.display()));
+                        }
+                    }
+                    current = line
+                        .split_once('[')
+                        .and_then(|(_, r)| r.split_once(']'))
+                        .filter(|_| starts)
+                        .map(|(id, _)| (id.to_string(), false));
+                } else if line.trim_start().starts_with("= instead:") {
+                    if let Some(c) = current.as_mut() {
+                        c.1 = true;
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "findings without a rewrite:\n{}",
+            missing.join("\n")
+        );
     }
 }

@@ -28,6 +28,13 @@ pub(crate) trait Rule: Send + Sync {
         ALL_DIALECTS
     }
 
+    /// False for hygiene rules that run only when listed in
+    /// [`LintOptions::enabled`](super::LintOptions::enabled) (`[lint] enable` in
+    /// `bellows.toml`, `--enable` on the command line).
+    fn enabled_by_default(&self) -> bool {
+        true
+    }
+
     /// Check one statement; push a [`Finding`] for each problem.
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>);
 }

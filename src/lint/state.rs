@@ -39,6 +39,14 @@ impl FileState {
     /// Called after the rules saw a statement: record what it did.
     pub(crate) fn record(&mut self, tokens: &Tokens) {
         self.record_tables(tokens);
+        if tokens.starts_with(&["CREATE", "TYPE"]) {
+            if let Some((name, _)) = tokens.name_at(2) {
+                self.created_types.insert(name);
+            }
+        }
+        if tokens.starts_with(&["SET"]) && sets_utc(tokens) {
+            self.time_zone_utc = true;
+        }
         if is_begin(tokens) {
             self.in_explicit_transaction = true;
         } else if is_end(tokens) {
@@ -136,4 +144,15 @@ fn is_end(t: &Tokens) -> bool {
         .iter()
         .any(|w| t.starts_with(&[w]))
         && !t.has("TO")
+}
+
+/// `SET [SESSION | LOCAL] TimeZone = 'UTC'` or `SET TIME ZONE 'UTC'` (or an alias of UTC).
+fn sets_utc(t: &Tokens) -> bool {
+    let zone = (1..4)
+        .any(|i| t.is_word(i, "TIMEZONE") || (t.is_word(i, "TIME") && t.is_word(i + 1, "ZONE")));
+    zone && t.all().iter().any(|x| {
+        x.kind == super::TokKind::Literal
+            && ["UTC", "ETC/UTC", "UTC0", "Z", "GMT"]
+                .contains(&x.text.to_ascii_uppercase().as_str())
+    })
 }

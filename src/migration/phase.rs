@@ -54,7 +54,7 @@ impl PhaseKind {
                 "max-batch",
                 "latency-target",
             ],
-            PhaseKind::Contract => &["requires-app"],
+            PhaseKind::Contract => &["requires-app", "soak"],
         }
     }
 }
@@ -150,7 +150,23 @@ impl Directives {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The soak window of a contract (`soak=24h`): how long its requirement must have held
+    /// before it runs.
+    pub(crate) fn soak(&self) -> Option<std::time::Duration> {
+        self.get("soak")
+            .and_then(|v| humantime::parse_duration(v).ok())
+    }
+
     fn validate(&mut self, kind: PhaseKind) -> Result<(), String> {
+        if let Some(v) = self.get("soak") {
+            humantime::parse_duration(v)
+                .map_err(|e| format!("soak={v} is not a duration like 24h or 30m ({e})"))?;
+            if self.get("requires-app").is_none() {
+                return Err(format!(
+                    "soak={v} needs requires-app: the soak window is how long the requirement must have held (e.g. requires-app=\">=2.4.0\" soak={v})"
+                ));
+            }
+        }
         if let Some(req) = self.get("requires-app") {
             let parsed = crate::gate::Requirement::parse(req)
                 .map_err(|e| format!("requires-app=\"{req}\" {e}; e.g. requires-app=\">=2.4.0\" or requires-app=\"shop>=2.4.0, worker>=1.1.0\""))?;
@@ -293,6 +309,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d.requires_app.unwrap().apps(), vec!["shop", "worker"]);
+        let d =
+            Directives::parse(PhaseKind::Contract, "requires-app=\">=2.4.0\" soak=24h").unwrap();
+        assert_eq!(d.soak(), Some(std::time::Duration::from_secs(24 * 3600)));
+        let e = Directives::parse(PhaseKind::Contract, "soak=24h").unwrap_err();
+        assert!(e.contains("needs requires-app"), "{e}");
+        let e = Directives::parse(PhaseKind::Contract, "requires-app=2 soak=soon").unwrap_err();
+        assert!(e.contains("soak=soon is not a duration"), "{e}");
     }
 
     #[test]

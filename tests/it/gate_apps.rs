@@ -84,9 +84,12 @@ async fn two_apps_and_recorded_rollouts(engine: Engine) {
     let mut s = settings();
     s.gate.sources = vec![bellows::gate::SourceKind::Pipeline];
     let mut runner = db.runner(dir.path(), s).await;
-    runner.record_rollout(Some("shop"), "1.2.0").await.unwrap();
     runner
-        .record_rollout(Some("worker"), "0.2.0")
+        .record_rollout(Some("shop"), "1.2.0", false)
+        .await
+        .unwrap();
+    runner
+        .record_rollout(Some("worker"), "0.2.0", false)
         .await
         .unwrap();
     let (_, _, decision) = runner.gate_check(None).await.unwrap().unwrap();
@@ -133,7 +136,10 @@ async fn sha_versions(engine: Engine) {
     app.apply_expand().await.unwrap();
     let mut runner = db.runner(dir.path(), settings()).await;
     for sha in ["0a1b2c3", "4f1c2e9", "9e8d7c6"] {
-        runner.record_rollout(Some("shop"), sha).await.unwrap();
+        runner
+            .record_rollout(Some("shop"), sha, false)
+            .await
+            .unwrap();
     }
     let older = app.register_instance("shop", "0a1b2c3").await.unwrap();
     let newer = app.register_instance("shop", "9e8d7c6").await.unwrap();
@@ -171,7 +177,7 @@ async fn upgrade_resumes(engine: Engine) {
     let db = TestDb::new(engine, "gate_upgrade").await;
     let dir = contract_requiring(">=1.0.0");
     let mut runner = db.runner(dir.path(), settings()).await;
-    runner.record_rollout(None, "1.0.0").await.unwrap();
+    runner.record_rollout(None, "1.0.0", false).await.unwrap();
     let meta = match engine {
         Engine::Postgres => "bellows.meta",
         Engine::Mysql => "bellows_meta",
@@ -184,8 +190,11 @@ async fn upgrade_resumes(engine: Engine) {
     let version = db
         .scalar(&format!("SELECT v FROM {meta} WHERE k = 'schema_version'"))
         .await;
-    assert_eq!(version.as_deref(), Some("4"));
-    runner.record_rollout(Some("shop"), "1.1.0").await.unwrap();
+    assert_eq!(version.as_deref(), Some("5"));
+    runner
+        .record_rollout(Some("shop"), "1.1.0", false)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

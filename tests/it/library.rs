@@ -1,5 +1,5 @@
 //! bellows as an application uses it: from the app's own pool, `status()` polled by a
-//! health endpoint on one kept connection, and the example app of `examples/shop-app`
+//! health endpoint on the pool's session (PostgreSQL) or one kept connection (MySQL), and the example app of `examples/shop-app`
 //! built the way docs/library.md says (a broken embedded migration fails its build).
 
 use crate::common::{migrations, Engine, TestDb};
@@ -45,12 +45,21 @@ async fn from_the_pool_status_keeps_one_connection(engine: Engine) {
     };
     assert_eq!(app.apply_expand().await.unwrap().len(), 1);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let before = sessions(&db).await;
+    match engine {
+        Engine::Postgres => pool_sessions_are_borrowed(&db, &app).await,
+        Engine::Mysql => one_kept_session(&db, &app).await,
+    }
+    drop((pg, my));
+}
+
+/// MySQL: the pool is not borrowed from; `status()` keeps one connection between calls.
+async fn one_kept_session(db: &TestDb, app: &Bellows) {
+    let before = sessions(db).await;
     assert_eq!(
         app.status().await.unwrap()[0].next,
         bellows::engine::Next::Done
     );
-    let kept = sessions(&db).await;
+    let kept = sessions(db).await;
     let reader: Vec<&String> = kept.iter().filter(|id| !before.contains(id)).collect();
     // A session closed just before may still be listed for a moment (MariaDB's process
     // list): what matters is that later calls open none.
@@ -62,7 +71,7 @@ async fn from_the_pool_status_keeps_one_connection(engine: Engine) {
         let status = app.status().await.unwrap();
         assert_eq!(status[0].next, bellows::engine::Next::Done);
     }
-    let after = sessions(&db).await;
+    let after = sessions(db).await;
     assert!(
         reader.iter().any(|id| after.contains(id))
             && after
@@ -70,7 +79,26 @@ async fn from_the_pool_status_keeps_one_connection(engine: Engine) {
                 .all(|id| before.contains(id) || kept.contains(id)),
         "five more calls, the same session and no new one: {kept:?} then {after:?}"
     );
-    drop((pg, my));
+}
+
+/// PostgreSQL: what takes no lock borrows the pool's sessions, so no session of bellows'
+/// own (named `bellows`) is opened by `status()` or by a registered instance's heartbeat.
+async fn pool_sessions_are_borrowed(db: &TestDb, app: &Bellows) {
+    let own =
+        "SELECT CAST(count(*) AS text) FROM pg_stat_activity WHERE application_name = 'bellows'";
+    let own = format!("{own} AND datname = '{}'", db.name);
+    assert_eq!(db.scalar(&own).await.as_deref(), Some("0"));
+    for _ in 0..6 {
+        let status = app.status().await.unwrap();
+        assert_eq!(status[0].next, bellows::engine::Next::Done);
+        assert_eq!(db.scalar(&own).await.as_deref(), Some("0"), "status");
+    }
+    let instance = app.register_instance("shop", "1.0.0").await.unwrap();
+    assert_eq!(db.scalar(&own).await.as_deref(), Some("0"), "register");
+    instance.deregister().await.unwrap();
+    let stopped =
+        "SELECT CAST(count(*) AS text) FROM bellows.app_instances WHERE stopped_at IS NOT NULL";
+    assert_eq!(db.scalar(stopped).await.as_deref(), Some("1"));
 }
 
 #[tokio::test]

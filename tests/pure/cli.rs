@@ -146,4 +146,13 @@ fn help_shows_only_the_flags_a_command_uses() {
     }
     let (_, out, _) = bellows(dir.path(), &["status", "-h"], &[]);
     insta::assert_snapshot!("status_help", out);
+    // --interval belongs to --watch, and --watch does not go with --check.
+    for args in [
+        &["status", "--interval", "1s"][..],
+        &["status", "--watch", "--check"],
+    ] {
+        let (code, _, err) = bellows(dir.path(), args, &[]);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("--watch"), "{args:?}: {err}");
+    }
 }

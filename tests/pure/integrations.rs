@@ -171,6 +171,38 @@ fn readme_and_ci_docs_agree_on_the_install_line() {
     );
 }
 
+/// One repository URL: Cargo.toml's, used by the README, the Action, the pre-commit hooks and
+/// docs/ci.md; no placeholder left. The license files match Cargo.toml's `license`.
+#[test]
+fn one_repository_url_and_the_license_files() {
+    let read = |f: &str| std::fs::read_to_string(root().join(f)).unwrap();
+    let cargo = read("Cargo.toml");
+    let url = cargo
+        .lines()
+        .find_map(|l| l.strip_prefix("repository = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("Cargo.toml has a repository");
+    let slug = url.trim_start_matches("https://github.com/");
+    for file in [
+        "README.md",
+        "action.yml",
+        "docs/ci.md",
+        ".pre-commit-hooks.yaml",
+    ] {
+        let text = read(file);
+        assert!(text.contains(slug), "{file} names {slug}");
+        assert!(
+            !text.contains("OWNER/") && !text.contains("BELLOWS_GIT_URL"),
+            "{file} has a placeholder"
+        );
+    }
+    assert!(cargo.contains("license = \"MIT OR Apache-2.0\""));
+    assert!(read("LICENSE-MIT").starts_with("MIT License"));
+    assert!(
+        read("LICENSE-APACHE").contains("Apache License\n                           Version 2.0")
+    );
+}
+
 /// `lint --format markdown`: one comment, its marker first, the exit code as in any format.
 #[test]
 fn lint_writes_one_markdown_comment() {

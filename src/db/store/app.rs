@@ -100,13 +100,28 @@ pub(crate) async fn change_instance(
     let (table, now) = (s.table("app_instances"), s.now());
     let text = |v: &str| SqlValue::Text(v.to_string());
     let (sql, binds) = match change {
-        InstanceChange::Register(i) => (
-            format!(
-                "INSERT INTO {table} (id, app_name, app_version, host, started_at, heartbeat_at) VALUES ({}, {now}, {now})",
-                s.phs(1, 4)
-            ),
-            vec![text(&i.id), text(&i.app_name), text(&i.app_version), text(&i.host)],
-        ),
+        InstanceChange::Register(i) => {
+            let mut binds = vec![
+                text(&i.id),
+                text(&i.app_name),
+                text(&i.app_version),
+                text(&i.host),
+            ];
+            let env = if has(db, Table::Deployments).await? {
+                binds.push(SqlValue::opt_text(i.environment.clone()));
+                format!(
+                    ", environment) VALUES ({}, {now}, {now}, {})",
+                    s.phs(1, 4),
+                    s.ph(5)
+                )
+            } else {
+                format!(") VALUES ({}, {now}, {now})", s.phs(1, 4))
+            };
+            (
+                format!("INSERT INTO {table} (id, app_name, app_version, host, started_at, heartbeat_at{env}"),
+                binds,
+            )
+        }
         InstanceChange::Heartbeat(id) => (
             format!(
                 "UPDATE {table} SET heartbeat_at = {now} WHERE id = {} AND stopped_at IS NULL",
@@ -115,7 +130,10 @@ pub(crate) async fn change_instance(
             vec![text(id)],
         ),
         InstanceChange::Deregister(id) => (
-            format!("UPDATE {table} SET stopped_at = {now} WHERE id = {}", s.ph(1)),
+            format!(
+                "UPDATE {table} SET stopped_at = {now} WHERE id = {}",
+                s.ph(1)
+            ),
             vec![text(id)],
         ),
         InstanceChange::Prune(grace) => {
@@ -123,8 +141,13 @@ pub(crate) async fn change_instance(
                 return Ok(0);
             }
             (
-                format!("DELETE FROM {table} WHERE heartbeat_at < {}", s.millis_ago()),
-                vec![SqlValue::count(u64::try_from(grace.as_millis()).unwrap_or(u64::MAX))],
+                format!(
+                    "DELETE FROM {table} WHERE heartbeat_at < {}",
+                    s.millis_ago()
+                ),
+                vec![SqlValue::count(
+                    u64::try_from(grace.as_millis()).unwrap_or(u64::MAX),
+                )],
             )
         }
     };
@@ -137,15 +160,30 @@ pub(crate) async fn change_instance(
 /// # Errors
 /// Database errors.
 pub(crate) async fn instances(db: &mut dyn Backend) -> Result<Vec<Instance>> {
-    if !has(db, Table::Instances).await? {
+    let schema = super::schema(db).await?;
+    if !schema.has(Table::Instances) {
         return Ok(Vec::new());
     }
     let s = StateSql(db.dialect());
+    // An instance stops counting when its environment was retired after it started.
+    let (environment, retired, join) = if schema.has(Table::Deployments) {
+        (
+            "i.environment",
+            s.epoch_ms("CASE WHEN r.retired_at >= i.started_at THEN r.retired_at END"),
+            format!(
+                " LEFT JOIN {} r ON r.name = i.environment",
+                s.table("retired_environments")
+            ),
+        )
+    } else {
+        ("NULL", "NULL".to_string(), String::new())
+    };
     let sql = format!(
-        "SELECT id, app_name, app_version, host, {}, {}, {}, {} FROM {} ORDER BY started_at",
-        s.epoch_ms("started_at"),
-        s.epoch_ms("heartbeat_at"),
-        s.epoch_ms("stopped_at"),
+        "SELECT i.id, i.app_name, i.app_version, i.host, {}, {}, {}, {}, {environment}, {retired} FROM {} i{join} \
+         ORDER BY i.started_at, i.id",
+        s.epoch_ms("i.started_at"),
+        s.epoch_ms("i.heartbeat_at"),
+        s.epoch_ms("i.stopped_at"),
         s.epoch_ms(s.now()),
         s.table("app_instances")
     );
@@ -164,6 +202,8 @@ fn instance_from_row(row: &Row) -> Result<Instance> {
         started_at: row.time(4)?,
         heartbeat_at: row.time(5)?,
         stopped_at: row.opt_time(6)?,
+        environment: row.opt_text(8).map(str::to_string),
+        retired_at: row.opt_time(9)?,
         heartbeat_age: std::time::Duration::from_millis(
             u64::try_from(now - heartbeat).unwrap_or(0),
         ),

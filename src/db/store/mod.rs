@@ -6,6 +6,7 @@
 mod adopt;
 mod app;
 mod backfill;
+mod deploy;
 mod migrations;
 mod schema;
 pub(crate) mod sql;
@@ -19,6 +20,7 @@ pub(crate) use backfill::PartStart;
 pub(crate) use backfill::{
     checkpoint_sql, finish_backfill, insert_backfill, load_backfills, reset_backfill,
 };
+pub(crate) use deploy::{clear_held, contracted, held_since, record_requirement, retire, set_held};
 pub(crate) use migrations::{progress_write, records, write_progress};
 
 use super::Backend;
@@ -45,6 +47,8 @@ pub(crate) enum Table {
     BackfillProgress,
     /// The app of each recorded rollout (version 4).
     RolloutApps,
+    /// Environments, soak windows, contract requirements (version 5).
+    Deployments,
 }
 
 impl StateSchema {
@@ -55,6 +59,7 @@ impl StateSchema {
             Table::Instances => 2,
             Table::BackfillProgress => 3,
             Table::RolloutApps => 4,
+            Table::Deployments => 5,
         };
         matches!(self, StateSchema::At(v) if v >= needs)
     }

@@ -9,7 +9,7 @@ use super::sql::StateSql;
 use crate::PhaseKind;
 
 /// The newest state-schema version this build writes.
-pub(crate) const SCHEMA_VERSION: u32 = 4;
+pub(crate) const SCHEMA_VERSION: u32 = 5;
 
 /// Statements creating the meta table that holds the state-schema version.
 pub(crate) fn bootstrap(s: StateSql) -> Vec<String> {
@@ -92,7 +92,38 @@ pub(crate) fn upgrades(s: StateSql) -> Vec<Vec<String>> {
         "ALTER TABLE {} ADD COLUMN {if_not_exists}app_name {key}",
         s.table("rollouts")
     )];
-    vec![v1, v2, v3, v4]
+    vec![v1, v2, v3, v4, deployments(s)]
+}
+
+/// Version 5, deployments: the environment of each instance, the requirement each contract
+/// ran under (the rollback guard reads it without the files), when each requirement first
+/// held (soak windows), and retired environments.
+fn deployments(s: StateSql) -> Vec<String> {
+    let (ts, text, key, _) = s.types();
+    let if_not_exists = if s.0 == crate::Dialect::Mysql {
+        ""
+    } else {
+        "IF NOT EXISTS "
+    };
+    vec![
+        format!(
+            "ALTER TABLE {} ADD COLUMN {if_not_exists}environment {key}",
+            s.table("app_instances")
+        ),
+        format!(
+            "ALTER TABLE {} ADD COLUMN {if_not_exists}contract_requires {text}",
+            s.table("migrations")
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (requirement_key {key} PRIMARY KEY, requirement {text} NOT NULL, \
+             held_since {ts} NOT NULL)",
+            s.table("gate_soak")
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (name {key} PRIMARY KEY, retired_at {ts} NOT NULL, retired_by {key} NOT NULL)",
+            s.table("retired_environments")
+        ),
+    ]
 }
 
 /// Whether an upgrade statement failed only because an earlier, interrupted run already

@@ -2,22 +2,17 @@
 //! whether it ran as the file says (checksums compared where the tool keeps a comparable
 //! one), ran from a file that changed or is gone, failed, or is still to run.
 
+use super::checksum::{self, Compared};
 use super::{AdoptLine, AdoptVerdict};
 use crate::db::adopt::{Covers, History, HistoryEntry, Tool};
 use crate::db::Record;
 use crate::Migration;
-use sha2::{Digest, Sha384};
 use std::collections::BTreeMap;
 
 /// One line of the match, with the file it concerns (for recording).
 pub(super) struct Matched<'m> {
     pub(super) line: AdoptLine,
     pub(super) migration: Option<&'m Migration>,
-}
-
-/// sqlx's checksum of a file: SHA-384 of its whole text, as lower-case hex.
-pub(super) fn sqlx_checksum(text: &str) -> String {
-    hex::encode(Sha384::digest(text.as_bytes()))
 }
 
 /// Names compared the way the tools write them (sqlx turns `_` into spaces).
@@ -42,27 +37,34 @@ fn judge(tool: Tool, e: &HistoryEntry, m: &Migration) -> (AdoptVerdict, Option<S
         .filter(|n| !same_name(n, &m.name))
         .map(|n| format!("; named `{n}` in the history"))
         .unwrap_or_default();
-    match (tool, e.checksum.as_deref()) {
-        (Tool::Sqlx, Some(recorded)) => {
-            let on_disk = sqlx_checksum(&m.source);
-            if recorded.eq_ignore_ascii_case(&on_disk) {
-                (
-                    AdoptVerdict::Matched,
-                    Some(format!("checksum equal{named}")),
-                )
-            } else {
-                let short = |s: &str| s.chars().take(12).collect::<String>();
-                (
-                    AdoptVerdict::Changed,
-                    Some(format!(
-                        "the file differs from what sqlx ran (SHA-384 {} recorded, {} on disk)",
-                        short(recorded),
-                        short(&on_disk)
-                    )),
-                )
-            }
+    let recorded_name = e.name.as_deref().unwrap_or(&m.name);
+    match checksum::compare(
+        tool,
+        e.checksum.as_deref(),
+        &e.version,
+        recorded_name,
+        &m.source,
+    ) {
+        Compared::Equal => (
+            AdoptVerdict::Matched,
+            Some(format!("checksum equal{named}")),
+        ),
+        Compared::Differs {
+            algorithm,
+            recorded,
+            on_disk,
+        } => {
+            let short = |s: &str| s.chars().take(12).collect::<String>();
+            (
+                AdoptVerdict::Changed,
+                Some(format!(
+                    "the file differs from what {tool} ran ({algorithm} {} recorded, {} on disk)",
+                    short(&recorded),
+                    short(&on_disk)
+                )),
+            )
         }
-        _ => (
+        Compared::Unknown => (
             AdoptVerdict::Matched,
             Some(format!(
                 "version only ({tool} keeps no checksum bellows can compare){named}"

@@ -61,7 +61,7 @@ impl AddNotNull {
         let (t, c) = (cx.q(&self.table), cx.q(&self.column));
         let default = self.default.as_deref();
         let down = default.map(|_| match &self.current_default {
-            Some(cur) => format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {cur}"),
+            Some(cur) => cx.set_default(&t, &c, cur),
             None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"),
         });
         let down_comment = if self.current_default.is_some() {
@@ -73,7 +73,7 @@ impl AddNotNull {
             expand: Section::new(
                 "New rows get the default from now on (a metadata-only change).",
                 default
-                    .map(|d| format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}"))
+                    .map(|d| cx.set_default(&t, &c, d))
                     .into_iter()
                     .collect(),
             ),

@@ -48,7 +48,7 @@ impl DropColumn {
                 format!("The column is NOT NULL without a default, and the new app no longer writes it: it\ngets a placeholder default ({change}) so the new app's inserts pass."),
                 self.placeholder
                     .iter()
-                    .map(|p| format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {p}"))
+                    .map(|p| cx.set_default(&t, &c, p))
                     .collect(),
             ),
             backfill: None,

@@ -201,7 +201,7 @@ mod tests {
         args.push(("placeholder", "'2000-01-01'"));
         let my = render("rename-column", &args, Dialect::Mysql).unwrap();
         assert!(
-            my.contains("ALTER TABLE `users` ALTER COLUMN `email_address` SET DEFAULT '2000-01-01';\nDROP TRIGGER"),
+            my.contains("ALTER TABLE `users` ALTER COLUMN `email_address` SET DEFAULT '2000-01-01', ALGORITHM=INSTANT;\nDROP TRIGGER"),
             "{my}"
         );
     }

@@ -21,7 +21,12 @@ pub(super) fn render(report: &Report) -> String {
                     "markdown": format!("{} See [the rule's page]({DOCS_URL}{}.md).", r.summary(), r.id()),
                 },
                 "helpUri": format!("{DOCS_URL}{}.md", r.id()),
-                "defaultConfiguration": { "level": level(r.default_severity()) },
+                // A rule that is off unless enabled says so (SARIF's default is enabled).
+                "defaultConfiguration": if r.enabled_by_default() {
+                    json!({ "level": level(r.default_severity()) })
+                } else {
+                    json!({ "level": level(r.default_severity()), "enabled": false })
+                },
             })
         })
         .collect();

@@ -7,6 +7,8 @@ use super::support::columns::{
     add_column_at, has_option, is_auto_increment, parsed_added_columns, typed_column_at,
 };
 use super::support::rewrite::{ident, placeholder};
+use super::support::scan::Clause;
+use super::support::spans::replace_all;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::ColumnOption;
 
@@ -78,7 +80,10 @@ impl Rule for AddRequiredColumn {
             out.push(
                 Finding::new(
                     self.default_severity(),
-                    format!("required column `{column}` added to `{table}` without a DEFAULT"),
+                    format!(
+                        "required column `{column}` added to `{}` without a DEFAULT",
+                        alter.shown(ctx)
+                    ),
                     why,
                 )
                 .suggest(suggestion)
@@ -126,16 +131,28 @@ impl AddRequiredColumn {
             out.push(
                 Finding::new(
                     self.default_severity(),
-                    format!("required column `{}` added to `{}` without a DEFAULT", def.name, alter.table),
+                    format!("required column `{}` added to `{}` without a DEFAULT", def.name, alter.shown(ctx)),
                     "Existing rows get no value: PostgreSQL refuses the statement once the table has \
                      rows; MySQL and MariaDB fill the type's implicit default silently, and every \
                      INSERT of the app version still running, which does not know the column, \
                      fails in strict mode. Give it a DEFAULT, or add it nullable and backfill.",
                 )
-                .on_table(alter.table.clone()),
+                .on_table(alter.table.clone())
+                .suggest_some(nullable(ctx, c)),
             );
         }
     }
+}
+
+/// The statement with the clause's `NOT NULL` made `NULL`, to backfill before requiring it.
+fn nullable(ctx: &StatementContext<'_>, c: &Clause<'_>) -> Option<String> {
+    let j = (c.start..c.end)
+        .find(|&j| ctx.tokens.is_word(j, "NOT") && ctx.tokens.is_word(j + 1, "NULL"))?;
+    let sql = replace_all(ctx, vec![(j..j + 2, "NULL")])?;
+    Some(format!(
+        "{};\n-- backfill it, then make it NOT NULL in a later migration (or give it a DEFAULT)",
+        sql.trim_end()
+    ))
 }
 
 #[cfg(test)]

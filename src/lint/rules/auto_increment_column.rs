@@ -4,7 +4,8 @@
 
 use super::support::alter::alter_existing;
 use super::support::columns::{is_auto_increment, parsed_added_columns};
-use super::support::rewrite::ident;
+use super::support::rewrite::{ident, online_tool};
+use super::support::spans::text_of;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
 
 /// Flags auto-numbered columns added to existing tables.
@@ -35,14 +36,21 @@ impl Rule for AutoIncrementColumn {
             let column = ident(&def.name);
             let mut finding = Finding::new(
                 self.default_severity(),
-                format!("adding auto-numbered column `{column}` to `{table}` rewrites every row"),
+                format!("adding auto-numbered column `{column}` to `{}` rewrites every row", alter.shown(ctx)),
                 "Every existing row gets a value from the sequence when the column is added: \
                  PostgreSQL rewrites the table under ACCESS EXCLUSIVE and MySQL copies it, blocking \
                  the app for the whole table. Add a plain nullable column, give it the sequence as \
                  default for new rows, and number the existing rows in a backfill.",
             )
             .on_table(table.clone());
-            if !ctx.dialect().is_mysql_family() {
+            if ctx.dialect().is_mysql_family() {
+                // No sequence to fill rows in batches: the column comes with its key, in a copy.
+                let clauses = text_of(ctx, &(alter.after..ctx.tokens.all().len()));
+                finding = finding.suggest(online_tool(
+                    &alter.written_name(ctx),
+                    clauses.unwrap_or_default(),
+                ));
+            } else {
                 let t = alter.parsed_name();
                 let seq = format!("{table}_{}_seq", column.trim_matches('"'));
                 finding = finding.suggest(format!(

@@ -3,6 +3,7 @@
 //! lock that blocks the app.
 
 use super::support::alter::{alter_existing, asserts, AlterTable};
+use super::support::recipes::{change_type, time_zone_is_utc};
 use super::support::rewrite::ident;
 use super::support::types::{type_change, TypeChange};
 use crate::lint::{Finding, Rule, Severity, StatementContext};
@@ -42,15 +43,24 @@ impl Rule for ColumnTypeChange {
             // The server refuses the statement rather than copy the table.
             return;
         }
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
             let Some(change) = Change::of(op, ctx, &alter) else {
                 continue;
             };
             let column = ident(change.column);
             let data_type = change.data_type;
             if let Some(old) = change.known {
-                if let Some(finding) = self.known(ctx, table, &column, old, &change) {
-                    out.push(finding.on_table(table.clone()));
+                if let Some(mut finding) = self.known(ctx, &alter.shown(ctx), &column, old, &change)
+                {
+                    if !mysql && finding.suggestion.is_none() {
+                        finding = finding.suggest(change_type(
+                            &alter.written_name(ctx),
+                            change.column,
+                            change.data_type,
+                            change.using,
+                        ));
+                    }
+                    out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
                 }
                 continue;
             }
@@ -58,7 +68,7 @@ impl Rule for ColumnTypeChange {
             let finding = if mysql {
                 Finding::new(
                     self.default_severity(),
-                    format!("changing `{table}`.`{column}` to {data_type} can copy the whole table"),
+                    format!("changing `{}`.`{column}` to {data_type} can copy the whole table", alter.shown(ctx)),
                     format!(
                         "MySQL and MariaDB copy the table (ALGORITHM=COPY, writes blocked) for most type \
                          changes; only growing a VARCHAR within the same length-byte range and appending \
@@ -70,25 +80,31 @@ impl Rule for ColumnTypeChange {
             } else if widening {
                 Finding::new(
                     Severity::Warning,
-                    format!("changing `{table}`.`{column}` to {data_type} is instant only when it widens a varchar"),
+                    format!("changing `{}`.`{column}` to {data_type} is instant only when it widens a varchar", alter.shown(ctx)),
                     format!(
                         "From varchar(n) to a longer varchar or to text PostgreSQL changes only the \
                          catalog; from any other type it rewrites the table under ACCESS EXCLUSIVE. \
                          If the old type was varchar, allow this with a reason; otherwise {RECIPE}."
                     ),
                 )
+                .suggest(format!(
+                    "-- bellows:allow column-type-change it widens a varchar: catalog only, no rewrite\n{};\n\
+                     -- (from any other type, use the new-column recipe: `bellows new --op change-type`)",
+                    ctx.sql.trim_end()
+                ))
             } else {
                 Finding::new(
                     self.default_severity(),
-                    format!("changing `{table}`.`{column}` to {data_type} rewrites the table under an ACCESS EXCLUSIVE lock"),
+                    format!("changing `{}`.`{column}` to {data_type} rewrites the table under an ACCESS EXCLUSIVE lock", alter.shown(ctx)),
                     format!(
                         "PostgreSQL rewrites every row and rebuilds every index of the table while \
                          holding ACCESS EXCLUSIVE: reads and writes wait for the whole rewrite, and the \
                          app version still running may not understand the new type. Instead, {RECIPE}."
                     ),
                 )
+                .suggest(change_type(&alter.written_name(ctx), change.column, change.data_type, change.using))
             };
-            out.push(finding.on_table(table.clone()));
+            out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
         }
     }
 }
@@ -110,6 +126,24 @@ impl ColumnTypeChange {
         let why = match type_change(&old.type_normalized, &new, dialect) {
             TypeChange::Same | TypeChange::Cheap(_) if kept && !change.using => return None,
             TypeChange::Rewrite(why) => why,
+            TypeChange::TimeZone if ctx.version().at_least(12, 0) && !change.using => {
+                return (!time_zone_is_utc(ctx)).then(|| {
+                    Finding::new(
+                        Severity::Warning,
+                        format!("changing `{table}`.`{column}` from {} to {new} rewrites the table unless the session time zone is UTC", old.type_written),
+                        "From PostgreSQL 12, timestamp to timestamptz changes only the catalog when \
+                         the session TimeZone is UTC (the stored values already mean UTC instants); \
+                         in any other time zone PostgreSQL rewrites every row and rebuilds the \
+                         indexes under ACCESS EXCLUSIVE, reading the old values in that zone. Set \
+                         the time zone to UTC before the statement.",
+                    )
+                    .suggest(format!("SET TimeZone = 'UTC';\n{};", ctx.sql.trim_end()))
+                });
+            }
+            TypeChange::TimeZone => format!(
+                "{} to {new} rewrites every row before PostgreSQL 12",
+                old.type_written
+            ),
             _ if dialect.is_mysql_family() => format!(
                 "changing {} or the column's options makes MySQL and MariaDB rebuild or copy the table",
                 if old.nullable == change.nullable { "the type" } else { "NULL to NOT NULL or back" }
@@ -309,6 +343,23 @@ mod folder_tests {
         assert_eq!(
             folder_rules(Postgres, &[PG_USERS, shrink]),
             ["column-type-change"]
+        );
+    }
+
+    #[test]
+    fn timestamp_to_timestamptz_is_a_rewrite_only_outside_utc_on_12_plus() {
+        const EVENTS: &str = "CREATE TABLE events (id int PRIMARY KEY, at timestamp);";
+        let change = "ALTER TABLE events ALTER COLUMN at TYPE timestamptz;";
+        insta::assert_snapshot!(folder_check(Postgres, &[EVENTS, change]));
+        let utc = format!("SET TimeZone = 'UTC';\n{change}");
+        assert!(folder_rules(Postgres, &[EVENTS, &utc]).is_empty());
+        let mut o = crate::lint::LintOptions::new(Postgres);
+        o.server_version = Some("11".parse().unwrap());
+        let old = crate::lint::testing::folder_report(o, &[], false, &[EVENTS, &utc]);
+        let messages: Vec<_> = old.diagnostics().map(|d| d.message.clone()).collect();
+        assert!(
+            messages[0].contains("rewrites the table under"),
+            "{messages:?}"
         );
     }
 

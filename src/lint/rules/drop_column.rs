@@ -4,8 +4,9 @@
 
 use super::support::alter::alter_existing;
 use super::support::file::column_added_earlier;
+use super::support::mysql::Server;
 use super::support::rewrite::CONTRACT;
-use crate::lint::{Finding, Rule, ServerVersion, Severity, StatementContext};
+use crate::lint::{Finding, Rule, Severity, StatementContext};
 use crate::sql::Dialect;
 
 /// Flags column drops in expand phases (and files without markers).
@@ -67,17 +68,14 @@ impl Rule for DropColumn {
                 continue;
             }
             let table = alter.written_name(ctx);
+            // INSTANT drops: MySQL 8.0.29+, MariaDB 10.4+ (a 10.x version is MariaDB's).
             let online = match ctx.dialect() {
                 Dialect::Postgres => "",
-                Dialect::Mysql if ctx.version() >= ServerVersion::new(8, 0, 29) => {
-                    ", ALGORITHM=INSTANT"
-                }
-                Dialect::Mariadb if ctx.version().at_least(10, 4) => ", ALGORITHM=INSTANT",
-                _ => ", ALGORITHM=INPLACE, LOCK=NONE",
+                _ => Server::online(Server::of(ctx).instant_anywhere()),
             };
             let mut finding = Finding::new(
                 self.default_severity(),
-                format!("dropping column `{column}` of `{}` outside a contract phase breaks the app version still running", alter.table),
+                format!("dropping column `{column}` of `{}` outside a contract phase breaks the app version still running", alter.shown(ctx)),
                 "The drop itself is quick (catalog-only under a brief ACCESS EXCLUSIVE lock on \
                  PostgreSQL, instant on MySQL 8.0.29+ / MariaDB 10.4+), but from the moment it \
                  commits every query of the running app version that names the column fails: \
@@ -121,6 +119,32 @@ mod tests {
             "8.0.20",
             "ALTER TABLE users DROP COLUMN old;"
         ));
+    }
+
+    #[test]
+    fn instant_only_where_the_server_drops_instantly() {
+        let rewrite = |d: Dialect, v: &str| {
+            let mut o = crate::lint::LintOptions::new(d);
+            o.server_version = Some(v.parse().unwrap());
+            crate::lint::testing::report_with(o, "m.sql", "ALTER TABLE t DROP COLUMN c;")
+                .diagnostics()
+                .find_map(|x| x.suggestion.clone())
+                .unwrap_or_default()
+        };
+        for (d, v, instant) in [
+            (Dialect::Mysql, "8.0.28", false),
+            (Dialect::Mysql, "8.0.29", true),
+            (Dialect::Mysql, "5.7", false),
+            (Dialect::Mariadb, "10.3", false),
+            (Dialect::Mariadb, "10.4", true),
+            (Dialect::Mysql, "10.3", false),
+        ] {
+            assert_eq!(
+                rewrite(d, v).contains("ALGORITHM=INSTANT"),
+                instant,
+                "{d} {v}"
+            );
+        }
     }
 
     #[test]

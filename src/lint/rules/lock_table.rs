@@ -62,6 +62,11 @@ impl Rule for LockTable {
              is no safe equivalent: remove the statement. DDL takes the lock it needs by itself, \
              as briefly as it can, under bellows' lock timeout; to keep a data fix consistent with \
              concurrent writers, lock rows instead, in a batched backfill.",
+        )
+        .suggest(
+            "-- remove the LOCK TABLE: each DDL statement takes the lock it needs, briefly, under\n\
+             -- bellows' lock timeout; a data fix that must not race writers belongs in a\n\
+             -- `-- bellows:backfill` section, which locks the rows of one batch at a time",
         );
         if tables.len() == 1 {
             finding = finding.on_table(tables[0].clone());

@@ -57,7 +57,12 @@ impl Rule for MiscRewrite {
                  table until the copy ends. Run it in a quiet window on a table small enough, or \
                  build the new table beside the old one and switch over.",
             )
-            .on_table(alter.table.clone());
+            .on_table(alter.table.clone())
+            .suggest(format!(
+                "-- in a quiet window, on a table small enough to copy quickly:\n\
+                 -- bellows:allow misc-rewrite <why the copy is short>\n{};",
+                ctx.sql.trim_end()
+            ));
             if let Some(span) = span_of(ctx.tokens, &c.range()) {
                 finding = finding.at(span);
             }

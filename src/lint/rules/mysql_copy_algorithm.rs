@@ -5,24 +5,32 @@
 
 use super::support::alter::alter_table;
 use super::support::scan::{depths, is_punct, skip_modifiers};
-use super::support::spans::{replace_all, span_of};
-use crate::lint::{Finding, Rule, Severity, StatementContext, TokKind, Tokens, MYSQL_FAMILY};
+use super::support::spans::{replace_all, span_of, text_of};
+use crate::lint::{
+    directive_table, Finding, Rule, Severity, StatementContext, TokKind, Tokens, MYSQL_FAMILY,
+};
 use crate::sql::Dialect;
 use std::ops::Range;
 
 /// Flags explicit requests for a table copy or a blocking lock.
 pub(crate) struct MysqlCopyAlgorithm;
 
-/// The table of an `ALTER TABLE`, `CREATE [..] INDEX .. ON t` or `DROP INDEX .. ON t`.
-fn target_table(t: &Tokens) -> Option<String> {
+/// The table of an `ALTER TABLE`, `CREATE [..] INDEX .. ON t` or `DROP INDEX .. ON t`: its
+/// key and its name as written, without quotes.
+fn target_table(ctx: &StatementContext<'_>) -> Option<(String, String)> {
+    let t = ctx.tokens;
     if let Some(target) = alter_table(t) {
-        return Some(target.table);
+        let shown = target.shown(ctx);
+        return Some((target.table, shown));
     }
     if !(t.is_word(0, "CREATE") || t.starts_with(&["DROP", "INDEX"])) || !t.has("INDEX") {
         return None;
     }
     let on = t.find_seq(0, &["ON"])?;
-    t.name_at(skip_modifiers(t, on + 1)).map(|(name, _)| name)
+    let at = skip_modifiers(t, on + 1);
+    let (key, end) = t.name_at(at)?;
+    let shown = text_of(ctx, &(at..end)).map_or_else(|| key.clone(), directive_table);
+    Some((key, shown))
 }
 
 /// `NAME [=] value` options at paren depth 0: the option name, the value's token, its text.
@@ -70,6 +78,10 @@ impl MysqlCopyAlgorithm {
              INSERT, UPDATE and DELETE of the running app until the copy ends. Remove the \
              setting; where a statement may run online, assert it with ALGORITHM=INPLACE, \
              LOCK=NONE (or ALGORITHM=INSTANT) so the server refuses instead of blocking.",
+        )
+        .suggest(
+            "-- remove the setting, and assert the online algorithm on each ALTER TABLE instead:\n\
+             --   ALTER TABLE <table> <change>, ALGORITHM=INPLACE, LOCK=NONE;  (or ALGORITHM=INSTANT)",
         ));
     }
 }
@@ -97,7 +109,9 @@ impl Rule for MysqlCopyAlgorithm {
             self.check_set(t, out);
             return;
         }
-        let Some(table) = target_table(t) else { return };
+        let Some((table, shown)) = target_table(ctx) else {
+            return;
+        };
         if ctx.is_new_table(&table) {
             return;
         }
@@ -130,7 +144,7 @@ impl Rule for MysqlCopyAlgorithm {
         };
         let mut finding = Finding::new(
             self.default_severity(),
-            format!("{} on `{table}` blocks {blocks} for the whole operation", asked.join(", ")),
+            format!("{} on `{shown}` blocks {blocks} for the whole operation", asked.join(", ")),
             "ALGORITHM=COPY builds a new table and copies every row into it while a shared \
              metadata lock stops every INSERT, UPDATE and DELETE, then takes an exclusive metadata \
              lock to swap it in; it needs disk for a second copy and replicas repeat the copy \

@@ -89,7 +89,7 @@ impl Rule for MysqlExpressionDefault {
             };
             let mut finding = Finding::new(
                 self.default_severity(),
-                format!("ADD COLUMN `{}` with an expression DEFAULT cannot be added instantly to `{}`", col.column, alter.table),
+                format!("ADD COLUMN `{}` with an expression DEFAULT cannot be added instantly to `{}`", col.column, alter.shown(ctx)),
                 format!(
                     "The server must evaluate the expression for every existing row, so {fallback}: \
                      hours on a large table, disk for a second copy, replicas lagging behind, and a \

@@ -4,9 +4,12 @@
 //! reads almost none of these.
 
 use super::support::alter::alter_table;
+use super::support::rewrite::online_tool;
 use super::support::scan::{clauses, depths, is_punct};
 use super::support::spans::text_of;
-use crate::lint::{Finding, Rule, Severity, StatementContext, Tokens, MYSQL_FAMILY};
+use crate::lint::{
+    directive_table, Finding, Rule, Severity, StatementContext, Tokens, MYSQL_FAMILY,
+};
 use crate::sql::Dialect;
 
 /// Flags whole-table rebuilds and copies.
@@ -83,14 +86,24 @@ impl Rule for MysqlTableRebuild {
         let t = ctx.tokens;
         let (tables, found, alter) = if let Some(target) = alter_table(t) {
             let alter = text_of(ctx, &(target.after..t.all().len())).map(str::to_string);
-            (vec![target.table], rebuilds(t, target.after), alter)
+            let shown = target.shown(ctx);
+            (
+                vec![(target.table, shown)],
+                rebuilds(t, target.after),
+                alter,
+            )
         } else if t.is_word(0, "OPTIMIZE") {
             let Some(at) = (1..3).find(|&i| t.is_word(i, "TABLE") || t.is_word(i, "TABLES")) else {
                 return;
             };
             let tables = clauses(t, at + 1)
                 .into_iter()
-                .filter_map(|c| t.name_at(c.start).map(|(k, _)| k))
+                .filter_map(|c| {
+                    let (k, end) = t.name_at(c.start)?;
+                    let shown =
+                        text_of(ctx, &(c.start..end)).map_or_else(|| k.clone(), directive_table);
+                    Some((k, shown))
+                })
                 .collect();
             (
                 tables,
@@ -100,7 +113,8 @@ impl Rule for MysqlTableRebuild {
         } else {
             return;
         };
-        if found.is_empty() || tables.is_empty() || tables.iter().all(|k| ctx.is_new_table(k)) {
+        if found.is_empty() || tables.is_empty() || tables.iter().all(|(k, _)| ctx.is_new_table(k))
+        {
             return;
         }
         let copies = found.iter().any(|(_, copy)| *copy);
@@ -114,7 +128,7 @@ impl Rule for MysqlTableRebuild {
         };
         let mut finding = Finding::new(
             self.default_severity(),
-            format!("{} rebuilds all of `{}`", what.join(", "), tables[0]),
+            format!("{} rebuilds all of `{}`", what.join(", "), tables[0].1),
             format!(
                 "This {how}. On a large table that means hours, free disk for a second copy, and \
                  replicas that apply the change only after the primary finishes, lagging for as \
@@ -125,27 +139,12 @@ impl Rule for MysqlTableRebuild {
             ),
         );
         if tables.len() == 1 {
-            finding = finding.on_table(tables[0].clone());
+            finding = finding.on_table(tables[0].0.clone());
         }
         if let Some(alter) = alter {
-            let alter = alter
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .replace('"', "\\\"");
-            finding = finding.suggest(
-                tables
-                    .iter()
-                    .filter(|k| !ctx.is_new_table(k))
-                    .map(|k| {
-                        format!(
-                            "-- outside the migration, with an online schema change tool:\n\
-                             -- gh-ost --database=<db> --table={k} --alter=\"{alter}\" --execute"
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            );
+            let each = tables.iter().filter(|(k, _)| !ctx.is_new_table(k));
+            let tools: Vec<String> = each.map(|(_, shown)| online_tool(shown, &alter)).collect();
+            finding = finding.suggest(tools.join("\n"));
         }
         out.push(finding);
     }
@@ -168,7 +167,7 @@ mod tests {
     #[test]
     fn flags_a_character_set_conversion() {
         insta::assert_snapshot!(mysql(
-            "ALTER TABLE comments CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci;"
+            "ALTER TABLE Comments CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci;"
         ));
     }
 

@@ -5,6 +5,7 @@
 use super::support::alter::alter_existing;
 use super::support::columns::modify_or_change;
 use super::support::file::column_added_earlier;
+use super::support::mysql::Server;
 use super::support::rewrite::{BACKFILL_KEY, CONTRACT};
 use super::support::scan::Clause;
 use crate::lint::{directive_table, Finding, Rule, Severity, StatementContext};
@@ -47,10 +48,15 @@ impl Rule for RenameColumn {
             }
             let table = alter.written_name(ctx);
             let mysql = ctx.dialect().is_mysql_family();
-            let (instant, differs) = if mysql {
-                (", ALGORITHM=INSTANT", format!("NOT ({new} <=> {old})"))
+            let server = Server::of(ctx);
+            let (add, drop, differs) = if mysql {
+                (
+                    Server::online(server.instant_add_last()),
+                    Server::online(server.instant_anywhere()),
+                    format!("NOT ({new} <=> {old})"),
+                )
             } else {
-                ("", format!("{new} IS DISTINCT FROM {old}"))
+                ("", "", format!("{new} IS DISTINCT FROM {old}"))
             };
             let (ty, ty_note) = match ty {
                 Some(ty) => (ty, String::new()),
@@ -61,7 +67,7 @@ impl Rule for RenameColumn {
             };
             let mut finding = Finding::new(
                 self.default_severity(),
-                format!("renaming column `{old}` of `{}` to `{new}` breaks the app version still running", alter.table),
+                format!("renaming column `{old}` of `{}` to `{new}` breaks the app version still running", alter.shown(ctx)),
                 "The rename itself is quick (a brief ACCESS EXCLUSIVE lock on PostgreSQL, an \
                  exclusive metadata lock on MySQL, instant from 8.0.28), but from the moment it \
                  commits every query of the running app version that names the old column fails \
@@ -72,17 +78,24 @@ impl Rule for RenameColumn {
             )
             .suggest(format!(
                 "-- bellows:expand\n\
-                 {ty_note}ALTER TABLE {table} ADD COLUMN {new} {ty}{instant};\n\
+                 {ty_note}ALTER TABLE {table} ADD COLUMN {new} {ty}{add};\n\
                  -- keep {old} and {new} in sync with a trigger while both app versions run\n\
                  -- (`bellows new --op rename-column` writes it for you)\n\n\
                  -- bellows:backfill table={key} key={BACKFILL_KEY}\n\
                  UPDATE {table} SET {new} = {old} WHERE {differs};\n\n\
                  -- once every running app version uses {new}:\n\
                  {CONTRACT}\n\
-                 ALTER TABLE {table} DROP COLUMN {old}{instant};\n",
+                 ALTER TABLE {table} DROP COLUMN {old}{drop};\n",
                 key = directive_table(&table),
             ))
             .on_table(alter.table.clone());
+            if mysql && c.is_word(0, "RENAME") && !server.has_rename_column() {
+                finding.why.push_str(&format!(
+                    " {} has no RENAME COLUMN (it came with MySQL 8.0 and MariaDB 10.5.2): this fails \
+                     there; a rename is written CHANGE {old} {new} <its full definition>.",
+                    server.name()
+                ));
+            }
             if let Some(span) = c.span() {
                 finding = finding.at(span);
             }
@@ -138,6 +151,15 @@ mod tests {
     #[test]
     fn flags_a_rename_in_a_file_without_markers() {
         insta::assert_snapshot!(pg(
+            "ALTER TABLE users RENAME COLUMN email TO primary_email;"
+        ));
+    }
+
+    #[test]
+    fn mysql_5_7_has_no_rename_column_nor_instant_columns() {
+        insta::assert_snapshot!(at(
+            Dialect::Mysql,
+            "5.7",
             "ALTER TABLE users RENAME COLUMN email TO primary_email;"
         ));
     }

@@ -39,7 +39,7 @@ impl Rule for RenameTable {
             out.push(
                 Finding::new(
                     self.default_severity(),
-                    format!("renaming `{old}` to `{new_text}` breaks every query of the running app version that names `{old}`"),
+                    format!("renaming `{old_text}` to `{new_text}` breaks every query of the running app version that names `{old_text}`"),
                     "The rename is catalog-only (a brief ACCESS EXCLUSIVE lock on PostgreSQL, an \
                      exclusive metadata lock on MySQL / MariaDB), but from the moment it commits \
                      the app version still running gets `relation does not exist` / `table \

@@ -2,6 +2,7 @@
 //! PostgreSQL table blocks writes for the whole build. Works from the AST, and from tokens
 //! when the parser cannot read the statement.
 
+use super::support::rewrite::PG14_UPGRADE;
 use crate::lint::{table_key, Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
 use sqlparser::ast::Statement;
@@ -64,7 +65,8 @@ impl Rule for RequireConcurrentIndex {
                     format!("CREATE INDEX CONCURRENTLY on PostgreSQL {version} can build a corrupt index"),
                     "PostgreSQL 14.0 to 14.3 have a bug that can silently corrupt indexes built or \
                      rebuilt CONCURRENTLY. Upgrade to 14.4 or later before running this migration.",
-                ));
+                )
+                .suggest(PG14_UPGRADE));
             }
             return;
         }

@@ -3,7 +3,7 @@
 //! cannot read `REINDEX`.
 
 use super::support::file::table_of_index;
-use super::support::rewrite::run_alone;
+use super::support::rewrite::{run_alone, PG14_UPGRADE};
 use super::support::scan::is_punct;
 use crate::lint::{Finding, Rule, Severity, StatementContext, POSTGRES};
 use crate::sql::Dialect;
@@ -51,21 +51,7 @@ impl Rule for RequireConcurrentReindex {
             .find(|w| t.is_word(kind, w));
         let Some(what) = what else { return }; // SYSTEM, or not a form we know
         if concurrent_option || t.is_word(kind + 1, "CONCURRENTLY") {
-            let version = ctx.version();
-            if ctx.options.server_version.is_some()
-                && version.major == 14
-                && !version.at_least(14, 4)
-            {
-                out.push(Finding::new(
-                    Severity::Warning,
-                    format!(
-                        "REINDEX CONCURRENTLY on PostgreSQL {version} can build a corrupt index"
-                    ),
-                    "PostgreSQL 14.0 to 14.3 can silently build indexes that miss rows when they \
-                     build or rebuild CONCURRENTLY (fixed in 14.4). Upgrade before running this \
-                     migration.",
-                ));
-            }
+            out.extend(pg14_bug(ctx));
             return;
         }
         let name = t.name_at(kind + 1).map(|(n, _)| n);
@@ -102,9 +88,31 @@ impl Rule for RequireConcurrentReindex {
                  CONCURRENTLY, then remove the old one with DROP INDEX CONCURRENTLY.",
                 ctx.version()
             ));
+            finding = finding.suggest(
+                "-- for each index to rebuild, each statement on its own (outside a transaction):\n\
+                 --   CREATE INDEX CONCURRENTLY <index>_new ON <table> (<its columns>);\n\
+                 --   DROP INDEX CONCURRENTLY <index>;\n\
+                 --   ALTER INDEX <index>_new RENAME TO <index>;",
+            );
         }
         out.push(finding);
     }
+}
+
+/// On a PostgreSQL 14.0 to 14.3 target, the warning about its concurrent build bug.
+fn pg14_bug(ctx: &StatementContext<'_>) -> Option<Finding> {
+    let version = ctx.version();
+    let affected =
+        ctx.options.server_version.is_some() && version.major == 14 && !version.at_least(14, 4);
+    affected.then(|| {
+        Finding::new(
+            Severity::Warning,
+            format!("REINDEX CONCURRENTLY on PostgreSQL {version} can build a corrupt index"),
+            "PostgreSQL 14.0 to 14.3 can silently build indexes that miss rows when they build or \
+             rebuild CONCURRENTLY (fixed in 14.4). Upgrade before running this migration.",
+        )
+        .suggest(PG14_UPGRADE)
+    })
 }
 
 #[cfg(test)]

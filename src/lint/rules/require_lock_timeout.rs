@@ -4,7 +4,11 @@
 //! bellows' own runner sets a timeout before each DDL, so files it runs are not reported.
 
 use super::support::alter::alter_table;
-use crate::lint::{Finding, Rule, Severity, StatementContext, Tokens, TransactionMode};
+use super::support::spans::text_of;
+use crate::lint::{
+    directive_table, Finding, Rule, Severity, StatementContext, Tokens, TransactionMode,
+};
+use std::ops::Range;
 
 /// Flags lock-taking DDL without an earlier `SET lock_timeout` in files other runners apply.
 pub(crate) struct RequireLockTimeout;
@@ -26,9 +30,10 @@ impl Rule for RequireLockTimeout {
         if ctx.options.transaction_mode == TransactionMode::Auto || ctx.file.lock_timeout_set {
             return;
         }
-        let Some(table) = locked_table(ctx.tokens) else {
+        let Some((table, written)) = locked_table(ctx.tokens) else {
             return;
         };
+        let shown = text_of(ctx, &written).map_or_else(|| table.clone(), directive_table);
         if ctx.is_new_table(&table) {
             return;
         }
@@ -40,7 +45,7 @@ impl Rule for RequireLockTimeout {
         out.push(
             Finding::new(
                 self.default_severity(),
-                format!("no lock timeout is set before this DDL on `{table}`"),
+                format!("no lock timeout is set before this DDL on `{shown}`"),
                 "While the statement waits for its lock behind a long-running query, every other \
                  query on the table queues behind it: a short ALTER becomes an outage. PostgreSQL \
                  waits forever by default, MySQL for a year (lock_wait_timeout). Set a short \
@@ -54,10 +59,12 @@ impl Rule for RequireLockTimeout {
 
 /// The table a lock-taking DDL statement locks: `ALTER TABLE`, `CREATE INDEX` without
 /// `CONCURRENTLY`, `CREATE TRIGGER ... ON`, `DROP TABLE`, `TRUNCATE`, `RENAME TABLE`.
-fn locked_table(t: &Tokens) -> Option<String> {
+/// Its key and the tokens of its name as written.
+fn locked_table(t: &Tokens) -> Option<(String, Range<usize>)> {
     if let Some(alter) = alter_table(t) {
-        return Some(alter.table);
+        return Some((alter.table, alter.name));
     }
+    let name = |at: usize| t.name_at(at).map(|(n, end)| (n, at..end));
     let after = |from: usize, word: &str| {
         t.find_seq(from, &[word]).and_then(|i| {
             let at = if t.is_word(i + 1, "ONLY") {
@@ -65,7 +72,7 @@ fn locked_table(t: &Tokens) -> Option<String> {
             } else {
                 i + 1
             };
-            t.name_at(at).map(|(n, _)| n)
+            name(at)
         })
     };
     let skip_if = |i: usize| {
@@ -84,11 +91,11 @@ fn locked_table(t: &Tokens) -> Option<String> {
         return after(1, "ON");
     }
     if t.starts_with(&["DROP", "TABLE"]) || t.starts_with(&["RENAME", "TABLE"]) {
-        return t.name_at(skip_if(2)).map(|(n, _)| n);
+        return name(skip_if(2));
     }
     if t.is_word(0, "TRUNCATE") {
         let at = if t.is_word(1, "TABLE") { 2 } else { 1 };
-        return t.name_at(at).map(|(n, _)| n);
+        return name(at);
     }
     None
 }
@@ -122,6 +129,25 @@ mod tests {
             other_runner(Dialect::Mysql),
             "ALTER TABLE users ADD COLUMN nickname text;"
         ));
+    }
+
+    #[test]
+    fn names_mysql_tables_as_written() {
+        for sql in [
+            "TRUNCATE TABLE `Orders`;",
+            "RENAME TABLE Orders TO orders_old;",
+        ] {
+            let report = report_with(other_runner(Dialect::Mysql), "m.sql", sql);
+            let messages: Vec<&str> = report.diagnostics().map(|d| d.message.as_str()).collect();
+            assert!(
+                messages.iter().any(|m| m.contains("`Orders`")),
+                "{messages:?}"
+            );
+            assert!(
+                !messages.iter().any(|m| m.contains("`orders`")),
+                "{messages:?}"
+            );
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ impl Rule for SetNotNull {
         };
         let (table, ops) = (&alter.table, alter.operations());
         let name = alter.parsed_name();
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
             let (column, old) = match op {
                 AlterTableOperation::AlterColumn {
                     column_name,
@@ -72,7 +72,7 @@ impl Rule for SetNotNull {
                 }
                 Finding::new(
                     self.default_severity(),
-                    format!("making `{table}`.`{column}` NOT NULL rebuilds the table"),
+                    format!("making `{}`.`{column}` NOT NULL rebuilds the table", alter.shown(ctx)),
                     "MySQL and MariaDB rebuild the table to change a column to NOT NULL; without \
                      `LOCK=NONE` the server may block writes for the whole rebuild, replicas lag for \
                      its length, and it fails late if a row is NULL. The app version still running \
@@ -86,7 +86,7 @@ impl Rule for SetNotNull {
                 let check = format!("{table}_{key}_not_null");
                 Finding::new(
                     self.default_severity(),
-                    format!("SET NOT NULL on `{table}`.`{column}` scans the whole table under an ACCESS EXCLUSIVE lock"),
+                    format!("SET NOT NULL on `{}`.`{column}` scans the whole table under an ACCESS EXCLUSIVE lock", alter.shown(ctx)),
                     "PostgreSQL reads every row to prove there is no NULL while holding ACCESS \
                      EXCLUSIVE: all reads and writes of the table wait for the full scan. A \
                      validated CHECK (col IS NOT NULL) lets PostgreSQL 12+ skip the scan.",
@@ -99,7 +99,7 @@ impl Rule for SetNotNull {
                      --   ALTER TABLE {name} DROP CONSTRAINT {check};"
                 ))
             };
-            out.push(finding.on_table(table.clone()));
+            out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
         }
     }
 }
@@ -122,7 +122,8 @@ fn validated_not_null(table: &crate::schema::Table, column: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::testing::{at, mysql, pg, rules_in, rules_pg};
+    use crate::lint::testing::{at, mysql, pg, report_with, rules_in, rules_pg};
+    use crate::lint::LintOptions;
     use crate::sql::Dialect;
 
     #[test]
@@ -130,6 +131,34 @@ mod tests {
         insta::assert_snapshot!(pg(
             "-- bellows:contract\nALTER TABLE users ALTER COLUMN email SET NOT NULL;"
         ));
+    }
+
+    #[test]
+    fn points_at_each_clause_of_a_statement() {
+        insta::assert_snapshot!(pg(
+            "ALTER TABLE users\n  ALTER COLUMN id TYPE bigint,\n  ADD COLUMN note text,\n  ALTER COLUMN email SET NOT NULL;"
+        ));
+    }
+
+    #[test]
+    fn names_identifiers_as_written_without_their_quotes() {
+        let messages = |d: Dialect, sql: &str| -> Vec<String> {
+            report_with(LintOptions::new(d), "m.sql", sql)
+                .diagnostics()
+                .map(|x| x.message.clone())
+                .collect()
+        };
+        let pg = messages(
+            Dialect::Postgres,
+            "ALTER TABLE \"Users\" ALTER COLUMN \"seen_at\" SET NOT NULL;",
+        );
+        assert!(pg[0].contains("`Users`.`seen_at`"), "{pg:?}");
+        let my = messages(
+            Dialect::Mysql,
+            "ALTER TABLE `Orders` MODIFY `Seen_At` datetime NOT NULL;",
+        );
+        assert!(my[0].contains("`Orders`.`Seen_At`"), "{my:?}");
+        assert!(!my.iter().any(|m| m.contains("``")), "{my:?}");
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //! computes and writes it for every row — a rewrite (PostgreSQL) or copy (MySQL) that
 //! blocks the app. A VIRTUAL column (MySQL, PostgreSQL 18+) costs nothing to add.
 
-use super::support::alter::alter_existing;
+use super::support::alter::{alter_existing, AlterTable};
 use super::support::columns::{add_column_at, has_option, parsed_added_columns};
-use super::support::rewrite::ident;
-use crate::lint::{Finding, Rule, Severity, StatementContext};
+use super::support::rewrite::{ident, BACKFILL_KEY};
+use crate::lint::{directive_table, Finding, Rule, Severity, StatementContext};
 use sqlparser::ast::{ColumnOption, GeneratedExpressionMode};
 
 /// Flags stored generated columns added to existing tables.
@@ -51,7 +51,11 @@ impl Rule for StoredGeneratedColumn {
             if !stored {
                 continue;
             }
-            out.push(self.finding(ctx, &ident(&def.name), table, virtual_ok));
+            let mut finding = self.finding(ctx, &ident(&def.name), table, virtual_ok);
+            if !virtual_ok {
+                finding = finding.suggest_some(trigger_recipe(ctx, &alter, def));
+            }
+            out.push(finding);
         }
     }
 }
@@ -104,6 +108,33 @@ impl StoredGeneratedColumn {
             out.push(self.finding(ctx, &column, &alter.table, virtual_ok));
         }
     }
+}
+
+/// Before PostgreSQL 18 (no virtual columns): a plain column, kept filled by a trigger and
+/// backfilled.
+fn trigger_recipe(
+    ctx: &StatementContext<'_>,
+    alter: &AlterTable<'_>,
+    def: &sqlparser::ast::ColumnDef,
+) -> Option<String> {
+    let expr = def.options.iter().find_map(|o| match &o.option {
+        ColumnOption::Generated {
+            generation_expr: Some(e),
+            ..
+        } => Some(e),
+        _ => None,
+    })?;
+    let t = alter.written_name(ctx);
+    let column = ident(&def.name);
+    Some(format!(
+        "-- bellows:expand\n\
+         ALTER TABLE {t} ADD COLUMN {column} {ty};\n\
+         -- keep {column} = {expr} for new and changed rows with a BEFORE INSERT OR UPDATE trigger\n\n\
+         -- bellows:backfill table={key} key={BACKFILL_KEY}\n\
+         UPDATE {t} SET {column} = {expr} WHERE {column} IS DISTINCT FROM {expr};",
+        ty = def.data_type,
+        key = directive_table(&t),
+    ))
 }
 
 /// The statement with its `STORED` (or MariaDB `PERSISTENT`) keyword replaced by

@@ -74,6 +74,12 @@ impl Rule for TableRewriteMaintenance {
                 finding = finding.suggest(rewrite.join("\n"));
             }
         }
+        if finding.suggestion.is_none() {
+            finding = finding.suggest(
+                "-- remove it from the migration; to shrink or reorder the table online, run\n\
+                 -- pg_repack (or REPACK (CONCURRENTLY) on PostgreSQL 19+) outside migrations",
+            );
+        }
         out.push(finding);
     }
 }

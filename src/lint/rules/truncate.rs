@@ -59,7 +59,10 @@ impl Rule for Truncate {
             return;
         };
         let cascade = t.has("CASCADE");
-        let list: Vec<_> = names.iter().map(|(k, _)| format!("`{k}`")).collect();
+        let list: Vec<_> = names
+            .iter()
+            .map(|(_, written)| format!("`{}`", directive_table(written)))
+            .collect();
         let message = if cascade {
             format!("TRUNCATE ... CASCADE of {} also empties every table that references it by foreign key", list.join(", "))
         } else {

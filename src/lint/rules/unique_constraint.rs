@@ -36,7 +36,9 @@ impl Rule for UniqueConstraint {
         if let Some(Statement::CreateIndex(ci)) = ctx.ast {
             let table = table_key(&ci.table_name);
             if mysql && ci.unique && !ctx.is_new_or_pending(&table, Some(&ci.table_name)) {
-                out.push(mysql_finding(self.default_severity(), &table));
+                let shown = ci.table_name.to_string().replace('`', "");
+                let rewrite = format!("{} ALGORITHM=INPLACE LOCK=NONE;", ctx.sql.trim_end());
+                out.push(mysql_finding(self.default_severity(), &table, &shown).suggest(rewrite));
             }
             return;
         }
@@ -44,7 +46,7 @@ impl Rule for UniqueConstraint {
             return;
         };
         let (table, ops) = (&alter.table, alter.operations());
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
             let (name, columns) = match op {
                 AlterTableOperation::AddConstraint {
                     constraint: TableConstraint::Unique(u),
@@ -65,7 +67,8 @@ impl Rule for UniqueConstraint {
             };
             let finding = if mysql {
                 let rewrite = format!("{}, ALGORITHM=INPLACE, LOCK=NONE;", ctx.sql.trim_end());
-                mysql_finding(self.default_severity(), table).suggest(rewrite)
+                let shown = alter.written_name(ctx).replace('`', "");
+                mysql_finding(self.default_severity(), table, &shown).suggest(rewrite)
             } else {
                 let index = name
                     .clone()
@@ -73,7 +76,7 @@ impl Rule for UniqueConstraint {
                 let t = alter.parsed_name();
                 Finding::new(
                     self.default_severity(),
-                    format!("adding a UNIQUE constraint to `{table}` builds its index while blocking reads and writes"),
+                    format!("adding a UNIQUE constraint to `{}` builds its index while blocking reads and writes", alter.shown(ctx)),
                     "ADD CONSTRAINT ... UNIQUE builds the index while holding ACCESS EXCLUSIVE on the \
                      table: every read and write waits for the whole build. Build the unique index \
                      CONCURRENTLY first, then attach it as the constraint (instant).",
@@ -83,16 +86,16 @@ impl Rule for UniqueConstraint {
                     columns.join(", ")
                 ))
             };
-            out.push(finding.on_table(table.clone()));
+            out.push(finding.on_table(table.clone()).at_some(alter.op_span(i)));
         }
     }
 }
 
 /// The MySQL/MariaDB finding: the build is in place but fails late on duplicates.
-fn mysql_finding(severity: Severity, table: &str) -> Finding {
+fn mysql_finding(severity: Severity, table: &str, shown: &str) -> Finding {
     Finding::new(
         severity,
-        format!("adding a UNIQUE index to `{table}` builds it for the whole table and fails late on duplicates"),
+        format!("adding a UNIQUE index to `{shown}` builds it for the whole table and fails late on duplicates"),
         "MySQL and MariaDB build the unique index in place, but find duplicates only at the end of \
          the build (a concurrent write that creates one fails it too), after hours of I/O on a \
          large table, and without `LOCK=NONE` the server may block writes. Check for duplicates \
@@ -118,6 +121,11 @@ mod tests {
         insta::assert_snapshot!(mysql(
             "ALTER TABLE users ADD UNIQUE KEY users_email (email);"
         ));
+    }
+
+    #[test]
+    fn flags_create_unique_index_on_mysql_with_its_online_form() {
+        insta::assert_snapshot!(mysql("CREATE UNIQUE INDEX users_email ON `Users` (email);"));
     }
 
     #[test]

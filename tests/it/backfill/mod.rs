@@ -12,6 +12,7 @@ mod replica_lag;
 mod throttle;
 mod timeouts;
 mod wal_room;
+mod watch;
 
 use crate::common::{Engine, TestDb};
 

@@ -44,11 +44,11 @@ async fn happy_path(engine: Engine) {
     assert_eq!(code, 0);
     let status: serde_json::Value = serde_json::from_str(&out).unwrap();
     let rows = status["migrations"].as_array().unwrap();
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), 6);
     assert!(rows.iter().all(|r| r["state"] == "expanded"), "{out}");
-    assert_eq!(rows[3]["next"]["action"], "contract");
-    assert_eq!(rows[3]["next"]["requires_app"], ">=2.3.0");
-    assert_eq!(rows[4]["next"]["action"], "backfill");
+    assert_eq!(rows[4]["next"]["action"], "contract");
+    assert_eq!(rows[4]["next"]["requires_app"], ">=2.3.0");
+    assert_eq!(rows[5]["next"]["action"], "backfill");
 
     let (code, _, err) = run(&["contract"]);
     assert_eq!(

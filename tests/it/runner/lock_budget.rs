@@ -97,3 +97,49 @@ async fn postgres_readers_wait_at_most_one_lock_timeout_per_step() {
         "the retry names the statement that waited: {err}"
     );
 }
+
+/// bellows sets the session's lock timeout once and keeps it while it holds; a migration
+/// that sets the timeout itself must not leave the next one waiting without a bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_a_migration_setting_lock_timeout_does_not_outlast_bellows_own() {
+    let db = TestDb::new(Engine::Postgres, "lock_reset").await;
+    db.sql("CREATE TABLE t (id int PRIMARY KEY)").await;
+    let dir = migrations(&[
+        ("1_unbounded.sql", "SET lock_timeout = 0;\n"),
+        ("2_add.sql", "ALTER TABLE t ADD COLUMN c int;\n"),
+    ]);
+    let holder = tokio::spawn(hold(db.url.clone(), "t", Duration::from_secs(20)));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let path = dir.path().to_path_buf();
+    let url = db.url.clone();
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        crate::common::bellows(
+            &[
+                "expand",
+                "--lock-timeout",
+                "200ms",
+                "--lock-retries",
+                "1",
+                "--database-url",
+                &url,
+                "--migrations",
+                path.to_str().unwrap(),
+            ],
+            &path,
+        )
+    })
+    .await
+    .unwrap();
+    let finished_first = !holder.is_finished();
+    holder.abort();
+    assert_ne!(code, 0, "the second migration gave up waiting: {out}{err}");
+    assert!(
+        finished_first,
+        "bellows gave up before the 20 s holder let go: {out}{err}"
+    );
+    assert!(err.contains("lock"), "{err}");
+    let applied = db
+        .scalar("SELECT CAST(count(*) AS text) FROM bellows.migrations WHERE state = 'expanded'")
+        .await;
+    assert_eq!(applied.as_deref(), Some("1"), "only the first one ran");
+}

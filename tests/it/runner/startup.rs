@@ -156,15 +156,42 @@ async fn twenty_starts(engine: Engine) {
         assert!(applied.is_empty(), "{applied:?}");
     })
     .await;
+    let pooled = match engine {
+        Engine::Postgres => Some(pooled_starts(&db, dir.path()).await),
+        Engine::Mysql => None,
+    };
     holder
         .release_lock(bellows::db::Lock::Migrations)
         .await
         .unwrap();
     eprintln!(
         "{engine:?}: one start {alone:.1?}; 20 concurrent starts median {:.1?} max {:.1?}; \
-         baseline (20 concurrent connect + SELECT 1) median {:.1?} max {:.1?}",
+         baseline (20 concurrent connect + SELECT 1) median {:.1?} max {:.1?}; \
+         20 concurrent starts on the apps' own pools (median, max) {pooled:.1?}",
         starts.0, starts.1, baseline.0, baseline.1
     );
+}
+
+/// 20 apps, each with its own connected pool (as an app has before it calls bellows), start
+/// at once through `from_pg_pool`: nothing pending, so no session of bellows' own is opened.
+async fn pooled_starts(db: &TestDb, dir: &Path) -> (Duration, Duration) {
+    let mut pools = Vec::new();
+    for _ in 0..20 {
+        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+        sqlx::query("SELECT 1").execute(&pool).await.unwrap();
+        pools.push(pool);
+    }
+    let files = load_dir(dir, db.engine.dialect()).unwrap();
+    let apps: Vec<Bellows> = pools
+        .iter()
+        .map(|pool| Bellows::from_pg_pool(pool, files.clone()).unwrap())
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    timed(20, || async {
+        let copy = &apps[next.fetch_add(1, Ordering::SeqCst)];
+        assert!(copy.apply_expand().await.unwrap().is_empty());
+    })
+    .await
 }
 
 /// Run `n` copies of `work` at once; the median and the longest.

@@ -1,5 +1,6 @@
 //! `bellows lint` as a user runs it: exit codes (0 clean, 1 findings at or above
-//! `--fail-on`, 2 unreadable input), stdin, folders, bellows.toml defaults, --changed-since.
+//! `--fail-on`, 2 unreadable input), stdin and pipes, folders, bellows.toml defaults, the
+//! dialect from the database URL and the hint for the other one, --enable, --changed-since.
 
 use std::io::Write;
 use std::path::Path;
@@ -11,6 +12,7 @@ fn bellows(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -185,4 +187,116 @@ fn changed_since_lints_only_new_and_modified_files() {
         "{}",
         text(&bad.stderr)
     );
+}
+
+/// A statement only the MySQL rules flag (a column added at a position).
+const MYSQL_ONLY: &str = "ALTER TABLE users ADD COLUMN nick varchar(20) NULL AFTER name;\n";
+
+fn lint_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bellows"))
+        .arg("lint")
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn the_dialect_comes_from_the_database_url_without_connecting() {
+    let dir = folder(&[("m/1_pos.sql", MYSQL_ONLY)]);
+    let found = |o: &Output| text(&o.stdout).contains("mysql-column-position");
+    assert!(!found(&lint_with_env(dir.path(), &["m"], &[])));
+    // Port 9 refuses: nothing connects, only the scheme is read.
+    let url = "mysql://root@127.0.0.1:9/app";
+    assert!(found(&lint_with_env(
+        dir.path(),
+        &["m"],
+        &[("DATABASE_URL", url)]
+    )));
+    let flag = lint_with_env(
+        dir.path(),
+        &["m", "--dialect", "postgres"],
+        &[("DATABASE_URL", url)],
+    );
+    assert!(!found(&flag), "--dialect wins");
+    let named = folder(&[
+        ("bellows.toml", "database_url_env = \"APP_DB\"\n"),
+        ("m/1_pos.sql", MYSQL_ONLY),
+    ]);
+    let mariadb = "mariadb://root@127.0.0.1:9/app";
+    assert!(found(&lint_with_env(
+        named.path(),
+        &["m"],
+        &[("APP_DB", mariadb)]
+    )));
+    let in_file = folder(&[
+        (
+            "bellows.toml",
+            "database_url = \"mysql://root@127.0.0.1:9/app\"\n",
+        ),
+        ("m/1_pos.sql", MYSQL_ONLY),
+    ]);
+    assert!(found(&lint_with_env(in_file.path(), &["m"], &[])));
+}
+
+#[test]
+fn hints_at_the_dialect_that_reads_the_files() {
+    let dir = folder(&[(
+        "1_my.sql",
+        "CREATE TABLE `t` (id INT AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB;\n\
+         ALTER TABLE `t` MODIFY `id` BIGINT NOT NULL AUTO_INCREMENT, ALGORITHM=INPLACE, LOCK=NONE;\n",
+    )]);
+    let pg = lint_with_env(dir.path(), &["1_my.sql"], &[]);
+    let hint = text(&pg.stderr);
+    assert!(
+        hint.contains("hint: 2 of 2 statements cannot be read as postgres"),
+        "{hint}"
+    );
+    assert!(hint.contains("pass `--dialect mysql`"), "{hint}");
+    let my = lint_with_env(dir.path(), &["1_my.sql", "--dialect", "mysql"], &[]);
+    assert!(!text(&my.stderr).contains("hint:"), "{}", text(&my.stderr));
+    let pg_file = folder(&[("1_pg.sql", "CREATE TABLE t (id bigint);\nSELECT 1;\n")]);
+    let none = lint_with_env(pg_file.path(), &["1_pg.sql"], &[]);
+    assert!(!text(&none.stderr).contains("hint:"));
+}
+
+#[test]
+fn dev_stdin_and_process_substitution_read_like_dash() {
+    let dir = folder(&[]);
+    let out = bellows(dir.path(), &["/dev/stdin"], Some(BAD_INDEX));
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("/dev/stdin:1:1"));
+    let script = format!(
+        "{} lint <(printf 'CREATE INDEX i ON users (email);\\n')",
+        env!("CARGO_BIN_EXE_bellows")
+    );
+    let substituted = Command::new("bash")
+        .args(["-c", &script])
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("bash runs");
+    assert_eq!(code(&substituted), 1, "{}", text(&substituted.stderr));
+    assert!(text(&substituted.stdout).contains("require-concurrent-index"));
+}
+
+#[test]
+fn enable_switches_on_a_rule_that_is_off_by_default() {
+    let dir = folder(&[("1_add.sql", "ALTER TABLE users ADD COLUMN nick int NULL;\n")]);
+    let rule = "mysql-assert-online";
+    let off = lint_with_env(dir.path(), &["1_add.sql", "--dialect", "mysql"], &[]);
+    assert!(!text(&off.stdout).contains(rule));
+    let on = lint_with_env(
+        dir.path(),
+        &["1_add.sql", "--dialect", "mysql", "--enable", rule],
+        &[],
+    );
+    assert!(text(&on.stdout).contains(rule), "{}", text(&on.stdout));
+    assert_eq!(code(&on), 0, "info does not fail the run");
+    let bad = lint_with_env(dir.path(), &["1_add.sql", "--enable", "nope"], &[]);
+    assert_eq!(code(&bad), 2);
 }

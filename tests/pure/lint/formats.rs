@@ -80,6 +80,8 @@ fn sarif() {
     for (rule, entry) in bellows::lint::rules().zip(rules) {
         assert_eq!(entry["id"], rule.id);
         assert_eq!(entry["helpUri"], rule.docs_url().as_str());
+        let off = entry["defaultConfiguration"]["enabled"] == serde_json::json!(false);
+        assert_eq!(off, !rule.enabled_by_default, "{}", rule.id);
         assert!(entry["help"]["text"]
             .as_str()
             .is_some_and(|t| !t.is_empty()));

@@ -1,5 +1,6 @@
 use super::*;
 use crate::db::adopt::{Covers, History, HistoryEntry, Tool};
+use crate::engine::adopt::checksum::sqlx as sqlx_checksum;
 use crate::Dialect;
 
 fn folder() -> Vec<Migration> {

@@ -34,10 +34,33 @@ impl<'t> AlterTable<'t> {
         text_of(ctx, &self.name).map_or_else(|| self.table.clone(), str::to_string)
     }
 
+    /// The table name as the user wrote it, without its SQL quotes (`Users`, `app.users`), for
+    /// messages.
+    #[must_use]
+    pub(crate) fn shown(&self, ctx: &StatementContext<'_>) -> String {
+        crate::lint::directive_table(&self.written_name(ctx))
+    }
+
     /// The operations the parser read; empty when it could not read the statement.
     #[must_use]
     pub(crate) fn operations(&self) -> &'t [AlterTableOperation] {
         self.parsed.map_or(&[], |at| at.operations.as_slice())
+    }
+
+    /// The clause the parser read as operation `i` of [`operations`](Self::operations): the
+    /// parser reads one operation per top-level clause; `None` when the counts differ.
+    #[must_use]
+    pub(crate) fn clause_of(&self, i: usize) -> Option<&Clause<'t>> {
+        if self.operations().len() != self.clauses.len() {
+            return None;
+        }
+        self.clauses.get(i)
+    }
+
+    /// The span of the clause of operation `i`, to point a finding at.
+    #[must_use]
+    pub(crate) fn op_span(&self, i: usize) -> Option<sqlparser::tokenizer::Span> {
+        self.clause_of(i)?.span()
     }
 
     /// The table's name as the parser read it (`None` when it could not read the statement).

@@ -8,6 +8,8 @@ pub(crate) mod bounds;
 pub(crate) mod columns;
 pub(crate) mod file;
 pub(crate) mod known;
+pub(crate) mod mysql;
+pub(crate) mod recipes;
 pub(crate) mod rewrite;
 pub(crate) mod scan;
 pub(crate) mod spans;

@@ -8,6 +8,11 @@ use sqlparser::ast::{DataType, Ident};
 /// The `key=` of a backfill section for `table`; bellows needs a unique, not-null key.
 pub(crate) const BACKFILL_KEY: &str = "id";
 
+/// The rewrite for a concurrent build on PostgreSQL 14.0 to 14.3, whose bug can corrupt it.
+pub(crate) const PG14_UPGRADE: &str =
+    "-- upgrade the server to PostgreSQL 14.4 or later, then run this migration; \
+     indexes built CONCURRENTLY on 14.0-14.3 need a REINDEX after the upgrade";
+
 /// The contract-phase marker used in suggestions.
 pub(crate) const CONTRACT: &str = "-- bellows:contract";
 
@@ -68,4 +73,29 @@ pub(crate) fn run_alone(
     out.push_str(sql.trim_end());
     out.push(';');
     out
+}
+
+/// A MySQL change to run outside the migration with an online schema change tool (which
+/// copies the table in small chunks while writes continue), as a comment: `table` as shown,
+/// `alter` the clauses after `ALTER TABLE <table>`.
+#[must_use]
+pub(crate) fn online_tool(table: &str, alter: &str) -> String {
+    // The tool picks its own algorithm: assertions are left out.
+    let alter = alter
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split(',')
+        .filter(|part| {
+            let p = part.trim_start().to_ascii_uppercase();
+            !(p.starts_with("ALGORITHM") || p.starts_with("LOCK"))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+        .replace('"', "\\\"");
+    format!(
+        "-- outside the migration, with an online schema change tool:\n\
+         -- gh-ost --database=<db> --table={} --alter=\"{alter}\" --execute",
+        table.replace(['`', '"'], "")
+    )
 }

@@ -12,6 +12,9 @@ pub(crate) enum TypeChange {
     /// Only the catalog changes (PostgreSQL binary-compatible widening; MySQL in-place
     /// VARCHAR growth): why.
     Cheap(&'static str),
+    /// PostgreSQL `timestamp` to `timestamptz` of the same precision: catalog-only from 12
+    /// when the session time zone is UTC, a rewrite otherwise.
+    TimeZone,
     /// The table is rewritten (PostgreSQL) or copied (MySQL): why, in a sentence.
     Rewrite(String),
 }
@@ -59,6 +62,19 @@ fn postgres(old: &str, new: &str) -> TypeChange {
              unbounded varchar) PostgreSQL changes only the catalog: no rewrite, a brief lock",
         );
     }
+    let zone = |t: &str, with: &str| {
+        t.strip_suffix(with)
+            .filter(|k| k.starts_with("timestamp"))
+            .map(str::to_string)
+    };
+    if let (Some(a), Some(b)) = (
+        zone(old, " without time zone"),
+        zone(new, " with time zone"),
+    ) {
+        if a == b {
+            return TypeChange::TimeZone;
+        }
+    }
     let why = match (old, new) {
         ("integer" | "smallint", "bigint") | ("smallint", "integer") => format!(
             "{old} to {new} widens every value on disk, so PostgreSQL rewrites every row and \
@@ -77,6 +93,13 @@ fn postgres(old: &str, new: &str) -> TypeChange {
 }
 
 fn mysql(old: &str, new: &str) -> TypeChange {
+    let kind = |t: &str| ["enum(", "set("].into_iter().find(|k| t.starts_with(k));
+    if kind(old).is_some() && kind(old) == kind(new) {
+        return TypeChange::Cheap(
+            "an ENUM or SET member list change is mysql-enum-set-change's to judge: appending \
+             members is instant or in place, anything else copies",
+        );
+    }
     // A VARCHAR's length prefix is 1 byte up to 255 bytes, 2 above; the bytes depend on the
     // character set (1 to 4 per character), so only lengths in the same class for every
     // character set count: both up to 63 characters, or both over 255.
