@@ -52,10 +52,11 @@ pub(crate) fn scan(text: &str) -> Vec<Allow> {
 /// The index of the statement an allow on `line` covers: one that spans the line, else the
 /// first that starts after it. `statements` are in file order.
 pub(crate) fn target(statements: &[&Statement], line: usize) -> Option<usize> {
-    statements
-        .iter()
-        .position(|s| s.start.line <= line && line <= s.end.line)
-        .or_else(|| statements.iter().position(|s| s.start.line > line))
+    // In file order the end lines never decrease: the first statement ending on or after the
+    // line either spans it or is the first to start after it (a binary search: linear time
+    // for a file of many allows).
+    let i = statements.partition_point(|s| s.end.line < line);
+    (i < statements.len()).then_some(i)
 }
 
 #[cfg(test)]

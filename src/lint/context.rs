@@ -54,8 +54,14 @@ pub(crate) struct NotNullCheck {
 /// What the statements before the current one did, accumulated in file order.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FileState {
-    /// Tables created earlier in the file (keys as made by [`table_key`]).
+    /// Tables (and materialized views) created earlier in the file, under their current
+    /// names (keys as made by [`table_key`]).
     pub created_tables: HashSet<String>,
+    /// Of those, the ones filled with rows (`CREATE TABLE ... AS SELECT`, `INSERT ...
+    /// SELECT`): new, but not empty.
+    pub filled_tables: HashSet<String>,
+    /// The names tables were renamed to earlier in the file.
+    pub renamed_to: HashSet<String>,
     /// Indexes created earlier in the file: index key → table key.
     pub created_indexes: HashMap<String, String>,
     /// A `SET lock_timeout` / `SET lock_wait_timeout` came earlier in the file.
@@ -73,6 +79,17 @@ pub(crate) struct FileState {
     pub not_null_checks: Vec<NotNullCheck>,
     /// The previous statement ended a transaction (or ran alone): the next one starts anew.
     pub(crate) after_boundary: bool,
+    /// Schemas and databases created earlier in the file (keys).
+    pub created_schemas: HashSet<String>,
+    /// Columns added earlier in the file: (table key, column key).
+    pub added_columns: HashSet<(String, String)>,
+    /// MySQL: the last `SET [SESSION] foreign_key_checks = ...` earlier in the file turned
+    /// the checks off.
+    pub foreign_key_checks_off: bool,
+    /// Types created earlier in the file (`CREATE TYPE name`, keys).
+    pub created_types: HashSet<String>,
+    /// An earlier `SET [SESSION | LOCAL] TimeZone = 'UTC'` / `SET TIME ZONE 'UTC'`.
+    pub time_zone_utc: bool,
 }
 
 /// Why the parser could not read a statement.
@@ -82,6 +99,9 @@ pub(crate) struct ParseFailure {
     pub message: String,
     /// Where in the statement it stopped, when it said.
     pub at: Option<Location>,
+    /// For an `ALTER TABLE` read clause by clause: the clauses it could not read (the
+    /// statement's parse holds the others).
+    pub unread: Vec<super::partial::Unread>,
 }
 
 /// Everything a rule may look at for one statement.
@@ -101,11 +121,8 @@ pub(crate) struct StatementContext<'a> {
     pub parse_failure: Option<&'a ParseFailure>,
     /// What the file did before this statement.
     pub file: &'a FileState,
-    /// The statements before this one in the file, all phases, in order (for rules that
-    /// need more than [`FileState`] keeps; tokenize them only when a finding is likely).
-    pub earlier: &'a [&'a crate::sql::Statement],
-    /// The statements after this one in the same phase, in order.
-    pub later: &'a [crate::sql::Statement],
+    /// What the statements after this one in the same phase do.
+    pub later: super::ahead::Later<'a, 'a>,
     /// What earlier files (and statements) made of the schema, in a folder lint; `None`
     /// when one file is linted alone.
     pub model: Option<super::ModelView<'a>>,

@@ -1,6 +1,7 @@
 //! The walk over one file: phases, statements, tokens and AST (each statement tokenized and
 //! parsed once), every rule, then suppression by allow comments and live table sizes.
 
+use super::ahead::PhaseAhead;
 use super::allow::{self, Allow};
 use super::folder::FolderModel;
 use super::options::{HUGE_TABLE_ROWS, TINY_TABLE_ROWS};
@@ -14,6 +15,7 @@ use crate::migration::{parse_file_name, strip_bom, FormatError, Phase};
 use crate::sql::{Pos, Statement};
 use crate::Migration;
 use sqlparser::tokenizer::Location;
+use std::collections::HashMap;
 
 /// Lints migration files with one set of options. Cheap to share between threads.
 #[derive(Debug, Clone)]
@@ -84,6 +86,7 @@ impl Linter {
         let mut pending = Vec::new();
         let mut findings = Vec::new();
         for (phase, read) in phases.iter().zip(&read) {
+            let ahead = PhaseAhead::of(read.iter().map(|r| &r.tokens));
             for (n, (stmt, r)) in phase.statements.iter().zip(read).enumerate() {
                 // bellows itself gives a scanning VALIDATE a transaction of its own.
                 let runs_alone = r.no_transaction
@@ -104,8 +107,7 @@ impl Linter {
                     ast: r.ast.as_ref(),
                     parse_failure: r.failure.as_ref(),
                     file: &state,
-                    earlier: &statements,
-                    later: &phase.statements[n + 1..],
+                    later: ahead.after(n),
                     model: model.as_deref().map(FolderModel::view),
                 };
                 for rule in &self.rules {
@@ -220,12 +222,19 @@ impl Linter {
             .iter()
             .map(|a| allow::target(statements, a.line))
             .collect();
+        // The allows covering each statement, so a finding looks only at its own.
+        let mut covering: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, target) in targets.iter().enumerate() {
+            if let Some(s) = target {
+                covering.entry(*s).or_default().push(i);
+            }
+        }
         let mut out = Vec::with_capacity(pending.len());
         for p in pending {
-            let silenced = allows.iter().enumerate().position(|(i, a)| {
-                targets[i] == Some(p.statement)
-                    && valid(a)
-                    && a.ids.iter().any(|id| id == p.diagnostic.rule)
+            let silenced = covering.get(&p.statement).and_then(|ids| {
+                ids.iter().copied().find(|&i| {
+                    valid(&allows[i]) && allows[i].ids.iter().any(|id| id == p.diagnostic.rule)
+                })
             });
             match silenced {
                 Some(i) => used[i] = true,

@@ -10,7 +10,7 @@ use crate::migration::{FormatError, PhaseKind};
 use crate::schema::replay::Replay;
 use crate::schema::{Folding, Lookup, Schema, Table, TableName};
 use crate::Dialect;
-use sqlparser::ast::{ObjectName, Statement};
+use sqlparser::ast::{AlterTableOperation, ObjectName, RenameTableNameKind, Statement};
 
 /// The schema of a live database, read for the linter (`bellows::db::lint_schema`);
 /// opaque: it seeds [`Linter::folder`].
@@ -143,7 +143,35 @@ impl FolderModel {
                 }
             }
         }
+        self.follow_renames(ast);
         self.replay.parsed(ast, sql, &format!("{}:{}", at.0, at.1));
+    }
+
+    /// A pending table renamed stays pending under its new name.
+    fn follow_renames(&mut self, ast: Option<&Statement>) {
+        let pairs: Vec<(&ObjectName, &ObjectName)> = match ast {
+            Some(Statement::AlterTable(at)) => at
+                .operations
+                .iter()
+                .filter_map(|op| match op {
+                    AlterTableOperation::RenameTable {
+                        table_name: RenameTableNameKind::As(new) | RenameTableNameKind::To(new),
+                    } => Some((&at.name, new)),
+                    _ => None,
+                })
+                .collect(),
+            Some(Statement::RenameTable(pairs)) => {
+                pairs.iter().map(|r| (&r.old_name, &r.new_name)).collect()
+            }
+            _ => return,
+        };
+        for (old, new) in pairs {
+            if self.view().is_pending(old) {
+                if let Some(new) = self.view().name(new) {
+                    self.pending.push(new);
+                }
+            }
+        }
     }
 }
 

@@ -19,6 +19,7 @@
 //! assert_eq!(report.diagnostics[0].rule, "require-concurrent-index");
 //! ```
 
+mod ahead;
 mod allow;
 mod context;
 mod diagnostic;
@@ -26,6 +27,7 @@ mod engine;
 mod folder;
 mod galera;
 mod options;
+mod partial;
 mod prepare;
 mod registry;
 pub mod render;
@@ -33,6 +35,7 @@ mod report;
 mod rule;
 mod rules;
 mod state;
+mod state_tables;
 #[cfg(test)]
 mod testing;
 mod tokens;

@@ -86,6 +86,7 @@ fn read(
             let failure = ParseFailure {
                 message: e.message,
                 at: Some(e.location),
+                unread: Vec::new(),
             };
             return (Tokens::from_words(sql), None, Some(failure));
         }
@@ -95,6 +96,7 @@ fn read(
         let failure = ParseFailure {
             message: format!("an expression chains {chain}+ operators, more than the linter parses ({}); only token-level checks ran", crate::sql::MAX_OPERATOR_CHAIN),
             at: None,
+            unread: Vec::new(),
         };
         return (tokens, None, Some(failure));
     }
@@ -105,17 +107,30 @@ fn read(
     {
         Ok(mut parsed) if !parsed.is_empty() => (tokens, Some(parsed.swap_remove(0)), None),
         Ok(_) => (tokens, None, None),
-        Err(e) => (tokens, None, Some(failure(&e.to_string()))),
+        Err(e) => {
+            let mut failure = failure(&e.to_string());
+            if let Some(ast) = super::partial::mysql_binary(sql, &tokens, dialect, &failure) {
+                return (tokens, Some(ast), None);
+            }
+            match super::partial::alter_clauses(sql, &tokens, dialect, &failure) {
+                Some((ast, unread)) => {
+                    failure.unread = unread;
+                    (tokens, ast, Some(failure))
+                }
+                None => (tokens, None, Some(failure)),
+            }
+        }
     }
 }
 
 /// The parser's message split from its ` at Line: l, Column: c` suffix.
-fn failure(text: &str) -> ParseFailure {
+pub(super) fn failure(text: &str) -> ParseFailure {
     let text = text.strip_prefix("sql parser error: ").unwrap_or(text);
     let Some(i) = text.rfind(" at Line: ") else {
         return ParseFailure {
             message: text.to_string(),
             at: None,
+            unread: Vec::new(),
         };
     };
     let mut nums = text[i + 10..]
@@ -125,10 +140,12 @@ fn failure(text: &str) -> ParseFailure {
         (Some(Ok(line)), Some(Ok(column))) => ParseFailure {
             message: text[..i].to_string(),
             at: Some(Location { line, column }),
+            unread: Vec::new(),
         },
         _ => ParseFailure {
             message: text.to_string(),
             at: None,
+            unread: Vec::new(),
         },
     }
 }

@@ -51,6 +51,7 @@ macro_rules! with_rules {
             mysql_enum_set_change::MysqlEnumSetChange,
             mysql_column_position::MysqlColumnPosition,
             mysql_assert_online::MysqlAssertOnline,
+            misc_rewrite::MiscRewrite,
         }
     };
 }

@@ -1,7 +1,7 @@
 //! Keeping [`FileState`] up to date while the engine walks a file's statements in order:
 //! which transaction each statement runs in, and what earlier statements created or set.
 
-use super::rules::support::file::created_index;
+use super::rules::support::file::{added_columns, created_index, created_schema};
 use super::rules::support::scan::skip_modifiers;
 use super::{FileState, NotNullCheck, NotValidConstraint, Tokens, TransactionMode};
 use crate::sql::Dialect;
@@ -38,16 +38,26 @@ impl FileState {
 
     /// Called after the rules saw a statement: record what it did.
     pub(crate) fn record(&mut self, tokens: &Tokens) {
+        self.record_tables(tokens);
+        if tokens.starts_with(&["CREATE", "TYPE"]) {
+            if let Some((name, _)) = tokens.name_at(2) {
+                self.created_types.insert(name);
+            }
+        }
+        if tokens.starts_with(&["SET"]) && sets_utc(tokens) {
+            self.time_zone_utc = true;
+        }
         if is_begin(tokens) {
             self.in_explicit_transaction = true;
         } else if is_end(tokens) {
             self.in_explicit_transaction = false;
             self.after_boundary = true;
-        } else if let Some(table) = created_table(tokens) {
-            self.created_tables.insert(table);
         } else if let Some((index, table)) = created_index(tokens) {
             self.created_indexes.insert(index, table);
+        } else if let Some(schema) = created_schema(tokens) {
+            self.created_schemas.insert(schema);
         } else if tokens.starts_with(&["SET"]) {
+            self.record_foreign_key_checks(tokens);
             if let Some(i) = (0..4).find(|&i| {
                 tokens.is_word(i, "LOCK_TIMEOUT") || tokens.is_word(i, "LOCK_WAIT_TIMEOUT")
             }) {
@@ -56,6 +66,20 @@ impl FileState {
             }
         } else if tokens.starts_with(&["ALTER", "TABLE"]) {
             self.record_constraints(tokens);
+            self.added_columns.extend(added_columns(tokens));
+        }
+    }
+
+    /// MySQL's `SET [SESSION] foreign_key_checks = 0|1|OFF|ON`.
+    fn record_foreign_key_checks(&mut self, tokens: &Tokens) {
+        let named = (1..4).any(|i| {
+            tokens
+                .get(i)
+                .is_some_and(|t| t.text.to_ascii_uppercase().ends_with("FOREIGN_KEY_CHECKS"))
+        });
+        if let (true, Some(value)) = (named, tokens.all().last()) {
+            let value = value.text.to_ascii_lowercase();
+            self.foreign_key_checks_off = matches!(value.as_str(), "0" | "off" | "false");
         }
     }
 }
@@ -122,28 +146,13 @@ fn is_end(t: &Tokens) -> bool {
         && !t.has("TO")
 }
 
-/// The table a `CREATE [TEMP|UNLOGGED|...] TABLE [IF NOT EXISTS] name` creates.
-fn created_table(t: &Tokens) -> Option<String> {
-    if !t.starts_with(&["CREATE"]) {
-        return None;
-    }
-    let table = (1..5).find(|&i| t.is_word(i, "TABLE"))?;
-    let modifier = |i: usize| {
-        [
-            "GLOBAL",
-            "LOCAL",
-            "TEMP",
-            "TEMPORARY",
-            "UNLOGGED",
-            "OR",
-            "REPLACE",
-        ]
-        .iter()
-        .any(|w| t.is_word(i, w))
-    };
-    if !(1..table).all(modifier) {
-        return None;
-    }
-    t.name_at(skip_modifiers(t, table + 1))
-        .map(|(name, _)| name)
+/// `SET [SESSION | LOCAL] TimeZone = 'UTC'` or `SET TIME ZONE 'UTC'` (or an alias of UTC).
+fn sets_utc(t: &Tokens) -> bool {
+    let zone = (1..4)
+        .any(|i| t.is_word(i, "TIMEZONE") || (t.is_word(i, "TIME") && t.is_word(i + 1, "ZONE")));
+    zone && t.all().iter().any(|x| {
+        x.kind == super::TokKind::Literal
+            && ["UTC", "ETC/UTC", "UTC0", "Z", "GMT"]
+                .contains(&x.text.to_ascii_uppercase().as_str())
+    })
 }

@@ -78,11 +78,8 @@ pub(crate) fn classify(sql: &str, dialect: Dialect) -> StatementKind {
 
 /// The index name of `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON ...`.
 fn concurrent_index_name(sql: &str) -> Option<String> {
-    let tokens = raw_words(sql);
-    let pos = tokens
-        .iter()
-        .position(|t| t.eq_ignore_ascii_case("CONCURRENTLY"))?;
-    let mut rest = tokens[pos + 1..].iter();
+    let mut rest = raw_words(sql).skip_while(|t| !t.eq_ignore_ascii_case("CONCURRENTLY"));
+    rest.next()?;
     let mut name = rest.next()?;
     if name.eq_ignore_ascii_case("IF") {
         rest.next(); // NOT
@@ -107,45 +104,46 @@ fn unquote(ident: &str) -> String {
 #[must_use]
 pub(crate) fn leading_words(sql: &str, limit: usize) -> Vec<String> {
     raw_words(sql)
-        .into_iter()
         .filter(|w| !w.starts_with('"') && !w.starts_with('`'))
         .take(limit)
         .map(|w| w.to_ascii_uppercase())
         .collect()
 }
 
-/// Words and quoted identifiers in order; comments and string literals skipped.
-fn raw_words(sql: &str) -> Vec<&str> {
+/// Words and quoted identifiers in order; comments and string literals skipped. Lazy, so
+/// [`leading_words`] reads no further into a long statement than the words it wants.
+fn raw_words(sql: &str) -> impl Iterator<Item = &str> {
     let bytes = sql.as_bytes();
-    let mut out = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if bytes[i..].starts_with(b"--") || b == b'#' {
-            i = sql[i..].find('\n').map_or(bytes.len(), |n| i + n);
-        } else if bytes[i..].starts_with(b"/*") {
-            i = sql[i..].find("*/").map_or(bytes.len(), |n| i + n + 2);
-        } else if b == b'\'' {
-            i = sql[i + 1..].find('\'').map_or(bytes.len(), |n| i + n + 2);
-        } else if b == b'"' || b == b'`' {
-            let end = sql[i + 1..]
-                .find(b as char)
-                .map_or(bytes.len(), |n| i + n + 2);
-            out.push(&sql[i..end]);
-            i = end;
-        } else if b.is_ascii_alphabetic() || b == b'_' {
-            let start = i;
-            while i < bytes.len()
-                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
-            {
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let b = bytes[i];
+            if bytes[i..].starts_with(b"--") || b == b'#' {
+                i = sql[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            } else if bytes[i..].starts_with(b"/*") {
+                i = sql[i..].find("*/").map_or(bytes.len(), |n| i + n + 2);
+            } else if b == b'\'' {
+                i = sql[i + 1..].find('\'').map_or(bytes.len(), |n| i + n + 2);
+            } else if b == b'"' || b == b'`' {
+                let start = i;
+                i = sql[i + 1..]
+                    .find(b as char)
+                    .map_or(bytes.len(), |n| i + n + 2);
+                return Some(&sql[start..i]);
+            } else if b.is_ascii_alphabetic() || b == b'_' {
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
+                {
+                    i += 1;
+                }
+                return Some(&sql[start..i]);
+            } else {
                 i += 1;
             }
-            out.push(&sql[start..i]);
-        } else {
-            i += 1;
         }
-    }
-    out
+        None
+    })
 }
 
 #[cfg(test)]

@@ -233,8 +233,16 @@ impl<'a> Change<'a> {
         };
         let known = alter.known_column(ctx, old).map(|(_, c)| c);
         let not_null = options.contains(&ColumnOption::NotNull);
-        // MODIFY/CHANGE ... NOT NULL of a column that allowed NULL is set-not-null's.
-        if not_null && known.is_none_or(|c| c.nullable) {
+        // MODIFY/CHANGE ... NOT NULL of a column that allowed NULL is set-not-null's, unless
+        // the type known before changes too (then both are reported, each with its reason).
+        let same_type = |c: &Column| {
+            let new = data_type.to_string();
+            matches!(
+                type_change(&c.type_normalized, &new, ctx.dialect()),
+                TypeChange::Same
+            )
+        };
+        if not_null && known.is_none_or(|c| c.nullable && same_type(c)) {
             return None;
         }
         let plain = options.iter().all(|o| {

@@ -29,12 +29,16 @@ impl Rule for DropTable {
             return;
         }
         i += 1;
-        if t.is_word(i, "IF") && t.is_word(i + 1, "EXISTS") {
+        let if_exists = t.is_word(i, "IF") && t.is_word(i + 1, "EXISTS");
+        if if_exists {
             i += 2;
         }
         let mut names = Vec::new();
         while let Some((key, next)) = t.name_at(i) {
-            if !ctx.is_new_table(&key) {
+            // A table the file created, renamed away (the rename is the finding), or drops
+            // only to create it again (scratch) holds nothing the running app uses.
+            let scratch = if_exists && ctx.later.creates_table(&key);
+            if !ctx.is_new_table(&key) && !ctx.file.renamed_to.contains(&key) && !scratch {
                 names.push((key, text_of(ctx, &(i..next))));
             }
             if t.get(next).is_some_and(|tok| tok.text == ",") {

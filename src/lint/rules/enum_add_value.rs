@@ -2,7 +2,6 @@
 //! PostgreSQL 11 and older refuse and 12+ accept with a catch: the new label cannot be used
 //! before the transaction commits. Works on tokens.
 
-use super::support::file::tokenize;
 use super::support::rewrite::run_alone;
 use super::support::spans::{bytes_of, span_of};
 use crate::lint::{Finding, Rule, Severity, StatementContext, Tokens, POSTGRES};
@@ -30,17 +29,13 @@ fn add_value(t: &Tokens) -> Option<(String, usize, bool, String)> {
 
 /// True when an earlier statement of the file created the type `name` (a key).
 fn created_earlier(ctx: &StatementContext<'_>, name: &str) -> bool {
-    ctx.earlier.iter().any(|s| {
-        let t = tokenize(&s.sql, ctx.dialect());
-        t.starts_with(&["CREATE", "TYPE"]) && t.name_at(2).is_some_and(|(n, _)| n == name)
-    })
+    ctx.file.created_types.contains(name)
 }
 
 /// True when a later statement of the same phase writes the label as a string literal
 /// before the transaction ends (a `COMMIT` in between makes it usable).
 fn used_later(ctx: &StatementContext<'_>, label: &str) -> bool {
-    for s in ctx.later {
-        let t = tokenize(&s.sql, ctx.dialect());
+    for t in ctx.later.statements() {
         if t.is_word(0, "COMMIT") || t.is_word(0, "END") || t.is_word(0, "ROLLBACK") {
             return false;
         }

@@ -2,7 +2,7 @@
 //! holding locks on both tables (PostgreSQL), or copies the table (MySQL). PostgreSQL's
 //! `NOT VALID` + later `VALIDATE CONSTRAINT` avoids it.
 
-use super::support::alter::{alter_existing, AlterTable};
+use super::support::alter::{alter_with_rows, AlterTable};
 use super::support::columns::has_option;
 use super::support::mysql::asserts_algorithm;
 use super::support::rewrite::ident;
@@ -28,7 +28,7 @@ impl Rule for ForeignKeyNotValid {
     }
 
     fn check(&self, ctx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let Some(alter) = alter_existing(ctx) else {
+        let Some(alter) = alter_with_rows(ctx) else {
             return;
         };
         if ctx.dialect().is_mysql_family() && foreign_key_checks_off(ctx) {
@@ -231,25 +231,7 @@ fn mysql_rewrite(ctx: &StatementContext<'_>) -> String {
 /// checks off, so the key is added in place without copying the table (bellows replays such
 /// settings when it resumes a phase).
 fn foreign_key_checks_off(ctx: &StatementContext<'_>) -> bool {
-    ctx.earlier
-        .iter()
-        .rev()
-        .find_map(|s| {
-            let words = crate::sql::leading_words(&s.sql, 4);
-            let at = words.iter().position(|w| w == "FOREIGN_KEY_CHECKS")?;
-            (words.first().is_some_and(|w| w == "SET") && at <= 2).then(|| {
-                let value = s
-                    .sql
-                    .rsplit('=')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .trim_end_matches(';')
-                    .to_ascii_lowercase();
-                value == "0" || value == "off" || value == "false"
-            })
-        })
-        .unwrap_or(false)
+    ctx.file.foreign_key_checks_off
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! the same phase goes on to create a compatibility view with the old name.
 
 use super::support::alter::alter_table;
-use super::support::file::tokenize;
 use super::support::rewrite::CONTRACT;
 use super::support::spans::text_of;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
@@ -115,19 +114,7 @@ fn renames(ctx: &StatementContext<'_>) -> Vec<(String, String, String)> {
 
 /// True when a later statement of the same phase creates a view named `old`.
 fn view_follows(ctx: &StatementContext<'_>, old: &str) -> bool {
-    ctx.later.iter().any(|s| {
-        let t = tokenize(&s.sql, ctx.dialect());
-        if !t.is_word(0, "CREATE") {
-            return false;
-        }
-        (1..8)
-            .find(|&i| t.is_word(i, "VIEW"))
-            .and_then(|i| {
-                let at = if t.is_word(i + 1, "IF") { i + 4 } else { i + 1 };
-                t.name_at(at)
-            })
-            .is_some_and(|(name, _)| name == old)
-    })
+    ctx.later.creates_view(old)
 }
 
 #[cfg(test)]

@@ -47,6 +47,12 @@ impl Rule for SetNotNull {
                 _ => continue,
             };
             let known = alter.known_column(ctx, old);
+            if known.is_none() && old.value != column.value {
+                // A MySQL `CHANGE old new <definition>` restates the whole column to rename
+                // it: without the earlier definition its NOT NULL says nothing (rename-column
+                // reports the rename).
+                continue;
+            }
             if known.is_some_and(|(_, c)| !c.nullable) {
                 // Already NOT NULL (an earlier file made it so): nothing to scan or rebuild;
                 // a MySQL type change in the same clause is column-type-change's.

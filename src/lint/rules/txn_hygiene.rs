@@ -4,7 +4,6 @@
 
 use crate::lint::state::is_begin;
 use crate::lint::{Finding, Rule, Severity, StatementContext};
-use crate::sql::leading_words;
 
 /// Flags nested and unterminated explicit transactions.
 pub(crate) struct TxnHygiene;
@@ -37,12 +36,7 @@ impl Rule for TxnHygiene {
             ));
             return;
         }
-        let closed = ctx.later.iter().any(|s| {
-            let words = leading_words(&s.sql, 2);
-            let first = words.first().map_or("", String::as_str);
-            matches!(first, "COMMIT" | "END" | "ABORT")
-                || (first == "ROLLBACK" && words.get(1).is_none_or(|w| w != "TO"))
-        });
+        let closed = ctx.later.closes_transaction();
         if !closed {
             out.push(
                 Finding::new(

@@ -2,9 +2,10 @@
 //! phase touches the whole table in one transaction, holding row locks on all of it. It
 //! belongs in a `-- bellows:backfill` section, which bellows runs in key-range batches.
 
+use super::support::bounds::{is_catalog, Keys};
 use crate::lint::{table_key, Finding, Rule, Severity, StatementContext};
 use crate::migration::PhaseKind;
-use sqlparser::ast::{BinaryOperator, Expr, FromTable, Statement, TableFactor};
+use sqlparser::ast::{FromTable, Statement, TableFactor};
 
 /// Flags whole-table `UPDATE`/`DELETE` outside a backfill section.
 pub(crate) struct UnbatchedDml;
@@ -44,13 +45,21 @@ impl Rule for UnbatchedDml {
             _ => return,
         };
         let key = table_key(table);
-        if limited || ctx.is_new_table(&key) || selection.is_some_and(bounded) {
+        if limited || ctx.is_new_or_pending(&key, Some(table)) || is_catalog(table) {
             return;
         }
+        if selection.is_some_and(|e| Keys::of(ctx, table).bound(e)) {
+            return;
+        }
+        let what = if selection.is_some() {
+            format!("{verb} of `{table}` in one statement, with a filter that bounds no key column")
+        } else {
+            format!("{verb} of the whole `{table}` table in one statement")
+        };
         out.push(
             Finding::new(
                 self.default_severity(),
-                format!("{verb} of the whole `{table}` table in one statement; move it to a backfill section"),
+                format!("{what}; move it to a backfill section"),
                 "One statement over every row holds row locks on all of them until it commits, blocks \
                  the app's writes to those rows, bloats the table and lags replicas. A \
                  `-- bellows:backfill` section runs the same statement in key-range batches, \
@@ -65,42 +74,6 @@ impl Rule for UnbatchedDml {
             .on_table(key),
         );
     }
-}
-
-/// True when a predicate picks a bounded set of rows: an equality, `IN (list)`, `BETWEEN`
-/// or a comparison with a literal, on at least one side of every `OR`.
-fn bounded(e: &Expr) -> bool {
-    match e {
-        Expr::Nested(inner) => bounded(inner),
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => bounded(left) || bounded(right),
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::Or,
-            right,
-        } => bounded(left) && bounded(right),
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::Eq,
-            right,
-        } => literal(left) || literal(right),
-        Expr::BinaryOp {
-            left,
-            op:
-                BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq,
-            right,
-        } => literal(left) || literal(right),
-        Expr::InList { negated: false, .. } | Expr::Between { negated: false, .. } => true,
-        _ => false,
-    }
-}
-
-fn literal(e: &Expr) -> bool {
-    matches!(e, Expr::Value(_) | Expr::TypedString { .. })
-        || matches!(e, Expr::Nested(inner) if literal(inner))
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! `unparsed-statement`: a statement the parser cannot read is reported, never silently
 //! passed. Token-level checks of other rules still run on it.
 
-use crate::lint::{Finding, Rule, Severity, StatementContext};
+use super::support::known;
+use super::support::scan::Clause;
+use super::support::spans::span_of;
+use crate::lint::{Finding, ParseFailure, Rule, Severity, StatementContext};
 use sqlparser::tokenizer::Span;
 
 /// Statement forms sqlparser 0.63 cannot read whose whole risk other rules judge from tokens
@@ -71,8 +74,22 @@ impl Rule for UnparsedStatement {
         let Some(failure) = ctx.parse_failure else {
             return;
         };
-        if covered_by_token_rules(ctx) {
+        if covered_by_token_rules(ctx) || known::statement(ctx) {
             return;
+        }
+        if !failure.unread.is_empty() {
+            let clauses = failure.unread.iter().map(|u| Clause {
+                t: ctx.tokens,
+                start: u.tokens.start,
+                end: u.tokens.end,
+            });
+            if clauses.clone().all(|c| known::clause(&c)) {
+                return;
+            }
+            if ctx.ast.is_some() {
+                self.clauses(ctx, failure, out);
+                return;
+            }
         }
         let mut finding = Finding::new(
             self.default_severity(),
@@ -91,13 +108,49 @@ impl Rule for UnparsedStatement {
     }
 }
 
+impl UnparsedStatement {
+    /// The clauses of an `ALTER TABLE` the parser could not read, each reported at itself
+    /// unless it is a form known to change only the catalog; the other clauses were read
+    /// and checked.
+    fn clauses(&self, ctx: &StatementContext<'_>, failure: &ParseFailure, out: &mut Vec<Finding>) {
+        for unread in &failure.unread {
+            let clause = Clause {
+                t: ctx.tokens,
+                start: unread.tokens.start,
+                end: unread.tokens.end,
+            };
+            if known::clause(&clause) {
+                continue;
+            }
+            let text = clause.text(ctx, 0, clause.end - clause.start);
+            let mut finding = Finding::new(
+                self.default_severity(),
+                format!(
+                    "the {} parser cannot read the clause `{text}` ({}); the statement's other clauses were checked",
+                    ctx.dialect(),
+                    unread.message
+                ),
+                "Only token-level checks ran on this clause, so a dangerous form may go unnoticed. \
+                 Review it by hand, then silence this with `-- bellows:allow unparsed-statement \
+                 <reason>`.",
+            );
+            if let Some(span) = span_of(ctx.tokens, &unread.tokens) {
+                finding = finding.at(span);
+            }
+            out.push(finding);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::lint::testing::{mysql, pg, rules_pg};
 
     #[test]
     fn reports_the_parser_message_and_position() {
-        insta::assert_snapshot!(pg("-- bellows:expand\nDO $$ BEGIN PERFORM 1; END $$;\n"));
+        insta::assert_snapshot!(pg(
+            "-- bellows:expand\nDO $$ BEGIN UPDATE t SET a = 1; END $$;\n"
+        ));
     }
 
     #[test]

@@ -99,7 +99,17 @@ pub(super) fn trigger_target(sql: &str, replay: &Replay) -> Option<(String, Tabl
 pub(super) fn named_tables(sql: &str, replay: &Replay) -> Vec<TableName> {
     let w = words(sql, replay);
     let mut out: Vec<TableName> = Vec::new();
+    // A long view names the same few words many times: each (word, qualifier) is looked
+    // up once.
+    let mut seen: std::collections::HashSet<(&Ident, Option<&Ident>)> = Default::default();
     for i in 0..w.len() {
+        let qualified = w
+            .get(i + 1)
+            .is_some_and(|d| d.value == "." && d.quote_style.is_none());
+        let next = if qualified { w.get(i + 2) } else { None };
+        if !seen.insert((&w[i], next)) {
+            continue;
+        }
         if let Some(name) = name_at(&w, i, replay) {
             if replay.schema.holds(&name) && !out.contains(&name) {
                 out.push(name);

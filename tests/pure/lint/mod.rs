@@ -7,4 +7,5 @@ mod docs;
 mod folder;
 mod formats;
 mod limits;
+mod precision;
 mod props;

@@ -139,6 +139,25 @@ pub(crate) fn alter_existing<'t>(ctx: &StatementContext<'t>) -> Option<AlterTabl
     Some(alter)
 }
 
+/// As [`alter_existing`], and also on PostgreSQL a table the file created and filled with
+/// rows (`CREATE TABLE ... AS SELECT`, `INSERT ... SELECT`): nobody uses it yet, but what
+/// scans its rows under a lock on another, live table (a foreign key's validation) still
+/// blocks the app.
+#[must_use]
+pub(crate) fn alter_with_rows<'t>(ctx: &StatementContext<'t>) -> Option<AlterTable<'t>> {
+    if let Some(alter) = alter_existing(ctx) {
+        return Some(alter);
+    }
+    let mut alter = alter_table(ctx.tokens)?;
+    let filled =
+        ctx.dialect() == crate::Dialect::Postgres && ctx.file.filled_tables.contains(&alter.table);
+    if let (true, Some(Statement::AlterTable(at))) = (filled, ctx.ast) {
+        alter.parsed = Some(at);
+        return Some(alter);
+    }
+    None
+}
+
 /// True when the statement asserts `key=value` or `key value` anywhere, e.g. MySQL's
 /// `ALGORITHM=INPLACE` or `LOCK=NONE`.
 #[must_use]

@@ -4,8 +4,10 @@
 //! sqlparser's AST types or say `parsed` in their names.
 
 pub(crate) mod alter;
+pub(crate) mod bounds;
 pub(crate) mod columns;
 pub(crate) mod file;
+pub(crate) mod known;
 pub(crate) mod mysql;
 pub(crate) mod recipes;
 pub(crate) mod rewrite;

@@ -39,12 +39,5 @@ pub(crate) fn change_type(table: &str, column_ident: &Ident, ty: &DataType, usin
 /// (`SET [SESSION | LOCAL] TimeZone = 'UTC'`, `SET TIME ZONE 'UTC'`).
 #[must_use]
 pub(crate) fn time_zone_is_utc(ctx: &StatementContext<'_>) -> bool {
-    ctx.earlier.iter().rev().any(|s| {
-        let flat: String = s.sql.to_ascii_uppercase().split_whitespace().collect();
-        flat.starts_with("SET")
-            && flat.contains("TIMEZONE")
-            && ["'UTC'", "'ETC/UTC'", "'UTC0'", "'Z'", "'GMT'"]
-                .iter()
-                .any(|z| flat.contains(z))
-    })
+    ctx.file.time_zone_utc
 }
