@@ -20,6 +20,7 @@ mod fleet;
 mod init;
 mod lint;
 mod new;
+mod pause_kind;
 mod progress;
 mod render;
 mod rollout;

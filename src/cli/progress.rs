@@ -1,9 +1,11 @@
 //! Showing backfills as they run: a progress bar per backfill on a terminal, a plain line
 //! every few seconds otherwise, one JSON event per line with `--format json`.
 
+use super::pause_kind::{kind, SAY_AGAIN_AFTER};
 use super::Format;
 use bellows::backfill::BackfillEvent;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -25,6 +27,9 @@ pub struct Reporter {
     last_line: Option<Instant>,
     /// The throttle pause going on: said once, summed until the next batch.
     pause: Option<Pause>,
+    /// When a pause of each kind (its reason without the figures) was last said, per
+    /// migration: a throttle that pauses between most batches is said once, not each time.
+    said: HashMap<(i64, String), Instant>,
 }
 
 /// Pauses in a row for one reason.
@@ -52,6 +57,7 @@ impl Reporter {
             bar: None,
             last_line: None,
             pause: None,
+            said: HashMap::new(),
         }
     }
 
@@ -77,10 +83,11 @@ impl Reporter {
             ms,
         } = e
         {
+            let kind = kind(reason);
             if let Some(p) = self
                 .pause
                 .as_mut()
-                .filter(|p| p.version == *version && p.reason == *reason)
+                .filter(|p| p.version == *version && p.reason == kind)
             {
                 p.times += 1;
                 p.ms += ms;
@@ -88,11 +95,19 @@ impl Reporter {
             }
             self.pause = Some(Pause {
                 version: *version,
-                reason: reason.clone(),
+                reason: kind.clone(),
                 times: 1,
                 ms: *ms,
             });
-            return true;
+            let key = (*version, kind);
+            let fresh = self
+                .said
+                .get(&key)
+                .is_none_or(|at| at.elapsed() >= SAY_AGAIN_AFTER);
+            if fresh {
+                self.said.insert(key, Instant::now());
+            }
+            return fresh;
         }
         if let Some(p) = self.pause.take().filter(|p| p.times > 1) {
             let line = format!(
@@ -288,6 +303,7 @@ mod tests {
             bar: None,
             last_line: None,
             pause: None,
+            said: HashMap::new(),
         }
     }
 
@@ -360,8 +376,16 @@ mod tests {
         assert!(r.pause_said(&batch(100)), "batches are always shown");
         assert!(r.pause.is_none(), "a batch ends the run of pauses");
         assert!(
-            r.pause_said(&paused("replica lags 12s")),
-            "a new run is said again"
+            !r.pause_said(&paused("replica lags 13s")),
+            "a new run of a kind just said is not said again, whatever its figures"
+        );
+        assert!(r.pause_said(&batch(200)));
+        for at in r.said.values_mut() {
+            *at -= SAY_AGAIN_AFTER;
+        }
+        assert!(
+            r.pause_said(&paused("replica lags 2.5s")),
+            "a new run is said again once the last was said a while ago"
         );
     }
 }
