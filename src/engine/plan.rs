@@ -89,15 +89,7 @@ impl Runner {
     /// # Errors
     /// Database errors, drift, transaction control inside a phase.
     pub async fn plan(&mut self) -> Result<Vec<PlannedPhase>> {
-        let records = crate::db::store::records(self.db.as_mut()).await?;
-        let started = crate::backfill::started_backfills(self.db.as_mut()).await?;
-        super::drift::check(
-            self.migrations.migrations(),
-            &records,
-            &started,
-            self.db.dialect(),
-            self.settings.allow_drift,
-        )?;
+        let records = self.read_drift_checked().await?;
         Ok(plan_against(&self.migrations, &records))
     }
 }

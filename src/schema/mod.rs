@@ -132,6 +132,11 @@ impl Schema {
         self.tables.iter()
     }
 
+    /// Every table, to change what is inside them (their names must stay: they are keys).
+    pub(crate) fn tables_mut(&mut self) -> impl Iterator<Item = &mut Table> {
+        self.tables.iter_mut()
+    }
+
     /// The unknown tables' names (schema folded as keys), with why.
     pub(crate) fn unknown(&self) -> impl Iterator<Item = (&(Option<String>, String), &str)> {
         self.unknown.iter().map(|(k, v)| (k, v.as_str()))

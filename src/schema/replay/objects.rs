@@ -65,15 +65,8 @@ impl Replay {
                 ObjectType::Table => {
                     let name = self.name(n).ok_or(())?;
                     self.schema.remove(&name);
-                    for t in self
-                        .schema
-                        .tables()
-                        .map(|t| t.name.clone())
-                        .collect::<Vec<_>>()
-                    {
-                        if let Some(t) = self.schema.table_mut(&t) {
-                            t.foreign_keys.retain(|k| k.references != name);
-                        }
+                    for t in self.schema.tables_mut() {
+                        t.foreign_keys.retain(|k| k.references != name);
                     }
                     self.schema
                         .views
@@ -206,18 +199,11 @@ impl Replay {
         };
         table.name = new.clone();
         self.schema.insert(table);
-        for t in self
-            .schema
-            .tables()
-            .map(|t| t.name.clone())
-            .collect::<Vec<_>>()
-        {
-            if let Some(t) = self.schema.table_mut(&t) {
-                t.foreign_keys
-                    .iter_mut()
-                    .filter(|k| k.references == *old)
-                    .for_each(|k| k.references = new.clone());
-            }
+        for t in self.schema.tables_mut() {
+            t.foreign_keys
+                .iter_mut()
+                .filter(|k| k.references == *old)
+                .for_each(|k| k.references = new.clone());
         }
         // PostgreSQL views follow the table; MySQL views keep the old name (and break).
         if self.schema.dialect == crate::Dialect::Postgres {
@@ -262,16 +248,9 @@ impl Replay {
     pub(super) fn drop_trigger(&mut self, d: &DropTrigger) -> Result<(), Unread> {
         let name = self.object(&d.trigger_name).ok_or(())?;
         let on = d.table_name.as_ref().and_then(|t| self.name(t));
-        for t in self
-            .schema
-            .tables()
-            .map(|t| t.name.clone())
-            .collect::<Vec<_>>()
-        {
-            if on.as_ref().is_none_or(|o| *o == t) {
-                if let Some(t) = self.schema.table_mut(&t) {
-                    t.triggers.retain(|x| x.name != name);
-                }
+        for t in self.schema.tables_mut() {
+            if on.as_ref().is_none_or(|o| *o == t.name) {
+                t.triggers.retain(|x| x.name != name);
             }
         }
         Ok(())
